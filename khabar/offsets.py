@@ -1,0 +1,166 @@
+"""The offset map between a restored text and the raw text it came from.
+
+A text-changing stage proposes *edits*: ``(start, end, replacement)`` triples on its input text,
+sorted and non-overlapping. :func:`apply_edits` makes the new text; :meth:`Alignment.compose`
+folds the edits into the alignment, which records every change as a :class:`Change` in the
+coordinates of the final text *and* of the raw text. Positions outside changes shift by the
+running length difference; positions inside a change map to its edges. Lookups are ``bisect``.
+
+>>> a = Alignment.identity(len("يك"))
+>>> a = a.compose([(0, 1, "ی"), (1, 2, "ک")])
+>>> a.to_raw(0, 2)
+(0, 2)
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Edit = tuple[int, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """``text[start:end]`` (the restored text) stands where ``raw_text[raw_start:raw_end]`` stood."""
+
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"start": self.start, "end": self.end, "raw_start": self.raw_start, "raw_end": self.raw_end}
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """The text with each ``(start, end, replacement)`` applied; edits must be sorted and disjoint."""
+    if not edits:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for start, end, repl in edits:
+        if start < pos or end < start:
+            raise ValueError(f"edits overlap or are unsorted at {start}:{end}")
+        parts.append(text[pos:start])
+        parts.append(repl)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+class Alignment:
+    """Maps offsets in the restored text to offsets in the raw text."""
+
+    __slots__ = ("changes", "length", "raw_length", "_starts", "_ends")
+
+    def __init__(self, changes: Sequence[Change], length: int, raw_length: int) -> None:
+        self.changes: tuple[Change, ...] = tuple(changes)
+        self.length = length
+        self.raw_length = raw_length
+        self._starts = [c.start for c in self.changes]
+        self._ends = [c.end for c in self.changes]
+
+    @classmethod
+    def identity(cls, length: int) -> Alignment:
+        return cls((), length, length)
+
+    def __repr__(self) -> str:
+        return f"Alignment({len(self.changes)} changes, {self.length} <- {self.raw_length})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Alignment)
+            and self.changes == other.changes
+            and (self.length, self.raw_length) == (other.length, other.raw_length)
+        )
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def raw_start(self, pos: int) -> int:
+        """Raw offset where a span starting at ``pos`` begins."""
+        return self._map(pos, start=True)
+
+    def raw_end(self, pos: int) -> int:
+        """Raw offset where a span ending at ``pos`` ends."""
+        return self._map(pos, start=False)
+
+    def to_raw(self, start: int, end: int) -> tuple[int, int]:
+        """Raw ``(start, end)`` of the text span ``[start, end)``."""
+        rs = self._map(start, start=True)
+        re_ = self._map(end, start=False) if end > start else rs
+        return rs, max(rs, re_)
+
+    def _map(self, pos: int, *, start: bool) -> int:
+        pos = min(max(pos, 0), self.length)
+        i = bisect_right(self._starts, pos) - 1
+        if i < 0:
+            return pos
+        c = self.changes[i]
+        if pos == c.start:
+            if c.end == c.start:
+                # A deletion here: spans start after the deleted characters and end before them.
+                return c.raw_end if start else c.raw_start
+            return c.raw_start
+        if pos < c.end:
+            # Inside a change: the span takes the change whole.
+            return c.raw_start if start else c.raw_end
+        return pos - c.end + c.raw_end
+
+    # -- building ------------------------------------------------------------------------------
+
+    def compose(self, edits: Iterable[Edit]) -> Alignment:
+        """The alignment of ``apply_edits(text, edits)`` to the raw text, where this one aligns ``text``."""
+        edits = list(edits)
+        if not edits:
+            return self
+        old = self.changes
+        # Intervals in the coordinates of the current text, old changes and new edits; each merged
+        # group becomes one change of the result.
+        groups: list[list[int]] = []  # [start, end, length difference inside]
+        i = j = 0
+        while i < len(old) or j < len(edits):
+            if j >= len(edits) or (i < len(old) and old[i].start <= edits[j][0]):
+                s, e, d = old[i].start, old[i].end, 0
+                i += 1
+            else:
+                s, e, r = edits[j]
+                d = len(r) - (e - s)
+                j += 1
+            # Merge what overlaps, and a zero-length piece with whatever it touches; two changes
+            # that merely touch stay apart, so a span ending between them maps exactly.
+            if groups and (s < groups[-1][1] or (s == groups[-1][1] and (s == e or groups[-1][0] == groups[-1][1]))):
+                g = groups[-1]
+                g[1] = max(g[1], e)
+                g[2] += d
+            else:
+                groups.append([s, e, d])
+        result: list[Change] = []
+        shift = 0
+        for s, e, d in groups:
+            result.append(Change(s + shift, e + shift + d, self._group_raw_start(s), self._group_raw_end(e)))
+            shift += d
+        return Alignment(result, self.length + shift, self.raw_length)
+
+    def _group_raw_start(self, pos: int) -> int:
+        # A group starting where an old change starts takes that change whole, deletions included.
+        i = bisect_right(self._starts, pos) - 1
+        if i >= 0 and self.changes[i].start == pos:
+            return self.changes[i].raw_start
+        return self._map(pos, start=True)
+
+    def _group_raw_end(self, pos: int) -> int:
+        i = bisect_right(self._ends, pos) - 1
+        if i >= 0 and self.changes[i].end == pos:
+            return self.changes[i].raw_end
+        return self._map(pos, start=False)
+
+    # -- serialization -------------------------------------------------------------------------
+
+    def to_list(self) -> list[dict[str, int]]:
+        return [c.to_dict() for c in self.changes]
+
+    @classmethod
+    def from_list(cls, items: Sequence[dict[str, int]], length: int, raw_length: int) -> Alignment:
+        return cls([Change(d["start"], d["end"], d["raw_start"], d["raw_end"]) for d in items], length, raw_length)

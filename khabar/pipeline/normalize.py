@@ -1,0 +1,94 @@
+"""Letters, digits, punctuation, spacing and stray marks: the first restoration stage.
+
+It repairs what scraping does to Persian text without touching what is already correct:
+Arabic ``ي ى ك`` become Persian ``ی ک``, presentation forms become letters, Arabic-Indic digits
+become Persian (or ASCII, on request), tatweel and stray bidi/zero-width marks go, spaces are
+tidied. ZWNJ restoration is the next stage (:mod:`khabar.pipeline.zwnj`).
+
+>>> Normalizer().apply("كتاب‌هاي  من ٤ تا")
+'کتاب\u200cهای من ۴ تا'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import ClassVar, Literal
+
+from khabar.pipeline.base import Rule, TextStage, TranslateRule
+
+ZWNJ = "\u200c"
+PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+ASCII_DIGITS = "0123456789"
+DIACRITICS = "\u064b-\u065f\u0670"
+# Arabic script letters, for deciding whether punctuation sits in Persian text.
+LETTER = "\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
+
+LETTERS = {"ي": "ی", "ى": "ی", "ئ\u0654": "ئ", "ك": "ک", "ڪ": "ک", "ہ": "ه", "ھ": "ه", "ۍ": "ی", "ې": "ی"}
+# Bidi controls, zero-width space/joiner, BOM, soft hyphen: invisible residue of web pages.
+INVISIBLE = "\u200b\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad\u0640"
+SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
+
+
+def _presentation_forms() -> dict[str, str]:
+    """Arabic presentation forms (U+FB50–FDFF, U+FE70–FEFF) mapped to the letters they draw."""
+    table: dict[str, str] = {}
+    for cp in (*range(0xFB50, 0xFE00), *range(0xFE70, 0xFEFF)):
+        ch = chr(cp)
+        if unicodedata.category(ch) == "Cn":
+            continue
+        base = unicodedata.normalize("NFKC", ch).strip()
+        if base and base != ch:
+            table[ch] = "".join(LETTERS.get(c, c) for c in base)
+    return table
+
+
+class Normalizer(TextStage):
+    """Unify letters and digits, remove stray marks, tidy punctuation and spaces.
+
+    ``digits``: ``"persian"`` turns Arabic-Indic digits into Persian ones (ASCII digits stay, as in
+    URLs and codes); ``"ascii"`` turns all digits into ASCII; ``"keep"`` leaves them.
+    ``diacritics``: remove vowel marks (fatha, kasra, …) when ``False``; they stay by default.
+    """
+
+    name: ClassVar[str] = "normalize"
+
+    def __init__(self, *, digits: Literal["persian", "ascii", "keep"] = "persian", diacritics: bool = True) -> None:
+        if digits not in ("persian", "ascii", "keep"):
+            raise ValueError(f"digits must be 'persian', 'ascii' or 'keep', not {digits!r}")
+        self.digits = digits
+        self.diacritics = diacritics
+        rules: list[Rule] = [
+            TranslateRule(_presentation_forms(), "{n} presentation-form characters replaced by letters"),
+            TranslateRule({k: v for k, v in LETTERS.items() if len(k) == 1}, "{n} Arabic letters unified to Persian"),
+            TranslateRule({c: "" for c in INVISIBLE}, "{n} tatweel, bidi or zero-width marks removed"),
+            TranslateRule({c: " " for c in SPACES}),
+        ]
+        if digits == "persian":
+            rules.append(TranslateRule(dict(zip(ARABIC_DIGITS, PERSIAN_DIGITS)), "{n} Arabic-Indic digits made Persian"))
+        elif digits == "ascii":
+            rules.append(TranslateRule(
+                {**dict(zip(ARABIC_DIGITS, ASCII_DIGITS)), **dict(zip(PERSIAN_DIGITS, ASCII_DIGITS))},
+                "{n} digits made ASCII"))
+        if not diacritics:
+            rules.append(Rule(f"[{DIACRITICS}]+", "", "{n} vowel marks removed"))
+        rules += [
+            # Latin punctuation inside Persian text becomes Persian: `سلام, دنیا` → `سلام، دنیا`.
+            Rule(f"(?<=[{LETTER}]) ?,(?= ?[{LETTER}])", "،", "{n} Latin commas made Persian"),
+            Rule(f"(?<=[{LETTER}]) ?;(?= ?[{LETTER}])", "؛"),
+            Rule(f"(?<=[{LETTER}]) ?\\?(?=\\s|$)", "؟"),
+            # A ZWNJ only belongs between two letters: drop it next to spaces, punctuation or edges,
+            # and collapse repeats.
+            Rule(f"{ZWNJ}{{2,}}", ZWNJ),
+            Rule(f"(?:^|(?<=[^\\w{DIACRITICS}])){ZWNJ}|{ZWNJ}(?=[^\\w{DIACRITICS}]|$)", "", "{n} stray ZWNJs removed"),
+            # Spaces: no runs, none before closing punctuation or inside «», none at line ends.
+            Rule(" {2,}", " "),
+            Rule(" +(?=[،؛؟!.:»)\\]])(?![.:]\\d)", ""),
+            Rule("(?<=[«(\\[]) +", ""),
+            Rule("(?m) +$", ""),
+            Rule("(?m)^ +", ""),
+            # A space after Persian comma/semicolon/question mark when a letter follows directly.
+            Rule(f"(?<=[،؛])(?=[{LETTER}])", " "),
+        ]
+        self.rules = rules

@@ -1,0 +1,73 @@
+"""Readable terminal output of a Document, for ``khabar analyze``.
+
+Each stage's results get a section; sections for stages that found nothing are left out.
+Restored text marks every change: ``[new|old]`` where a change replaced characters, with ZWNJs
+shown as ``‌·`` so they can be seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.markup import escape
+
+from khabar.document import Document
+
+ZWNJ = "\u200c"
+Section = Callable[[Document, Console], None]
+
+
+def _visible(s: str) -> str:
+    return s.replace(ZWNJ, "·").replace("\n", "⏎")
+
+
+def marked_text(doc: Document) -> str:
+    """Restored text with changes marked as rich markup: inserted ZWNJs as a green ·, other changes as [new|old]."""
+    parts: list[str] = []
+    pos = 0
+    for c in doc.alignment.changes:
+        parts.append(escape(doc.text[pos:c.start]))
+        new, old = doc.text[c.start:c.end], doc.raw_text[c.raw_start:c.raw_end]
+        if new.replace(ZWNJ, "") == old.replace(" ", ""):
+            # A ZWNJ restored (inserted, or put where a space was).
+            parts.append("".join("[bold green]·[/]" if ch == ZWNJ else escape(ch) for ch in new))
+        elif not new.strip() and not old.strip():
+            parts.append(escape(new))
+        else:
+            parts.append(f"[yellow]\\[{escape(_visible(new))}|[strike]{escape(_visible(old))}[/strike]][/]")
+        pos = c.end
+    parts.append(escape(doc.text[pos:]))
+    return "".join(parts)
+
+
+def _restored(doc: Document, console: Console) -> None:
+    console.rule("restored text")
+    console.print(marked_text(doc))
+    n = len(doc.alignment.changes)
+    console.print(f"[dim]{n} change{'s' if n != 1 else ''}; green · = ZWNJ restored, [new|old] = replaced[/]")
+
+
+def _sentences(doc: Document, console: Console) -> None:
+    if not doc.sentences:
+        return
+    console.rule(f"sentences ({len(doc.sentences)})")
+    for i, s in enumerate(doc.sentences, 1):
+        console.print(f"[dim]{i:>3}[/] {escape(s.text)}")
+
+
+def _warnings(doc: Document, console: Console) -> None:
+    if doc.warnings:
+        console.rule("notes")
+        for w in doc.warnings:
+            console.print(f"[dim]- {escape(w)}[/]")
+
+
+# Later stages add their sections here (entities, statements, meetings, dates, source).
+SECTIONS: list[Section] = [_restored, _sentences, _warnings]
+
+
+def render_document(doc: Document, console: Console | None = None) -> None:
+    console = console or Console(highlight=False, soft_wrap=True)
+    for section in SECTIONS:
+        section(doc, console)
