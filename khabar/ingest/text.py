@@ -1,0 +1,26 @@
+"""Plain text files: one file is one article.
+
+>>> [a.text for a in read_text("\\n  خبر فوری: زلزله در کرمان  \\n", "a.txt")]
+['خبر فوری: زلزله در کرمان']
+>>> [f.reason for f in read_text(" \\n\\t", "b.txt")]
+['empty: no text in it']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from khabar.ingest import Failure, RawArticle
+
+
+def read_text(text: str, origin: str) -> Iterator[RawArticle | Failure]:
+    """The whole decoded text, stripped, as one article (an empty one is a :class:`Failure`)."""
+    from khabar.ingest import Failure, RawArticle
+
+    text = text.strip()
+    if not text:
+        yield Failure(origin, "empty: no text in it")
+        return
+    yield RawArticle(text=text, origin=origin, kind="text")
