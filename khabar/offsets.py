@@ -118,11 +118,14 @@ class Alignment:
         old = self.changes
         # Intervals in the coordinates of the current text, old changes and new edits; each merged
         # group becomes one change of the result.
-        groups: list[list[int]] = []  # [start, end, length difference inside]
+        groups: list[list[int | None]] = []  # [start, end, length difference, raw start, raw end]
         i = j = 0
         while i < len(old) or j < len(edits):
+            raw_s: int | None = None
+            raw_e: int | None = None
             if j >= len(edits) or (i < len(old) and old[i].start <= edits[j][0]):
-                s, e, d = old[i].start, old[i].end, 0
+                c = old[i]
+                s, e, d, raw_s, raw_e = c.start, c.end, 0, c.raw_start, c.raw_end
                 i += 1
             else:
                 s, e, r = edits[j]
@@ -130,31 +133,30 @@ class Alignment:
                 j += 1
             # Merge what overlaps, and a zero-length piece with whatever it touches; two changes
             # that merely touch stay apart, so a span ending between them maps exactly.
-            if groups and (s < groups[-1][1] or (s == groups[-1][1] and (s == e or groups[-1][0] == groups[-1][1]))):
-                g = groups[-1]
-                g[1] = max(g[1], e)
-                g[2] += d
+            g = groups[-1] if groups else None
+            if g is not None and (s < g[1] or (s == g[1] and (s == e or g[0] == g[1]))):  # type: ignore[operator]
+                # The group's raw end comes from whatever ends last; an old change knows it exactly.
+                if e > g[1] or (e == g[1] and g[4] is None):  # type: ignore[operator]
+                    g[4] = raw_e
+                g[1] = max(g[1], e)  # type: ignore[type-var]
+                g[2] += d  # type: ignore[operator]
             else:
-                groups.append([s, e, d])
+                groups.append([s, e, d, raw_s, raw_e])
         result: list[Change] = []
         shift = 0
-        for s, e, d in groups:
-            result.append(Change(s + shift, e + shift + d, self._group_raw_start(s), self._group_raw_end(e)))
+        for s, e, d, raw_s, raw_e in groups:
+            assert s is not None and e is not None and d is not None
+            c = Change(s + shift, e + shift + d,
+                       self._map(s, start=True) if raw_s is None else raw_s,
+                       self._map(e, start=False) if raw_e is None else raw_e)
             shift += d
+            prev = result[-1] if result else None
+            if prev and prev.end == c.start and (prev.start == prev.end or c.start == c.end):
+                # Empty in the new text and touching: one change, so no two share a position.
+                result[-1] = Change(prev.start, c.end, prev.raw_start, c.raw_end)
+            else:
+                result.append(c)
         return Alignment(result, self.length + shift, self.raw_length)
-
-    def _group_raw_start(self, pos: int) -> int:
-        # A group starting where an old change starts takes that change whole, deletions included.
-        i = bisect_right(self._starts, pos) - 1
-        if i >= 0 and self.changes[i].start == pos:
-            return self.changes[i].raw_start
-        return self._map(pos, start=True)
-
-    def _group_raw_end(self, pos: int) -> int:
-        i = bisect_right(self._ends, pos) - 1
-        if i >= 0 and self.changes[i].end == pos:
-            return self.changes[i].raw_end
-        return self._map(pos, start=False)
 
     # -- serialization -------------------------------------------------------------------------
 
