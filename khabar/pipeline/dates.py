@@ -1,0 +1,421 @@
+"""Dates: Jalali, Gregorian and lunar Hijri dates, and relative expressions, as ISO 8601.
+
+A date mention is a span with ``value`` (ISO 8601: ``2025-08-09`` for a day, ``2025-W32`` for a
+week, ``2025`` for a Gregorian year; a Jalali or Hijri month or year, which straddles Gregorian
+months, is the interval ``2025-07-23/2025-08-22``), ``calendar`` (``jalali``, ``gregorian``,
+``hijri`` or ``relative``) and ``granularity`` (``day``, ``week``, ``month``, ``year``).
+Relative expressions (``امروز صبح``, ``دیروز``, ``روز پنجشنبه``, ``هفته گذشته``, ``سه روز پیش``)
+and dates without a year are resolved against ``doc.meta["published"]``; without it their
+``value`` is null.
+
+Conversions use jdatetime (Jalali) and hijridate (Umm al-Qura; Iran's official lunar calendar can
+differ from it by a day). parstdex was tried and left out: it finds spans but no values, and takes
+~120 ms on a 500-word article, more than the whole pipeline's budget.
+
+>>> from khabar.document import Document
+>>> doc = Document.from_raw("روز پنجشنبه ۱۸ مرداد ۱۴۰۴ و دیروز", published="2025-08-09")
+>>> [(d.text, d.value, d.calendar) for d in DateFinder()(doc).dates]
+[('روز پنجشنبه ۱۸ مرداد ۱۴۰۴', '2025-08-09', 'jalali'), ('دیروز', '2025-08-08', 'relative')]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+import jdatetime
+from hijridate import Gregorian, Hijri
+
+from khabar.document import DateMention, Document
+
+ZWNJ = "\u200c"
+
+JALALI_MONTHS = {
+    "فروردین": 1, "اردیبهشت": 2, "خرداد": 3, "تیر": 4, "مرداد": 5, "امرداد": 5, "شهریور": 6,
+    "مهر": 7, "آبان": 8, "آذر": 9, "دی": 10, "بهمن": 11, "اسفند": 12,
+}
+GREGORIAN_MONTHS = {
+    "ژانویه": 1, "ژانویهٔ": 1, "فوریه": 2, "فوریهٔ": 2, "مارس": 3, "مارچ": 3, "آوریل": 4, "آپریل": 4,
+    "مه": 5, "می": 5, "ژوئن": 6, "جون": 6, "ژوئیه": 7, "ژوئیهٔ": 7, "جولای": 7, "اوت": 8, "آگوست": 8,
+    "اگوست": 8, "سپتامبر": 9, "اکتبر": 10, "نوامبر": 11, "دسامبر": 12,
+}
+# Month names that are also common words: only taken with a year beside them.
+AMBIGUOUS = {"مه", "می", "جون"}
+HIJRI_MONTHS = {
+    "محرم": 1, "صفر": 2, "ربیع‌الاول": 3, "ربیع‌الأول": 3, "ربیع‌الثانی": 4, "ربیع‌الآخر": 4,
+    "جمادی‌الاول": 5, "جمادی‌الاولی": 5, "جمادی‌الثانی": 6, "جمادی‌الثانیه": 6, "جمادی‌الآخر": 6,
+    "رجب": 7, "شعبان": 8, "رمضان": 9, "شوال": 10, "ذی‌القعده": 11, "ذیقعده": 11, "ذی‌الحجه": 12,
+    "ذیحجه": 12,
+}
+WEEKDAYS = {  # Python's weekday(): Monday is 0
+    "شنبه": 5, "یکشنبه": 6, "یک‌شنبه": 6, "دوشنبه": 0, "سه‌شنبه": 1, "سه شنبه": 1, "چهارشنبه": 2,
+    "پنجشنبه": 3, "پنج‌شنبه": 3, "جمعه": 4,
+}
+_ONES = ["", "یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه"]
+_TEENS = {10: "ده", 11: "یازده", 12: "دوازده", 13: "سیزده", 14: "چهارده", 15: "پانزده", 16: "شانزده",
+          17: "هفده", 18: "هجده", 19: "نوزده", 20: "بیست", 30: "سی"}
+NUMBER_WORDS: dict[str, int] = {}
+for _n in range(1, 32):
+    if _n in _TEENS:
+        _w = _TEENS[_n]
+    elif _n < 10:
+        _w = _ONES[_n]
+    else:
+        _w = f"{_TEENS[_n // 10 * 10]} و {_ONES[_n % 10]}"
+    NUMBER_WORDS[_w] = _n
+NUMBER_WORDS.update({"هیجده": 18, "یه": 1, "چند": 0})
+
+
+def _ordinal(word: str) -> list[str]:
+    """Ordinal spellings of a cardinal: ``سه`` → ``سوم``, ``سی`` → ``سی‌ام``/``سی ام``."""
+    if word.endswith("سه"):
+        return [word[:-2] + "سوم"]
+    if word.endswith("سی"):
+        return [word + ZWNJ + "ام", word + " ام", word + "ام"]
+    return [word + "م"]
+
+
+ORDINALS: dict[str, int] = {"اول": 1}
+for _w, _n in NUMBER_WORDS.items():
+    if _n:
+        for _o in _ordinal(_w):
+            ORDINALS[_o] = _n
+
+
+def _alt(words: object) -> str:
+    """A regex alternation of words, longest first; a ZWNJ or space inside a word matches either or none."""
+    out = []
+    for w in sorted(words, key=len, reverse=True):  # type: ignore[call-overload]
+        parts = re.split(f"[ {ZWNJ}]", w)
+        out.append(f"[ {ZWNJ}]?".join(re.escape(p) for p in parts))
+    return "|".join(out)
+
+
+_B = rf"(?<![\w{ZWNJ}])"  # start of a word
+_E = rf"(?![\w{ZWNJ}])"  # end of a word
+_DAY = rf"(?P<day>\d{{1,2}}|{_alt(ORDINALS)})"
+_WEEKDAY = rf"(?:روز\s+)?(?P<weekday>{_alt(WEEKDAYS)})(?:\s*،)?\s+"
+_MAH = rf"(?:[ {ZWNJ}]?ماه)?"
+_CAL_SUFFIX = r"(?:\s*(?P<suffix>ه\.?\s?ش\.?|هجری\s+شمسی|شمسی|خورشیدی|میلادی|ه\.?\s?ق\.?|هجری\s+قمری|قمری))?"
+_YEAR = rf"(?P<year>\d{{4}}){_CAL_SUFFIX}"
+_MONTH = rf"(?P<month>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])})"
+_PART_OF_DAY = r"(?:\s+(?:صبح|ظهر|عصر|شب|بامداد|بعدازظهر|بعد\s+از\s+ظهر|غروب|ظهر))?"
+
+# A full or partial calendar date: [weekday] day month [year], or month year.
+CALENDAR_DATE = re.compile(
+    rf"{_B}(?:{_WEEKDAY})?{_DAY}\s+{_MONTH}{_MAH}(?:\s*،?\s*(?:سال\s+)?{_YEAR})?{_E}"
+    rf"|{_B}(?P<month2>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])}){_MAH}\s+(?:سال\s+)?"
+    rf"(?P<year2>\d{{4}}){_CAL_SUFFIX.replace('suffix', 'suffix2')}{_E}"
+)
+NUMERIC_DATE = re.compile(r"(?<![\d/])(?P<y>\d{4})[/\-.](?P<m>\d{1,2})[/\-.](?P<d>\d{1,2})(?![\d/])")
+YEAR_ONLY = re.compile(rf"{_B}(?:سال|در)\s+(?P<year>\d{{4}}){_CAL_SUFFIX}{_E}")
+RELATIVE_DAY = re.compile(
+    rf"{_B}(?P<rel>امروز|دیروز|پریروز|فردا|پس[ {ZWNJ}]?فردا|امشب|دیشب|روز\s+گذشته|روز\s+جاری)(?:\s+(?P<pod>صبح|ظهر|عصر|شب|بامداد|بعدازظهر|غروب))?{_E}"
+)
+RELATIVE_WEEKDAY = re.compile(
+    rf"{_B}(?:روز\s+)?(?P<weekday>{_alt(WEEKDAYS)})(?P<dir>\s+(?:گذشته|آینده|هفته\s+گذشته|هفته\s+آینده|این\s+هفته))?{_PART_OF_DAY}{_E}"
+)
+RELATIVE_PERIOD = re.compile(
+    rf"{_B}(?:(?P<unit>هفته|ماه|سال)\s+(?P<dir>گذشته|پیش|قبل|آینده|بعد|جاری|حاضر)|(?P<this>امسال|پارسال|این\s+هفته|این\s+ماه)){_E}"
+)
+AGO = re.compile(
+    rf"{_B}(?P<n>\d{{1,3}}|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+(?P<unit>روز|هفته|ماه|سال)\s+(?P<dir>پیش|قبل|بعد)(?!\s+از){_E}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A date found in text, before it becomes a :class:`DateMention`."""
+
+    start: int
+    end: int
+    value: str | None
+    calendar: str
+    granularity: str
+
+
+def parse_published(value: object) -> dt.date | None:
+    """The publication date from ``doc.meta["published"]`` (ISO date or datetime), or None.
+
+    >>> parse_published("2025-08-09T10:30:00+03:30")
+    datetime.date(2025, 8, 9)
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _num(s: str) -> int:
+    if s in ORDINALS:
+        return ORDINALS[s]
+    key = re.sub(f"[ {ZWNJ}]+", " ", s)
+    if key in NUMBER_WORDS:
+        return NUMBER_WORDS[key]
+    return int(s)  # int() reads Persian and Arabic-Indic digits too
+
+
+def _lookup(table: dict[str, int], word: str) -> int | None:
+    folded = re.sub(f"[ {ZWNJ}]", "", word)
+    for k, v in table.items():
+        if re.sub(f"[ {ZWNJ}]", "", k) == folded:
+            return v
+    return None
+
+
+def _jalali_day(y: int, m: int, d: int) -> str | None:
+    try:
+        return jdatetime.date(y, m, d).togregorian().isoformat()
+    except (ValueError, OverflowError):
+        return None
+
+
+def _jalali_month(y: int, m: int) -> str | None:
+    try:
+        first = jdatetime.date(y, m, 1)
+        last = jdatetime.date(y, m, jdatetime.j_days_in_month[m - 1] if m < 12 else (30 if first.isleap() else 29))
+    except (ValueError, OverflowError, IndexError):
+        return None
+    return f"{first.togregorian().isoformat()}/{last.togregorian().isoformat()}"
+
+
+def _jalali_year(y: int) -> str | None:
+    try:
+        first = jdatetime.date(y, 1, 1).togregorian()
+        last = jdatetime.date(y + 1, 1, 1).togregorian() - dt.timedelta(days=1)
+    except (ValueError, OverflowError):
+        return None
+    return f"{first.isoformat()}/{last.isoformat()}"
+
+
+def _hijri_day(y: int, m: int, d: int) -> str | None:
+    try:
+        return Hijri(y, m, d).to_gregorian().isoformat()
+    except (ValueError, OverflowError):
+        return None
+
+
+def _hijri_month(y: int, m: int) -> str | None:
+    try:
+        h = Hijri(y, m, 1)
+        first = h.to_gregorian()
+        last = Hijri(y, m, h.month_length()).to_gregorian()
+    except (ValueError, OverflowError):
+        return None
+    return f"{first.isoformat()}/{last.isoformat()}"
+
+
+def _hijri_year(y: int) -> str | None:
+    try:
+        first = Hijri(y, 1, 1).to_gregorian()
+        last = Hijri(y, 12, Hijri(y, 12, 1).month_length()).to_gregorian()
+    except (ValueError, OverflowError):
+        return None
+    return f"{first.isoformat()}/{last.isoformat()}"
+
+
+def _gregorian_day(y: int, m: int, d: int) -> str | None:
+    try:
+        return dt.date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _calendar_of(month: str, suffix: str | None) -> tuple[str, int] | None:
+    """Which calendar a month name belongs to; ``مهر`` etc. are Jalali unless a suffix says otherwise."""
+    for cal, table in (("jalali", JALALI_MONTHS), ("gregorian", GREGORIAN_MONTHS), ("hijri", HIJRI_MONTHS)):
+        m = _lookup(table, month)
+        if m is not None:
+            return cal, m
+    return None
+
+
+def _year_in(calendar: str, published: dt.date | None) -> int | None:
+    if published is None:
+        return None
+    if calendar == "jalali":
+        return int(jdatetime.date.fromgregorian(date=published).year)
+    if calendar == "hijri":
+        return int(Gregorian(published.year, published.month, published.day).to_hijri().year)
+    return published.year
+
+
+def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
+    month = m.group("month") or m.group("month2")
+    year_s = m.group("year") or m.group("year2")
+    suffix = m.group("suffix") or m.group("suffix2")
+    found = _calendar_of(month, suffix)
+    if found is None:
+        return None
+    calendar, mon = found
+    if month in AMBIGUOUS and not year_s:
+        return None
+    if suffix and "ق" in suffix and calendar != "hijri":
+        return None
+    year = int(year_s) if year_s else _year_in(calendar, published)
+    if m.group("day") is None:  # month and year
+        value = {"jalali": lambda: _jalali_month(year, mon),  # type: ignore[arg-type]
+                 "hijri": lambda: _hijri_month(year, mon),  # type: ignore[arg-type]
+                 "gregorian": lambda: f"{year:04d}-{mon:02d}"}[calendar]()
+        return Found(m.start(), m.end(), value, calendar, "month")
+    day = _num(m.group("day"))
+    value = None
+    if year is not None:
+        value = {"jalali": _jalali_day, "hijri": _hijri_day, "gregorian": _gregorian_day}[calendar](year, mon, day)
+    return Found(m.start(), m.end(), value, calendar, "day")
+
+
+def _shift_month(d: dt.date, months: int, calendar: str = "jalali") -> tuple[int, int]:
+    j = jdatetime.date.fromgregorian(date=d)
+    idx = j.year * 12 + (j.month - 1) + months
+    return idx // 12, idx % 12 + 1
+
+
+def _relative_day(m: re.Match[str], published: dt.date | None) -> Found:
+    rel = re.sub(f"[ {ZWNJ}]+", " ", m.group("rel"))
+    offset = {"امروز": 0, "امشب": 0, "روز جاری": 0, "دیروز": -1, "دیشب": -1, "روز گذشته": -1,
+              "پریروز": -2, "فردا": 1, "پس فردا": 2, "پسفردا": 2}.get(rel, 0)
+    value = (published + dt.timedelta(days=offset)).isoformat() if published else None
+    return Found(m.start(), m.end(), value, "relative", "day")
+
+
+def _relative_weekday(m: re.Match[str], published: dt.date | None) -> Found:
+    wd = _lookup(WEEKDAYS, m.group("weekday"))
+    direction = m.group("dir") or ""
+    value = None
+    if published is not None and wd is not None:
+        back = (published.weekday() - wd) % 7
+        if "آینده" in direction:
+            fwd = (wd - published.weekday()) % 7 or 7
+            day = published + dt.timedelta(days=fwd)
+        else:
+            # News reports the past: the latest such day on or before publication ("گذشته": strictly before).
+            if "گذشته" in direction and back == 0:
+                back = 7
+            day = published - dt.timedelta(days=back)
+        value = day.isoformat()
+    return Found(m.start(), m.end(), value, "relative", "day")
+
+
+def _period(unit: str, shift: int, published: dt.date | None) -> tuple[str | None, str]:
+    if unit == "هفته":
+        if published is None:
+            return None, "week"
+        iso = (published + dt.timedelta(weeks=shift)).isocalendar()
+        return f"{iso[0]}-W{iso[1]:02d}", "week"
+    if unit == "ماه":
+        if published is None:
+            return None, "month"
+        y, mon = _shift_month(published, shift)
+        return _jalali_month(y, mon), "month"
+    if published is None:
+        return None, "year"
+    return _jalali_year(int(jdatetime.date.fromgregorian(date=published).year) + shift), "year"
+
+
+def _relative_period(m: re.Match[str], published: dt.date | None) -> Found:
+    this = m.group("this")
+    if this:
+        this = re.sub(r"\s+", " ", this)
+        unit, shift = {"امسال": ("سال", 0), "پارسال": ("سال", -1), "این هفته": ("هفته", 0),
+                       "این ماه": ("ماه", 0)}[this]
+    else:
+        unit = m.group("unit")
+        shift = {"گذشته": -1, "پیش": -1, "قبل": -1, "آینده": 1, "بعد": 1}.get(m.group("dir"), 0)
+    value, gran = _period(unit, shift, published)
+    return Found(m.start(), m.end(), value, "relative", gran)
+
+
+def _ago(m: re.Match[str], published: dt.date | None) -> Found:
+    n = _num(m.group("n"))
+    sign = 1 if m.group("dir") == "بعد" else -1
+    unit = m.group("unit")
+    if unit in ("روز", "هفته"):
+        gran = "day" if unit == "روز" else "week"
+        if published is None:
+            return Found(m.start(), m.end(), None, "relative", gran)
+        days = n * (1 if unit == "روز" else 7) * sign
+        d = published + dt.timedelta(days=days)
+        if unit == "روز":
+            return Found(m.start(), m.end(), d.isoformat(), "relative", "day")
+        iso = d.isocalendar()
+        return Found(m.start(), m.end(), f"{iso[0]}-W{iso[1]:02d}", "relative", "week")
+    value, gran = _period(unit, n * sign, published)
+    return Found(m.start(), m.end(), value, "relative", gran)
+
+
+def _numeric(m: re.Match[str], published: dt.date | None) -> Found | None:
+    y, mon, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+    if 1200 <= y < 1500:
+        value, cal = _jalali_day(y, mon, d), "jalali"
+    elif 1800 <= y < 2200:
+        value, cal = _gregorian_day(y, mon, d), "gregorian"
+    else:
+        return None
+    return Found(m.start(), m.end(), value, cal, "day") if value else None
+
+
+def _year_only(m: re.Match[str], published: dt.date | None) -> Found | None:
+    y = int(m.group("year"))
+    suffix = m.group("suffix") or ""
+    if "ق" in suffix:
+        return Found(m.start("year") if m.group(0).startswith("در") else m.start(), m.end(),
+                     _hijri_year(y), "hijri", "year")
+    if 1200 <= y < 1500:
+        return Found(m.start("year") if m.group(0).startswith("در") else m.start(), m.end(),
+                     _jalali_year(y), "jalali", "year")
+    if 1800 <= y < 2200:
+        return Found(m.start("year") if m.group(0).startswith("در") else m.start(), m.end(),
+                     f"{y:04d}", "gregorian", "year")
+    return None
+
+
+def find_dates(text: str, published: dt.date | None = None) -> list[Found]:
+    """Every date in ``text``, longest first where they overlap, in text order.
+
+    >>> [(f.value, f.granularity) for f in find_dates("۲۳ سپتامبر ۲۰۲۵ و هفته گذشته", dt.date(2025, 9, 24))]
+    [('2025-09-23', 'day'), ('2025-W38', 'week')]
+    """
+    cands: list[Found] = []
+    for pattern, fn in ((CALENDAR_DATE, _calendar_date), (NUMERIC_DATE, _numeric), (YEAR_ONLY, _year_only),
+                        (RELATIVE_DAY, _relative_day), (RELATIVE_WEEKDAY, _relative_weekday),
+                        (RELATIVE_PERIOD, _relative_period), (AGO, _ago)):
+        for m in pattern.finditer(text):
+            f = fn(m, published)  # type: ignore[operator]
+            if f is not None:
+                cands.append(f)
+    # Longest wins where candidates overlap; `امروز صبح` beside `۱۸ مرداد` stays two dates.
+    cands.sort(key=lambda f: (-(f.end - f.start), f.start))
+    taken: list[Found] = []
+    for f in cands:
+        if all(f.end <= t.start or f.start >= t.end for t in taken):
+            taken.append(f)
+    return sorted(taken, key=lambda f: f.start)
+
+
+class DateFinder:
+    """Fills ``doc.dates``; relative dates are resolved against ``doc.meta["published"]``."""
+
+    name: ClassVar[str] = "dates"
+    requires: ClassVar[tuple[str, ...]] = ("text",)
+    assigns: ClassVar[tuple[str, ...]] = ("dates",)
+
+    def find(self, doc: Document) -> list[DateMention]:
+        raw = doc.meta.get("published")
+        published = parse_published(raw)
+        if raw is not None and published is None:
+            doc.warnings.append(f"dates: publication date {raw!r} is not ISO 8601; relative dates left unresolved")
+        return [doc.span(f.start, f.end, DateMention, value=f.value, calendar=f.calendar, granularity=f.granularity)
+                for f in find_dates(doc.text, published)]
+
+    def __call__(self, doc: Document) -> Document:
+        doc.dates = self.find(doc)
+        return doc
