@@ -1,0 +1,114 @@
+"""The ZWNJ restorer's evidence: word counts, ZWNJ forms, verb stems and word-pair habits.
+
+Built by ``scripts/build_zwnj.py`` from UPDT treebank text and the hazm and shekar word lists, and
+shipped as ``khabar/resources/zwnj/lexicon.tsv.gz`` (see that script for the record format).
+
+>>> lex = Lexicon.load()
+>>> lex.zwnj_form("میکند")
+'می\u200cکند'
+>>> clean_word("«كتاب‌ها»")
+'کتاب\u200cها'
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ZWNJ = "\u200c"
+RESOURCE = Path(__file__).resolve().parents[1] / "resources" / "zwnj" / "lexicon.tsv.gz"
+
+# Persian letters as they stand after the normalizer (Arabic ي ك already unified).
+LETTERS = "آ-غف-يپچژکگیۀأإؤئءة"
+# Letters that do not join the next one: after them a ZWNJ changes nothing on screen, and the
+# treebanks almost never write one there.
+NON_JOINING = frozenset("اآأإدذرزژوؤۀءة")
+_DIAC = re.compile("[\u064b-\u065f\u0670]")
+_WORD = re.compile(f"^[{LETTERS}]+(?:{ZWNJ}[{LETTERS}]+)*$")
+_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ھ": "ه", "ە": "ه"})
+_EDGE = "«»\"'()[]{}.,،؛;:!?؟-–—…*/\\|<>"
+
+Counts = tuple[int, int, int]  # (UPDT, hazm, shekar)
+
+
+def clean_word(word: str) -> str:
+    """The lexicon key of a word: letters unified, vowel marks and edge punctuation gone; '' if not Persian.
+
+    >>> clean_word("مي‌شُوَد،")
+    'می\u200cشود'
+    """
+    w = _DIAC.sub("", word.translate(_FOLD)).strip(_EDGE).strip(ZWNJ)
+    return w if _WORD.match(w) else ""
+
+
+def verb_forms(past: str, present: str) -> set[str]:
+    """Finite forms that take ``می‌``: present stem + person endings, past stem + person endings.
+
+    >>> sorted(verb_forms("گفت", "گو"))[:4]
+    ['گفت', 'گفتم', 'گفتند', 'گفتی']
+    """
+    out: set[str] = set()
+    if present:
+        glide = present[-1] in "اآو"
+        for end in ("م", "ی", "د", "یم", "ید", "ند"):
+            out.add(present + end)
+            if glide:
+                out.add(present + "ی" + end)
+    if past:
+        for end in ("", "م", "ی", "یم", "ید", "ند"):
+            out.add(past + end)
+    return out
+
+
+@dataclass
+class Lexicon:
+    """What the restorer knows: see :mod:`scripts.build_zwnj` for where each count comes from."""
+
+    plain: dict[str, Counts] = field(default_factory=dict)
+    zwnj: dict[str, Counts] = field(default_factory=dict)
+    # key (the word without ZWNJ) → the ZWNJ spelling with the most evidence
+    by_key: dict[str, str] = field(default_factory=dict)
+    verbs: set[str] = field(default_factory=set)
+    # (left, right) → (UPDT count written joined with ZWNJ, UPDT count written with a space)
+    pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Lexicon:
+        """The shipped lexicon (read once per process)."""
+        return _load(path or RESOURCE)
+
+    def zwnj_form(self, key: str) -> str | None:
+        return self.by_key.get(key)
+
+    def counts(self, word: str) -> Counts:
+        if ZWNJ in word:
+            return self.zwnj.get(word, (0, 0, 0))
+        return self.plain.get(word, (0, 0, 0))
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> Lexicon:
+    lex = Lexicon()
+    best: dict[str, tuple[tuple[int, int, int], str]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            kind = cols[0]
+            if kind == "P":
+                lex.plain[cols[1]] = (int(cols[2]), int(cols[3]), int(cols[4]))
+            elif kind == "Z":
+                c = (int(cols[2]), int(cols[3]), int(cols[4]))
+                w = cols[1]
+                lex.zwnj[w] = c
+                key = w.replace(ZWNJ, "")
+                if key not in best or c > best[key][0]:
+                    best[key] = (c, w)
+            elif kind == "V":
+                lex.verbs |= verb_forms(cols[1], cols[2])
+            elif kind == "B":
+                lex.pairs[(cols[1], cols[2])] = (int(cols[3]), int(cols[4]))
+    lex.by_key = {k: w for k, (_, w) in best.items()}
+    return lex

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Build the ZWNJ restorer's lexicon: ``khabar/resources/zwnj/lexicon.tsv.gz``.
+
+Sources (all openly licensed, credited in ``khabar/resources/NOTICE.md``):
+
+* ``../shared/data/zwnj/updt-train.txt`` — Uppsala Persian Dependency Treebank text (Apache-2.0),
+  ZWNJ-correct running text: word counts, ZWNJ forms, and how often word pairs are written
+  spaced or joined.
+* hazm 0.10 ``data/words.dat`` and ``data/verbs.dat`` (MIT) — 190k words with corpus frequencies and
+  part of speech, and verb stems from which every ``می‌``/``نمی‌`` form is generated.
+* shekar 1.7 ``data/files/vocab.csv`` and ``compound_words.csv`` (MIT) — web word frequencies and
+  10k ZWNJ compounds.
+
+The wheels are fetched with ``pip download --no-deps`` at build time (or read from ``--wheels DIR``);
+nothing is downloaded at run time. The dev treebanks are never read here.
+
+usage: python scripts/build_zwnj.py [--train PATH] [--wheels DIR] [--out PATH]
+
+Output: one record a line, tab-separated, gzip'd:
+  ``Z form u h s``  a word written with ZWNJ, its counts in UPDT, hazm and shekar
+  ``P word u h s``  a word written without ZWNJ (same counts)
+  ``V past present`` verb stems
+  ``B left right joined spaced`` a word pair, with UPDT counts of ``left‌right`` and ``left right``
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import io
+import re
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from khabar.pipeline.normalize import Normalizer  # noqa: E402
+from khabar.pipeline.zwnj_lexicon import clean_word  # noqa: E402
+
+ZWNJ = "\u200c"
+DIAC = re.compile("[\u064b-\u065f\u0670]")
+WORD = re.compile(r"[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u06c0\u200c]+")
+PEERS = {"hazm": "hazm==0.10.0", "shekar": "shekar==1.7.0"}
+
+
+def wheel(name: str, wheels: Path | None, tmp: Path) -> zipfile.ZipFile:
+    """The peer's wheel, from ``wheels`` or fetched with pip into ``tmp``."""
+    where = wheels if wheels else tmp
+    found = sorted(where.glob(f"{name}-*.whl"))
+    if not found:
+        subprocess.run([sys.executable, "-m", "pip", "download", PEERS[name], "--no-deps", "-q", "-d", str(where)],
+                       check=True)
+        found = sorted(where.glob(f"{name}-*.whl"))
+    return zipfile.ZipFile(found[-1])
+
+
+def read_member(zf: zipfile.ZipFile, suffix: str) -> str:
+    name = next(n for n in zf.namelist() if n.endswith(suffix))
+    return zf.read(name).decode("utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--train", type=Path, default=REPO.parent / "shared" / "data" / "zwnj" / "updt-train.txt")
+    ap.add_argument("--wheels", type=Path, default=None, help="folder holding hazm and shekar wheels")
+    ap.add_argument("--out", type=Path, default=REPO / "khabar" / "resources" / "zwnj" / "lexicon.tsv.gz")
+    ap.add_argument("--holdout", type=float, default=0.0,
+                    help="leave the last FRACTION of the training lines out (for tuning on them)")
+    args = ap.parse_args()
+
+    norm = Normalizer()
+    u: collections.Counter[str] = collections.Counter()
+    joined: collections.Counter[tuple[str, str]] = collections.Counter()
+    spaced: collections.Counter[tuple[str, str]] = collections.Counter()
+    lines = args.train.read_text(encoding="utf-8").split("\n")
+    if args.holdout:
+        lines = lines[: int(len(lines) * (1 - args.holdout))]
+    for line in lines:
+        line = DIAC.sub("", norm.apply(unicodedata.normalize("NFC", line)))
+        words = [clean_word(w) for w in line.split()]
+        for i, w in enumerate(words):
+            if not w:
+                continue
+            u[w] += 1
+            if ZWNJ in w:
+                parts = w.split(ZWNJ)
+                for k in range(1, len(parts)):
+                    joined[(ZWNJ.join(parts[:k]), ZWNJ.join(parts[k:]))] += 1
+            if i + 1 < len(words) and words[i + 1]:
+                spaced[(w, words[i + 1])] += 1
+
+    h: dict[str, int] = {}
+    s: dict[str, int] = {}
+    verbs: set[tuple[str, str]] = set()
+    with tempfile.TemporaryDirectory() as tmpname:
+        tmp = Path(tmpname)
+        hz = wheel("hazm", args.wheels, tmp)
+        for row in read_member(hz, "data/words.dat").splitlines():
+            cols = row.split("\t")
+            if len(cols) < 3:
+                continue
+            w = clean_word(cols[0])
+            if not w:
+                continue
+            # Entries with no part of speech and no frequency are mostly misspellings (`میکند`).
+            f = int(cols[1]) if cols[1].isdigit() else 0
+            if f == 0 and cols[2] == "0":
+                continue
+            h[w] = max(h.get(w, 0), f + 1)
+        for row in read_member(hz, "data/verbs.dat").splitlines():
+            if "#" in row:
+                past, present = row.split("#", 1)
+                verbs.add((clean_word(past), clean_word(present)))
+        sk = wheel("shekar", args.wheels, tmp)
+        for row in read_member(sk, "data/files/vocab.csv").splitlines():
+            word, _, freq = row.rpartition(",")
+            w = clean_word(word)
+            if w and freq.isdigit():
+                s[w] = max(s.get(w, 0), int(freq))
+        for row in read_member(sk, "data/files/compound_words.csv").splitlines():
+            w = clean_word(row)
+            if w and ZWNJ in w:
+                s.setdefault(w, 1)
+
+    words = set(u) | set(h) | set(s)
+    out = io.StringIO()
+    nz = np_ = 0
+    for w in sorted(words):
+        kind = "Z" if ZWNJ in w else "P"
+        nz += kind == "Z"
+        np_ += kind == "P"
+        out.write(f"{kind}\t{w}\t{u.get(w, 0)}\t{h.get(w, 0)}\t{s.get(w, 0)}\n")
+    for past, present in sorted(verbs):
+        out.write(f"V\t{past}\t{present}\n")
+    pairs = {p for p in joined} | {p for p, c in spaced.items() if (p[0] + ZWNJ + p[1]) in words}
+    for a, b in sorted(pairs):
+        out.write(f"B\t{a}\t{b}\t{joined.get((a, b), 0)}\t{spaced.get((a, b), 0)}\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
+        f.write(out.getvalue())
+    print(f"{args.out}: {nz} ZWNJ forms, {np_} plain words, {len(verbs)} verbs, {len(pairs)} pairs, "
+          f"{args.out.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
