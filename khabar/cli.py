@@ -70,10 +70,7 @@ def _stream_paragraphs(path: str) -> Iterator[str]:
 
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
-        try:
-            encoding = detect(head)
-        except KhabarError:
-            encoding = detect(head[: head.rfind(b"\n") + 1] or head)
+        encoding = detect(head, partial=True)
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         data = head
         pending = ""
@@ -97,7 +94,7 @@ def _stream_paragraphs(path: str) -> Iterator[str]:
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 def restore(files: tuple[str, ...]) -> None:
     """Restore Persian text: letters, digits, spacing and ZWNJs.
 
@@ -109,7 +106,8 @@ def restore(files: tuple[str, ...]) -> None:
     for path in files or ("-",):
         if path != "-" and Path(path).is_file() and Path(path).stat().st_size > STREAM_BYTES:
             for chunk in _stream_paragraphs(path):
-                out.write(restore_text(chunk))
+                body = chunk.rstrip("\n")
+                out.write(restore_text(body) + chunk[len(body):])
             continue
         _, text = read_input(path)
         restored = restore_text(text)
@@ -120,7 +118,7 @@ def restore(files: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print Document.to_dict() as JSON (one object per line for several files).")
 @click.option("--published", help="Publication date (ISO), to resolve relative dates such as امروز.")
 @click.option("--url", help="The article's URL.")

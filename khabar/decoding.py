@@ -20,9 +20,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 
 
-def detect(data: bytes) -> str:
-    """The name of the encoding :func:`decode` would use, or raise :class:`DecodeError`."""
-    return _decode(data, "<bytes>")[1]
+def detect(data: bytes, *, partial: bool = False) -> str:
+    """The name of the encoding :func:`decode` would use, or raise :class:`DecodeError`.
+
+    ``partial``: ``data`` is the head of a longer stream and may end inside a character.
+    """
+    return _decode(data, "<bytes>", final=not partial)[1]
 
 
 def decode(data: bytes | bytearray, name: str = "<bytes>") -> str:
@@ -32,7 +35,7 @@ def decode(data: bytes | bytearray, name: str = "<bytes>") -> str:
     return _decode(bytes(data), name)[0]
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
+def _decode(data: bytes, name: str, final: bool = True) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", name, 3), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -41,7 +44,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     if utf16:
         return _strict(data, utf16, name, 0), utf16
     try:
-        text = data.decode("utf-8")
+        text = codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
     except UnicodeDecodeError as err:
         bad = err.start
     else:

@@ -53,7 +53,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 class Alignment:
     """Maps offsets in the restored text to offsets in the raw text."""
 
-    __slots__ = ("changes", "length", "raw_length", "_starts", "_ends")
+    __slots__ = ("_ends", "_starts", "changes", "length", "raw_length")
 
     def __init__(self, changes: Sequence[Change], length: int, raw_length: int) -> None:
         self.changes: tuple[Change, ...] = tuple(changes)

@@ -71,7 +71,7 @@ def test_offsets_two_rounds_of_edits_keep_unchanged_characters_in_place(text: st
         if not changed[i]:
             assert (rs, re_) == (rs, rs + 1) and text[rs] == ch
     # Changes are sorted and disjoint on both sides.
-    for a, b in zip(align.changes, align.changes[1:]):
+    for a, b in zip(align.changes, align.changes[1:], strict=False):
         assert a.end <= b.start and a.raw_end <= b.raw_start
 
 

@@ -37,7 +37,7 @@ class Rule:
     note are routine (spacing) and are not reported.
     """
 
-    __slots__ = ("pattern", "repl", "note", "_fn")
+    __slots__ = ("_fn", "note", "pattern", "repl")
 
     def __init__(self, pattern: str | re.Pattern[str], repl: Replacement, note: str = "") -> None:
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern

@@ -11,7 +11,6 @@ tidied. ZWNJ restoration is the next stage (:mod:`khabar.pipeline.zwnj`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import ClassVar, Literal
 
@@ -66,29 +65,30 @@ class Normalizer(TextStage):
             TranslateRule({c: " " for c in SPACES}),
         ]
         if digits == "persian":
-            rules.append(TranslateRule(dict(zip(ARABIC_DIGITS, PERSIAN_DIGITS)), "{n} Arabic-Indic digits made Persian"))
+            rules.append(TranslateRule(dict(zip(ARABIC_DIGITS, PERSIAN_DIGITS, strict=False)), "{n} Arabic-Indic digits made Persian"))
         elif digits == "ascii":
             rules.append(TranslateRule(
-                {**dict(zip(ARABIC_DIGITS, ASCII_DIGITS)), **dict(zip(PERSIAN_DIGITS, ASCII_DIGITS))},
+                {**dict(zip(ARABIC_DIGITS, ASCII_DIGITS, strict=False)), **dict(zip(PERSIAN_DIGITS, ASCII_DIGITS, strict=False))},
                 "{n} digits made ASCII"))
         if not diacritics:
             rules.append(Rule(f"[{DIACRITICS}]+", "", "{n} vowel marks removed"))
         rules += [
-            # Latin punctuation inside Persian text becomes Persian: `سلام, دنیا` → `سلام، دنیا`.
-            Rule(f"(?<=[{LETTER}]) ?,(?= ?[{LETTER}])", "،", "{n} Latin commas made Persian"),
-            Rule(f"(?<=[{LETTER}]) ?;(?= ?[{LETTER}])", "؛"),
-            Rule(f"(?<=[{LETTER}]) ?\\?(?=\\s|$)", "؟"),
             # A ZWNJ only belongs between two letters: drop it next to spaces, punctuation or edges,
             # and collapse repeats.
             Rule(f"{ZWNJ}{{2,}}", ZWNJ),
             Rule(f"(?:^|(?<=[^\\w{DIACRITICS}])){ZWNJ}|{ZWNJ}(?=[^\\w{DIACRITICS}]|$)", "", "{n} stray ZWNJs removed"),
-            # Spaces: no runs, none before closing punctuation or inside «», none at line ends.
             Rule(" {2,}", " "),
+            # Latin punctuation inside Persian text becomes Persian: `سلام, دنیا` → `سلام، دنیا`.
+            Rule(f"(?<=[{LETTER}]) ?,(?= ?[{LETTER}])", "،", "{n} Latin commas made Persian"),
+            Rule(f"(?<=[{LETTER}]) ?;(?= ?[{LETTER}])", "؛"),
+            Rule(f"(?<=[{LETTER}]) ?\\?(?=\\s|$)", "؟"),
+            # Spaces: none before closing punctuation or inside «», none at line ends.
             Rule(" +(?=[،؛؟!.:»)\\]])(?![.:]\\d)", ""),
             Rule("(?<=[«(\\[]) +", ""),
             Rule("(?m) +$", ""),
             Rule("(?m)^ +", ""),
-            # A space after Persian comma/semicolon/question mark when a letter follows directly.
+            Rule(r"\A\s+|\s+\Z", ""),
+            # A space after Persian comma/semicolon when a letter follows directly.
             Rule(f"(?<=[،؛])(?=[{LETTER}])", " "),
         ]
         self.rules = rules

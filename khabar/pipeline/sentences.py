@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from khabar.document import Document, Span
+from khabar.document import Document
 
 # A sentence: anything up to terminal punctuation (plus closing quotes/brackets) before a space or
 # the end, or up to a line break. `[^\S\n]` is whitespace other than a line break.
