@@ -20,7 +20,7 @@ TOKEN = re.compile(
     r"(?:https?://|www\.)[^\s«»\"<>]+[^\s«»\"<>.,،؛:!?؟)\]]"  # URL
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
     r"|\d+(?:[.,٫٬/:]\d+)*%?"  # number, with decimal/thousands/date/time separators
-    rf"|{_WORD}(?:[\u200c\-']{_WORD})*"  # word; ZWNJ or hyphen joins its parts
+    rf"|{_WORD}(?:[\u200c\-']{_WORD}|-\d+)*"  # word; ZWNJ or hyphen joins its parts (COVID-19)
     r"|\S",  # anything else: one character
 )
 
