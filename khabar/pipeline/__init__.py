@@ -15,6 +15,7 @@ from typing import Any
 from khabar.document import Document
 from khabar.errors import expect_str
 from khabar.pipeline.base import Stage, TextStage
+from khabar.pipeline.entities import EntityRecognizer
 from khabar.pipeline.normalize import Normalizer
 from khabar.pipeline.sentences import SentenceSplitter
 from khabar.pipeline.tokens import Tokenizer
@@ -28,6 +29,7 @@ DEFAULT_STAGES: list[Callable[[], Stage]] = [
     ZwnjRestorer,
     SentenceSplitter,
     Tokenizer,
+    EntityRecognizer,
 ]
 
 

@@ -1,0 +1,244 @@
+"""Named entities: a CRF tags khabar's own tokens, then identities are linked within the article.
+
+The model is a linear-chain CRF (python-crfsuite) trained by ``scripts/train_ner.py`` on ParsTwiNER,
+Text-Mining/Persian-NER and MultiCoNER Farsi (their tag sets mapped onto ``PER ORG LOC EVE``; see
+``khabar/resources/ner/README.md``). It ships in ``khabar/resources/ner/`` and loads offline.
+Features are spelling-robust: every word is folded (ZWNJ, vowel marks and Arabic look-alikes
+removed), so ``خامنه‌ای``, ``خامنه ای`` and ``خامنهای`` meet. Identity linking (honorifics, surnames,
+apposition, roles) lives in :mod:`khabar.pipeline.identity`.
+
+>>> import khabar
+>>> doc = khabar.analyze("محمود عباس در رام‌الله با هیئتی از مصر دیدار کرد.")
+>>> [(m.text, m.label) for m in doc.mentions]
+[('محمود عباس', 'PER'), ('رام\u200cالله', 'LOC'), ('مصر', 'LOC')]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import Any, ClassVar
+
+from khabar.document import Document, Mention
+
+LABELS = ("PER", "ORG", "LOC", "EVE")
+RESOURCE_DIR = "resources/ner"
+MODEL_FILE = "model.crfsuite"
+LEXICON_FILE = "lexicon.json"
+
+# Folding for features and gazetteer keys: spelling variants of one word become one key.
+_FOLD = str.maketrans({
+    "\u200c": "", "\u200d": "", "\u0640": "", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه",
+    "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و", "ئ": "ی",
+    **{c: str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")},
+    **{c: str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")},
+})
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0654\u0655]")
+_PERSIAN = re.compile("[\u0600-\u06ff]")
+_LATIN = re.compile("[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+# Plural and ezafe endings: ``سازمان‌های`` and ``سازمان`` share a stem feature.
+_SUFFIX = re.compile("(?:ها|های|هایی|ان|ی|یی|ای)$")
+# Feature strings for one word are capped so a 10k-character token costs no more than a short one.
+_MAXLEN = 24
+
+
+def fold_word(word: str) -> str:
+    """The folded key of a word: no ZWNJ, vowel marks, tatweel or Arabic look-alikes; digits ASCII.
+
+    >>> fold_word("خامنه‌اي") == fold_word("خامنهای")
+    True
+    """
+    return _MARKS.sub("", word.translate(_FOLD)).lower()
+
+
+def _shape(word: str) -> str:
+    if _PERSIAN.search(word):
+        return "fa" if not _LATIN.search(word) else "mix"
+    if _LATIN.search(word):
+        return "Lat" if word[0].isupper() else "lat"
+    if _DIGIT.search(word):
+        return "num"
+    return "p" + word[:1]
+
+
+class Featurizer:
+    """Turns a sentence's words into CRF feature lists; word-level features are cached per word.
+
+    ``lexicon`` maps a folded word to its gazetteer classes (learned from training spans, first
+    names, places), e.g. ``{"تهران": ["LOC:hi", "place"]}``.
+
+    >>> f = Featurizer({"تهران": ["LOC:hi"]})
+    >>> "gz=LOC:hi" in f.sentence(["به", "تهران", "رفت"])[1]
+    True
+    """
+
+    def __init__(self, lexicon: dict[str, list[str]] | None = None, *, cache_size: int = 200_000) -> None:
+        self.lexicon = lexicon or {}
+        self._cache: dict[str, tuple[str, list[str], list[str]]] = {}
+        self._cache_size = cache_size
+
+    def word(self, word: str) -> tuple[str, list[str], list[str]]:
+        """(folded key, own features, features shared with neighbours) for one word."""
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        f = fold_word(word[:200])[:_MAXLEN]
+        shape = _shape(word[:200])
+        gz = self.lexicon.get(f, ())
+        stem = _SUFFIX.sub("", f) if len(f) > 4 else f
+        own = [
+            "w=" + f, "st=" + stem, "sh=" + shape, "len=" + str(min(len(f), 9)),
+            "p2=" + f[:2], "p3=" + f[:3], "s1=" + f[-1:], "s2=" + f[-2:], "s3=" + f[-3:], "s4=" + f[-4:],
+        ]
+        if "\u200c" in word:
+            own.append("zw")
+        if f.startswith("ال") and len(f) > 4:
+            own.append("al")
+        shared = ["sh=" + shape, *("gz=" + g for g in gz)]
+        own.extend("gz=" + g for g in gz)
+        if stem != f:
+            for g in self.lexicon.get(stem, ()):
+                own.append("gzst=" + g)
+        out = (f, own, shared)
+        if len(self._cache) < self._cache_size:
+            self._cache[word] = out
+        return out
+
+    def sentence(self, words: Sequence[str]) -> list[list[str]]:
+        """One feature list per word, with a ±2 window of neighbours' forms and classes."""
+        info = [self.word(w) for w in words]
+        n = len(info)
+        keys = ["<s>", "<s>"] + [k for k, _, _ in info] + ["</s>", "</s>"]
+        out: list[list[str]] = []
+        for i, (k, own, _) in enumerate(info):
+            feats = ["b", *own,
+                     "w-1=" + keys[i + 1], "w+1=" + keys[i + 3], "w-2=" + keys[i], "w+2=" + keys[i + 4],
+                     "w-1|w=" + keys[i + 1] + "|" + k, "w|w+1=" + k + "|" + keys[i + 3]]
+            if i > 0:
+                feats.extend("-1" + s for s in info[i - 1][2])
+            else:
+                feats.append("BOS")
+            if i < n - 1:
+                feats.extend("+1" + s for s in info[i + 1][2])
+            else:
+                feats.append("EOS")
+            if i > 1:
+                feats.extend("-2" + s for s in info[i - 2][2] if s.startswith("gz"))
+            if i < n - 2:
+                feats.extend("+2" + s for s in info[i + 2][2] if s.startswith("gz"))
+            out.append(feats)
+        return out
+
+
+def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Entity spans ``(first, last + 1, label)`` from IOB2 tags; a stray ``I-`` opens a span.
+
+    >>> bio_spans(["B-PER", "I-PER", "O", "I-LOC"])
+    [(0, 2, 'PER'), (3, 4, 'LOC')]
+    """
+    out: list[tuple[int, int, str]] = []
+    start, label = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        kind, _, lab = tag.partition("-")
+        if start >= 0 and (kind != "I" or lab != label):
+            out.append((start, i, label))
+            start = -1
+        if kind == "B" or (kind == "I" and start < 0):
+            start, label = i, lab
+    return out
+
+
+@lru_cache(maxsize=2)
+def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, Any]]:
+    """The shipped tagger, its lexicon and its metadata, loaded once (from ``directory`` if given)."""
+    import pycrfsuite
+
+    base = resources.files("khabar") / RESOURCE_DIR if not directory else None
+    model_path = str(base / MODEL_FILE) if base is not None else f"{directory}/{MODEL_FILE}"
+    lex_path = str(base / LEXICON_FILE) if base is not None else f"{directory}/{LEXICON_FILE}"
+    tagger = pycrfsuite.Tagger()
+    tagger.open(model_path)
+    with open(lex_path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    return tagger, data["words"], data.get("meta", {})
+
+
+class EntityRecognizer:
+    """Fills ``doc.mentions`` and ``doc.entities``: CRF mentions, then identities linked in the article.
+
+    ``max_tokens`` bounds the work on one article: tokens past it are not tagged, and a warning
+    says so. ``link=False`` keeps the raw model mentions (one entity each), as the benchmark needs
+    nothing more.
+    """
+
+    name: ClassVar[str] = "entities"
+    requires: ClassVar[tuple[str, ...]] = ("sentences", "tokens")
+    assigns: ClassVar[tuple[str, ...]] = ("mentions", "entities")
+
+    def __init__(self, *, model_dir: str = "", max_tokens: int = 300_000, max_sequence: int = 250,
+                 link: bool = True) -> None:
+        self.tagger, lexicon, self.meta = load_model(model_dir)
+        self.featurizer = Featurizer(lexicon)
+        self.max_tokens = max_tokens
+        self.max_sequence = max_sequence
+        self.link = link
+
+    def tag(self, words: Sequence[str]) -> list[str]:
+        """IOB2 tags for one sentence's words.
+
+        >>> EntityRecognizer().tag(["حسن", "روحانی", "به", "مشهد", "رفت"])
+        ['B-PER', 'I-PER', 'O', 'B-LOC', 'O']
+        """
+        if not words:
+            return []
+        return list(self.tagger.tag(self.featurizer.sentence(words)))
+
+    def _sequences(self, doc: Document, n_tokens: int) -> Iterable[tuple[int, int]]:
+        """Token index ranges to tag: sentences, cut into pieces of at most ``max_sequence`` tokens."""
+        tokens = doc.tokens
+        i = 0
+        bounds = [(s.start, s.end) for s in doc.sentences] or [(0, len(doc.text))]
+        for _, end in bounds:
+            j = i
+            while j < n_tokens and tokens[j].start < end:
+                j += 1
+            if j == i and i < n_tokens and not any(s <= tokens[i].start < e for s, e in bounds):
+                j = i + 1  # a token outside every sentence still gets tagged
+            for a in range(i, j, self.max_sequence):
+                yield a, min(j, a + self.max_sequence)
+            i = j
+            if i >= n_tokens:
+                return
+        if i < n_tokens:
+            for a in range(i, n_tokens, self.max_sequence):
+                yield a, min(n_tokens, a + self.max_sequence)
+
+    def find(self, doc: Document) -> list[tuple[int, int, str]]:
+        """Mentions as token index ranges ``(first, last + 1, label)``."""
+        n = min(len(doc.tokens), self.max_tokens)
+        if len(doc.tokens) > n:
+            doc.warnings.append(f"entities: only the first {n} of {len(doc.tokens)} tokens were tagged")
+        out: list[tuple[int, int, str]] = []
+        for a, b in self._sequences(doc, n):
+            words = [t.text for t in doc.tokens[a:b]]
+            out.extend((a + s, a + e, lab) for s, e, lab in bio_spans(self.tag(words)) if lab in LABELS)
+        return out
+
+    def __call__(self, doc: Document) -> Document:
+        from khabar.pipeline.identity import IdentityLinker, entity_id
+
+        found = self.find(doc)
+        if self.link:
+            doc.mentions, doc.entities = IdentityLinker().link(doc, found)
+            return doc
+        mentions = []
+        for s, e, lab in found:
+            start, end = doc.tokens[s].start, doc.tokens[e - 1].end
+            mentions.append(doc.span(start, end, Mention, label=lab,
+                                     entity=entity_id(doc.text[start:end], lab)))
+        doc.mentions = mentions
+        return doc

@@ -1,0 +1,352 @@
+"""One identity per person, organization, place and event within an article.
+
+The model finds mentions; this module decides which of them are the same entity:
+
+- honorifics before a name (``آیت‌الله``, ``حجت‌الاسلام``, ``دکتر``, ``سردار``, ``شهید``, ``آقای``…)
+  are cut from the mention and kept as the person's titles;
+- a role in apposition (``محمد اسماعیل درویش، رئیس شورای رهبری حماس،``) or right before the name
+  (``سخنگوی وزارت امور خارجه اسماعیل بقائی``) becomes a title;
+- a full name, its shorter forms (surname alone, name without a first name) become one person;
+  the longest form is the canonical name;
+- a bare role later on (``رهبر انقلاب اسلامی``) resolves to the one person holding that title, or
+  an equivalent one, in the article, and becomes a mention of that person;
+- a name tagged once and written again untagged is tagged there too; one string gets one label.
+
+Ids are stable across articles: the label and the folded canonical name (:func:`entity_id`).
+
+>>> import khabar
+>>> doc = khabar.analyze("حجت‌الاسلام حسن روحانی به مشهد رفت. روحانی در آنجا سخنرانی کرد.")
+>>> [(e.name, e.titles) for e in doc.entities if e.label == "PER"]
+[('حسن روحانی', ('حجت\u200cالاسلام',))]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from khabar.document import Document, Entity, Mention
+from khabar.pipeline.entities import fold_word
+
+
+def _folded(words: str) -> frozenset[str]:
+    return frozenset(fold_word(w) for w in words.split())
+
+
+# Honorifics and ranks written before a name. Folded, so spelling variants match; two-word forms
+# (``آیت الله`` with a space) are matched as pairs.
+HONORIFICS = _folded(
+    "آیت‌الله آیت‌الله‌العظمی آیت‌اللّه حجت‌الاسلام حجت‌الاسلام‌والمسلمین حجه‌الاسلام حضرت دکتر مهندس "
+    "سردار سرلشکر سرتیپ سرهنگ سپهبد دریادار دریابان سرتیپ‌دوم سروان ارتشبد شهید آقای خانم استاد شیخ حاج "
+    "مرحوم علامه پروفسور جناب سرکار بانو سرور والاحضرت عالیجناب امام آیت"
+)
+_HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
+# Honorifics that always introduce a person's name, so the next word is a name even untagged.
+_STRONG = _folded("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین آقای خانم سردار سرلشکر سرتیپ")
+# Head nouns of roles (``رئیس ...``, ``سخنگوی ...``); a phrase starting with one is a title.
+ROLE_HEADS = _folded(
+    "رئیس رییس رئیس‌جمهور رئیس‌جمهوری رئیس‌کل معاون رهبر وزیر سخنگو سخنگوی دبیرکل دبیر فرمانده نماینده "
+    "سفیر مدیر مدیرعامل عضو استاندار فرماندار شهردار دادستان نخست‌وزیر پادشاه ولیعهد مشاور دستیار "
+    "بنیانگذار موسس سرپرست قائم‌مقام جانشین مسئول کارشناس تحلیلگر خبرنگار مفتی سرمربی مربی قاضی "
+    "امیر ملکه رئیسه منشی کاپیتان هماهنگ‌کننده رایزن کنسول وکیل مقام"
+)
+# Roles that name one office in different words; a bare form resolves to whoever holds any of them.
+ROLE_CLASSES: tuple[frozenset[str], ...] = tuple(
+    frozenset(fold_word(p) for p in group.split("|"))
+    for group in (
+        "رهبر انقلاب|رهبر انقلاب اسلامی|رهبر معظم انقلاب|رهبر معظم انقلاب اسلامی|رهبر جمهوری اسلامی"
+        "|رهبر جمهوری اسلامی ایران|رهبر ایران|مقام معظم رهبری|رهبر عالی ایران",
+        "رئیس جمهور|رئیس جمهوری|رئیس جمهور ایران|رئیس جمهوری اسلامی ایران|رئیس‌جمهور|رئیس‌جمهوری"
+        "|رئیس‌جمهور ایران|رئیس‌جمهوری اسلامی ایران",
+        "وزیر امور خارجه|وزیر خارجه|وزیر امور خارجه ایران|وزیر خارجه ایران",
+        "رئیس مجلس|رئیس مجلس شورای اسلامی",
+        "رئیس قوه قضاییه|رئیس قوه قضائیه|رئیس دستگاه قضا",
+    )
+)
+# Words that end a role phrase written before a name.
+_STOP = _folded(
+    "و در با به از که را این آن برای تا نیز هم همچنین امروز دیروز روز شب صبح اما ولی یا پس چون اگر "
+    "گفت گفته کرد کردند است بود شد شده دیدار دیداری ملاقات همراه نزد سوی توسط میان بین"
+)
+_PUNCT = re.compile(r"^[^\w\u200c]+$")
+_ENDS_TITLE = frozenset({"،", ",", ".", "؛", ";", ":", "!", "؟", "?", ")", "»", "(", "«", "-", "–", "—"})
+_SLUG = re.compile(r"\s+")
+
+
+def entity_id(name: str, label: str) -> str:
+    """The stable id of an identity: its label and its folded canonical name.
+
+    >>> entity_id("آیت‌الله  خامنه‌اي", "PER") == entity_id("آیتالله خامنه‌ای", "PER")
+    True
+    >>> entity_id("غزه", "LOC")
+    'loc:غزه'
+    """
+    return f"{label.lower()}:{_SLUG.sub('_', ' '.join(fold_word(w) for w in name.split()))}"
+
+
+@dataclass
+class _Cluster:
+    label: str
+    key: tuple[str, ...]
+    name: str
+    titles: list[str] = field(default_factory=list)
+    forms: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return entity_id(self.name, self.label)
+
+
+class IdentityLinker:
+    """Turns model mentions (token ranges) into linked :class:`Mention` s and :class:`Entity` s."""
+
+    def __init__(self, *, max_title_tokens: int = 12) -> None:
+        self.max_title_tokens = max_title_tokens
+
+    # -- helpers over token lists ---------------------------------------------------------------
+
+    @staticmethod
+    def _honorific_before(keys: Sequence[str], i: int) -> int:
+        """How many tokens right before ``i`` are honorifics (``حضرت آیت‌الله``, ``آیت الله``)."""
+        j = i
+        while j > 0:
+            if keys[j - 1] in HONORIFICS and keys[j - 1] != "ایت":
+                j -= 1
+            elif j > 1 and (keys[j - 2], keys[j - 1]) in _HONORIFIC_PAIRS:
+                j -= 2
+            else:
+                break
+        return i - j
+
+    def link(self, doc: Document, found: list[tuple[int, int, str]]) -> tuple[list[Mention], list[Entity]]:
+        """Linked mentions (sorted by position) and the article's entities."""
+        tokens = doc.tokens
+        if not found:
+            return [], []
+        keys = [fold_word(t.text[:100]) for t in tokens]
+        n = len(tokens)
+        found = self._strong_honorific_names(keys, found, n)
+        spans: list[list] = []  # [start, end, label, titles]
+        for s, e, lab in found:
+            titles: list[str] = []
+            if lab == "PER":
+                # Honorifics the model put inside the span are titles, not name.
+                while s < e - 1 and keys[s] in HONORIFICS:
+                    titles.append(tokens[s].text)
+                    s += 1
+                k = self._honorific_before(keys, s)
+                if k:
+                    titles.insert(0, doc.text[tokens[s - k].start:tokens[s - 1].end])
+                titles.extend(self._roles_around(doc, keys, s, e))
+            spans.append([s, e, lab, titles])
+        spans = self._propagate(keys, spans, n)
+        self._harmonize_labels(keys, spans)
+        clusters, assign = self._cluster(doc, keys, spans)
+        role_mentions = self._bare_roles(doc, keys, spans, clusters)
+        mentions: list[Mention] = []
+        for (s, e, lab, _), cl in zip(spans, assign, strict=True):
+            start, end = tokens[s].start, tokens[e - 1].end
+            mentions.append(doc.span(start, end, Mention, label=lab, entity=cl.id))
+            if mentions[-1].text not in cl.forms:
+                cl.forms.append(mentions[-1].text)
+        for s, e, cl in role_mentions:
+            mentions.append(doc.span(tokens[s].start, tokens[e - 1].end, Mention, label=cl.label, entity=cl.id))
+        mentions.sort(key=lambda m: (m.start, -m.end))
+        entities: dict[str, Entity] = {}
+        for cl in clusters:
+            if cl.id in entities:  # two clusters that fold to one id: merge them
+                old = entities[cl.id]
+                cl.titles = [*old.titles, *cl.titles]
+                cl.forms = [*old.aliases, *cl.forms]
+            aliases = tuple(dict.fromkeys(f for f in cl.forms if f != cl.name))
+            titles = tuple(dict.fromkeys(cl.titles))
+            entities[cl.id] = Entity(cl.id, cl.name, cl.label, aliases, titles)
+        return mentions, list(entities.values())
+
+    def _strong_honorific_names(self, keys: Sequence[str], found: list[tuple[int, int, str]],
+                                n: int) -> list[tuple[int, int, str]]:
+        """Adds a PER mention after ``آیت‌الله``/``آقای``/… where the model found nothing."""
+        covered = {i for s, e, _ in found for i in range(s, e)}
+        extra = []
+        for i in range(n - 1):
+            if keys[i] not in _STRONG and (keys[i], keys[i + 1]) not in _HONORIFIC_PAIRS:
+                continue
+            j = i + 1 if keys[i] in _STRONG else i + 2
+            while j < n and keys[j] in HONORIFICS:
+                j += 1
+            if j >= n or j in covered or not keys[j].isalpha() or keys[j] in _STOP or keys[j] in ROLE_HEADS:
+                continue
+            end = j + 1
+            if end < n and end not in covered and keys[end].isalpha() and keys[end] not in _STOP \
+                    and keys[end] not in ROLE_HEADS and len(keys[end]) > 2:
+                end += 1 if keys[j] in _GIVEN_HINT else 0
+            extra.append((j, end, "PER"))
+            covered.update(range(j, end))
+        return sorted([*found, *extra])
+
+    def _roles_around(self, doc: Document, keys: Sequence[str], s: int, e: int) -> list[str]:
+        """Roles in apposition after the name (between commas) or written right before it."""
+        tokens, n, out = doc.tokens, len(keys), []
+        # After: `NAME، ROLE ...،`
+        if e + 1 < n and tokens[e].text in ("،", ",") and keys[e + 1] in ROLE_HEADS:
+            j = e + 1
+            while j < n and j - e <= self.max_title_tokens and tokens[j].text not in _ENDS_TITLE:
+                j += 1
+            if j < n and j - e <= self.max_title_tokens and tokens[j].text in ("،", ",", ".", "؛", ")"):
+                out.append(doc.text[tokens[e + 1].start:tokens[j - 1].end])
+        # Before: `ROLE ... NAME`, the role starting at a role head after a stop word or punctuation.
+        j = s - self._honorific_before(keys, s)
+        k = j
+        while k > 0 and j - k < 8 and keys[k - 1] not in _STOP and not _PUNCT.match(tokens[k - 1].text):
+            k -= 1
+        for h in range(k, j):
+            if keys[h] in ROLE_HEADS:
+                out.append(doc.text[tokens[h].start:tokens[j - 1].end])
+                break
+        return out
+
+    def _propagate(self, keys: Sequence[str], spans: list[list], n: int) -> list[list]:
+        """Tags untagged repeats of a tagged name (and of a person's surname) elsewhere in the text."""
+        forms: dict[tuple[str, ...], str] = {}
+        for s, e, lab, _ in spans:
+            forms.setdefault(tuple(keys[s:e]), lab)
+            if lab == "PER" and e - s > 1 and len(keys[e - 1]) > 2:
+                forms.setdefault((keys[e - 1],), "PER")
+        forms = {f: lab for f, lab in forms.items()
+                 if not (len(f) == 1 and (f[0] in _STOP or f[0] in HONORIFICS or f[0] in ROLE_HEADS or len(f[0]) < 2))}
+        if not forms:
+            return spans
+        covered = bytearray(n)
+        for s, e, _, _ in spans:
+            covered[s:e] = b"\x01" * (e - s)
+        by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for f in forms:
+            by_first[f[0]].append(f)
+        for v in by_first.values():
+            v.sort(key=len, reverse=True)
+        added = []
+        i = 0
+        while i < n:
+            cands = by_first.get(keys[i]) if not covered[i] else None
+            if cands:
+                for f in cands:
+                    e = i + len(f)
+                    if tuple(keys[i:e]) == f and not any(covered[i:e]) \
+                            and (e >= n or not covered[e]) and (i == 0 or not covered[i - 1]):
+                        added.append([i, e, forms[f], []])
+                        covered[i:e] = b"\x01" * (e - i)
+                        i = e - 1
+                        break
+            i += 1
+        return sorted([*spans, *added], key=lambda x: x[0])
+
+    @staticmethod
+    def _harmonize_labels(keys: Sequence[str], spans: list[list]) -> None:
+        """One string, one label in an article: the label most of its mentions carry."""
+        votes: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        for s, e, lab, _ in spans:
+            votes[tuple(keys[s:e])][lab] += 1
+        for sp in spans:
+            c = votes[tuple(keys[sp[0]:sp[1]])]
+            if len(c) > 1:
+                sp[2] = c.most_common(1)[0][0]
+
+    def _cluster(self, doc: Document, keys: Sequence[str], spans: list[list]) -> tuple[list[_Cluster], list[_Cluster]]:
+        """Groups mentions into identities; a person's shorter name forms join the longer one."""
+        tokens = doc.tokens
+        clusters: list[_Cluster] = []
+        by_key: dict[tuple[str, tuple[str, ...]], _Cluster] = {}
+        # Longest forms first, so a surname finds the full name it belongs to.
+        order = sorted(range(len(spans)), key=lambda i: (-(spans[i][1] - spans[i][0]), spans[i][0]))
+        assign: list[_Cluster | None] = [None] * len(spans)
+        for i in order:
+            s, e, lab, titles = spans[i]
+            key = tuple(keys[s:e])
+            cl = by_key.get((lab, key))
+            if cl is None and lab == "PER":
+                cands = [c for c in clusters if c.label == "PER" and len(c.key) > len(key)
+                         and c.key[len(c.key) - len(key):] == key]
+                if len(cands) == 1:
+                    cl = cands[0]
+            if cl is None:
+                cl = _Cluster(lab, key, doc.text[tokens[s].start:tokens[e - 1].end])
+                clusters.append(cl)
+            by_key[(lab, key)] = cl
+            cl.titles.extend(titles)
+            assign[i] = cl
+        # Titles in text order; names of clusters in order of first mention.
+        first: dict[int, int] = {}
+        for i, cl in enumerate(assign):
+            first.setdefault(id(cl), spans[i][0])
+        clusters.sort(key=lambda c: first.get(id(c), 0))
+        return clusters, [a for a in assign if a is not None]
+
+    def _bare_roles(self, doc: Document, keys: Sequence[str], spans: list[list],
+                    clusters: list[_Cluster]) -> list[tuple[int, int, _Cluster]]:
+        """Role phrases with no name (``رهبر انقلاب اسلامی``) resolved to the one person holding them."""
+        holders: dict[str, set[int]] = defaultdict(set)  # folded title -> cluster indexes
+        people = [c for c in clusters if c.label == "PER" and c.titles]
+        for ci, c in enumerate(people):
+            for t in c.titles:
+                ft = " ".join(fold_word(w) for w in t.split())
+                holders[ft].add(ci)
+                for cls in ROLE_CLASSES:
+                    if ft in cls:
+                        for alt in cls:
+                            holders[alt].add(ci)
+        if not holders:
+            return []
+        longest = max(len(h.split()) for h in holders)
+        covered = bytearray(len(keys))
+        for s, e, lab, titles in spans:
+            if lab == "PER":
+                covered[s:e] = b"\x01" * (e - s)
+        # Spans of titles already attached to a name are not bare roles.
+        attached = set()
+        for c in people:
+            attached.update(c.titles)
+        out = []
+        tokens = doc.tokens
+        i = 0
+        n = len(keys)
+        while i < n:
+            if keys[i] in ROLE_HEADS and not covered[i] and not self._next_is_person(i, spans, longest):
+                hit = None
+                for ln in range(min(longest, n - i), 0, -1):
+                    phrase = " ".join(keys[i:i + ln])
+                    who = holders.get(phrase)
+                    if who is None and ln >= 2:
+                        who = next((holders[h] for h in holders if h.startswith(phrase + " ")), None)
+                    if who and len(who) == 1 and (ln >= 2 or phrase in holders):
+                        hit = (ln, people[next(iter(who))])
+                        break
+                if hit and not self._is_apposition(tokens, i, spans):
+                    ln, cl = hit
+                    out.append((i, i + ln, cl))
+                    text = doc.text[tokens[i].start:tokens[i + ln - 1].end]
+                    if text not in cl.titles:
+                        cl.titles.append(text)
+                    i += ln
+                    continue
+            i += 1
+        return out
+
+    @staticmethod
+    def _next_is_person(i: int, spans: list[list], window: int) -> bool:
+        """Whether a person's name follows within the role phrase (then the role is a title of it)."""
+        return any(lab == "PER" and i < s <= i + window + 1 for s, _, lab, _ in spans)
+
+    @staticmethod
+    def _is_apposition(tokens: Sequence[Mention | object], i: int, spans: list[list]) -> bool:
+        """Whether the role at ``i`` directly follows ``NAME،`` (then it is that name's title)."""
+        return i >= 2 and getattr(tokens[i - 1], "text", "") in ("،", ",") and any(
+            lab == "PER" and e == i - 1 for _, e, lab, _ in spans)
+
+
+# Given names (folded) that make the word after a strong honorific part of the name too.
+_GIVEN_HINT = _folded(
+    "علی محمد حسن حسین مهدی رضا احمد محمود جواد قاسم اسماعیل ابراهیم عباس مجتبی محمدباقر محمدجواد "
+    "محمدرضا غلامحسین اکبر هاشم صادق کاظم مرتضی مصطفی سعید حمید مجید ناصر یحیی خلیل زاهر سید"
+)

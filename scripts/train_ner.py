@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Train khabar's NER model (a CRF) and write it to khabar/resources/ner/.
+
+    nice .venv/bin/python scripts/train_ner.py [--data ../shared/data] [--out khabar/resources/ner]
+
+Data (read from ``--data``, never copied into the repo):
+  ner/parstwiner/train.txt                (ParsTwiNER tweets; dev.txt is never read here)
+  ner/textmining-wiki/train.conll         (every 10th sentence, i % 10 == 9, is held out as dev)
+  ner/multiconer/v1-train-subset.conll    (every 10th sentence held out as dev)
+  ner/multiconer/v2-train10-coarse.conll  (all used; sentences also in the v1 dev slice dropped)
+  gazetteers/persian-names, gazetteers/iran-provinces-cities
+
+Tag mapping onto khabar's labels (anything else becomes O):
+  PER, Person -> PER;  ORG, GRP, CORP, Group -> ORG;  LOC, Location -> LOC;  EVE -> EVE.
+  ParsTwiNER NAT/POG, Text-Mining DAT, MultiCoNER CW/PROD/Product/CreativeWorks/Medical -> O.
+
+Each sentence is joined with spaces and run through khabar's own normalizer, ZWNJ restorer and
+tokenizer, and the gold tags are projected onto khabar's tokens, so the model sees exactly what
+it will see in the pipeline. Sentences with ZWNJs get one more copy with them stripped or spaced.
+Gazetteer features of the training sentences come from a lexicon built on the other folds
+(jackknife), so the model does not learn to trust a lexicon that has seen its own labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from khabar.pipeline import Pipeline  # noqa: E402
+from khabar.pipeline.entities import Featurizer, bio_spans, fold_word  # noqa: E402
+from khabar.pipeline.normalize import Normalizer  # noqa: E402
+from khabar.pipeline.tokens import Tokenizer  # noqa: E402
+from khabar.pipeline.zwnj import ZwnjRestorer  # noqa: E402
+
+TAG_MAP = {"PER": "PER", "Person": "PER", "ORG": "ORG", "GRP": "ORG", "CORP": "ORG", "Group": "ORG",
+           "LOC": "LOC", "Location": "LOC", "EVE": "EVE"}
+ZWNJ = "\u200c"
+Sentence = tuple[list[str], list[str]]
+
+
+def read_conll(path: Path) -> list[Sentence]:
+    """Sentences of (words, IOB2 tags mapped onto khabar's labels) from a CoNLL-style file."""
+    sents: list[Sentence] = []
+    words: list[str] = []
+    tags: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("# id"):
+            if words:
+                sents.append((words, tags))
+                words, tags = [], []
+            continue
+        parts = line.split()
+        words.append(parts[0])
+        tag = parts[-1]
+        kind, _, lab = tag.partition("-")
+        tags.append(f"{kind}-{TAG_MAP[lab]}" if lab in TAG_MAP else "O")
+    if words:
+        sents.append((words, tags))
+    return sents
+
+
+def splits(data: Path) -> dict[str, list[Sentence]]:
+    """Train sentences per source and the held-out dev slices (deterministic: every 10th sentence)."""
+    ner = data / "ner"
+    wiki = read_conll(ner / "textmining-wiki" / "train.conll")
+    mc1 = read_conll(ner / "multiconer" / "v1-train-subset.conll")
+    mc2 = read_conll(ner / "multiconer" / "v2-train10-coarse.conll")
+    mc_dev = [s for i, s in enumerate(mc1) if i % 10 == 9]
+    dev_keys = {fold_word("".join(w)) for w, _ in mc_dev}
+    return {
+        "tweets": read_conll(ner / "parstwiner" / "train.txt"),
+        "wiki": [s for i, s in enumerate(wiki) if i % 10 != 9],
+        "multiconer": [s for i, s in enumerate(mc1) if i % 10 != 9]
+                      + [s for s in mc2 if fold_word("".join(s[0])) not in dev_keys],
+        "wiki_dev": [s for i, s in enumerate(wiki) if i % 10 == 9],
+        "multiconer_dev": mc_dev,
+    }
+
+
+_PIPE = Pipeline([Normalizer(), ZwnjRestorer(), Tokenizer()])
+
+
+def project(words: list[str], tags: list[str]) -> Sentence:
+    """khabar's tokens of the space-joined sentence, with the gold spans projected onto them."""
+    text = " ".join(words)
+    offs, pos = [], 0
+    for w in words:
+        offs.append((pos, pos + len(w)))
+        pos += len(w) + 1
+    doc = _PIPE.analyze(text)
+    gold = [(offs[s][0], offs[e - 1][1], lab) for s, e, lab in bio_spans(tags)]
+    out_words, out_tags = [], []
+    seen: set[int] = set()
+    for t in doc.tokens:
+        tag = "O"
+        for k, (a, b, lab) in enumerate(gold):
+            if t.raw_start < b and t.raw_end > a:
+                tag = ("I-" if k in seen else "B-") + lab
+                seen.add(k)
+                break
+        out_words.append(t.text)
+        out_tags.append(tag)
+    return out_words, out_tags
+
+
+def variants(words: list[str], tags: list[str], rng: random.Random) -> Iterator[Sentence]:
+    """The sentence, and where it has ZWNJs a copy with them stripped or turned into spaces."""
+    yield words, tags
+    if any(ZWNJ in w for w in words):
+        sep = "" if rng.random() < 0.5 else " "
+        new_w: list[str] = []
+        new_t: list[str] = []
+        for w, t in zip(words, tags, strict=True):
+            parts = w.split(ZWNJ) if sep == " " else [w.replace(ZWNJ, "")]
+            for j, p in enumerate(p for p in parts if p):
+                new_w.append(p)
+                new_t.append(t if j == 0 or t == "O" else "I-" + t[2:])
+        yield new_w, new_t
+
+
+def gazetteers(data: Path) -> dict[str, set[str]]:
+    """Given names and places from ../shared/data/gazetteers, folded."""
+    gz = data / "gazetteers"
+    names: set[str] = set()
+    for f in ("male_fa.txt", "female_fa.txt"):
+        names |= {fold_word(x.strip()) for x in (gz / "persian-names" / f).read_text(encoding="utf-8").split("\n")
+                  if x.strip()}
+    places = {fold_word(x.strip()) for x in (gz / "persian-names" / "region_fa.txt").read_text(encoding="utf-8")
+              .split("\n") if x.strip()}
+    for prov in json.loads((gz / "iran-provinces-cities" / "province_city.json").read_text(encoding="utf-8")):
+        places.add(fold_word(prov["province-fa"]))
+        for c in prov["cities"]:
+            name = c["city-fa"].strip()
+            if " " not in name:
+                places.add(fold_word(name))
+    return {"fname": names, "place": places}
+
+
+def build_lexicon(sents: list[Sentence], static: dict[str, set[str]], min_count: int = 2) -> dict[str, list[str]]:
+    """Folded word -> classes: the label its entity occurrences mostly carry (hi/mid by ratio), plus
+    gazetteer membership. Words seen fewer than ``min_count`` times inside entities are left out."""
+    total: Counter[str] = Counter()
+    inside: dict[str, Counter[str]] = defaultdict(Counter)
+    for words, tags in sents:
+        for w, t in zip(words, tags, strict=True):
+            f = fold_word(w)
+            total[f] += 1
+            if t != "O":
+                inside[f][t[2:]] += 1
+    lex: dict[str, list[str]] = defaultdict(list)
+    for f, c in inside.items():
+        lab, n = c.most_common(1)[0]
+        ratio = n / total[f]
+        if n >= min_count and ratio >= 0.2:
+            lex[f].append(f"{lab}:{'hi' if ratio >= 0.6 else 'mid'}")
+    for cls, words in static.items():
+        for f in words:
+            lex[f].append(cls)
+    return dict(lex)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=REPO / "khabar" / "resources" / "ner")
+    ap.add_argument("--c1", type=float, default=0.1)
+    ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--iterations", type=int, default=150)
+    ap.add_argument("--folds", type=int, default=4)
+    args = ap.parse_args()
+    import pycrfsuite
+
+    t0 = time.time()
+    parts = splits(args.data)
+    rng = random.Random(13)
+    train: list[Sentence] = []
+    for src in ("tweets", "wiki", "multiconer"):
+        for words, tags in parts[src]:
+            for w, t in variants(words, tags, rng):
+                train.append(project(w, t))
+    print(f"{len(train)} training sequences, {sum(len(w) for w, _ in train)} tokens "
+          f"({time.time() - t0:.0f}s)", flush=True)
+    static = gazetteers(args.data)
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for k in range(args.folds):
+        lex = build_lexicon([s for i, s in enumerate(train) if i % args.folds != k], static)
+        feat = Featurizer(lex)
+        for i in range(k, len(train), args.folds):
+            words, tags = train[i]
+            trainer.append(feat.sentence(words), tags)
+    print(f"features built ({time.time() - t0:.0f}s)", flush=True)
+    trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
+                        "feature.possible_transitions": True})
+    args.out.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(args.out / "model.crfsuite"))
+    lexicon = build_lexicon(train, static)
+    meta = {"trained_on": ["parstwiner/train.txt", "textmining-wiki/train.conll (i % 10 != 9)",
+                           "multiconer/v1-train-subset.conll (i % 10 != 9)", "multiconer/v2-train10-coarse.conll"],
+            "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "sequences": len(train)}
+    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon}, ensure_ascii=False,
+                                                      separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    size = (args.out / "model.crfsuite").stat().st_size
+    print(f"model {size / 1e6:.1f} MB, lexicon {len(lexicon)} words ({time.time() - t0:.0f}s)")
+
+
+if __name__ == "__main__":
+    main()
