@@ -37,27 +37,44 @@ class Rule:
     note are routine (spacing) and are not reported.
     """
 
-    __slots__ = ("_fn", "note", "pattern", "repl")
+    __slots__ = ("_fn", "note", "pattern", "repl", "trigger")
 
-    def __init__(self, pattern: str | re.Pattern[str], repl: Replacement, note: str = "") -> None:
+    def __init__(self, pattern: str | re.Pattern[str], repl: Replacement, note: str = "", *,
+                 trigger: str | None = None) -> None:
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
         self.repl = repl
         self.note = note
+        # A substring without which the pattern cannot match: `in` is far cheaper than a scan.
+        self.trigger = trigger
         if callable(repl):
             self._fn: Callable[[re.Match[str]], str] = repl
         else:
             self._fn = lambda m, r=repl: m.expand(r)
 
     def apply(self, text: str) -> str:
+        if self.trigger is not None and self.trigger not in text:
+            return text
         return self.pattern.sub(self.repl, text)
 
     def edits(self, text: str) -> list[Edit]:
         out: list[Edit] = []
+        if self.trigger is not None and self.trigger not in text:
+            return out
         fn = self._fn
         for m in self.pattern.finditer(text):
-            new = fn(m)
-            if new != m.group():
-                out.append((m.start(), m.end(), new))
+            new, old = fn(m), m.group()
+            if new == old:
+                continue
+            # Keep only what differs, so unchanged neighbours (a letter a pattern consumed for
+            # context) stay outside the change and map exactly.
+            start, end = m.start(), m.end()
+            p = 0
+            while p < len(new) and p < len(old) and new[p] == old[p]:
+                p += 1
+            q = 0
+            while q < len(new) - p and q < len(old) - p and new[-1 - q] == old[-1 - q]:
+                q += 1
+            out.append((start + p, end - q, new[p:len(new) - q]))
         return out
 
 
@@ -72,7 +89,33 @@ class TranslateRule(Rule):
         super().__init__(f"[{chars}]", lambda m: table[m.group()], note)
 
     def apply(self, text: str) -> str:
+        # Scanning for the characters is ten times faster than translating non-ASCII text.
+        if self.pattern.search(text) is None:
+            return text
         return text.translate(self.table)
+
+
+class StripRule(Rule):
+    """Removes whitespace at the start and end of the text."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(r"\A\s+|\s+\Z", "")
+
+    def apply(self, text: str) -> str:
+        return text.strip()
+
+    def edits(self, text: str) -> list[Edit]:
+        stripped = text.lstrip()
+        lead = len(text) - len(stripped)
+        trail = len(stripped) - len(stripped.rstrip())
+        out: list[Edit] = []
+        if lead:
+            out.append((0, lead, ""))
+        if trail and lead < len(text):
+            out.append((len(text) - trail, len(text), ""))
+        return out
 
 
 class TextStage:

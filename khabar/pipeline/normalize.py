@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from typing import ClassVar, Literal
 
-from khabar.pipeline.base import Rule, TextStage, TranslateRule
+from khabar.pipeline.base import Rule, StripRule, TextStage, TranslateRule
 
 ZWNJ = "\u200c"
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
@@ -75,20 +75,21 @@ class Normalizer(TextStage):
         rules += [
             # A ZWNJ only belongs between two letters: drop it next to spaces, punctuation or edges,
             # and collapse repeats.
-            Rule(f"{ZWNJ}{{2,}}", ZWNJ),
-            Rule(f"(?:^|(?<=[^\\w{DIACRITICS}])){ZWNJ}|{ZWNJ}(?=[^\\w{DIACRITICS}]|$)", "", "{n} stray ZWNJs removed"),
-            Rule(" {2,}", " "),
+            Rule(f"{ZWNJ}{{2,}}", ZWNJ, trigger=ZWNJ * 2),
+            Rule(f"{ZWNJ}(?:(?![\\w{DIACRITICS}])|(?<![\\w{DIACRITICS}]{ZWNJ}))", "", "{n} stray ZWNJs removed",
+                 trigger=ZWNJ),
+            Rule(" {2,}", " ", trigger="  "),
             # Latin punctuation inside Persian text becomes Persian: `سلام, دنیا` → `سلام، دنیا`.
-            Rule(f"(?<=[{LETTER}]) ?,(?= ?[{LETTER}])", "،", "{n} Latin commas made Persian"),
-            Rule(f"(?<=[{LETTER}]) ?;(?= ?[{LETTER}])", "؛"),
-            Rule(f"(?<=[{LETTER}]) ?\\?(?=\\s|$)", "؟"),
+            Rule(f"([{LETTER}]) ?,(?= ?[{LETTER}])", "\\1،", "{n} Latin commas made Persian", trigger=","),
+            Rule(f"([{LETTER}]) ?;(?= ?[{LETTER}])", "\\1؛", trigger=";"),
+            Rule(f"([{LETTER}]) ?\\?(?=\\s|$)", "\\1؟", trigger="?"),
             # Spaces: none before closing punctuation or inside «», none at line ends.
             Rule(" +(?=[،؛؟!.:»)\\]])(?![.:]\\d)", ""),
-            Rule("(?<=[«(\\[]) +", ""),
-            Rule("(?m) +$", ""),
-            Rule("(?m)^ +", ""),
-            Rule(r"\A\s+|\s+\Z", ""),
+            Rule("([«(\\[]) +", "\\1"),
+            Rule(" +(?=\\n)", "", trigger=" \n"),
+            Rule("(\\n) +", "\\1", trigger="\n "),
+            StripRule(),
             # A space after Persian comma/semicolon when a letter follows directly.
-            Rule(f"(?<=[،؛])(?=[{LETTER}])", " "),
+            Rule(f"([،؛])(?=[{LETTER}])", "\\1 "),
         ]
         self.rules = rules
