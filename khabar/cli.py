@@ -102,7 +102,7 @@ def restore(files: tuple[str, ...]) -> None:
     """
     from khabar.pipeline import restore as restore_text
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     for path in files or ("-",):
         if path != "-" and Path(path).is_file() and Path(path).stat().st_size > STREAM_BYTES:
             for chunk in _stream_paragraphs(path):
