@@ -42,7 +42,7 @@ _HA = f"{ZWNJ}ها"
 
 HA = ("هایشان", "هایمان", "هایتان", "هایش", "هایم", "هایت", "هایی", "های", "ها")
 # Pronoun and copula endings take a ZWNJ only after the silent ه (``خانه‌ای``, ``شده‌اند``).
-PRON = ("اشان", "ایشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی")
+PRON = ("اشان", "ایشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی", "شان", "مان", "تان")
 TAR = ("ترین", "تر")
 PREFIX = ("نمی", "می")
 SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
@@ -51,13 +51,29 @@ SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
 _STANDALONE_AFTER_H = frozenset(PRON)
 # Words too short or too common to be the first part of an unseen compound.
 _FUNCTION = frozenset(
-    "به در از با که این آن هم بی نا را تا چه هر یک دو سه چند همه بر پس پیش چون اگر یا و نه ما شما او".split())
+    ["به", "در", "از", "با", "که", "این", "آن", "هم", "بی", "نا", "را", "تا", "چه", "هر", "یک", "دو", "سه", "چند", "همه", "بر", "پس", "پیش", "چون", "اگر", "یا", "و", "نه", "ما", "شما", "او"])
 
-# How much a hazm or shekar count must favour a spelling before it wins without UPDT evidence.
+# How much a hazm count must favour the ZWNJ spelling before it wins without UPDT evidence; hazm
+# counts are smoothed so that a handful of occurrences decides nothing.
 _RATIO = 1.0
-# Parts of an unseen compound must each be common words (hazm frequency, shekar web frequency).
-_PART_H = 200_000
+_SMOOTH = 1000
+# A joined spelling this many times more frequent on the web (shekar) than the ZWNJ spelling is
+# the usual one (`هیچکس`, `خوشمزه`), not a lost ZWNJ.
+_WEB = 3
+# Endings that look like words but are suffixes: never the second part of an unseen compound.
+_NOT_HEAD = frozenset(["شان", "مان", "تان", "اند", "ان", "ات", "ها", "های", "هایی", "ای", "ام", "اش", "ایم", "اید", "ین", "ی"])
+# A joined spelling this common on the web (shekar) is a word of its own, not a lost ZWNJ.
 _PART_S = 2_000_000
+# A second part that builds this many ZWNJ compounds in the lexicon is productive (``‌کنندگان``);
+# likewise a first part (``بی‌``, ``غیر‌``).
+_HEAD_MIN = 12
+_FIRST_MIN = 40
+# A word pair that UPDT writes joined at least this many times as often as spaced is joined.
+_PAIR_RATIO = 2
+# Second words that make verb phrases, not compounds, after a noun or participle (`تأمین شده`).
+# A compound hazm counts this often is joined when its parts arrive spaced.
+_JOIN_H = 50_000
+_LIGHT = frozenset(["شده", "نشده", "شد", "شدن", "شود", "کرد", "کرده", "کردن", "کند", "گرفته", "گرفت", "دیده", "داده", "زده", "است", "بود"])
 # A document whose Persian words carry at least this many ZWNJs per 1,000 words keeps its convention.
 _CONVENTION = 5
 
@@ -70,8 +86,10 @@ class ZwnjRestorer(TextStage):
     >>> r = ZwnjRestorer()
     >>> r.apply("گروههای مذاکرهکننده میگویند")
     'گروه\u200cهای مذاکره\u200cکننده می\u200cگویند'
-    >>> r.apply("این که رئیس جمهور گفت")
-    'این که رئیس جمهور گفت'
+    >>> r.apply("این که می گویند")  # the treebank writes این که spaced
+    'این که می\u200cگویند'
+    >>> r.apply("می‌گویند این که رئیس جمهور گفت")  # an author who uses ZWNJs spaced these by choice
+    'می\u200cگویند این که رئیس جمهور گفت'
     """
 
     name: ClassVar[str] = "zwnj"
@@ -112,23 +130,37 @@ class ZwnjRestorer(TextStage):
     def _analyze(self, key: str) -> tuple[int, ...]:
         if len(key) < 3:
             return ()
+        cuts = self._decide(key)
+        # After a letter that does not join (ا د ر و …) a ZWNJ changes nothing on screen and the
+        # treebanks rarely write one: never insert it there.
+        return tuple(c for c in cuts if key[c - 1] not in NON_JOINING)
+
+    def _decide(self, key: str) -> tuple[int, ...]:
         lex = self.lex
         form = lex.by_key.get(key)
         pu, ph, ps = lex.plain.get(key, (0, 0, 0))
+        affix = self._affix(key)
         if form is not None:
             zu, zh, zs = lex.zwnj[form]
-            if zu or pu:
-                win = zu >= pu
-            elif zh or ph:
-                win = zh >= _RATIO * ph
-            else:
-                win = True
-            return _positions(form) if win else ()
-        if pu or ph:
+            cuts = _positions(form)
+            if affix and set(cuts) <= set(affix):
+                # Affix boundaries: modern standard spelling unless hazm lists the joined word itself.
+                return affix if not ph or zh >= ph else ()
+            if zu + pu >= 2 or (zu and not (ph or ps)):
+                return cuts if zu > pu else ()
+            if zh or ph:
+                return cuts if (zh + _SMOOTH) >= _RATIO * (ph + _SMOOTH) and ps < _WEB * max(zh, zs, 1) else ()
+            return cuts if zu or zs else ()
+        if ph or (pu and not affix):
             return ()
-        return self._morph(key, ps)
+        if affix:
+            return affix
+        if pu or ps >= _PART_S:
+            return ()
+        return self._compound(key)
 
-    def _morph(self, key: str, ps: int) -> tuple[int, ...]:
+    def _affix(self, key: str) -> tuple[int, ...]:
+        """ZWNJ positions of ``key`` read as prefix + verb form or known word + suffix, or ()."""
         lex = self.lex
         for p in PREFIX:
             if key.startswith(p) and key[len(p):] in lex.verbs:
@@ -136,20 +168,34 @@ class ZwnjRestorer(TextStage):
         for suf in SUFFIXES:
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
-                if stem[-1] in NON_JOINING:
-                    continue
                 if suf in PRON and stem[-1] != "ه":
                     continue
-                if self._known(stem):
-                    return (*self.word_boundaries(stem), len(stem))
-        if ps:
-            return ()
+                if not self._known(stem) and not (suf in HA and len(stem) >= 3):
+                    continue
+                if stem[-1] in NON_JOINING:
+                    # `کارهایم` is کار + هایم: the plural after a non-joining letter needs no ZWNJ.
+                    return ()
+                if suf in HA and stem in lex.verbs and len(stem) > 2:
+                    # `داشتهایم` is داشته + ایم, not داشت + هایم.
+                    continue
+                return (*self.word_boundaries(stem), len(stem))
+        return ()
+
+    def _compound(self, key: str) -> tuple[int, ...]:
+        """An unseen compound: a known word + a productive second part (``‌کنندگان``, ``‌گذاری``), or a
+        productive first part (``بی‌``, ``غیر‌``) + a known word. Productive parts are those that
+        build many ZWNJ compounds in the lexicon."""
+        heads, firsts = self.lex.heads, self.lex.firsts
         best: tuple[int, int] | None = None
         for i in range(2, len(key) - 1):
             a, b = key[:i], key[i:]
-            if a[-1] in NON_JOINING or a in _FUNCTION or len(b) < 2:
+            if a[-1] in NON_JOINING or len(b) < 2:
                 continue
-            score = min(self._freq(a), self._freq(b))
+            score = 0
+            if heads.get(b, 0) >= _HEAD_MIN and self._known(a) and len(a) >= 3:
+                score = heads[b]
+            elif firsts.get(a, 0) >= _FIRST_MIN and len(b) >= 3 and self._known(b):
+                score = firsts[a]
             if score and (best is None or score > best[0]):
                 best = (score, i)
         if best is not None:
@@ -160,14 +206,6 @@ class ZwnjRestorer(TextStage):
     def _known(self, word: str) -> bool:
         u, h, s = self.lex.plain.get(word, (0, 0, 0))
         return bool(u or h or s >= _PART_S) or word in self.lex.by_key
-
-    def _freq(self, word: str) -> int:
-        """A word's weight as a compound part: 0 unless it is common in hazm or shekar counts."""
-        form = self.lex.by_key.get(word)
-        u, h, s = self.lex.zwnj[form] if form else self.lex.plain.get(word, (0, 0, 0))
-        if h >= _PART_H or s >= _PART_S or u >= 3:
-            return h + s // 10 + u * 1000
-        return 0
 
     # -- word pairs ----------------------------------------------------------------------------
 
@@ -197,11 +235,11 @@ class ZwnjRestorer(TextStage):
             return a[-1] == "ه" and len(a) >= 2
         seen = lex.pairs.get((a, b))
         if seen is not None:
-            return seen[0] > seen[1]
+            return seen[0] > _PAIR_RATIO * seen[1]
         form = f"{a}{ZWNJ}{b}"
-        if form in lex.zwnj and a not in _FUNCTION:
-            zu, zh, zs = lex.zwnj[form]
-            return bool(zh or zs)
+        if form in lex.zwnj and a not in _FUNCTION and b not in _LIGHT:
+            zh = lex.zwnj[form][1]
+            return zh >= _JOIN_H
         return False
 
     # -- the text ------------------------------------------------------------------------------

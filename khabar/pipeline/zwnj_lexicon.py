@@ -74,6 +74,9 @@ class Lexicon:
     verbs: set[str] = field(default_factory=set)
     # (left, right) → (UPDT count written joined with ZWNJ, UPDT count written with a space)
     pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    # how many distinct ZWNJ compounds each second part / first part builds
+    heads: dict[str, int] = field(default_factory=dict)
+    firsts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -111,4 +114,12 @@ def _load(path: Path) -> Lexicon:
             elif kind == "B":
                 lex.pairs[(cols[1], cols[2])] = (int(cols[3]), int(cols[4]))
     lex.by_key = {k: w for k, (_, w) in best.items()}
+    heads: dict[str, int] = {}
+    firsts: dict[str, int] = {}
+    for w in lex.zwnj:
+        parts = w.split(ZWNJ)
+        if len(parts) == 2:
+            heads[parts[1]] = heads.get(parts[1], 0) + 1
+            firsts[parts[0]] = firsts.get(parts[0], 0) + 1
+    lex.heads, lex.firsts = heads, firsts
     return lex
