@@ -36,6 +36,7 @@ _FEED_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:rss|f
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                          re.DOTALL | re.IGNORECASE)
 _XML_START = re.compile(r"^\s*<\?xml\b", re.IGNORECASE)
+_CHARSET = re.compile(r"charset=([\w.:-]+)")
 _HTML_TAGS = re.compile(r"<(?:p|div|article|br|h1|h2|span|meta|title)\b[^>]*>", re.IGNORECASE)
 
 
@@ -124,11 +125,13 @@ def read_url(url: str, *, fetcher: Fetcher, max_bytes: int) -> Iterator[RawArtic
         kind = "feed"
     elif "html" in ctype:
         kind = "html"
-    yield from read_bytes(result.content, url, kind=kind, fields=FieldMap(), url=result.url, remote=True)
+    m = _CHARSET.search(ctype)
+    yield from read_bytes(result.content, url, kind=kind, fields=FieldMap(), url=result.url, remote=True,
+                          charset=m.group(1) if m else None)
 
 
 def read_bytes(data: bytes, origin: str, *, kind: str | None, fields: FieldMap, url: str | None = None,
-               remote: bool = False) -> Iterator[RawArticle | Failure]:
+               remote: bool = False, charset: str | None = None) -> Iterator[RawArticle | Failure]:
     """Decode and read ``data`` as ``kind`` (sniffed when ``None``)."""
     from khabar.ingest import Failure
 
@@ -137,7 +140,7 @@ def read_bytes(data: bytes, origin: str, *, kind: str | None, fields: FieldMap, 
         return
     if kind in ("html", "feed"):
         # Markup declares its own charset; the kind's reader decodes it.
-        yield from _read_markup(data, origin, kind, url=url)
+        yield from _read_markup(data, origin, kind, url=url, charset=charset)
         return
     try:
         text = decode(data, origin)
@@ -149,7 +152,7 @@ def read_bytes(data: bytes, origin: str, *, kind: str | None, fields: FieldMap, 
         if remote and kind in ("text", "jsonl"):
             kind = "html"
         if kind in ("html", "feed"):
-            yield from _read_markup(data, origin, kind, url=url)
+            yield from _read_markup(data, origin, kind, url=url, charset=charset)
             return
     if kind == "text":
         from khabar.ingest.text import read_text
@@ -167,15 +170,16 @@ def read_bytes(data: bytes, origin: str, *, kind: str | None, fields: FieldMap, 
         yield Failure(origin, f"unknown kind {kind!r}")
 
 
-def _read_markup(data: bytes, origin: str, kind: str, *, url: str | None) -> Iterator[RawArticle | Failure]:
+def _read_markup(data: bytes, origin: str, kind: str, *, url: str | None,
+                 charset: str | None) -> Iterator[RawArticle | Failure]:
     if kind == "feed":
         from khabar.ingest.feeds import read_feed
 
-        yield from read_feed(data, origin)
+        yield from read_feed(data, origin, charset=charset)
     else:
         from khabar.ingest.html import read_html
 
-        yield from read_html(data, origin, url=url)
+        yield from read_html(data, origin, url=url, charset=charset)
 
 
 def _one_line(message: str, origin: str) -> str:
