@@ -138,5 +138,283 @@ def analyze(files: tuple[str, ...], as_json: bool, published: str | None, url: s
             render_document(doc)
 
 
+# -- the archive: ingest, search, show, person, export, stories, reanalyze ------------------------
+
+def _db_option(fn: Any) -> Any:
+    return click.option("--db", "db", metavar="PATH", default=None, envvar="KHABAR_DB", show_envvar=True,
+                        help="The archive file (default ./khabar.db).")(fn)
+
+
+def _open_archive(db: str | None, *, must_exist: bool = True) -> Any:
+    from khabar.storage import default_db_path, open_storage
+
+    path = db or default_db_path()
+    if must_exist and path != ":memory:" and not Path(path).exists():
+        raise click.ClickException(f"{path}: no archive here (build one with `khabar ingest SOURCE --db {path}`)")
+    return open_storage(path)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@_db_option
+@click.option("--restore-only", is_flag=True,
+              help="Only restore and segment (fast); fill in entities, quotes, … later with `khabar reanalyze`.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
+@click.option("--field", "fields", multiple=True, metavar="FIELD=COLUMN",
+              help="JSONL/CSV field mapping, e.g. --field text=body --field published=date.")
+@click.option("--report", type=click.Path(dir_okay=False), default=None,
+              help="JSONL file for the failures (default: beside the archive, when there are any).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: int | None, fields: tuple[str, ...],
+           report: str | None, as_json: bool) -> None:
+    """Add articles to the archive from files, folders, HTML pages, feeds, JSONL/CSV, URLs or - (stdin).
+
+    The same URL or the same text (in any spelling variant) is stored once. An interrupted run
+    (Ctrl-C, kill -9) leaves whole articles only: run the same command again to finish it.
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from khabar.archive import ingest as run_ingest
+    from khabar.ingest import FieldMap
+
+    try:
+        field_map = FieldMap.parse(list(fields)) if fields else None
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    store = _open_archive(db, must_exist=False)
+    report_path = report
+    if report_path is None and store.path != ":memory:":
+        report_path = str(Path(store.path).with_suffix("")) + ".report.jsonl"
+    err_console = __import__("rich.console", fromlist=["Console"]).Console(stderr=True, highlight=False)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
+                  transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("reading…", total=None)
+
+        def show(s: Any) -> None:
+            bar.update(task, description=f"{s.added} added · {s.duplicates} duplicates · {s.failed} failed · "
+                                         f"{s.rate:.0f} articles/s")
+
+        summary = run_ingest(sources, store, restore_only=restore_only, jobs=jobs, fields=field_map,
+                             report=report_path, progress=show)
+    store.close()
+    if report_path and not summary.failed and not report:
+        Path(report_path).unlink(missing_ok=True)
+        summary.report = None
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        out = click.get_text_stream("stderr")
+        already = f" ({summary.already} already in the archive)" if summary.already else ""
+        click.echo(f"{summary.added} added, {summary.duplicates} duplicates{already}, {summary.failed} failed "
+                   f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {store.path}", file=out)
+        for failure in summary.failures[:20]:
+            click.echo(f"  failed: {failure.origin}: {failure.reason}", file=out)
+        if summary.failed > 20:
+            click.echo(f"  … and {summary.failed - 20} more", file=out)
+        if summary.failed and summary.report:
+            click.echo(f"  every failure and its reason: {summary.report}", file=out)
+    if summary.interrupted:
+        click.echo("interrupted: run the same command again to finish (nothing is stored twice)", err=True)
+        sys.exit(130)
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@_db_option
+@click.option("--person", help="Only articles that mention this person.")
+@click.option("--org", help="Only articles that mention this organization.")
+@click.option("--place", help="Only articles that mention this place.")
+@click.option("--source", help="Only articles from this outlet.")
+@click.option("--since", metavar="DATE", help="Published on or after: 1404-05-18, «۱۸ مرداد ۱۴۰۴», 2025-08-09, 1404-05.")
+@click.option("--until", metavar="DATE", help="Published on or before (same forms as --since).")
+@click.option("--has-quotes", is_flag=True, help="Only articles with statements.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--order", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results.")
+def search(query: str, db: str | None, person: str | None, org: str | None, place: str | None, source: str | None,
+           since: str | None, until: str | None, has_quotes: bool, limit: int, order: str, as_json: bool) -> None:
+    """Search the archive: words, "phrases", prefix*, AND / OR / NOT, (parentheses), and facets.
+
+    Spelling variants meet: «می کند», «میکند», «می‌کند» and «ميكند» find the same articles.
+    """
+    from rich.markup import escape
+    from rich.text import Text
+
+    from khabar.search import search as run_search
+
+    store = _open_archive(db)
+    found = run_search(store, query, person=person, org=org, place=place, source=source, since=since, until=until,
+                       has_quotes=has_quotes, limit=limit, order=order, count=not as_json, facets=not as_json)
+    store.close()
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in found.results], ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    for note in found.notes:
+        console.print(f"[yellow]{escape(note)}[/]")
+    console.print(f"[dim]{found.total:,} article{'s' if found.total != 1 else ''}"
+                  f"{f', showing {len(found.results)}' if found.total and found.total > len(found.results) else ''}[/]")
+    for r in found.results:
+        console.print(f"[bold cyan]{r.id:>5}[/] [bold]{escape(r.title or '(untitled)')}[/]"
+                      f"  [dim]{escape(r.source or '')} {escape((r.published or '')[:10])}[/]")
+        snippet = Text("      " + r.snippet)
+        for s, e in r.highlights:
+            snippet.stylize("bold yellow", s + 6, e + 6)
+        console.print(snippet)
+    facets = {k: v for k, v in found.facets.items() if v}
+    if facets:
+        console.rule("[dim]in these articles[/]")
+        for name, counts in facets.items():
+            console.print(f"[dim]{name}:[/] " + "، ".join(f"{escape(n)} ({c})" for n, c in counts))
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print Document.to_dict() with the article's metadata.")
+def show(article_id: int, db: str | None, as_json: bool) -> None:
+    """Show one stored article: metadata, restored text, sentences and what the pipeline found."""
+    from rich.markup import escape
+
+    from khabar.render import render_document
+
+    store = _open_archive(db)
+    article = store.get(article_id)
+    store.close()
+    if as_json:
+        click.echo(json.dumps({**article.doc, "article": article.metadata()}, ensure_ascii=False))
+        return
+    console = _console()
+    console.print(f"[bold]{escape(article.title or '(untitled)')}[/]")
+    meta = article.metadata()
+    for key in ("source", "published", "author", "url", "origin", "story", "analysis"):
+        if meta.get(key) is not None:
+            console.print(f"[dim]{key:>9}:[/] {escape(str(meta[key]))}")
+    render_document(article.document, console)
+
+
+@main.command()
+@click.argument("name")
+@_db_option
+@click.option("--about", metavar="TERM", help="Only statements that mention TERM.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
+def person(name: str, db: str | None, about: str | None, limit: int, as_json: bool) -> None:
+    """What the archive knows about a person: titles, articles, statements, meetings, who appears with them."""
+    from rich.markup import escape
+
+    from khabar.search import person_profile, statements
+
+    store = _open_archive(db)
+    profile = person_profile(store, name, limit=limit)
+    if about:
+        profile["statements"] = statements(store, name, about, limit=limit)
+    store.close()
+    if as_json:
+        click.echo(json.dumps(profile, ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    console.print(f"[bold]{escape(profile['name'])}[/] [dim]({profile['label']}, in {profile['article_count']} "
+                  f"article{'s' if profile['article_count'] != 1 else ''})[/]")
+    others = [m["name"] for m in profile["matches"] if m["name"] != profile["name"]]
+    if profile["aliases"]:
+        console.print(f"[dim]also written:[/] {escape('، '.join(profile['aliases']))}")
+    if others:
+        console.print(f"[dim]taken together with:[/] {escape('، '.join(others))}")
+    if profile["titles"]:
+        console.rule("titles")
+        for t in profile["titles"]:
+            console.print(f"  {escape(t)}")
+    console.rule("articles")
+    for a in profile["articles"]:
+        console.print(f"  [cyan]{a['id']:>5}[/] {escape(a['title'] or '(untitled)')} "
+                      f"[dim]{escape(a['source'] or '')} {escape((a['published'] or '')[:10])}[/]")
+    if profile["statements"]:
+        console.rule("statements" + (f" about {escape(about)}" if about else ""))
+        for s in profile["statements"]:
+            console.print(f"  [cyan]{s['article']:>5}[/] {escape(s['cue'] or '')}: «{escape(s['content'])}»")
+    if profile["meetings"]:
+        console.rule("meetings")
+        for m in profile["meetings"]:
+            where = f" — {escape(m['place'])}" if m["place"] else ""
+            console.print(f"  [cyan]{m['article']:>5}[/] {escape(m['with'] or '?')}{where} "
+                          f"[dim]{escape((m['date'] or '')[:10])}[/]")
+    if profile["co_mentioned"]:
+        console.rule("mentioned with")
+        console.print("  " + "، ".join(f"{escape(c['name'])} ({c['articles']})" for c in profile["co_mentioned"]))
+
+
+@main.command(name="export")
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Output file (default: standard output).")
+def export_(db: str | None, fmt: str, output: str | None) -> None:
+    """Export every article: JSONL (Document.to_dict() plus metadata per line), CSV or Parquet."""
+    from khabar.storage.export import write_export
+
+    store = _open_archive(db)
+    try:
+        n = write_export(store, fmt, output)
+    finally:
+        store.close()
+    if output and output != "-":
+        click.echo(f"{n} articles → {output}", err=True)
+
+
+@main.command()
+@_db_option
+@click.option("--rebuild", is_flag=True, help="Cluster again even if stories exist.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
+def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
+    """Stories: articles about the same event from different outlets, grouped (clustered on first use)."""
+    from rich.markup import escape
+
+    from khabar.archive import build_stories
+
+    store = _open_archive(db)
+    if rebuild or not store.stats()["stories"]:
+        build_stories(store)
+    found = store.stories(limit=limit)
+    store.close()
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    if not found:
+        console.print("[dim]no story has more than one article yet[/]")
+    for s in found:
+        console.print(f"[bold cyan]story {s['id']}[/] [bold]{escape(s['title'] or '')}[/] "
+                      f"[dim]{s['size']} articles, {s['outlets']} outlets[/]")
+        for a in s["articles"]:
+            console.print(f"  [cyan]{a['id']:>5}[/] {escape(a['source'] or '?')}: {escape(a['title'] or '(untitled)')} "
+                          f"[dim]{escape((a['published'] or '')[:10])}[/]")
+
+
+@main.command()
+@_db_option
+@click.option("--all", "everything", is_flag=True, help="Reanalyze every article, not only --restore-only ones.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
+def reanalyze(db: str | None, everything: bool, jobs: int | None) -> None:
+    """Run the full pipeline on articles ingested with --restore-only (or, with --all, on every article)."""
+    from khabar.archive import reanalyze as run_reanalyze
+
+    store = _open_archive(db)
+    try:
+        done, failures = run_reanalyze(store, everything=everything, jobs=jobs)
+    finally:
+        store.close()
+    click.echo(f"{done} articles reanalyzed, {len(failures)} failed", err=True)
+    for f in failures[:20]:
+        click.echo(f"  failed: {f.origin}: {f.reason}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

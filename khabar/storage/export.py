@@ -1,0 +1,129 @@
+"""Export the archive: JSONL (``Document.to_dict()`` plus the article's metadata per line), CSV or Parquet.
+
+JSONL is the lossless form: each line is a ``Document.to_dict()`` with one more key, ``article``
+(id, title, url, published, author, source, …), so ``Document.from_dict(line)`` reads it back.
+CSV and Parquet are flat tables for spreadsheets and dataframes; Parquet needs pyarrow
+(``pip install 'khabar[parquet]'``).
+
+>>> import io
+>>> from khabar import analyze
+>>> from khabar.storage import open_storage, NewArticle
+>>> store = open_storage(":memory:")
+>>> _ = store.add(NewArticle.from_document(analyze("خبر کوتاه"), content_key="k", title="عنوان"))
+>>> out = io.StringIO()
+>>> export_jsonl(store, out)
+1
+>>> __import__("json").loads(out.getvalue())["article"]["title"]
+'عنوان'
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from khabar.errors import KhabarError
+from khabar.storage import Storage, StoredArticle
+
+__all__ = ["CSV_COLUMNS", "export_csv", "export_jsonl", "export_parquet", "flat_row", "write_export"]
+
+CSV_COLUMNS = ("id", "title", "source", "published", "author", "url", "story", "analysis", "persons",
+               "organizations", "places", "quotes", "text", "raw_text", "origin")
+
+
+def export_jsonl(storage: Storage, out: IO[str]) -> int:
+    """Write one JSON object per article; returns how many."""
+    n = 0
+    for article in storage.iter_articles():
+        out.write(json.dumps({**article.doc, "article": article.metadata()}, ensure_ascii=False))
+        out.write("\n")
+        n += 1
+    return n
+
+
+def flat_row(article: StoredArticle) -> dict[str, Any]:
+    """One article as a flat row: metadata, entity names by kind (``؛``-separated), texts."""
+    ents = article.doc.get("entities") or []
+
+    def names(*labels: str) -> str:
+        return "؛ ".join(e["name"] for e in ents if e.get("label") in labels)
+
+    meta = article.metadata()
+    return {"id": article.id, "title": article.title, "source": article.outlet, "published": article.published,
+            "author": article.author, "url": article.url, "story": meta["story"], "analysis": article.analysis,
+            "persons": names("PER", "PERSON"), "organizations": names("ORG", "ORGANIZATION"),
+            "places": names("LOC", "GPE", "PLACE", "LOCATION", "FAC"), "quotes": len(article.doc.get("quotes") or []),
+            "text": article.doc["text"], "raw_text": article.doc["raw_text"], "origin": article.origin}
+
+
+def export_csv(storage: Storage, out: IO[str]) -> int:
+    """Write a CSV table with :data:`CSV_COLUMNS`; returns how many rows."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    n = 0
+    for article in storage.iter_articles():
+        writer.writerow(flat_row(article))
+        n += 1
+    return n
+
+
+def _batches(storage: Storage, size: int = 2000) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for article in storage.iter_articles():
+        row = flat_row(article)
+        row["document"] = json.dumps(article.doc, ensure_ascii=False)
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def export_parquet(storage: Storage, out: IO[bytes] | str) -> int:
+    """Write a Parquet file (the CSV columns plus ``document``, the JSON of ``Document.to_dict()``)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise KhabarError("Parquet export needs pyarrow: pip install 'khabar[parquet]' (or use --format jsonl)") from None
+    schema = pa.schema([("id", pa.int64()), ("title", pa.string()), ("source", pa.string()),
+                        ("published", pa.string()), ("author", pa.string()), ("url", pa.string()),
+                        ("story", pa.int64()), ("analysis", pa.string()), ("persons", pa.string()),
+                        ("organizations", pa.string()), ("places", pa.string()), ("quotes", pa.int64()),
+                        ("text", pa.string()), ("raw_text", pa.string()), ("origin", pa.string()),
+                        ("document", pa.string())])
+    n = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        for batch in _batches(storage):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            n += len(batch)
+    return n
+
+
+def write_export(storage: Storage, fmt: str, output: str | None) -> int:
+    """Export in ``fmt`` (jsonl, csv, parquet) to the file ``output``, or standard output when ``None``/``-``."""
+    to_stdout = output in (None, "-")
+    if fmt == "parquet":
+        if to_stdout:
+            import io
+
+            buf = io.BytesIO()
+            n = export_parquet(storage, buf)
+            sys.stdout.buffer.write(buf.getvalue())
+            sys.stdout.buffer.flush()
+            return n
+        return export_parquet(storage, str(output))
+    writer = export_jsonl if fmt == "jsonl" else export_csv
+    if to_stdout:
+        n = writer(storage, sys.stdout)
+        sys.stdout.flush()
+        return n
+    try:
+        with open(str(output), "w", encoding="utf-8", newline="") as fh:
+            return writer(storage, fh)
+    except OSError as err:
+        raise KhabarError(f"{output}: cannot write ({err.strerror or err})") from None

@@ -1,0 +1,722 @@
+"""The SQLite archive: one file, WAL, foreign keys, schema migrations recorded in a table.
+
+Each article is one row with its raw text, restored text, metadata and the rest of its
+``Document.to_dict()`` (zlib-compressed JSON, so it round-trips exactly), and the rows derived from
+it: mentions, entities (identities across articles, keyed by the pipeline's entity id), quotes,
+events and dates. ``articles_fts`` indexes the folded search key (:func:`khabar.folding.search_key`)
+of title and text; its tokenizer is ``unicode61`` with ``remove_diacritics 0`` so it does not undo or
+redo the folding. The index is contentless: snippets are made from the stored text instead.
+
+Every article is written inside a transaction, so a run killed at any moment leaves whole articles
+only (SQLite's WAL journal rolls an unfinished transaction back on the next open).
+
+>>> store = SqliteStorage(":memory:")
+>>> [name for name, _ in MIGRATIONS][:1]
+['0001_initial']
+>>> store.applied_migrations()[:1]
+['0001_initial']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from khabar.errors import NotFoundError, StorageError
+from khabar.folding import fold
+from khabar.storage import (
+    ORG_LABELS,
+    PERSON_LABELS,
+    PLACE_LABELS,
+    ArticleFilter,
+    Hit,
+    NewArticle,
+    Storage,
+    StoredArticle,
+)
+
+_INITIAL = """
+CREATE TABLE outlets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE
+);
+CREATE TABLE stories (
+    id INTEGER PRIMARY KEY,
+    title TEXT,
+    size INTEGER NOT NULL,
+    outlets INTEGER NOT NULL,
+    first_published TEXT,
+    last_published TEXT
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    url TEXT UNIQUE,
+    content_key TEXT NOT NULL UNIQUE,
+    title TEXT,
+    published TEXT,
+    author TEXT,
+    outlet_id INTEGER REFERENCES outlets(id),
+    origin TEXT,
+    kind TEXT,
+    raw_text TEXT NOT NULL,
+    text TEXT NOT NULL,
+    doc BLOB NOT NULL,
+    analysis TEXT NOT NULL DEFAULT 'full',
+    quotes INTEGER NOT NULL DEFAULT 0,
+    story_id INTEGER REFERENCES stories(id) ON DELETE SET NULL,
+    added TEXT NOT NULL
+);
+CREATE INDEX articles_published ON articles(published);
+CREATE INDEX articles_outlet ON articles(outlet_id, published);
+CREATE INDEX articles_story ON articles(story_id);
+CREATE INDEX articles_analysis ON articles(analysis);
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    titles TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX entities_label ON entities(label);
+CREATE TABLE entity_names (
+    key TEXT NOT NULL,
+    entity_id TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+    PRIMARY KEY (key, entity_id)
+) WITHOUT ROWID;
+CREATE TABLE mentions (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    entity_id TEXT REFERENCES entities(id),
+    label TEXT NOT NULL,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    raw_start INTEGER,
+    raw_end INTEGER
+);
+CREATE INDEX mentions_article ON mentions(article_id);
+CREATE TABLE article_entities (
+    entity_id TEXT NOT NULL REFERENCES entities(id),
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    mentions INTEGER NOT NULL,
+    PRIMARY KEY (entity_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX article_entities_article ON article_entities(article_id);
+CREATE TABLE quotes (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    speaker_entity TEXT REFERENCES entities(id),
+    speaker TEXT,
+    cue TEXT,
+    content TEXT NOT NULL,
+    content_key TEXT NOT NULL,
+    kind TEXT,
+    start INTEGER,
+    "end" INTEGER,
+    raw_start INTEGER,
+    raw_end INTEGER
+);
+CREATE INDEX quotes_article ON quotes(article_id);
+CREATE INDEX quotes_speaker ON quotes(speaker_entity);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    trigger TEXT,
+    start INTEGER,
+    "end" INTEGER,
+    date TEXT,
+    place TEXT
+);
+CREATE INDEX events_article ON events(article_id);
+CREATE TABLE event_participants (
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    entity_id TEXT NOT NULL,
+    PRIMARY KEY (entity_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX event_participants_event ON event_participants(event_id);
+CREATE TABLE dates (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    value TEXT,
+    calendar TEXT,
+    granularity TEXT,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX dates_article ON dates(article_id);
+CREATE INDEX dates_value ON dates(value);
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, body, content='', tokenize='unicode61 remove_diacritics 0'
+);
+"""
+
+# Named migrations, applied in order and recorded in `migrations`; never edit one that has shipped,
+# add the next one instead.
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", _INITIAL),
+]
+
+_ARTICLE_COLUMNS = ("a.id, a.doc, a.raw_text, a.text, a.content_key, a.title, a.url, a.published, a.author, "
+                    "o.name, a.origin, a.kind, a.analysis, a.story_id, a.added")
+_NOT_A_DB = "is not an SQLite database (or is damaged)"
+
+
+def pack_doc(doc: dict[str, Any]) -> bytes:
+    """The stored form of ``Document.to_dict()`` less its two texts (stored in their own columns)."""
+    rest = {k: v for k, v in doc.items() if k not in ("raw_text", "text")}
+    return zlib.compress(json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def unpack_doc(blob: bytes, raw_text: str, text: str) -> dict[str, Any]:
+    """The inverse of :func:`pack_doc`."""
+    rest = json.loads(zlib.decompress(blob).decode("utf-8"))
+    return {"raw_text": raw_text, "text": text, **rest}
+
+
+def _like_words(key: str) -> str:
+    """A LIKE pattern matching ``key`` as whole words inside a space-padded value."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"% {escaped} %"
+
+
+class SqliteStorage(Storage):
+    """The default storage: one SQLite file (or ``":memory:"``)."""
+
+    def __init__(self, path: str, *, readonly: bool = False, timeout: float = 5.0) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._depth = 0
+        if path != ":memory:":
+            p = Path(path)
+            if p.is_dir():
+                raise StorageError(f"{path}: is a directory, not an archive file (give a file path, e.g. {p / 'khabar.db'})")
+            if readonly and not p.exists():
+                raise StorageError(f"{path}: no archive here (build one with `khabar ingest SOURCE --db {path}`)")
+            if not p.exists() and not p.parent.exists():
+                raise StorageError(f"{path}: folder {p.parent} does not exist (create it or choose another --db)")
+        try:
+            if readonly and path != ":memory:":
+                uri = Path(path).resolve().as_uri() + "?mode=ro"
+                self.db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                                          check_same_thread=False)
+            else:
+                self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise StorageError(f"{path}: cannot open the archive ({err})") from None
+        try:
+            self._setup()
+        except sqlite3.DatabaseError as err:
+            self.db.close()
+            raise self._error(err) from None
+
+    # -- opening --------------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        db = self.db
+        db.execute("PRAGMA foreign_keys = ON")
+        # Reading the schema is the first real read: it fails here for files that are not SQLite.
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        if tables and "migrations" not in tables:
+            raise StorageError(f"{self.path}: is an SQLite database but not a khabar archive "
+                               "(choose another --db path)")
+        if self.readonly:
+            return
+        if self.path != ":memory:":
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"{self.path}: cannot switch the archive to WAL mode (is the folder writable?)")
+            # NORMAL is safe in WAL mode against a killed process (only power loss may drop the
+            # last commits, never corrupt the file).
+            db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA temp_store = MEMORY")
+        self.migrate()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; returns their names."""
+        db = self.db
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+        done = set(self.applied_migrations())
+        new = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                # executescript would commit our transaction; run statement by statement instead.
+                for statement in _statements(sql):
+                    db.execute(statement)
+                db.execute("INSERT INTO migrations (name, applied) VALUES (?, ?)", (name, _now()))
+            new.append(name)
+        return new
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations this archive has, in the order they were applied."""
+        return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+    def _error(self, err: sqlite3.Error) -> StorageError:
+        msg = str(err)
+        if isinstance(err, StorageError):
+            return err
+        if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
+            return StorageError(f"{self.path}: {_NOT_A_DB} — choose another --db path, or move this file away")
+        if "locked" in msg or "busy" in msg:
+            return StorageError(f"{self.path}: the archive is locked by another process (another `khabar ingest`?); "
+                                "wait for it to finish and try again")
+        if "readonly" in msg or "read-only" in msg:
+            return StorageError(f"{self.path}: the archive is read-only here (check the file's permissions)")
+        return StorageError(f"{self.path}: {msg}")
+
+    # -- transactions ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def _outlet_id(self, name: str | None) -> int | None:
+        if not name or not name.strip():
+            return None
+        key = fold(name)
+        row = self.db.execute("SELECT id FROM outlets WHERE key = ?", (key,)).fetchone()
+        if row:
+            return int(row[0])
+        return int(self.db.execute("INSERT INTO outlets (name, key) VALUES (?, ?)", (name.strip(), key)).lastrowid or 0)
+
+    def add(self, article: NewArticle) -> int | None:
+        """Store one article and what the pipeline found in it; ``None`` for a duplicate."""
+        doc = article.doc
+        try:
+            with self.transaction():
+                if article.url and self.has_url(article.url):
+                    return None
+                if self.has_content(article.content_key):
+                    return None
+                outlet = article.outlet or (doc.get("source") or {}).get("name")
+                published = article.published or (doc.get("meta") or {}).get("published")
+                cur = self.db.execute(
+                    "INSERT INTO articles (url, content_key, title, published, author, outlet_id, origin, kind, "
+                    "raw_text, text, doc, analysis, quotes, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (article.url, article.content_key, article.title, published, article.author,
+                     self._outlet_id(outlet), article.origin, article.kind, doc["raw_text"], doc["text"],
+                     pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), _now()))
+                article_id = int(cur.lastrowid or 0)
+                title_key = article.title_key if article.title_key is not None else _title_key(article.title)
+                body_key = article.body_key if article.body_key is not None else fold(doc["text"])
+                self.db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                                (article_id, title_key, body_key))
+                self._add_structure(article_id, doc)
+        except sqlite3.IntegrityError:
+            return None
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        return article_id
+
+    def _add_structure(self, article_id: int, doc: dict[str, Any]) -> None:
+        db = self.db
+        entities = {e["id"]: e for e in doc.get("entities") or ()}
+        counts: dict[str, int] = {}
+        for m in doc.get("mentions") or ():
+            if m.get("entity"):
+                counts[m["entity"]] = counts.get(m["entity"], 0) + 1
+                if m["entity"] not in entities:  # a mention whose identity the document does not list
+                    entities[m["entity"]] = {"id": m["entity"], "name": m["text"], "label": m.get("label", "")}
+        for ent in entities.values():
+            self._merge_entity(ent)
+        db.executemany(
+            'INSERT INTO mentions (article_id, entity_id, label, text, start, "end", raw_start, raw_end) '
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [(article_id, m.get("entity"), m.get("label", ""), m["text"], m["start"], m["end"],
+              m.get("raw_start"), m.get("raw_end")) for m in doc.get("mentions") or ()])
+        db.executemany(
+            "INSERT INTO article_entities (entity_id, article_id, label, mentions) VALUES (?,?,?,?)",
+            [(eid, article_id, ent.get("label", ""), counts.get(eid, 0)) for eid, ent in entities.items()])
+        for q in doc.get("quotes") or ():
+            sp, content = q.get("speaker") or {}, q["content"]
+            speaker_entity = sp.get("entity")
+            if speaker_entity and speaker_entity not in entities:
+                self._merge_entity({"id": speaker_entity, "name": sp.get("text", ""), "label": "PER"})
+            db.execute(
+                'INSERT INTO quotes (article_id, speaker_entity, speaker, cue, content, content_key, kind, start, "end", '
+                "raw_start, raw_end) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (article_id, speaker_entity, sp.get("text"), (q.get("cue") or {}).get("text"), content["text"],
+                 fold(content["text"]), q.get("kind"), content["start"], content["end"],
+                 content.get("raw_start"), content.get("raw_end")))
+        for ev in doc.get("events") or ():
+            trig = ev.get("trigger") or {}
+            cur = db.execute(
+                'INSERT INTO events (article_id, type, trigger, start, "end", date, place) VALUES (?,?,?,?,?,?,?)',
+                (article_id, ev["type"], trig.get("text"), trig.get("start"), trig.get("end"), ev.get("date"),
+                 ev.get("place")))
+            db.executemany("INSERT OR IGNORE INTO event_participants (event_id, entity_id) VALUES (?, ?)",
+                           [(cur.lastrowid, p) for p in ev.get("participants") or ()])
+        db.executemany(
+            'INSERT INTO dates (article_id, value, calendar, granularity, text, start, "end") VALUES (?,?,?,?,?,?,?)',
+            [(article_id, d.get("value"), d.get("calendar"), d.get("granularity"), d["text"], d["start"], d["end"])
+             for d in doc.get("dates") or ()])
+
+    def _merge_entity(self, ent: dict[str, Any]) -> None:
+        """Insert an identity, or add this article's aliases and titles to the one already stored."""
+        db = self.db
+        eid = ent["id"]
+        names = {ent.get("name", ""), *(ent.get("aliases") or ())} - {""}
+        titles = list(ent.get("titles") or ())
+        row = db.execute("SELECT aliases, titles, name FROM entities WHERE id = ?", (eid,)).fetchone()
+        if row is None:
+            aliases = sorted(names - {ent.get("name", "")})
+            db.execute("INSERT INTO entities (id, name, label, aliases, titles) VALUES (?,?,?,?,?)",
+                       (eid, ent.get("name", ""), ent.get("label", ""), json.dumps(aliases, ensure_ascii=False),
+                        json.dumps(titles, ensure_ascii=False)))
+        else:
+            old_aliases, old_titles = json.loads(row[0]), json.loads(row[1])
+            aliases = sorted((set(old_aliases) | names) - {row[2]})
+            merged_titles = old_titles + [t for t in titles if t not in old_titles]
+            if aliases != old_aliases or merged_titles != old_titles:
+                db.execute("UPDATE entities SET aliases = ?, titles = ? WHERE id = ?",
+                           (json.dumps(aliases, ensure_ascii=False), json.dumps(merged_titles, ensure_ascii=False),
+                            eid))
+        db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
+                       [(fold(n), eid) for n in names if fold(n)])
+
+    def replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str = "full") -> None:
+        db = self.db
+        try:
+            with self.transaction():
+                row = db.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+                if row is None:
+                    raise NotFoundError(f"no article {article_id} in {self.path}")
+                for table in ("mentions", "article_entities", "quotes", "dates"):
+                    db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+                db.execute("DELETE FROM events WHERE article_id = ?", (article_id,))
+                if row[1] != doc["text"]:
+                    # The restorer changed since the article was stored: reindex it.
+                    db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+                               (article_id, _title_key(row[0]), fold(row[1])))
+                    db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                               (article_id, _title_key(row[0]), fold(doc["text"])))
+                db.execute("UPDATE articles SET text = ?, doc = ?, analysis = ?, quotes = ? WHERE id = ?",
+                           (doc["text"], pack_doc(doc), analysis, len(doc.get("quotes") or ()), article_id))
+                self._add_structure(article_id, doc)
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+
+    def set_stories(self, clusters: Iterable[Sequence[int]]) -> int:
+        db = self.db
+        stored = 0
+        try:
+            with self.transaction():
+                db.execute("UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL")
+                db.execute("DELETE FROM stories")
+                for members in clusters:
+                    ids = sorted(set(members))
+                    if len(ids) < 2:
+                        continue
+                    marks = ",".join("?" * len(ids))
+                    rows = db.execute(
+                        f"SELECT a.title, a.published, a.outlet_id FROM articles a WHERE a.id IN ({marks}) "
+                        "ORDER BY a.published IS NULL, a.published, a.id", ids).fetchall()
+                    if not rows:
+                        continue
+                    dates = [r[1] for r in rows if r[1]]
+                    title = next((r[0] for r in rows if r[0]), None)
+                    cur = db.execute(
+                        "INSERT INTO stories (title, size, outlets, first_published, last_published) VALUES (?,?,?,?,?)",
+                        (title, len(rows), len({r[2] for r in rows if r[2] is not None}),
+                         min(dates) if dates else None, max(dates) if dates else None))
+                    db.execute(f"UPDATE articles SET story_id = ? WHERE id IN ({marks})", [cur.lastrowid, *ids])
+                    stored += 1
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        return stored
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+
+    def has_url(self, url: str) -> bool:
+        return bool(self._query("SELECT 1 FROM articles WHERE url = ?", (url,)))
+
+    def has_content(self, content_key: str) -> bool:
+        return bool(self._query("SELECT 1 FROM articles WHERE content_key = ?", (content_key,)))
+
+    def _article(self, row: Sequence[Any]) -> StoredArticle:
+        return StoredArticle(id=row[0], doc=unpack_doc(row[1], row[2], row[3]), content_key=row[4], title=row[5],
+                             url=row[6], published=row[7], author=row[8], outlet=row[9], origin=row[10],
+                             kind=row[11], analysis=row[12], story_id=row[13], added=row[14])
+
+    def get(self, article_id: int) -> StoredArticle:
+        rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+                           "WHERE a.id = ?", (article_id,))
+        if not rows:
+            raise NotFoundError(f"no article {article_id} in {self.path} (search for ids with `khabar search`)")
+        return self._article(rows[0])
+
+    def iter_articles(self, *, analysis: str | None = None, batch: int = 500) -> Iterator[StoredArticle]:
+        last = 0
+        where = "AND a.analysis = ?" if analysis else ""
+        while True:
+            params: list[Any] = [last, *([analysis] if analysis else []), batch]
+            rows = self._query(f"SELECT {_ARTICLE_COLUMNS} FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+                               f"WHERE a.id > ? {where} ORDER BY a.id LIMIT ?", params)
+            if not rows:
+                return
+            for row in rows:
+                yield self._article(row)
+            last = rows[-1][0]
+
+    def iter_texts(self, *, batch: int = 2000) -> Iterator[tuple[int, str | None, str | None, str | None, str]]:
+        """``(id, title, published, outlet, text)`` of every article, cheaply (for story clustering)."""
+        last = 0
+        while True:
+            rows = self._query("SELECT a.id, a.title, a.published, o.name, a.text FROM articles a "
+                               "LEFT JOIN outlets o ON o.id = a.outlet_id WHERE a.id > ? ORDER BY a.id LIMIT ?",
+                               (last, batch))
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM articles")[0][0])
+
+    def stats(self) -> dict[str, int]:
+        out = {}
+        for table in ("articles", "outlets", "entities", "mentions", "quotes", "events", "dates", "stories"):
+            out[table] = int(self._query(f"SELECT COUNT(*) FROM {table}")[0][0])
+        return out
+
+    def find_entities(self, name_key: str, labels: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        if not name_key:
+            return []
+        sql = ("SELECT DISTINCT e.id, e.name, e.label, e.aliases, e.titles FROM entity_names n "
+               "JOIN entities e ON e.id = n.entity_id WHERE (' ' || n.key || ' ') LIKE ? ESCAPE '\\'")
+        params: list[Any] = [_like_words(name_key)]
+        if labels:
+            sql += f" AND e.label IN ({','.join('?' * len(labels))})"
+            params += list(labels)
+        rows = self._query(sql + " ORDER BY e.name LIMIT 200", params)
+        return [{"id": r[0], "name": r[1], "label": r[2], "aliases": json.loads(r[3]), "titles": json.loads(r[4])}
+                for r in rows]
+
+    def find_outlets(self, name_key: str) -> list[int]:
+        rows = self._query("SELECT id FROM outlets WHERE (' ' || key || ' ') LIKE ? ESCAPE '\\'",
+                           (_like_words(name_key),))
+        return [int(r[0]) for r in rows]
+
+    def _where(self, fts: str | None, filt: ArticleFilter) -> tuple[str, list[Any]]:
+        """The FROM/WHERE part shared by search, counts and facets."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if fts:
+            sql = "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            clauses.append("articles_fts MATCH ?")
+            params.append(fts)
+        else:
+            sql = "FROM articles a"
+        for group in filt.entity_groups:
+            clauses.append("EXISTS (SELECT 1 FROM article_entities ae WHERE ae.article_id = a.id AND ae.entity_id "
+                           f"IN ({','.join('?' * len(group))}))")
+            params += list(group)
+        if filt.outlet_ids is not None:
+            clauses.append(f"a.outlet_id IN ({','.join('?' * len(filt.outlet_ids))})")
+            params += list(filt.outlet_ids)
+        if filt.since:
+            clauses.append("a.published >= ?")
+            params.append(filt.since)
+        if filt.until:
+            clauses.append("a.published < ?")
+            params.append(filt.until)
+        if filt.has_quotes:
+            clauses.append("a.quotes > 0")
+        if filt.story_id is not None:
+            clauses.append("a.story_id = ?")
+            params.append(filt.story_id)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return sql, params
+
+    def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
+               order: str = "relevance") -> list[Hit]:
+        where, params = self._where(fts, filt)
+        if order == "relevance" and fts:
+            order_by = "ORDER BY articles_fts.rank"
+        elif order == "oldest":
+            order_by = "ORDER BY a.published IS NULL, a.published, a.id"
+        else:
+            order_by = "ORDER BY a.published DESC, a.id DESC"
+        rows = self._query(
+            "SELECT a.id, a.title, (SELECT name FROM outlets WHERE id = a.outlet_id), a.published, a.url "
+            f"{where} {order_by} LIMIT ? OFFSET ?", [*params, limit, offset])
+        hits = []
+        for r in rows:
+            raw_text, text, blob = self._query("SELECT raw_text, text, doc FROM articles WHERE id = ?", (r[0],))[0]
+            changes = json.loads(zlib.decompress(blob)).get("changes", []) if raw_text != text else []
+            hits.append(Hit(r[0], r[1], r[2], r[3], r[4], raw_text, text, changes))
+        return hits
+
+    def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 100_000) -> int:
+        where, params = self._where(fts, filt)
+        return int(self._query(f"SELECT COUNT(*) FROM (SELECT 1 {where} LIMIT ?)", [*params, cap])[0][0])
+
+    def facet_counts(self, fts: str | None, filt: ArticleFilter, *, top: int = 5,
+                     sample: int = 5000) -> dict[str, list[tuple[str, int]]]:
+        where, params = self._where(fts, filt)
+        ids = f"SELECT a.id {where} LIMIT {int(sample)}"
+        out: dict[str, list[tuple[str, int]]] = {}
+        for facet, labels in (("person", PERSON_LABELS), ("org", ORG_LABELS), ("place", PLACE_LABELS)):
+            marks = ",".join("?" * len(labels))
+            rows = self._query(
+                f"SELECT e.name, COUNT(*) AS n FROM article_entities ae JOIN entities e ON e.id = ae.entity_id "
+                f"WHERE ae.article_id IN ({ids}) AND e.label IN ({marks}) GROUP BY e.id ORDER BY n DESC, e.name "
+                "LIMIT ?", [*params, *labels, top])
+            out[facet] = [(r[0], int(r[1])) for r in rows]
+        rows = self._query(
+            f"SELECT o.name, COUNT(*) AS n FROM articles a2 JOIN outlets o ON o.id = a2.outlet_id "
+            f"WHERE a2.id IN ({ids}) GROUP BY o.id ORDER BY n DESC, o.name LIMIT ?", [*params, top])
+        out["source"] = [(r[0], int(r[1])) for r in rows]
+        return out
+
+    def statements(self, entity_ids: Sequence[str], about_key: str | None = None,
+                   *, limit: int = 50) -> list[dict[str, Any]]:
+        if not entity_ids:
+            return []
+        marks = ",".join("?" * len(entity_ids))
+        sql = ("SELECT q.article_id, a.title, a.published, o.name, q.speaker, q.cue, q.content, q.kind, e.name "
+               "FROM quotes q JOIN articles a ON a.id = q.article_id LEFT JOIN outlets o ON o.id = a.outlet_id "
+               f"LEFT JOIN entities e ON e.id = q.speaker_entity WHERE q.speaker_entity IN ({marks})")
+        params: list[Any] = list(entity_ids)
+        if about_key:
+            sql += " AND (' ' || q.content_key || ' ') LIKE ? ESCAPE '\\'"
+            params.append(_like_words(about_key))
+        rows = self._query(sql + " ORDER BY a.published DESC, q.id LIMIT ?", [*params, limit])
+        return [{"article": r[0], "title": r[1], "published": r[2], "source": r[3], "speaker": r[8] or r[4],
+                 "cue": r[5], "content": r[6], "kind": r[7]} for r in rows]
+
+    def person(self, entity_ids: Sequence[str], *, limit: int = 20) -> dict[str, Any]:
+        if not entity_ids:
+            raise NotFoundError("no such person in the archive")
+        marks = ",".join("?" * len(entity_ids))
+        ids = list(entity_ids)
+        ents = self._query(f"SELECT id, name, label, aliases, titles FROM entities WHERE id IN ({marks})", ids)
+        titles: list[str] = []
+        aliases: list[str] = []
+        for e in ents:
+            titles += [t for t in json.loads(e[4]) if t not in titles]
+            aliases += [a for a in json.loads(e[3]) if a not in aliases]
+        n_articles = self._query(f"SELECT COUNT(DISTINCT article_id) FROM article_entities WHERE entity_id IN ({marks})",
+                                 ids)[0][0]
+        articles = self._query(
+            "SELECT a.id, a.title, a.published, o.name FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+            f"WHERE a.id IN (SELECT article_id FROM article_entities WHERE entity_id IN ({marks})) "
+            "ORDER BY a.published DESC, a.id DESC LIMIT ?", [*ids, limit])
+        meetings = self._query(
+            "SELECT ev.id, ev.article_id, ev.type, ev.trigger, ev.date, ev.place, a.title, a.published, "
+            "(SELECT group_concat(COALESCE(e.name, p.entity_id), '، ') FROM event_participants p "
+            f" LEFT JOIN entities e ON e.id = p.entity_id WHERE p.event_id = ev.id AND p.entity_id NOT IN ({marks})), "
+            "(SELECT name FROM entities WHERE id = ev.place) "
+            "FROM events ev JOIN articles a ON a.id = ev.article_id "
+            f"WHERE ev.id IN (SELECT event_id FROM event_participants WHERE entity_id IN ({marks})) "
+            "ORDER BY a.published DESC, ev.id LIMIT ?", [*ids, *ids, limit])
+        co = self._query(
+            "SELECT e.id, e.name, e.label, COUNT(*) AS n FROM article_entities ae1 "
+            "JOIN article_entities ae2 ON ae2.article_id = ae1.article_id "
+            "JOIN entities e ON e.id = ae2.entity_id "
+            f"WHERE ae1.entity_id IN ({marks}) AND ae2.entity_id NOT IN ({marks}) "
+            "GROUP BY e.id ORDER BY n DESC, e.name LIMIT ?", [*ids, *ids, limit])
+        return {
+            "ids": ids,
+            "name": ents[0][1] if ents else "",
+            "label": ents[0][2] if ents else "",
+            "aliases": aliases,
+            "titles": titles,
+            "article_count": int(n_articles),
+            "articles": [{"id": r[0], "title": r[1], "published": r[2], "source": r[3]} for r in articles],
+            "statements": self.statements(ids, limit=limit),
+            "meetings": [{"event": r[0], "article": r[1], "type": r[2], "trigger": r[3], "date": r[4] or r[7],
+                          "with": r[8] or "", "place": r[9] or r[5], "title": r[6]} for r in meetings],
+            "co_mentioned": [{"id": r[0], "name": r[1], "label": r[2], "articles": int(r[3])} for r in co],
+        }
+
+    def stories(self, *, limit: int = 20, min_size: int = 2) -> list[dict[str, Any]]:
+        rows = self._query("SELECT id, title, size, outlets, first_published, last_published FROM stories "
+                           "WHERE size >= ? ORDER BY outlets DESC, size DESC, last_published DESC LIMIT ?",
+                           (min_size, limit))
+        out = []
+        for r in rows:
+            members = self._query(
+                "SELECT a.id, a.title, a.published, o.name FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+                "WHERE a.story_id = ? ORDER BY a.published, a.id", (r[0],))
+            out.append({"id": r[0], "title": r[1], "size": r[2], "outlets": r[3], "first_published": r[4],
+                        "last_published": r[5],
+                        "articles": [{"id": m[0], "title": m[1], "published": m[2], "source": m[3]} for m in members]})
+        return out
+
+    def file_bytes(self) -> int:
+        """Bytes the archive takes on disk (database plus WAL)."""
+        if self.path == ":memory:":
+            page = self._query("PRAGMA page_size")[0][0]
+            return int(page) * int(self._query("PRAGMA page_count")[0][0])
+        return sum(p.stat().st_size for p in (Path(self.path), Path(self.path + "-wal")) if p.exists())
+
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the main file (after a large ingest)."""
+        self._query("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        # Closing never matters more than the error before it.
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+
+
+def _title_key(title: str | None) -> str:
+    if not title:
+        return ""
+    from khabar.folding import search_key
+
+    return search_key(title)
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """Split a migration script into statements (ours hold no semicolons inside strings)."""
+    for part in sql.split(";"):
+        if part.strip():
+            yield part.strip()
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
