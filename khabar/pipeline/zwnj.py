@@ -34,7 +34,13 @@ from khabar.pipeline.zwnj_lexicon import LETTERS, NON_JOINING, ZWNJ, Lexicon
 # restorer looks at (pairs never cross punctuation or line breaks).
 _WORDCH = f"[{LETTERS}\u064b-\u065f\u0670{ZWNJ}]"
 _PHRASE = re.compile(f"(?<!{_WORDCH}){_WORDCH}+(?: {_WORDCH}+)*")
-_DIAC = frozenset(chr(c) for c in (*range(0x064B, 0x0660), 0x0670))
+_DIAC_RE = re.compile("[\u064b-\u065f\u0670]")
+_HAS_DIAC = _DIAC_RE
+# Per word as written: (key without vowel marks, ZWNJ positions in the word as written, the word
+# with them inserted, whether it already has a ZWNJ, the key a following word may join to).
+_Info = tuple[str, tuple[int, ...], str, bool, str]
+# Word caches are dropped past this many entries, so that huge inputs stay in bounded memory.
+_CACHE_MAX = 500_000
 _ANY_LETTER = re.compile(f"[{LETTERS}]")
 # Markers in a document's set of forms: it writes the prefix می‌ / the suffix ‌ها with ZWNJ.
 _MI = f"می{ZWNJ}"
@@ -102,6 +108,7 @@ class ZwnjRestorer(TextStage):
         self.rules = ()
         self._word_cache: dict[str, tuple[int, ...]] = {}
         self._pair_cache: dict[tuple[str, str], bool] = {}
+        self._raw_cache: dict[str, _Info] = {}
 
     # -- the document's convention -------------------------------------------------------------
 
@@ -165,6 +172,7 @@ class ZwnjRestorer(TextStage):
         for p in PREFIX:
             if key.startswith(p) and key[len(p):] in lex.verbs:
                 return (len(p),)
+        best: tuple[int, str] | None = None
         for suf in SUFFIXES:
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
@@ -174,12 +182,25 @@ class ZwnjRestorer(TextStage):
                     continue
                 if stem[-1] in NON_JOINING:
                     # `کارهایم` is کار + هایم: the plural after a non-joining letter needs no ZWNJ.
-                    return ()
+                    if best is None:
+                        return ()
+                    continue
                 if suf in HA and stem in lex.verbs and len(stem) > 2:
                     # `داشتهایم` is داشته + ایم, not داشت + هایم.
                     continue
-                return (*self.word_boundaries(stem), len(stem))
-        return ()
+                # `آیهای` is آیه + ای or آی + های: the more frequent stem wins.
+                w = self._weight(stem)
+                if best is None or w > best[0]:
+                    best = (w, stem)
+        if best is None:
+            return ()
+        stem = best[1]
+        return (*self.word_boundaries(stem), len(stem))
+
+    def _weight(self, word: str) -> int:
+        form = self.lex.by_key.get(word)
+        u, h, s = self.lex.zwnj[form] if form else self.lex.plain.get(word, (0, 0, 0))
+        return u * 10_000 + h + s // 10
 
     def _compound(self, key: str) -> tuple[int, ...]:
         """An unseen compound: a known word + a productive second part (``‌کنندگان``, ``‌گذاری``), or a
@@ -244,31 +265,64 @@ class ZwnjRestorer(TextStage):
 
     # -- the text ------------------------------------------------------------------------------
 
+    def _info(self, raw: str) -> _Info:
+        """What the restorer needs of one word as written, cached: see :data:`_Info`."""
+        hit = self._raw_cache.get(raw)
+        if hit is not None:
+            return hit
+        if len(self._raw_cache) > _CACHE_MAX:
+            self._raw_cache.clear()
+        has_diac = _HAS_DIAC.search(raw) is not None
+        key = _DIAC_RE.sub("", raw) if has_diac else raw
+        if ZWNJ in key:
+            info = (key, (), raw, True, key.rsplit(ZWNJ, 1)[-1])
+        else:
+            cuts = self.word_boundaries(key)
+            raw_cuts = _raw_positions(raw, cuts) if cuts and has_diac else cuts
+            info = (key, raw_cuts, _insert(raw, raw_cuts) if raw_cuts else raw, False, key)
+        self._raw_cache[raw] = info
+        return info
+
     def _phrase_edits(self, phrase: str, conservative: bool, seen: frozenset[str]) -> list[Edit]:
         """Edits inside one phrase, as offsets into it."""
         out: list[Edit] = []
         pos = 0
-        prev_key = ""
+        prev_last = ""
         prev_end = -1
         for raw in phrase.split(" "):
             start = pos
             pos += len(raw) + 1
-            has_diac = any(c in _DIAC for c in raw)
-            key = "".join(c for c in raw if c not in _DIAC) if has_diac else raw
-            if ZWNJ in key:
-                prev_key, prev_end = key.rsplit(ZWNJ, 1)[-1], start + len(raw)
-                continue
-            if prev_key and self._join_ok(prev_key, key, conservative, seen):
-                out.append((prev_end, prev_end + 1, ZWNJ))
-            cuts = self.word_boundaries(key)
-            if cuts and conservative and _with_zwnj(key, cuts) not in seen:
-                cuts = ()
-            if cuts:
-                if has_diac:
-                    cuts = _raw_positions(raw, cuts)
+            key, cuts, _, has_zwnj, last = self._info(raw)
+            if not has_zwnj:
+                if prev_last and self._join_ok(prev_last, key, conservative, seen):
+                    out.append((prev_end, prev_end + 1, ZWNJ))
+                if cuts and conservative and _with_zwnj(key, self.word_boundaries(key)) not in seen:
+                    cuts = ()
                 out.extend((start + c, start + c, ZWNJ) for c in cuts)
-            prev_key, prev_end = key, start + len(raw)
+            prev_last, prev_end = last, start + len(raw)
         return out
+
+    def _fast_phrase(self, phrase: str) -> str:
+        """The restored phrase in a document restored fully; agrees with :meth:`_phrase_edits`."""
+        info = self._raw_cache
+        if " " not in phrase:
+            return (info.get(phrase) or self._info(phrase))[2]
+        pairs = self._pair_cache
+        parts: list[str] = []
+        prev_last = ""
+        for raw in phrase.split(" "):
+            i = info.get(raw) or self._info(raw)
+            if prev_last:
+                if i[3]:
+                    parts.append(" ")
+                else:
+                    j = pairs.get((prev_last, i[0]))
+                    if j is None:
+                        j = self.join_pair(prev_last, i[0])
+                    parts.append(ZWNJ if j else " ")
+            parts.append(i[2])
+            prev_last = i[4]
+        return "".join(parts)
 
     def _join_ok(self, a: str, b: str, conservative: bool, seen: frozenset[str]) -> bool:
         if not self.join_pair(a, b):
@@ -296,16 +350,14 @@ class ZwnjRestorer(TextStage):
     def apply(self, text: str) -> str:
         """The text with ZWNJs restored (no offsets): the fast path of :func:`khabar.restore`."""
         conservative = self._conservative(text)
-        seen = _document_forms(text) if conservative else frozenset()
-        cache: dict[str, str] = {}
+        if not conservative:
+            fast = self._fast_phrase
+            return _PHRASE.sub(lambda m: fast(m.group()), text)
+        seen = _document_forms(text)
 
         def fix(m: re.Match[str]) -> str:
-            phrase = m.group()
-            hit = cache.get(phrase)
-            if hit is None:
-                edits = self._phrase_edits(phrase, conservative, seen)
-                hit = cache[phrase] = apply_edits(phrase, edits) if edits else phrase
-            return hit
+            edits = self._phrase_edits(m.group(), True, seen)
+            return apply_edits(m.group(), edits) if edits else m.group()
 
         return _PHRASE.sub(fix, text)
 
@@ -341,6 +393,16 @@ def _with_zwnj(key: str, cuts: tuple[int, ...]) -> str:
     return ZWNJ.join(parts)
 
 
+def _insert(raw: str, cuts: tuple[int, ...]) -> str:
+    parts: list[str] = []
+    prev = 0
+    for c in cuts:
+        parts.append(raw[prev:c])
+        prev = c
+    parts.append(raw[prev:])
+    return ZWNJ.join(parts)
+
+
 def _raw_positions(raw: str, cuts: tuple[int, ...]) -> tuple[int, ...]:
     """Map letter positions (vowel marks skipped) to positions in ``raw``, after any marks on the letter."""
     out: list[int] = []
@@ -348,7 +410,7 @@ def _raw_positions(raw: str, cuts: tuple[int, ...]) -> tuple[int, ...]:
     want = iter(cuts)
     target = next(want, None)
     for i, ch in enumerate(raw):
-        if ch in _DIAC:
+        if _DIAC_RE.match(ch):
             continue
         if target is not None and letters == target:
             out.append(i)

@@ -1,0 +1,48 @@
+"""Run one peer toolkit's ZWNJ-restoring normalizer: stdin → stdout, line by line.
+
+Executed by bench/restore.py with the peer's own interpreter (bench/.peers/NAME/bin/python), so it
+imports nothing from khabar. Prints the seconds spent inside the peer's function on stderr's last
+line as ``SECONDS <float>``.
+
+usage: python bench/peer_runner.py hazm|shekar|parsivar < text > restored
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+
+def peer(name: str) -> Callable[[str], str]:
+    if name == "hazm":
+        from hazm import Normalizer
+
+        # hazm's defaults turn on every correction: spacing, affix spacing, `seperate_mi`.
+        return Normalizer().normalize
+    if name == "shekar":
+        from shekar import Normalizer as ShekarNormalizer
+
+        return ShekarNormalizer()
+    if name == "parsivar":
+        from parsivar import Normalizer as ParsivarNormalizer
+
+        # statistical_space_correction is parsivar's ZWNJ/space model.
+        return ParsivarNormalizer(statistical_space_correction=True).normalize
+    raise SystemExit(f"unknown peer {name!r}")
+
+
+def main() -> None:
+    fn = peer(sys.argv[1])
+    lines = sys.stdin.read().split("\n")
+    out = []
+    t = time.perf_counter()
+    for line in lines:
+        out.append(fn(line).replace("\n", " ") if line.strip() else line)
+    dt = time.perf_counter() - t
+    sys.stdout.write("\n".join(out))
+    print(f"SECONDS {dt}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
