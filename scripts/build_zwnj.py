@@ -17,8 +17,9 @@ nothing is downloaded at run time. The dev treebanks are never read here.
 usage: python scripts/build_zwnj.py [--train PATH] [--wheels DIR] [--out PATH]
 
 Output: one record a line, tab-separated, gzip'd:
-  ``Z form u h s``  a word written with ZWNJ, its counts in UPDT, hazm and shekar
-  ``P word u h s``  a word written without ZWNJ (same counts)
+  ``Z form u h s c``  a word written with ZWNJ, its counts in UPDT, hazm and shekar, and c=1 when
+                     shekar's curated compound list (standard spelling) holds it
+  ``P word u h s 0``  a word written without ZWNJ (same counts)
   ``V past present`` verb stems
   ``B left right joined spaced`` a word pair, with UPDT counts of ``left‌right`` and ``left right``
 """
@@ -97,6 +98,7 @@ def main() -> None:
 
     h: dict[str, int] = {}
     s: dict[str, int] = {}
+    curated: set[str] = set()
     verbs: set[tuple[str, str]] = set()
     with tempfile.TemporaryDirectory() as tmpname:
         tmp = Path(tmpname)
@@ -127,6 +129,7 @@ def main() -> None:
             w = clean_word(row)
             if w and ZWNJ in w:
                 s.setdefault(w, 1)
+                curated.add(w)
 
     words = set(u) | set(h) | set(s)
     out = io.StringIO()
@@ -135,7 +138,7 @@ def main() -> None:
         kind = "Z" if ZWNJ in w else "P"
         nz += kind == "Z"
         np_ += kind == "P"
-        out.write(f"{kind}\t{w}\t{u.get(w, 0)}\t{h.get(w, 0)}\t{s.get(w, 0)}\n")
+        out.write(f"{kind}\t{w}\t{u.get(w, 0)}\t{h.get(w, 0)}\t{s.get(w, 0)}\t{int(w in curated)}\n")
     for past, present in sorted(verbs):
         out.write(f"V\t{past}\t{present}\n")
     pairs = {p for p in joined} | {p for p, c in spaced.items() if (p[0] + ZWNJ + p[1]) in words}

@@ -77,6 +77,8 @@ class Lexicon:
     # how many distinct ZWNJ compounds each second part / first part builds
     heads: dict[str, int] = field(default_factory=dict)
     firsts: dict[str, int] = field(default_factory=dict)
+    # ZWNJ forms in a curated list of standard compound spellings
+    curated: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -106,6 +108,8 @@ def _load(path: Path) -> Lexicon:
                 c = (int(cols[2]), int(cols[3]), int(cols[4]))
                 w = cols[1]
                 lex.zwnj[w] = c
+                if len(cols) > 5 and cols[5] == "1":
+                    lex.curated.add(w)
                 key = w.replace(ZWNJ, "")
                 if key not in best or c > best[key][0]:
                     best[key] = (c, w)
