@@ -56,6 +56,7 @@ _PUBLISHED_CUE = re.compile(r"(?:انتشار|منتشر|تاریخ|به روز 
 _META_DATE_KEYS = ("article:published_time", "og:published_time", "published_time", "datepublished", "pubdate",
                    "publishdate", "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created",
                    "sailthru.date", "article.published", "created")
+_PERSIAN = re.compile(r"[\u0600-\u06ff]")
 _WS = re.compile(r"[ \t\u00a0]+")
 
 
@@ -90,9 +91,9 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
         return Failure(origin, f"cannot parse the HTML ({type(err).__name__}: {_first_line(str(err))})")
     meta = _page_metadata(tree)
     found_text = getattr(found, "text", None) if found is not None else None
-    title = _clean_title(getattr(found, "title", None) or meta.get("title"), meta)
+    title = _choose_title(getattr(found, "title", None), meta, found_text or "")
     text = _clean_text(found_text or "", title, meta.get("kicker"))
-    if not text:
+    if not _looks_like_article(text):
         return Failure(origin, "no article text found in the page (a list or index page, an empty template, "
                                "or content loaded by JavaScript)")
     outlet = _outlet(found, meta, title)
@@ -144,7 +145,6 @@ def _page_metadata(tree: Any) -> dict[str, str]:
         previous = next(iter(tree.iter("h1"))).getprevious()
         if previous is not None and previous.text_content().strip():
             meta["kicker"] = _WS.sub(" ", previous.text_content().strip())
-    meta["title"] = meta.get("og_title") or meta.get("h1") or meta.get("title_tag", "")
     return meta
 
 
@@ -168,20 +168,36 @@ def _read_json_ld(source: str, meta: dict[str, str]) -> None:
             meta.setdefault("publisher", publisher["name"].strip())
 
 
-def _clean_title(title: str | None, meta: dict[str, str]) -> str:
-    """The headline without the outlet glued to it (``… - خبرگزاری تسنیم | Tasnim``)."""
-    if not title:
-        return ""
-    title = _WS.sub(" ", title).strip()
-    for better in (meta.get("og_title"), meta.get("h1")):
-        if better and better in title and better != title:
-            return better
-    parts = [p for p in _TITLE_SPLIT.split(title) if p.strip()]
+def _choose_title(found_title: str | None, meta: dict[str, str], text: str) -> str:
+    """The headline: og:title or <h1> when the page has them, else trafilatura's or <title>'s,
+    without the outlet glued to it (``… - خبرگزاری تسنیم | Tasnim``)."""
     site = meta.get("site_name") or meta.get("publisher")
-    if len(parts) > 1 and site:
+    for candidate in (meta.get("og_title"), meta.get("h1")):
+        if candidate:
+            return _strip_site(candidate, site, text)
+    candidate = meta.get("title_tag") or found_title or ""
+    if found_title and meta.get("title_tag") and _fold(found_title) not in _fold(meta["title_tag"]):
+        candidate = found_title
+    return _strip_site(candidate, site, text)
+
+
+def _strip_site(title: str, site: str | None, text: str) -> str:
+    title = _WS.sub(" ", title).strip()
+    parts = [p.strip() for p in _TITLE_SPLIT.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    if any(_PERSIAN.search(p) for p in parts):
+        # A Latin part of a Persian <title> is the outlet's Latin name ("| Tasnim").
+        parts = [p for p in parts if _PERSIAN.search(p) or len(p.split()) > 3]
+        if len(parts) == 1:
+            return parts[0]
+    if site:
         kept = [p for p in parts if _fold(site) not in _fold(p) and _fold(p) not in _fold(site)]
-        if kept:
-            return " - ".join(kept).strip()
+        return " - ".join(kept) if kept else title
+    if len(parts) == 2 and ("؛" not in title and ":" not in title):
+        # No site name known: the part whose words the article uses is the headline.
+        body = set(_fold(text).split())
+        return max(parts, key=lambda p: (sum(w in body for w in _fold(p).split()), len(p)))
     return title
 
 
@@ -198,6 +214,11 @@ def _clean_text(text: str, title: str, kicker: str | None) -> str:
     if kept:
         kept[-1] = _END_MARK.sub("", kept[-1])
     return "\n".join(line for line in kept if line)
+
+
+def _looks_like_article(text: str) -> bool:
+    """Prose, not a menu: some line reads as a sentence (menus and link lists are short lines)."""
+    return len(text.split()) >= 8 and any(len(line.split()) >= 6 for line in text.splitlines())
 
 
 def _outlet(found: Any, meta: dict[str, str], title: str) -> str | None:

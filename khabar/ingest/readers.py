@@ -36,6 +36,13 @@ _FEED_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:rss|f
 _HTML_START = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                          re.DOTALL | re.IGNORECASE)
 _XML_START = re.compile(r"^\s*<\?xml\b", re.IGNORECASE)
+_MAGIC = (
+    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive, or a .docx/.xlsx/.epub"),
+    (b"\x1f\x8b", "a gzip file"), (b"7z\xbc\xaf", "a 7z archive"), (b"Rar!", "a RAR archive"),
+    (b"\x7fELF", "a program"), (b"MZ", "a Windows program"), (b"SQLite format 3", "an SQLite database"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"), (b"RIFF", "a media file"), (b"ID3", "an MP3 file"),
+)
 _CHARSET = re.compile(r"charset=([\w.:-]+)")
 _HTML_TAGS = re.compile(r"<(?:p|div|article|br|h1|h2|span|meta|title)\b[^>]*>", re.IGNORECASE)
 
@@ -138,6 +145,10 @@ def read_bytes(data: bytes, origin: str, *, kind: str | None, fields: FieldMap, 
     if not data.strip():
         yield Failure(origin, "empty: no text in it")
         return
+    binary = _binary_kind(data)
+    if binary:
+        yield Failure(origin, f"binary file ({binary}); khabar reads text, HTML, RSS/Atom, JSONL and CSV")
+        return
     if kind in ("html", "feed"):
         # Markup declares its own charset; the kind's reader decodes it.
         yield from _read_markup(data, origin, kind, url=url, charset=charset)
@@ -180,6 +191,14 @@ def _read_markup(data: bytes, origin: str, kind: str, *, url: str | None,
         from khabar.ingest.html import read_html
 
         yield from read_html(data, origin, url=url, charset=charset)
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a binary file is, by its magic number, or ``None`` (the decoder judges the rest)."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    return None
 
 
 def _one_line(message: str, origin: str) -> str:
