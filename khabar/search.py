@@ -221,6 +221,9 @@ class _Parser:
                 raise InvalidInput(f'NOT at position {at + 1} needs a word after it (write "NOT" in quotes to search '
                                    "for it)")
             child = self.parse_unary()
+            if isinstance(child, All) and self.items[self.pos - 1][0] == "word":
+                # NOT binds to one word of a run of plain words: «NOT بورس تورم» excludes بورس only.
+                return All((Not(child.children[0]), *child.children[1:]))
             return Not(child) if child is not None else None
         if kind == "(":
             self.pos += 1
@@ -271,7 +274,7 @@ _JALALI_MONTHS = {name: i + 1 for i, name in enumerate(
     ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"])}
 _JALALI_MONTHS.update({fold(k): v for k, v in list(_JALALI_MONTHS.items())})
 _JALALI_MONTHS["امرداد"] = 5
-_NUMERIC_DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?$")
+_NUMERIC_DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[Tt ].*)?$")
 _NAMED_DATE = re.compile(r"^(?:(\d{1,2})\s+)?(\S+)\s+(\d{4})$")
 
 

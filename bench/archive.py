@@ -1,0 +1,304 @@
+"""Archive figures: ingest throughput, search latency, bytes per article, peak memory.
+
+Synthetic Persian news articles are generated here (outlets, people with titles, organizations,
+places, Jalali and Gregorian dates, quotes, several topics) and scraped-looking noise is added
+(ZWNJ dropped or spaced, Arabic ي/ك, Arabic-Indic digits), so the pipeline has real work to do.
+
+    nice .venv/bin/python bench/archive.py ingest --n 2000                 # full pipeline, all cores
+    nice .venv/bin/python bench/archive.py ingest --n 10000 --restore-only # restoration + segmentation
+    nice .venv/bin/python bench/archive.py search --n 100000               # latency at 100k articles
+    nice .venv/bin/python bench/archive.py search --n 1000000 --million    # latency at 1M (long: builds ~1M rows)
+
+``search`` writes synthetic analysed articles straight into storage (no pipeline), then times
+:func:`khabar.search.search` — full text plus one facet (person, place, outlet or a date range),
+snippets included — for a few hundred queries. Every command prints one JSON line of figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from khabar.ingest import RawArticle  # noqa: E402
+
+
+def _w(words: str, sep: str | None = None) -> list[str]:
+    return words.split(sep)
+
+
+OUTLETS = [
+    ("خبرگزاری جمهوری اسلامی", "ایرنا", "irna.ir"), ("خبرگزاری دانشجویان ایران", "ایسنا", "isna.ir"),
+    ("خبرگزاری مهر", "مهر", "mehrnews.com"), ("خبرگزاری تسنیم", "تسنیم", "tasnimnews.com"),
+    ("خبرگزاری فارس", "فارس", "farsnews.ir"), ("روزنامه همشهری", "همشهری", "hamshahrionline.ir"),
+    ("خبرآنلاین", "خبرآنلاین", "khabaronline.ir"), ("دنیای اقتصاد", "دنیای اقتصاد", "donya-e-eqtesad.com"),
+    ("خبرگزاری ایلنا", "ایلنا", "ilna.ir"), ("باشگاه خبرنگاران جوان", "باشگاه خبرنگاران", "yjc.ir"),
+    ("روزنامه شرق", "شرق", "sharghdaily.com"), ("اعتمادآنلاین", "اعتماد", "etemadonline.com"),
+]
+FIRST = _w("علی محمد حسین رضا مهدی حسن مجید سعید احمد عباس مسعود جواد حمید مرتضی کاظم ناصر بهرام فرهاد "
+         "مریم زهرا فاطمه سارا لیلا نرگس شیرین الهام فرزانه معصومه")
+LAST = _w("رحیمی کریمی حسینی موسوی احمدی محمدی رضایی جعفری صادقی قاسمی نوری اکبری عباسی طاهری کاظمی "
+        "مرادی سلیمانی یزدانی شریفی فراهانی بهرامی نجفی زمانی کرمانی تهرانی اصفهانی شیرازی")
+TITLES = ["وزیر امور اقتصادی و دارایی", "وزیر امور خارجه", "رئیس بانک مرکزی", "سخنگوی دولت", "استاندار تهران",
+          "رئیس اتاق بازرگانی", "نماینده مجلس", "رئیس سازمان برنامه و بودجه", "شهردار تهران", "سرمربی تیم ملی",
+          "وزیر بهداشت", "رئیس سازمان محیط زیست", "معاون اول رئیس جمهور", "وزیر نیرو", "رئیس کل دادگستری"]
+ORGS = ["بانک مرکزی", "وزارت امور خارجه", "مجلس شورای اسلامی", "سازمان برنامه و بودجه", "اتاق بازرگانی تهران",
+        "شهرداری تهران", "سازمان هواشناسی", "جمعیت هلال احمر", "فدراسیون فوتبال", "وزارت بهداشت",
+        "سازمان محیط زیست", "بورس تهران", "وزارت نیرو", "دانشگاه تهران", "سازمان ملل متحد", "اتحادیه اروپا"]
+PLACES = ["تهران", "مشهد", "اصفهان", "شیراز", "تبریز", "کرمان", "اهواز", "رشت", "یزد", "قم", "مسکو", "پکن",
+          "دوحه", "بغداد", "ژنو", "وین", "آنکارا", "کابل", "استانبول", "نیویورک", "دبی", "باکو", "ایروان"]
+JALALI_MONTHS = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"]
+WEEKDAYS = ["شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه"]
+TOPICS = {
+    "economy": _w("تورم نقدینگی نرخ‌ارز بودجه مالیات صادرات واردات سرمایه‌گذاری یارانه بورس سکه دلار "
+                "تولید اشتغال رکود قیمت‌ها بازار مسکن خودرو بانک‌ها سود"),
+    "diplomacy": _w("مذاکرات توافق تحریم همکاری‌ها روابط دوجانبه سفیر نشست امنیت منطقه صلح "
+                  "گفت‌وگو تفاهم‌نامه سفر هیئت بیانیه پیشنهاد"),
+    "sport": _w("مسابقه لیگ دربی گل قهرمانی تیم‌ملی ورزشگاه هواداران داور پنالتی جام باشگاه "
+              "تمرین بازیکن مربی"),
+    "culture": _w("نمایشگاه کتاب ناشران جشنواره فیلم سینما تئاتر موسیقی هنرمندان موزه میراث "
+                "فرهنگی کنسرت نویسنده"),
+    "health": _w("بیمارستان واکسن بیماران درمان دارو پزشکان بیمه سلامت آنفلوآنزا پیشگیری "
+               "پرستاران اورژانس"),
+    "environment": _w("آلودگی هوا خشکسالی سد بارش جنگل زلزله سیل آب فرونشست ریزگرد دمای‌هوا "
+                    "انرژی‌های‌تجدیدپذیر"),
+}
+VERBS = ["می‌شود", "می‌کند", "می‌یابد", "می‌رسد", "خواهد شد", "می‌دهد", "کرده‌اند", "شده است", "می‌گیرد"]
+FILLER = _w("در همین حال|همچنین|بر اساس این گزارش|به گفته کارشناسان|در ماه‌های اخیر|طی روزهای گذشته|"
+          "با توجه به شرایط فعلی|از سوی دیگر", "|")
+
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    # A few people are in the news every day, most rarely: a third of mentions go to 30 people.
+    i = rng.randrange(30) if rng.random() < 0.33 else rng.randrange(len(FIRST) * len(LAST))
+    i = (i * 7919) % (len(FIRST) * len(LAST))
+    return f"{FIRST[i % len(FIRST)]} {LAST[i // len(FIRST)]}", TITLES[i % len(TITLES)]
+
+
+def _words(rng: random.Random, topic: str, n: int) -> str:
+    vocab = TOPICS[topic]
+    return " ".join(rng.choice(vocab).replace("‌", " ") if rng.random() < 0.1 else rng.choice(vocab)
+                    for _ in range(n))
+
+
+def _fa_digits(n: int | str) -> str:
+    return str(n).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+def article(rng: random.Random, i: int, *, noise: bool = True) -> tuple[RawArticle, list[tuple[str, str]]]:
+    """One synthetic article, and the (name, label) entities written into it."""
+    topic = rng.choice(list(TOPICS))
+    outlet, _short, domain = rng.choice(OUTLETS)
+    p1, t1 = _person(rng)
+    p2, t2 = _person(rng)
+    while p2 == p1:
+        p2, t2 = _person(rng)
+    place, place2 = rng.sample(PLACES, 2)
+    org = rng.choice(ORGS)
+    jy, jm, jd = rng.randint(1398, 1404), rng.randint(1, 12), rng.randint(1, 29)
+    import jdatetime
+
+    g = jdatetime.date(jy, jm, jd).togregorian()
+    date_words = f"{_fa_digits(jd)} {JALALI_MONTHS[jm - 1]} {_fa_digits(jy)}"
+    n = rng.randint(5, 11)
+    sents = [
+        f"به گزارش {outlet} از {place}، {t1} {p1} روز {rng.choice(WEEKDAYS)} {date_words} در نشستی با حضور "
+        f"مسئولان {org} درباره {_words(rng, topic, 3)} گفت‌وگو کرد.",
+        f"{p1} گفت: «{_words(rng, topic, rng.randint(6, 12))} {rng.choice(VERBS)}.»",
+    ]
+    for _ in range(n):
+        kind = rng.random()
+        if kind < 0.25:
+            sents.append(f"{rng.choice(FILLER)} {t2} {p2} نیز در {place2} با اشاره به {_words(rng, topic, 4)} "
+                         f"تاکید کرد که {_words(rng, topic, rng.randint(5, 9))} {rng.choice(VERBS)}.")
+        elif kind < 0.4:
+            sents.append(f"{rng.choice(FILLER)} {org} اعلام کرد {_words(rng, topic, 5)} تا پایان "
+                         f"{JALALI_MONTHS[rng.randrange(12)]} ماه به {_fa_digits(rng.randint(2, 95))} درصد "
+                         f"{rng.choice(VERBS)}.")
+        elif kind < 0.5:
+            sents.append(f"{p1} و {p2} در این دیدار درباره {_words(rng, topic, 4)} رایزنی کردند.")
+        else:
+            sents.append(f"{rng.choice(FILLER)} {_words(rng, topic, rng.randint(8, 16))} {rng.choice(VERBS)}.")
+    text = " ".join(sents[:2]) + "\n" + " ".join(sents[2:])
+    title = f"{t1}: {_words(rng, topic, 4)} {rng.choice(VERBS)}"
+    if noise:
+        r = rng.random()
+        if r < 0.4:
+            text = text.replace("\u200c", "")
+        elif r < 0.7:
+            text = text.replace("\u200c", " ")
+        if rng.random() < 0.3:
+            text = text.replace("ی", "ي").replace("ک", "ك")
+    raw = RawArticle(text=text, origin=f"synthetic#{i}", kind="jsonl", title=title,
+                     url=f"https://www.{domain}/news/{i}", published=f"{g.isoformat()}T{rng.randint(6, 23):02d}:00:00",
+                     author=None, outlet=outlet)
+    ents = [(p1, "PER"), (p2, "PER"), (org, "ORG"), (place, "LOC"), (place2, "LOC")]
+    return raw, ents
+
+
+def articles(n: int, *, seed: int = 1404, noise: bool = True) -> Iterator[RawArticle]:
+    rng = random.Random(seed)
+    for i in range(n):
+        yield article(rng, i, noise=noise)[0]
+
+
+def _peak_mb() -> dict[str, float]:
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_rss_main_mb": round(me, 1), "peak_rss_worker_mb": round(kids, 1)}
+
+
+def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None) -> dict[str, object]:
+    from khabar.archive import default_jobs, ingest
+    from khabar.pipeline import default_pipeline
+    from khabar.storage import open_storage
+
+    default_pipeline()  # loaded once before the workers fork, as the CLI does
+    items = list(articles(n))
+    tmp = tempfile.TemporaryDirectory()
+    path = db or str(Path(tmp.name) / "bench.db")
+    store = open_storage(path)
+    t = time.perf_counter()
+    summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items)
+    elapsed = time.perf_counter() - t
+    store.checkpoint()  # type: ignore[attr-defined]
+    size = store.file_bytes()  # type: ignore[attr-defined]
+    stats = store.stats()
+    store.close()
+    return {"bench": "ingest", "mode": "restore-only" if restore_only else "full", "articles": n,
+            "jobs": jobs or default_jobs(), "added": summary.added, "failed": summary.failed,
+            "seconds": round(elapsed, 2), "articles_per_s": round(n / elapsed, 1),
+            "db_bytes_per_article": round(size / max(1, summary.added)),
+            "mean_chars_per_article": round(sum(len(a.text) for a in items) / n),
+            "entities": stats["entities"], "mentions": stats["mentions"], **_peak_mb()}
+
+
+def build_search_archive(path: str, n: int, *, seed: int = 7) -> float:
+    """Write ``n`` synthetic analysed articles straight into storage; returns seconds taken."""
+    from khabar.folding import fold, search_key
+    from khabar.storage import NewArticle, open_storage
+
+    store = open_storage(path)
+    have = store.count()
+    rng = random.Random(seed + have)
+    t = time.perf_counter()
+    title_keys: dict[str, str] = {}
+    batch = 2000
+    i = have
+    while i < n:
+        with store.transaction():
+            for _ in range(min(batch, n - i)):
+                raw, ents = article(rng, i, noise=False)
+                text = raw.text
+                mentions, entities, seen = [], [], set()
+                for name, label in ents:
+                    eid = f"{label.lower()}:{name.replace(' ', '_')}"
+                    pos = text.find(name)
+                    if pos >= 0:
+                        mentions.append({"text": name, "start": pos, "end": pos + len(name), "raw_start": pos,
+                                         "raw_end": pos + len(name), "label": label, "entity": eid})
+                    if eid not in seen:
+                        seen.add(eid)
+                        entities.append({"id": eid, "name": name, "label": label, "aliases": [], "titles": []})
+                doc = {"raw_text": text, "text": text, "sentences": [], "tokens": [], "mentions": mentions,
+                       "entities": entities, "quotes": [], "events": [], "dates": [], "source": None,
+                       "warnings": [], "changes": [], "meta": {"published": raw.published, "url": raw.url}}
+                tk = title_keys.get(raw.title or "")
+                if tk is None:
+                    tk = title_keys[raw.title or ""] = search_key(raw.title or "")
+                store.add(NewArticle(doc=doc, content_key=f"synthetic-{seed}-{i}", title=raw.title, url=raw.url,
+                                     published=raw.published, outlet=raw.outlet, origin=raw.origin, kind="synthetic",
+                                     analysis="full", title_key=tk, body_key=fold(text)))
+                i += 1
+        if i % 50_000 < batch:
+            print(f"  … {i:,} articles ({time.perf_counter() - t:.0f}s)", file=sys.stderr, flush=True)
+    store.checkpoint()  # type: ignore[attr-defined]
+    store.close()
+    return time.perf_counter() - t
+
+
+def bench_search(n: int, *, db: str | None, queries: int, seed: int = 99) -> dict[str, object]:
+    from khabar.search import search
+    from khabar.storage import open_storage
+
+    tmp = tempfile.TemporaryDirectory()
+    path = db or str(Path(tmp.name) / f"search-{n}.db")
+    build_s = build_search_archive(path, n)
+    store = open_storage(path)
+    count = store.count()
+    size = store.file_bytes()  # type: ignore[attr-defined]
+    rng = random.Random(seed)
+    vocab = [w for words in TOPICS.values() for w in words]
+    cases = []
+    for _ in range(queries):
+        words = rng.choice([1, 1, 2])
+        q = " ".join(rng.sample(vocab, words))
+        facet = rng.choice(["person", "place", "source", "since"])
+        if facet == "person":
+            kw = {"person": _person(rng)[0]}
+        elif facet == "place":
+            kw = {"place": rng.choice(PLACES)}
+        elif facet == "source":
+            kw = {"source": rng.choice(OUTLETS)[0]}
+        else:
+            y = rng.randint(1398, 1404)
+            kw = {"since": f"{y}-01-01", "until": f"{y}-03-31"}
+        cases.append((q, kw))
+    for q, kw in cases[:20]:  # warm the page cache
+        search(store, q, limit=10, **kw)
+    times, found = [], 0
+    for q, kw in cases:
+        t = time.perf_counter()
+        res = search(store, q, limit=10, **kw)
+        times.append((time.perf_counter() - t) * 1000)
+        found += bool(res.results)
+    times.sort()
+    store.close()
+    return {"bench": "search", "articles": count, "queries": len(times), "with_results": found,
+            "p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+            "max_ms": round(times[-1], 2), "build_s": round(build_s, 1), "db_bytes_per_article": round(size / count),
+            **_peak_mb()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("ingest", help="ingest throughput")
+    a.add_argument("--n", type=int, default=2000)
+    a.add_argument("--restore-only", action="store_true")
+    a.add_argument("--jobs", type=int, default=None)
+    a.add_argument("--db", default=None, help="archive path (default: a temporary file)")
+    s = sub.add_parser("search", help="search latency (full text + one facet)")
+    s.add_argument("--n", type=int, default=100_000)
+    s.add_argument("--queries", type=int, default=300)
+    s.add_argument("--db", default=None, help="archive path, reused and topped up to --n (default: temporary)")
+    s.add_argument("--million", action="store_true", help="allow --n above 200k (takes long)")
+    g = sub.add_parser("sample", help="print synthetic articles as JSONL (for trying `khabar ingest`)")
+    g.add_argument("--n", type=int, default=5)
+    args = ap.parse_args()
+    if args.cmd == "ingest":
+        out = bench_ingest(args.n, restore_only=args.restore_only, jobs=args.jobs, db=args.db)
+    elif args.cmd == "search":
+        if args.n > 200_000 and not args.million:
+            ap.error("--n above 200k needs --million (it builds a large archive and takes long)")
+        out = bench_search(args.n, db=args.db, queries=args.queries)
+    else:
+        for raw in articles(args.n):
+            print(json.dumps({"text": raw.text, "title": raw.title, "url": raw.url, "published": raw.published,
+                              "outlet": raw.outlet}, ensure_ascii=False))
+        return
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

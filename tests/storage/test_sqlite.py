@@ -1,0 +1,224 @@
+"""The SQLite archive: exact round trips, dedup, identities across articles, bad files, locks."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from khabar import analyze
+from khabar.document import (
+    DateMention,
+    Document,
+    Entity,
+    Event,
+    Mention,
+    Quote,
+    SourceCredit,
+    Span,
+    Speaker,
+)
+from khabar.errors import NotFoundError, StorageError
+from khabar.storage import NewArticle, open_storage
+from khabar.storage.sqlite import MIGRATIONS, SqliteStorage
+
+ARTICLES = [
+    "به گزارش ايسنا، وزير اقتصاد امروز گفت: «تورم تا پايان سال کاهش مي يابد.»",
+    "علی رحیمی، رئیس اتاق بازرگانی تهران، در دیدار با سفیر چین در تهران گفت‌وگو کرد.",
+    "شاخص بورس در معاملات روز يكشنبه ٢٣ مهر ١٤٠٣ با افزايش ١٢ هزار واحدي روبرو شد.",
+    "",
+    "سطر اول\r\n\r\nسطر دوم با\tفاصله و \u200c نیم‌فاصله‌ی اضافه\u200c",
+]
+
+
+def rich_document() -> Document:
+    """A document with every kind of result filled in, as later pipeline stages will."""
+    doc = analyze("به گزارش مهر، وزیر خارجه در مسکو با لاوروف دیدار کرد و گفت: «روابط گسترش می یابد.»")
+    text = doc.text
+    ent_start = text.index("لاوروف")
+    lav = Entity("per:lavrov", "سرگئی لاوروف", "PER", ("لاوروف",), ("وزیر خارجه روسیه",))
+    moscow = Entity("loc:moscow", "مسکو", "LOC")
+    doc.entities = [lav, moscow]
+    doc.mentions = [doc.span(ent_start, ent_start + 6, Mention, label="PER", entity="per:lavrov"),
+                    doc.span(text.index("مسکو"), text.index("مسکو") + 4, Mention, label="LOC", entity="loc:moscow")]
+    q0 = text.index("«")
+    doc.quotes = [Quote(doc.span(text.index("وزیر"), text.index("وزیر") + 9, Speaker, entity=None),
+                        doc.span(text.index("گفت"), text.index("گفت") + 3), doc.span(q0 + 1, len(text) - 2), "direct")]
+    doc.events = [Event("meeting", doc.span(text.index("دیدار"), text.index("دیدار") + 5), ("per:lavrov",),
+                        "2024-10-14", "loc:moscow")]
+    doc.dates = [doc.span(0, 2, DateMention, value="2024-10-14", calendar="relative", granularity="day")]
+    doc.source = SourceCredit("مهر", doc.span(9, 12))
+    doc.warnings.append("2 ZWNJs restored")
+    doc.meta["published"] = "2024-10-14T10:00:00+03:30"
+    return doc
+
+
+@pytest.fixture
+def store():
+    s = open_storage(":memory:")
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("text", ARTICLES)
+def test_sqlite_round_trips_document_exactly(store, text: str) -> None:
+    doc = analyze(text)
+    article_id = store.add(NewArticle.from_document(doc, content_key=f"k{hash(text)}"))
+    assert store.get(article_id).doc == doc.to_dict()
+    assert store.get(article_id).document.to_dict() == doc.to_dict()
+
+
+def test_sqlite_round_trips_every_result_kind(store) -> None:
+    doc = rich_document()
+    article_id = store.add(NewArticle.from_document(doc, content_key="rich", title="دیدار", url="https://x.ir/1"))
+    back = store.get(article_id)
+    assert back.doc == doc.to_dict()
+    assert back.document.quotes == doc.quotes and back.document.events == doc.events
+    assert store.stats()["quotes"] == 1 and store.stats()["events"] == 1 and store.stats()["dates"] == 1
+
+
+def test_sqlite_round_trips_through_a_file(tmp_path: Path) -> None:
+    doc = rich_document()
+    with open_storage(tmp_path / "a.db") as s:
+        article_id = s.add(NewArticle.from_document(doc, content_key="rich"))
+    with open_storage(tmp_path / "a.db") as s:
+        assert s.get(article_id).doc == doc.to_dict()
+
+
+def test_sqlite_stores_a_huge_article(store) -> None:
+    doc = analyze("خبر " * 300_000)
+    article_id = store.add(NewArticle.from_document(doc, content_key="huge"))
+    assert store.get(article_id).doc == doc.to_dict()
+
+
+@pytest.mark.parametrize("field", ["url", "content_key"])
+def test_sqlite_add_refuses_a_duplicate(store, field: str) -> None:
+    first = NewArticle.from_document(analyze("خبر اول"), content_key="a", url="https://x.ir/1")
+    second = NewArticle.from_document(analyze("خبر دوم"), content_key="b", url="https://x.ir/2")
+    setattr(second, field, getattr(first, field))
+    assert store.add(first) is not None
+    assert store.add(second) is None
+    assert store.count() == 1
+
+
+def test_sqlite_entities_are_identities_across_articles(store) -> None:
+    for i, (alias, title) in enumerate([("لاوروف", "وزیر خارجه روسیه"), ("سرگئی لاوروف", "دیپلمات ارشد")]):
+        doc = analyze(f"{alias} امروز سخن گفت.")
+        doc.entities = [Entity("per:lavrov", "سرگئی لاوروف", "PER", (alias,), (title,))]
+        doc.mentions = [doc.span(0, len(alias), Mention, label="PER", entity="per:lavrov")]
+        store.add(NewArticle.from_document(doc, content_key=f"k{i}"))
+    [ent] = store.find_entities("لاوروف")
+    assert ent["titles"] == ["وزیر خارجه روسیه", "دیپلمات ارشد"]
+    assert store.stats()["entities"] == 1
+    assert store.person(["per:lavrov"])["article_count"] == 2
+
+
+def test_sqlite_records_migrations_once(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    open_storage(path).close()
+    s = open_storage(path)
+    assert s.applied_migrations() == [name for name, _ in MIGRATIONS]
+    assert s.migrate() == []
+    s.close()
+
+
+def test_sqlite_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    s = open_storage(tmp_path / "w.db")
+    assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert s.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    s.close()
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01garbage" * 500, b"SQLite format 3\x00" + b"\xff" * 4000,
+                                     "متن فارسی، نه پایگاه داده".encode()])
+def test_sqlite_refuses_a_file_that_is_not_an_archive(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.db"
+    path.write_bytes(content)
+    with pytest.raises(StorageError, match="not an SQLite database"):
+        open_storage(path)
+    assert path.read_bytes() == content  # left untouched
+
+
+def test_sqlite_refuses_another_programs_database(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE people (name TEXT)")
+    con.commit()
+    con.close()
+    with pytest.raises(StorageError, match="not a khabar archive"):
+        open_storage(path)
+
+
+def test_sqlite_opens_an_empty_file_as_a_new_archive(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    with open_storage(path) as s:
+        assert s.count() == 0
+
+
+def test_sqlite_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="is a directory"):
+        open_storage(tmp_path)
+
+
+def test_sqlite_refuses_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="does not exist"):
+        open_storage(tmp_path / "no" / "such" / "a.db")
+
+
+def test_sqlite_reports_a_locked_archive(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    open_storage(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        s = SqliteStorage(str(path), timeout=0.1)
+        with pytest.raises(StorageError, match="locked by another process"):
+            s.add(NewArticle.from_document(analyze("خبر"), content_key="x"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_sqlite_transaction_rolls_back_whole_articles(store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add(NewArticle.from_document(rich_document(), content_key="a"))
+        raise RuntimeError("killed mid-chunk")
+    assert store.count() == 0
+    assert store.stats()["mentions"] == 0
+
+
+def test_sqlite_get_unknown_id_raises_not_found(store) -> None:
+    with pytest.raises(NotFoundError, match="no article 42"):
+        store.get(42)
+
+
+def test_sqlite_replace_analysis_replaces_the_structure(store) -> None:
+    plain = analyze("به گزارش مهر، وزیر خارجه در مسکو با لاوروف دیدار کرد و گفت: «روابط گسترش می یابد.»")
+    article_id = store.add(NewArticle.from_document(plain, content_key="a", analysis="restore"))
+    rich = rich_document()
+    store.replace_analysis(article_id, rich.to_dict())
+    assert store.get(article_id).analysis == "full"
+    assert store.get(article_id).doc == rich.to_dict()
+    store.replace_analysis(article_id, rich.to_dict())
+    assert store.stats()["mentions"] == 2 and store.stats()["quotes"] == 1
+
+
+def test_sqlite_set_stories_groups_articles(store) -> None:
+    ids = [store.add(NewArticle.from_document(analyze(f"خبر شماره {i}"), content_key=str(i), outlet=o,
+                                               published=f"2024-10-1{i}"))
+           for i, o in enumerate(["ایرنا", "ایسنا", "مهر"])]
+    assert store.set_stories([ids[:2], ids[2:]]) == 1  # a single article is not a story
+    [story] = store.stories()
+    assert story["size"] == 2 and story["outlets"] == 2
+    assert [a["id"] for a in story["articles"]] == ids[:2]
+    assert store.get(ids[2]).story_id is None
+
+
+def test_sqlite_packed_document_is_smaller_than_its_json(store) -> None:
+    doc = analyze("وزیر اقتصاد امروز گفت تورم کاهش می یابد. " * 50)
+    article_id = store.add(NewArticle.from_document(doc, content_key="a"))
+    blob = store.db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+    assert len(blob) < len(json.dumps(doc.to_dict(), ensure_ascii=False).encode()) / 4

@@ -1,0 +1,193 @@
+"""The ingest run: dedup, failures and their report, restore-only + reanalyze, and surviving kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from khabar.archive import ingest, reanalyze, restore_pipeline
+from khabar.ingest import Failure, RawArticle
+from khabar.storage import open_storage
+
+REPO = Path(__file__).resolve().parents[1]
+
+TEXTS = [
+    "به گزارش ایسنا، وزیر اقتصاد امروز در نشست خبری گفت تورم تا پایان سال کاهش می یابد.",
+    "علی رحیمی رئیس اتاق بازرگانی تهران در دیدار با سفیر چین درباره صادرات گفت و گو کرد.",
+    "شاخص کل بورس تهران در معاملات روز یکشنبه با افزایش ۱۲ هزار واحدی روبرو شد.",
+    "نمایشگاه بین المللی کتاب تهران فردا در مصلای امام خمینی آغاز به کار میکند.",
+    "زلزله ای به بزرگی ۵ ریشتر شهر زرند در استان کرمان را لرزاند و خسارتی گزارش نشد.",
+]
+
+
+def _folder(tmp_path: Path, texts: list[str], extra: dict[str, bytes] | None = None) -> Path:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for i, text in enumerate(texts):
+        (folder / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+    for name, data in (extra or {}).items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_archive_ingest_adds_every_article(tmp_path: Path) -> None:
+    store = open_storage(":memory:")
+    summary = ingest([str(_folder(tmp_path, TEXTS))], store, jobs=1)
+    assert (summary.added, summary.duplicates, summary.failed) == (len(TEXTS), 0, 0)
+    assert store.count() == len(TEXTS)
+    assert all(a.analysis == "full" for a in store.iter_articles())
+
+
+def test_archive_ingest_stores_spelling_variants_once(tmp_path: Path) -> None:
+    variants = [TEXTS[0], TEXTS[0].replace("ی", "ي").replace("ک", "ك"), TEXTS[0].replace("می یابد", "می‌یابد")]
+    store = open_storage(":memory:")
+    summary = ingest([str(_folder(tmp_path, variants))], store, jobs=1)
+    assert (summary.added, summary.duplicates) == (1, 2)
+
+
+def test_archive_ingest_stores_a_url_once() -> None:
+    store = open_storage(":memory:")
+    items = [RawArticle(TEXTS[0], "a#1", "jsonl", url="https://x.ir/1"),
+             RawArticle(TEXTS[1], "a#2", "jsonl", url="https://x.ir/1")]
+    summary = ingest([], store, jobs=1, articles=items)
+    assert (summary.added, summary.duplicates) == (1, 1)
+
+
+def test_archive_ingest_rerun_adds_nothing(tmp_path: Path) -> None:
+    path = str(tmp_path / "a.db")
+    folder = str(_folder(tmp_path, TEXTS))
+    with open_storage(path) as store:
+        ingest([folder], store, jobs=1)
+    with open_storage(path) as store:
+        again = ingest([folder], store, jobs=1)
+        assert (again.added, again.duplicates, again.already) == (0, len(TEXTS), len(TEXTS))
+        assert store.count() == len(TEXTS)
+
+
+BAD_FILES = {
+    "empty.txt": b"",
+    "blank.txt": b"   \n\n  ",
+    "binary.bin": bytes(range(256)) * 40,
+    "garbage.txt": b"\x81\x8d\x8f\x90\x9d" * 50 + b"\xff\xfe\x00",
+}
+
+
+def test_archive_ingest_reports_each_failure_with_its_reason(tmp_path: Path) -> None:
+    store = open_storage(":memory:")
+    report = tmp_path / "report.jsonl"
+    summary = ingest([str(_folder(tmp_path, TEXTS[:2], BAD_FILES)), str(tmp_path / "missing.txt")], store, jobs=1,
+                     report=report)
+    assert summary.added == 2
+    lines = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == summary.failed == len(summary.failures) >= 4
+    assert all(line["reason"] and line["origin"] for line in lines)
+    assert any("missing.txt" in line["origin"] for line in lines)
+
+
+def test_archive_ingest_failure_in_the_pipeline_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from khabar import archive
+
+    real = archive._prepare
+
+    def flaky(raw: RawArticle):  # type: ignore[no-untyped-def]
+        if "بورس" in raw.text:
+            return Failure(raw.origin, "analysis failed (boom)")
+        return real(raw)
+
+    monkeypatch.setattr(archive, "_prepare", flaky)
+    store = open_storage(":memory:")
+    summary = ingest([], store, jobs=1, articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(TEXTS)])
+    assert (summary.added, summary.failed) == (len(TEXTS) - 1, 1)
+
+
+def test_archive_restore_only_then_reanalyze(tmp_path: Path) -> None:
+    store = open_storage(":memory:")
+    summary = ingest([str(_folder(tmp_path, TEXTS))], store, jobs=1, restore_only=True)
+    assert summary.added == len(TEXTS)
+    assert {a.analysis for a in store.iter_articles()} == {"restore"}
+    quick = store.get(1).doc
+    assert quick["sentences"] and quick["tokens"]
+    done, failures = reanalyze(store, jobs=1)
+    assert (done, failures) == (len(TEXTS), [])
+    full = store.get(1)
+    assert full.analysis == "full" and full.doc["text"] == quick["text"]
+    assert reanalyze(store, jobs=1)[0] == 0  # nothing left to do
+
+
+def test_archive_restore_pipeline_fills_only_text_and_segments() -> None:
+    assigned = {a for stage in restore_pipeline().stages for a in stage.assigns}
+    assert assigned <= {"text", "sentences", "tokens"}
+
+
+def test_archive_workers_give_the_same_archive_as_one_process(tmp_path: Path) -> None:
+    folder = str(_folder(tmp_path, TEXTS * 1 + [t + " خبر تکمیلی." for t in TEXTS]))
+    dumps = []
+    for jobs in (1, 2):
+        with open_storage(tmp_path / f"j{jobs}.db") as store:
+            ingest([folder], store, jobs=jobs, chunk=3)
+            dumps.append([(a.content_key, a.origin, a.doc) for a in store.iter_articles()])
+    assert dumps[0] == dumps[1]
+
+
+def _synthetic_folder(tmp_path: Path, n: int) -> Path:
+    rng = random.Random(5)
+    words = ("تورم بازار دولت مجلس وزیر سفیر تهران مشهد بورس سکه کتاب نمایشگاه زلزله هوا آلودگی مدرسه "
+             "دانشگاه بیمارستان صادرات واردات قیمت نفت گاز برق آب").split()
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(n):
+        body = " ".join(rng.choice(words) for _ in range(rng.randint(30, 80)))
+        (folder / f"{i:05d}.txt").write_text(f"خبر شماره {i}: {body} می کند.", encoding="utf-8")
+    return folder
+
+
+def _keys(db: Path) -> list[str]:
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    keys = sorted(r[0] for r in con.execute("SELECT content_key FROM articles"))
+    fts = con.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0]
+    orphans = con.execute("SELECT COUNT(*) FROM mentions WHERE article_id NOT IN (SELECT id FROM articles)").fetchone()
+    con.close()
+    assert fts == len(keys) and orphans[0] == 0
+    return keys
+
+
+def test_archive_survives_kill_9_and_rerun_finishes_the_job(tmp_path: Path) -> None:
+    folder = _synthetic_folder(tmp_path, 900)
+    reference = tmp_path / "reference.db"
+    with open_storage(reference) as store:
+        ingest([str(folder)], store, jobs=1)
+    expected = _keys(reference)
+    assert len(expected) == 900
+
+    db = tmp_path / "killed.db"
+    cmd = [sys.executable, "-m", "khabar.cli", "ingest", str(folder), "--db", str(db), "--jobs", "2"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    rng = random.Random(9)
+    partial = []
+    for _ in range(3):
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        before = len(_keys(db)) if db.exists() else 0
+        # Kill at a random moment once this run is storing articles (not while Python starts).
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline and (not db.exists() or len(_keys(db)) == before):
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.8))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its workers, as kill -9 on the run would
+        proc.wait()
+        partial.append(len(_keys(db)))  # consistent after every kill
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert any(0 < n < len(expected) for n in partial), partial  # at least one kill landed mid-run
+    assert _keys(db) == expected
