@@ -35,7 +35,7 @@ DATELINE = re.compile(
     rf"^\s*(?:(?P<city>{_W})\s*[ـ\-–—]\s*)?(?P<name>{_W}(?:\s+{_W}){{0,3}}?)\s*[ـ\-–—](?=\s)"
 )
 FOOTER = re.compile(
-    rf"(?:^|\n)\s*(?:منبع|مأخذ|ماخذ|source|توسط)\s*[:：]?\s*(?P<name>[^\n]{{2,60}}?)\s*$", re.I
+    r"(?:^|\n)\s*(?:منبع|مأخذ|ماخذ|source|توسط)\s*[:：]?\s*(?P<name>[^\n]{2,60}?)\s*$", re.I
 )
 # Words that are not outlets when a dateline-like dash opens a text (`گزارش -`, `یادداشت -`).
 # Where one of these stands in a credit, the outlet's name starts there (`خبرنگار سیاسی خبرگزاری تسنیم`).
@@ -68,15 +68,31 @@ class CreditFinder:
         d = DATELINE.match(head)
         if d and d.group("name").strip() not in NOT_OUTLET and not re.search(r"\d", d.group("name")):
             return self._credit(doc, d)
+        dash = self._tatweel_dateline(doc)
+        if dash is not None:
+            return dash
         tail_start = max(0, len(text) - 300)
-        f = None
-        for f in FOOTER.finditer(text, tail_start):
-            pass
-        if f:
-            return self._credit(doc, f)
+        footers = list(FOOTER.finditer(text, tail_start))
+        if footers:
+            return self._credit(doc, footers[-1])
         q = QUOTING.search(head)
         if q:
             return self._credit(doc, q)
+        return None
+
+    @staticmethod
+    def _tatweel_dateline(doc: Document) -> SourceCredit | None:
+        """A dateline whose dash was a lone tatweel (``باشگاه خبرنگاران جوان ـ``), which the
+        normalizer removes from the text: the removal itself marks where the dash stood."""
+        for c in doc.alignment.changes:
+            if c.start > 80:
+                break
+            if c.start == c.end and doc.raw_text[c.raw_start:c.raw_end].strip() == "ـ":
+                name = doc.text[:c.start].strip()
+                words = name.split()
+                if 0 < len(words) <= 4 and name not in NOT_OUTLET and not re.search(r"\d", name):
+                    start = len(doc.text[:c.start]) - len(doc.text[:c.start].lstrip())
+                    return SourceCredit(name, doc.span(start, c.start))
         return None
 
     @staticmethod

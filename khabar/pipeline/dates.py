@@ -112,7 +112,9 @@ CALENDAR_DATE = re.compile(
 NUMERIC_DATE = re.compile(r"(?<![\d/])(?P<y>\d{4})[/\-.](?P<m>\d{1,2})[/\-.](?P<d>\d{1,2})(?![\d/])")
 YEAR_ONLY = re.compile(rf"{_B}(?:سال|در)\s+(?P<year>\d{{4}}){_CAL_SUFFIX}{_E}")
 RELATIVE_DAY = re.compile(
-    rf"{_B}(?P<rel>امروز|دیروز|پریروز|فردا|پس[ {ZWNJ}]?فردا|امشب|دیشب|روز\s+گذشته|روز\s+جاری)(?:\s+(?P<pod>صبح|ظهر|عصر|شب|بامداد|بعدازظهر|غروب))?{_E}"
+    rf"{_B}(?:(?:صبح|ظهر|عصر|شب|بامداد|غروب)\s+(?=امروز|دیروز|فردا))?"
+    rf"(?P<rel>امروز|دیروز|پریروز|فردا|پس[ {ZWNJ}]?فردا|امشب|دیشب|روز\s+گذشته|شب\s+گذشته|روز\s+جاری)"
+    rf"(?:\s+(?:{_alt(WEEKDAYS)}))?(?:\s+(?P<pod>صبح|ظهر|عصر|شب|بامداد|بعدازظهر|غروب))?{_E}"
 )
 RELATIVE_WEEKDAY = re.compile(
     rf"{_B}(?:روز\s+)?(?P<weekday>{_alt(WEEKDAYS)})(?P<dir>\s+(?:گذشته|آینده|هفته\s+گذشته|هفته\s+آینده|این\s+هفته))?{_PART_OF_DAY}{_E}"
@@ -123,6 +125,10 @@ RELATIVE_PERIOD = re.compile(
 AGO = re.compile(
     rf"{_B}(?P<n>\d{{1,3}}|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+(?P<unit>روز|هفته|ماه|سال)\s+(?P<dir>پیش|قبل|بعد)(?!\s+از){_E}"
 )
+
+
+_UNTIL = re.compile(r"(?<![\w\u200c])تا\s+$")
+_COUNT_BEFORE = re.compile(rf"(?:\d+|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +287,7 @@ def _shift_month(d: dt.date, months: int, calendar: str = "jalali") -> tuple[int
 
 def _relative_day(m: re.Match[str], published: dt.date | None) -> Found:
     rel = re.sub(f"[ {ZWNJ}]+", " ", m.group("rel"))
-    offset = {"امروز": 0, "امشب": 0, "روز جاری": 0, "دیروز": -1, "دیشب": -1, "روز گذشته": -1,
+    offset = {"امروز": 0, "امشب": 0, "روز جاری": 0, "دیروز": -1, "دیشب": -1, "روز گذشته": -1, "شب گذشته": -1,
               "پریروز": -2, "فردا": 1, "پس فردا": 2, "پسفردا": 2}.get(rel, 0)
     value = (published + dt.timedelta(days=offset)).isoformat() if published else None
     return Found(m.start(), m.end(), value, "relative", "day")
@@ -290,6 +296,9 @@ def _relative_day(m: re.Match[str], published: dt.date | None) -> Found:
 def _relative_weekday(m: re.Match[str], published: dt.date | None) -> Found:
     wd = _lookup(WEEKDAYS, m.group("weekday"))
     direction = m.group("dir") or ""
+    # `تا پنجشنبه` (until Thursday) looks ahead.
+    if _UNTIL.search(m.string, max(0, m.start() - 6), m.start()):
+        direction = direction or "آینده"
     value = None
     if published is not None and wd is not None:
         back = (published.weekday() - wd) % 7
@@ -321,7 +330,10 @@ def _period(unit: str, shift: int, published: dt.date | None) -> tuple[str | Non
     return _jalali_year(int(jdatetime.date.fromgregorian(date=published).year) + shift), "year"
 
 
-def _relative_period(m: re.Match[str], published: dt.date | None) -> Found:
+def _relative_period(m: re.Match[str], published: dt.date | None) -> Found | None:
+    # `سه سال آینده` is a span of time, not a date.
+    if _COUNT_BEFORE.search(m.string, max(0, m.start() - 12), m.start()):
+        return None
     this = m.group("this")
     if this:
         this = re.sub(r"\s+", " ", this)

@@ -1,0 +1,318 @@
+"""Statements: who said what. Fills ``doc.quotes`` with speaker — cue — content.
+
+A cue is a reporting verb phrase from :mod:`khabar.pipeline.quotes_lexicon`. Its content is
+
+- a quotation after it (``گفت: «…»``) or before it (``«…»؛ این را وزیر گفت``): ``direct``;
+- what follows a colon (``افزود: …``, running on over the sentences of the paragraph that carry
+  no narrative past-tense ending): ``direct``;
+- a ``که`` clause or a bare clause after it (``تأکید کرد که …``, ``گفت دولت …``): ``indirect``;
+- the ``را`` clause before an evaluative verb (``ایمان را سلاح اصلی … دانستند``): ``indirect``;
+- what follows ``به گفته X،``: ``indirect``.
+
+Two cues joined by ``و`` share the first one's subject (``… خواندند و تأکید کردند که …``); a cue
+inside another statement's content or inside a quotation is a statement within a statement and is
+left out. Not statements: ``وداع گفت``, ``گفت‌وگو کرد``, cues in a question of the narrative, and
+infinitives (``حرفی برای گفتن``). Speakers are resolved by :mod:`khabar.pipeline.quotes_speakers`.
+
+>>> from khabar.pipeline import analyze
+>>> q = analyze("وزیر امور خارجه گفت: «ایران آماده است.»").quotes[0]
+>>> (q.speaker.text, q.cue.text, q.content.text, q.kind)
+('وزیر امور خارجه', 'گفت', 'ایران آماده است.', 'direct')
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import ClassVar
+
+from khabar.document import Document, Quote, Span
+from khabar.pipeline.quotes_lexicon import ACCORDING_TO, CUE, NOT_SAY, cue_class, is_plural
+from khabar.pipeline.quotes_speakers import SpeakerResolver
+
+ZWNJ = "\u200c"
+_WORD = re.compile(rf"[\w{ZWNJ}]+")
+# Content after a cue starts after `که` / `:` and optional spacing and commas.
+_AFTER = re.compile(rf"\s*(?P<colon>[:：])?\s*(?P<ke>که(?![\w{ZWNJ}])\s*)?")
+# A following sentence that ends in a narrative past-tense verb is no longer the speaker's words.
+_NARRATIVE_END = re.compile(
+    rf"(?<![\w{ZWNJ}])(?:شد|شدند|کرد|کردند|بود|بودند|داد|دادند|گرفت|گرفتند|رسید|یافت|داشت|داشتند|رفت|گفت|"
+    rf"گفتند|افزود|افزودند|انجام\s+شد|برگزار\s+شد)\s*[.!؟?]*[»\"']*\s*$"
+)
+# Between `و` and a following cue: the words of a coordinated clause (`و افزود`, `و مدیرعامل … نیز گفت`).
+_MAX_COORD_WORDS = 8
+_MAX_LOOKBACK_WORDS = 30  # from a quotation's end to a cue that credits it (`«…»؛ این را X گفت`)
+
+
+@dataclass(slots=True)
+class _Cue:
+    start: int
+    end: int
+    cls: str
+    sentence: int
+
+
+class QuoteExtractor:
+    """Fills ``doc.quotes``. Runs after sentences and entities (speakers are entity ids)."""
+
+    name: ClassVar[str] = "quotes"
+    requires: ClassVar[tuple[str, ...]] = ("sentences",)
+    assigns: ClassVar[tuple[str, ...]] = ("quotes",)
+
+    def __init__(self, *, max_content_chars: int = 4000) -> None:
+        # A 50-sentence quotation is still one statement, but its content span is capped, so a
+        # stray `«` cannot swallow the rest of a book.
+        self.max_content_chars = max_content_chars
+        self.speakers = SpeakerResolver()
+
+    # -- finding -------------------------------------------------------------------------------
+
+    def find(self, doc: Document) -> list[Quote]:
+        text = doc.text
+        if not text or not doc.sentences:
+            return []
+        starts = [s.start for s in doc.sentences]
+        quoted = _quotations(text)
+        cues = [c for c in self._cues(text, starts, doc.sentences) if not _inside(c.start, quoted)]
+        resolver = self.speakers.start(doc)
+        out: list[Quote] = []
+        taken_until = -1  # end of the last indirect content: cues inside it are nested statements
+        prev: tuple[_Cue, Quote | None] | None = None
+        for i, cue in enumerate(cues):
+            if cue.start < taken_until:
+                continue
+            nxt = cues[i + 1] if i + 1 < len(cues) else None
+            found = self._content(doc, cue, nxt, quoted)
+            if found is None:
+                continue
+            (cs, ce), kind, zone_start = found
+            if ce <= cs:
+                continue
+            if kind == "indirect" and cs > cue.start:
+                taken_until = ce
+            # The subject zone: from the clause start to the cue; a clause joined by `و` to the
+            # previous statement in the same sentence starts after the `و`.
+            sent = doc.sentences[cue.sentence]
+            # `به گفته X، …`: the speaker stands after the cue, before the content.
+            zone = (cue.end, cs) if cue.cls == "according" else (max(sent.start, zone_start), cue.start)
+            shared = None
+            if prev is not None and prev[0].sentence == cue.sentence and prev[1] is not None:
+                join = _coordination(text, prev[1], cue.start)
+                if join is not None:
+                    zone = (join, cue.start)
+                    shared = prev[1].speaker
+            speaker = resolver.resolve(zone, cue_text=text[cue.start:cue.end], plural=is_plural(text[cue.start:cue.end]),
+                                       shared=shared, content=(cs, ce))
+            q = Quote(speaker, doc.span(cue.start, cue.end), doc.span(cs, ce), kind)
+            out.append(q)
+            resolver.said(q)
+            prev = (cue, q)
+        return out
+
+    def _cues(self, text: str, starts: list[int], sentences: list[Span]) -> list[_Cue]:
+        out = []
+        for m in CUE.finditer(text):
+            s, e = m.span()
+            word = m.group()
+            if word.startswith("گفت") or word.startswith("می"):
+                before = _WORD.findall(text[max(0, s - 20):s])
+                if before and before[-1] in NOT_SAY:
+                    continue
+                # `گفت و گو` written apart is a conversation, not a statement.
+                if re.match(r"\s*و\s*گو", text[e:e + 6]):
+                    continue
+            out.append(_Cue(s, e, cue_class(word), max(0, bisect_right(starts, s) - 1)))
+        for m in ACCORDING_TO.finditer(text):
+            out.append(_Cue(m.start(), m.end(), "according", max(0, bisect_right(starts, m.start()) - 1)))
+        out.sort(key=lambda c: c.start)
+        return out
+
+    def _content(self, doc: Document, cue: _Cue, nxt: _Cue | None,
+                 quoted: list[tuple[int, int]]) -> tuple[tuple[int, int], str, int] | None:
+        """``((start, end), kind, zone_start)`` of the statement a cue introduces, or None."""
+        text = doc.text
+        sent = doc.sentences[cue.sentence]
+        sent_end = _strip_end(text, sent.start, sent.end)
+        question = text[sent.start:sent.end].rstrip(" »\"'").endswith(("؟", "?"))
+        if cue.cls == "according":
+            return self._according(text, cue, sent_end)
+        m = _AFTER.match(text, cue.end)
+        assert m is not None
+        after = m.end()
+        limit = min(len(text), after + self.max_content_chars)
+        # A quotation right after the cue (or after its colon).
+        if after < len(text) and text[after] in "«\"“":
+            q = next((r for r in quoted if r[0] == after), None)
+            if q is not None:
+                return (q[0] + 1, min(q[1] - 1, limit)), "direct", sent.start
+            # Unbalanced: the rest of the paragraph.
+            return (after + 1, min(_paragraph_end(text, after), limit)), "direct", sent.start
+        if m.group("colon"):
+            end = self._colon_run(doc, cue, after, limit)
+            return ((after, end), "direct", sent.start) if end > after else None
+        if question:
+            return None
+        # The clause before an evaluative verb: `… X را Y دانست`.
+        if cue.cls == "evaluative":
+            return self._evaluative(doc, cue, sent.start)
+        end = sent_end
+        if nxt is not None and nxt.sentence == cue.sentence and nxt.start < end:
+            cut = _coordination_point(text, after, nxt.start)
+            if cut is not None:
+                end = cut
+        end = _strip_end(text, after, end)
+        if m.group("ke"):
+            return ((after, end), "indirect", sent.start) if end > after else None
+        # A quotation before the cue that it credits: `«…»؛ سرلشکر … این را گفت.`
+        before = self._quotation_before(text, cue, quoted, sent.start)
+        if before is not None and end - after < 2:
+            return before, "direct", before[1] + 1
+        if cue.cls == "weak":
+            return None
+        # A bare clause: `گفت دولت …` — at least three words of it.
+        if len(_WORD.findall(text[after:end])) >= 3 and not text[after:end].lstrip().startswith("و "):
+            return (after, end), "indirect", sent.start
+        return None
+
+    def _according(self, text: str, cue: _Cue, sent_end: int) -> tuple[tuple[int, int], str, int] | None:
+        # `به گفته X، [title،] content`: the content starts after the comma that closes X.
+        comma = text.find("،", cue.end, sent_end)
+        if comma < 0:
+            return None
+        nxt = text.find("،", comma + 1, sent_end)
+        if nxt > 0 and self.speakers.is_title(text[comma + 1:nxt]):
+            comma = nxt
+        start = comma + 1
+        while start < sent_end and text[start].isspace():
+            start += 1
+        end = _strip_end(text, start, sent_end)
+        return ((start, end), "indirect", cue.end) if end > start else None
+
+    def _evaluative(self, doc: Document, cue: _Cue, sent_start: int) -> tuple[tuple[int, int], str, int] | None:
+        text = doc.text
+        clause = text[sent_start:cue.start]
+        ra = [m.start() for m in re.finditer(rf"(?<![\w{ZWNJ}])را(?![\w{ZWNJ}])", clause)]
+        if not ra:
+            return None
+        ra_pos = sent_start + ra[-1]
+        # Something must stand between `را` and the verb: `کتاب را خواند` is reading, not calling.
+        if len(_WORD.findall(text[ra_pos + 2:cue.start])) < 1:
+            return None
+        # The clause starts after the last comma (or `و` joining a previous verb) before `را`,
+        # or at the sentence start; the speaker's own words are trimmed off by the resolver.
+        start = sent_start
+        comma = text.rfind("،", sent_start, ra_pos)
+        if comma >= 0:
+            start = comma + 1
+        prev_cue = None
+        for m in CUE.finditer(text, sent_start, ra_pos):
+            prev_cue = m
+        if prev_cue is not None:
+            # `… خواندند و ایمان را … دانستند`: the clause starts after the `و` following the earlier verb.
+            j = re.compile(r"\s+و\s+").match(text, prev_cue.end())
+            if j:
+                start = max(start, j.end())
+        start = self.speakers.skip_subject(doc, start, ra_pos)
+        end = _strip_end(text, start, cue.start)
+        return ((start, end), "indirect", sent_start) if end > start else None
+
+    def _quotation_before(self, text: str, cue: _Cue, quoted: list[tuple[int, int]],
+                          sent_start: int) -> tuple[int, int] | None:
+        para_start = text.rfind("\n", 0, cue.start) + 1
+        for qs, qe in reversed(quoted):
+            if qe > cue.start:
+                continue
+            if qs < para_start:
+                return None
+            between = text[qe:cue.start]
+            if len(_WORD.findall(between)) > _MAX_LOOKBACK_WORDS or CUE.search(between):
+                return None
+            return qs + 1, qe - 1
+        return None
+
+    def _colon_run(self, doc: Document, cue: _Cue, after: int, limit: int) -> int:
+        """End of colon content: its sentence, and the next ones of the paragraph that read as speech."""
+        text = doc.text
+        i = cue.sentence
+        sents = doc.sentences
+        end = _strip_end(text, after, sents[i].end)
+        para_end = _paragraph_end(text, after)
+        while i + 1 < len(sents) and sents[i + 1].start < para_end and sents[i + 1].end <= limit:
+            s = sents[i + 1]
+            body = text[s.start:s.end]
+            if CUE.search(body) or ACCORDING_TO.search(body) or _NARRATIVE_END.search(body):
+                break
+            end = s.end
+            i += 1
+        return min(end, limit)
+
+    def __call__(self, doc: Document) -> Document:
+        doc.quotes = self.find(doc)
+        return doc
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each balanced ``«…»`` (outermost; ``end`` past the ``»``), in order."""
+    out: list[tuple[int, int]] = []
+    depth = 0
+    start = 0
+    for m in re.finditer(r"[«»\n]", text):
+        ch = m.group()
+        if ch == "«":
+            if depth == 0:
+                start = m.start()
+            depth += 1
+        elif ch == "»" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append((start, m.end()))
+        elif ch == "\n" and depth and text[m.start() + 1:m.start() + 2] == "\n":
+            # A quotation left open at a paragraph break is unbalanced: forget it.
+            depth = 0
+    return out
+
+
+def _inside(pos: int, regions: list[tuple[int, int]]) -> bool:
+    i = bisect_right(regions, (pos, len(regions) and 10**12)) - 1
+    return i >= 0 and regions[i][0] < pos < regions[i][1]
+
+
+def _strip_end(text: str, start: int, end: int) -> int:
+    """``end`` moved back over spaces and the sentence's final punctuation."""
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ".!؟?؛;،,"):
+        end -= 1
+    return end
+
+
+def _paragraph_end(text: str, pos: int) -> int:
+    e = text.find("\n", pos)
+    return len(text) if e < 0 else e
+
+
+_AND = re.compile(r"\s+و\s+")
+
+
+def _coordination_point(text: str, after: int, next_cue: int) -> int | None:
+    """Where a content ends because a coordinated clause with its own cue begins (`… و افزود که`)."""
+    last = None
+    for m in _AND.finditer(text, after, next_cue):
+        last = m
+    if last is None:
+        return None
+    between = text[last.end():next_cue]
+    if "که" in _WORD.findall(between) or len(_WORD.findall(between)) > _MAX_COORD_WORDS:
+        return None
+    return last.start()
+
+
+def _coordination(text: str, prev: Quote, cue_start: int) -> int | None:
+    """Start of the clause after `و` when a cue is coordinated with the previous statement."""
+    anchor = max(prev.cue.end, prev.content.end) if prev.content.start > prev.cue.start else prev.cue.end
+    between = text[anchor:cue_start]
+    m = re.match(r"[\s.»\"،]*و\s+", between)
+    if not m:
+        return None
+    if len(_WORD.findall(between)) > _MAX_COORD_WORDS + 1:
+        return None
+    return anchor + m.end()

@@ -1,0 +1,128 @@
+"""The reporting-verb lexicon of the quotes stage, compiled once into one cue pattern.
+
+A cue is a reporting verb phrase in any of the forms news uses: past (``گفت``/``گفتند``), present
+perfect (``گفته است``/``گفته‌اند``), past perfect (``گفته بود``), present (``می‌گوید``), for simple
+verbs (``گفت``, ``افزود``, ``نوشت``, ``فرمود``) and for a noun with a light verb (``تأکید کرد``,
+``اظهار داشت``, ``یادآور شد``, ``هشدار داد``, ``معتقد است``). Each cue has a class:
+
+- ``strong``: a statement whatever follows (``که``, a colon, a quote, or a bare clause);
+- ``weak``: only with ``که``, a colon or a quotation (``اشاره کرد که``, not ``اشاره کرد``);
+- ``evaluative``: ``X را Y دانست/خواند/توصیف کرد`` — the statement is the ``را`` clause before it.
+
+>>> [m.group() for m in CUE.finditer("او تأکید کرد و افزود که ایشان را بزرگ دانستند")]
+['تأکید کرد', 'افزود', 'دانستند']
+"""
+
+from __future__ import annotations
+
+import re
+
+ZWNJ = "\u200c"
+
+
+def _forms(stem_past: str, stem_present: str | None) -> list[str]:
+    """Third-person forms of a verb: past, perfect, past perfect, present (singular and plural)."""
+    out = [stem_past, stem_past + "ند", stem_past + "ه است", stem_past + "ه‌اند", stem_past + "ه بود",
+           stem_past + "ه بودند", stem_past + "ه‌است"]
+    if stem_present:
+        out += ["می‌" + stem_present + "د", "می‌" + stem_present + "ند"]
+    return out
+
+
+LIGHT_VERBS = {
+    "کرد": _forms("کرد", "کن") + _forms("نمود", "نمای"),
+    "داشت": _forms("داشت", "دار"),
+    "شد": _forms("شد", "شو"),
+    "داد": _forms("داد", "ده"),
+    "است": ["است", "هستند", "بود", "بودند", "می‌باشد", "می‌باشند"],
+}
+# (nouns, light verb, class). Both spellings of hamza words are listed (تأکید/تاکید).
+NOMINAL_CUES: list[tuple[str, str, str]] = [
+    ("تأکید تاکید تصریح خاطرنشان خاطر‌نشان عنوان بیان اعلام اظهار اضافه تشریح اذعان", "کرد", "strong"),
+    ("ابراز_امیدواری اظهار_امیدواری ابراز_نگرانی اظهار_نگرانی ابراز_تأسف ابراز_تاسف ابراز_خرسندی "
+     "ابراز_خوشحالی ابراز_امیدواری ابراز_تردید", "کرد", "strong"),
+    ("اشاره یادآوری درخواست پیشنهاد توصیه ادعا اعتراف تأیید تایید تکذیب پیش‌بینی استدلال تهدید "
+     "اعلام_آمادگی ابراز", "کرد", "weak"),
+    ("توصیف ارزیابی قلمداد تلقی", "کرد", "evaluative"),
+    ("اظهار ابراز بیان عنوان اعلام اذعان تأکید تاکید", "داشت", "strong"),
+    ("یادآور خاطرنشان متذکر مدعی خواستار", "شد", "strong"),
+    ("هشدار توضیح خبر", "داد", "strong"),
+    ("ادامه پاسخ اطمینان وعده قول گزارش", "داد", "weak"),
+    ("معتقد بر_این_باور", "است", "strong"),
+]
+SIMPLE_CUES: list[tuple[str, str | None, str]] = [
+    ("گفت", "گوی", "strong"), ("افزود", "افزای", "strong"), ("نوشت", "نویس", "strong"),
+    ("فرمود", "فرمای", "strong"),
+]
+EVALUATIVE_VERBS: list[tuple[str, str | None]] = [("دانست", "دان"), ("خواند", "خوان")]
+
+# Words before `گفت` that make it another verb: `وداع گفت` (bade farewell), `سخن گفت` (spoke).
+NOT_SAY = frozenset(["وداع", "بدرود", "سخن", "دروغ", "تبریک", "تسلیت", "خوشامد", "خیرمقدم", "ترک", "ناسزا", "لبیک", "حرف"])
+
+
+def _pattern(phrase: str) -> str:
+    """A phrase as a regex: a ZWNJ or a space inside may be written as either, or as nothing."""
+    words = phrase.replace("_", " ").split()
+    parts = []
+    for w in words:
+        pieces = [re.escape(p) for p in w.split(ZWNJ)]
+        parts.append(f"[{ZWNJ} ]?".join(pieces))
+    return r"\s+".join(parts)
+
+
+def _alt(phrases: list[str]) -> str:
+    return "|".join(_pattern(p) for p in sorted(set(phrases), key=len, reverse=True))
+
+
+def _build() -> tuple[re.Pattern[str], dict[str, str]]:
+    classes: dict[str, str] = {}
+    groups: list[str] = []
+    # One group per light verb, `(?:nouns)\s+(?:forms)`: a few alternations instead of a thousand.
+    by_light: dict[str, list[str]] = {}
+    for nouns, light, cls in NOMINAL_CUES:
+        for noun in nouns.split():
+            by_light.setdefault(light, []).append(noun)
+            for form in LIGHT_VERBS[light]:
+                classes.setdefault(_key(f"{noun} {form}"), cls)
+    for light, nouns in by_light.items():
+        groups.append(rf"(?:{_alt(nouns)})\s+(?:{_alt(LIGHT_VERBS[light])})")
+    simple: list[str] = []
+    for past, present, cls in SIMPLE_CUES:
+        for form in _forms(past, present):
+            simple.append(form)
+            classes.setdefault(_key(form), cls)
+    for past, present in EVALUATIVE_VERBS:
+        for form in _forms(past, present):
+            simple.append(form)
+            classes.setdefault(_key(form), "evaluative")
+    groups.append(_alt(simple))
+    return re.compile(rf"(?<![\w{ZWNJ}])(?:{'|'.join(groups)})(?![\w{ZWNJ}])"), classes
+
+
+def _key(phrase: str) -> str:
+    return re.sub(rf"[\s{ZWNJ}_]+", "", phrase)
+
+
+CUE, _CLASSES = _build()
+# `به گفته X، …`: according to X.
+ACCORDING_TO = re.compile(rf"(?<![\w{ZWNJ}])به\s+گفته(?:ٔ|{ZWNJ}?ی)?(?![\w{ZWNJ}])")
+
+
+def cue_class(cue: str) -> str:
+    """``strong``, ``weak`` or ``evaluative`` for a matched cue.
+
+    >>> cue_class("تأکید کردند"), cue_class("اشاره کرد"), cue_class("دانست")
+    ('strong', 'weak', 'evaluative')
+    """
+    return _CLASSES.get(_key(cue), "strong")
+
+
+def is_plural(cue: str) -> bool:
+    """Whether the cue's verb is plural (``کردند``, ``گفته‌اند``, ``می‌گویند``): a group or an honorific.
+
+    >>> is_plural("تأکید کردند"), is_plural("گفته است")
+    (True, False)
+    """
+    last = re.split(rf"[\s{ZWNJ}]+", cue.strip())
+    # `خواند` (past of خواندن) ends in -ند but is singular.
+    return any((w.endswith("ند") and w != "خواند") or w == "اند" for w in last[-2:])

@@ -1,0 +1,413 @@
+"""Who is speaking: the speaker of a cue, as a span and an entity id.
+
+The subject of a Persian statement stands before its verb, usually first in the clause. The resolver
+reads the clause before the cue (the *zone*) word by word and takes the first of:
+
+- a PER or ORG mention (a place only first in the clause: ``چین اعلام کرد``), with a group noun
+  before it kept in the span (``رهبران حماس``);
+- a pronoun (``وی``, ``او``, ``ایشان``): the subject of the nearest earlier sentence or statement,
+  honorific ones (``ایشان``, or a plural verb after a singular pronoun) preferring a person spoken of
+  with honorifics;
+- ``این`` + an anaphoric noun (``این جنبش``, ``این منبع``): the last speaker;
+- a role (``سخنگوی دستگاه دیپلماسی``, ``رهبر انقلاب اسلامی``): the person in the article holding
+  that title (or one with the same head: ``رهبر``), else the role itself with no entity;
+- a group (``منابع آگاه``, ``یکی از نمایندگان``): the group, with the entity it names if any.
+
+Words after a preposition (``با``, ``به``, ``خطاب به`` …) are adjuncts, not subjects, until a comma
+or ``که`` closes them. A clause with no subject (``و تأکید کردند``) keeps the speaker of the
+statement it is joined to, or of the statement or subject just before.
+
+>>> from khabar.pipeline import analyze
+>>> [q.speaker.text for q in analyze("منابع آگاه گفتند که توافق نزدیک است.").quotes]
+['منابع آگاه']
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from typing import Any
+
+from khabar.document import Document, Entity, Mention, Quote, Speaker
+
+ZWNJ = "\u200c"
+_WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:«»]")
+_FOLD = str.maketrans({ZWNJ: "", "ي": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه", "ئ": "ی"})
+
+
+def fold(s: str) -> str:
+    """Spelling-insensitive key: no ZWNJ or spaces, Arabic look-alikes unified.
+
+    >>> fold("رئیس‌جمهور") == fold("رییس جمهور")
+    True
+    """
+    return re.sub(r"\s+", "", s.translate(_FOLD))
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in words.split())
+
+
+PREPOSITIONS = _set("با به از در بر برای درباره دربارهٔ علیه میان نزد تا نسبت پیرامون خطاب همراه همتای "
+                    "بدون جز مانند مثل همچون طی ضمن پس پیش حین هنگام توسط وسیله سوی")
+PRONOUNS = _set("وی او ایشان")
+HONORIFIC_PRONOUNS = _set("ایشان")
+# Nouns that `این` turns into a reference to someone already named (`این جنبش`, `این منبع`).
+ANAPHORIC = _set("جنبش سازمان وزارتخانه نهاد منبع منابع مقام گروه حزب مرکز شورا دولت رژیم شخص فرد بانک "
+                 "شرکت ارگان تشکل ائتلاف گروهک دستگاه مسئول مقام‌ها مقامات")
+# Heads of a person's role: a phrase starting with one names an office.
+ROLE_HEADS = _set(
+    "رئیس رییس رئیس‌جمهور رئیس‌جمهوری رئیس‌کل رئیسه معاون رهبر وزیر سخنگو سخنگوی دبیرکل دبیر فرمانده "
+    "نماینده سفیر مدیر مدیرعامل مدیرکل عضو استاندار فرماندار شهردار دادستان نخست‌وزیر پادشاه ولیعهد مشاور "
+    "دستیار سرپرست قائم‌مقام جانشین مسئول کارشناس تحلیلگر مفتی سرمربی مربی قاضی امیر ملکه رایزن کنسول "
+    "وکیل مقام منبع نایب‌رئیس"
+)
+# Heads whose holder is usually unique in an article, so a bare head may find them (`رهبر …`).
+UNIQUE_HEADS = _set("رهبر رئیس‌جمهور رئیس‌جمهوری نخست‌وزیر دبیرکل سخنگوی سخنگو پادشاه ولیعهد")
+# Bodies that speak (`وزارت امور خارجه چین اعلام کرد`).
+BODY_HEADS = _set("وزارت وزارتخانه سازمان دولت ارتش پلیس مجلس ستاد شورای شورا کمیسیون کمیته حزب جنبش "
+                  "مرکز دفتر کاخ بنیاد اتحادیه دادگاه قوه نیروی سپاه بانک شرکت گروه کرملین پنتاگون "
+                  "انجمن خبرگزاری روزنامه بیانیه")
+# Plural nouns of groups that speak.
+GROUP_HEADS = _set(
+    "رهبران مقامات مقام‌ها مسئولان سران اعضای نمایندگان کارشناسان فعالان منابع شاهدان ساکنان معترضان "
+    "مراجع وزیران وزرای سخنگویان فرماندهان پزشکان دانشمندان تحلیلگران ناظران دیپلمات‌ها دیپلمات‌های "
+    "نظامیان مردم دانشجویان کارگران پژوهشگران"
+)
+# Words that end a speaker's phrase: adverbs, time words, conjunctions.
+STOP = _set("نیز همچنین هم اما ولی که امروز دیروز روز صبح عصر شب بامداد پس سپس را و ضمن طی "
+            "در با به از برای بر تا درباره علیه خطاب همراه پیش هنگام حین") | PRONOUNS
+ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
+HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین امام حضرت آیت مقام")
+_MAX_NP_WORDS = 8
+
+
+class SpeakerResolver:
+    """Resolves the speaker of each statement of a document (see the module docstring)."""
+
+    def start(self, doc: Document) -> _DocResolver:
+        """A resolver for one document, remembering who has spoken."""
+        return _DocResolver(self, doc)
+
+    @staticmethod
+    def is_title(phrase: str) -> bool:
+        """Whether a phrase is a role (``رئیس قوه قضاییه``).
+
+        >>> SpeakerResolver.is_title(" رئیس قوه قضاییه")
+        True
+        """
+        words = _WORDS.findall(phrase)
+        return bool(words) and fold(words[0]) in ROLE_HEADS
+
+    def skip_subject(self, doc: Document, start: int, limit: int) -> int:
+        """``start`` moved past a subject and adverbs that open a clause (``ایشان همچنین …``)."""
+        text = doc.text
+        mentions = sorted(doc.mentions, key=lambda m: m.start)
+        pos = start
+        while pos < limit:
+            m = re.compile(rf"\s*([\w{ZWNJ}]+)").match(text, pos)
+            if not m or m.end() > limit:
+                break
+            w = fold(m.group(1))
+            ment = next((x for x in mentions if x.start == m.start(1)), None)
+            if ment is not None and ment.end < limit and ment.label in ("PER", "ORG"):
+                pos = ment.end
+                continue
+            if w in PRONOUNS or w in _set("نیز همچنین هم اما ولی سپس"):
+                pos = m.end()
+                continue
+            if w in ROLE_HEADS or w in GROUP_HEADS:
+                # A role as subject: up to its end (the next stop word).
+                end = _np_end(text, m.start(1), limit, [])
+                pos = end
+                continue
+            break
+        while pos < limit and text[pos].isspace():
+            pos += 1
+        return pos
+
+
+class _DocResolver:
+    def __init__(self, owner: SpeakerResolver, doc: Document) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.mentions: list[Mention] = sorted(doc.mentions, key=lambda m: m.start)
+        self.mstarts = [m.start for m in self.mentions]
+        self.entities: dict[str, Entity] = {e.id: e for e in doc.entities}
+        self.sstarts = [s.start for s in doc.sentences]
+        self.history: list[tuple[int, Speaker, bool]] = []  # (cue start, speaker, plural verb)
+        self.honorific: set[str] = {e.id for e in doc.entities
+                                    if any(fold(t) in HONORIFIC_TITLES or fold(t).startswith("ایت")
+                                           for t in e.titles)}
+
+    # -- the public step -----------------------------------------------------------------------
+
+    def resolve(self, zone: tuple[int, int], *, cue_text: str, plural: bool, shared: Speaker | None,
+                content: tuple[int, int]) -> Speaker | None:
+        a, b = zone
+        found = self._scan(a, b, plural) if b > a else None
+        if found is not None:
+            return found
+        if shared is not None:
+            return shared
+        return self._zero_subject(b)
+
+    def said(self, quote: Quote) -> None:
+        if quote.speaker is not None:
+            plural = quote.cue.text.endswith("ند") or quote.cue.text.endswith("اند")
+            self.history.append((quote.cue.start, quote.speaker, plural))
+            if plural and quote.speaker.entity and self._is_person(quote.speaker.entity):
+                ent = self.entities.get(quote.speaker.entity)
+                # A named person with a plural verb is spoken of with honorifics.
+                if ent is not None and fold(quote.speaker.text) not in PRONOUNS:
+                    self.honorific.add(ent.id)
+
+    # -- reading the zone ----------------------------------------------------------------------
+
+    def _scan(self, a: int, b: int, plural: bool) -> Speaker | None:
+        text = self.text
+        in_pp = False
+        prev = ""
+        i = bisect_left(self.mstarts, a)
+        words = list(_WORDS.finditer(text, a, b))
+        k = 0
+        while k < len(words):
+            w = words[k]
+            word = w.group()
+            f = fold(word)
+            if word in "،,؛;:":
+                in_pp = False
+                prev = ""
+                k += 1
+                continue
+            if f == "که":
+                in_pp = False
+            if f in PREPOSITIONS:
+                in_pp = True
+                prev = f
+                k += 1
+                continue
+            # A mention starting here.
+            while i < len(self.mentions) and self.mentions[i].start < w.start():
+                i += 1
+            ment = self.mentions[i] if i < len(self.mentions) and self.mentions[i].start == w.start() else None
+            if not in_pp:
+                if ment is not None and ment.end <= b:
+                    sp = self._from_mention(ment, first=(k == 0 or prev == ""), b=b)
+                    if sp is not None:
+                        return sp
+                if f in PRONOUNS:
+                    return self._pronoun(w.start(), w.end(), honorific=f in HONORIFIC_PRONOUNS or plural)
+                if f == fold("این") and k + 1 < len(words) and fold(words[k + 1].group()) in ANAPHORIC:
+                    return self._anaphor(w.start(), words[k + 1].end())
+                if f in GROUP_HEADS or f in ROLE_HEADS or f in BODY_HEADS or (
+                        f in _set("یک یکی") and k + 1 < len(words)
+                        and (fold(words[k + 1].group()) in ROLE_HEADS | GROUP_HEADS | _set("از"))):
+                    return self._role(w.start(), b, f)
+            if ment is not None:
+                # Skip the whole mention; its inner words are no subject.
+                while k < len(words) and words[k].start() < ment.end:
+                    k += 1
+                prev = "x"
+                continue
+            prev = f
+            k += 1
+        return None
+
+    def _from_mention(self, ment: Mention, *, first: bool, b: int) -> Speaker | None:
+        text = self.text
+        if ment.label == "LOC" and not first:
+            return None
+        if ment.label not in ("PER", "ORG", "LOC"):
+            return None
+        words = _WORDS.findall(ment.text)
+        if words and fold(words[0]) in ROLE_HEADS:
+            # A role tagged as a person (`رهبر انقلاب اسلامی`): find who holds it.
+            holder = self._holder(ment.text, ment.start)
+            if holder is not None:
+                return self._span(ment.start, ment.end, holder)
+        # A group noun right before the mention belongs to the speaker (`رهبران حماس`).
+        before = text[max(0, ment.start - 30):ment.start]
+        g = re.search(rf"([\w{ZWNJ}]+)\s+$", before)
+        start = ment.start
+        if g and fold(g.group(1)) in GROUP_HEADS:
+            start = ment.start - len(before) + g.start(1)
+        return self._span(start, ment.end, ment.entity)
+
+    def _role(self, start: int, b: int, head: str) -> Speaker:
+        inner = [m for m in self.mentions if start <= m.start and m.end <= b]
+        end = _np_end(self.text, start, b, inner)
+        phrase = self.text[start:end]
+        inside = [m for m in inner if m.end <= end]
+        persons = [m for m in inside if m.label == "PER" and not _starts_with_role(m.text)]
+        if persons:
+            return self._span(start, persons[0].end, persons[0].entity)
+        if head in GROUP_HEADS or head in _set("یک یکی"):
+            ent = inside[0].entity if inside and head not in _set("یک یکی") else None
+            return self._span(start, end, ent)
+        if head in BODY_HEADS:
+            orgs = [m for m in inside if m.label in ("ORG", "LOC")]
+            return self._span(start, end, orgs[0].entity if orgs and orgs[0].label == "ORG" else None)
+        holder = self._holder(phrase, start)
+        if holder is None:
+            titled = [m for m in inside if m.label == "PER"]
+            holder = titled[0].entity if titled else None
+        if holder is None and not inside and head not in _set("منبع مقام کارشناس"):
+            holder = self._recent_untitled(start)
+        return self._span(start, end, holder)
+
+    def _recent_untitled(self, pos: int) -> str | None:
+        """The last speaker, when a bare role follows a named person whose role the article never gave.
+
+        ``مسعود پزشکیان … گفت … رئیس‌جمهور افزود``: a role with no holder in the article most likely
+        belongs to the person just quoted, as long as nothing gave that person a different role.
+        """
+        if not self.history:
+            return None
+        p, sp, _ = self.history[-1]
+        si = bisect_right(self.sstarts, pos) - 1
+        if bisect_right(self.sstarts, p) - 1 < si - 1 or sp.entity is None:
+            return None
+        ent = self.entities.get(sp.entity)
+        if ent is None or ent.label != "PER" or any(fold(t) not in HONORIFIC_TITLES for t in ent.titles):
+            return None
+        return ent.id
+
+    # -- references ----------------------------------------------------------------------------
+
+    def _holder(self, phrase: str, before: int) -> str | None:
+        """The person in the article holding the role ``phrase``, most recently mentioned first."""
+        key = fold(phrase)
+        words = _WORDS.findall(phrase)
+        head = fold(words[0]) if words else ""
+        exact: list[tuple[int, str]] = []
+        by_head: list[tuple[int, str]] = []
+        for e in self.entities.values():
+            if e.label != "PER" or _starts_with_role(e.name):
+                continue
+            seen = self._last_seen(e.id, before)
+            if seen < 0:
+                continue
+            for t in e.titles:
+                ft = fold(t)
+                if not ft:
+                    continue
+                if ft == key or ft.startswith(key) or key.startswith(ft):
+                    exact.append((seen, e.id))
+                elif head in UNIQUE_HEADS and _WORDS.findall(t) and fold(_WORDS.findall(t)[0]) == head:
+                    by_head.append((seen, e.id))
+        for pool in (exact, by_head):
+            if pool:
+                return max(pool)[1]
+        return None
+
+    def _last_seen(self, entity: str, before: int) -> int:
+        best = -1
+        for m in self.mentions:
+            if m.start >= before:
+                break
+            if m.entity == entity:
+                best = m.start
+        for pos, sp, _ in self.history:
+            if pos < before and sp.entity == entity:
+                best = max(best, pos)
+        return best
+
+    def _pronoun(self, start: int, end: int, *, honorific: bool) -> Speaker | None:
+        ante = self._antecedent(start, honorific=honorific)
+        if ante is None:
+            return self._span(start, end, None)
+        if ante.entity is not None:
+            return self._span(start, end, ante.entity)
+        # No identity to point at: show who it is by the antecedent's own words.
+        return ante
+
+    def _anaphor(self, start: int, end: int) -> Speaker | None:
+        if self.history:
+            last = self.history[-1][1]
+            if last.entity is not None:
+                return self._span(start, end, last.entity)
+            return last
+        return self._span(start, end, None)
+
+    def _antecedent(self, pos: int, *, honorific: bool) -> Speaker | None:
+        """The subject of the nearest earlier sentence or statement (an honorific one if asked)."""
+        si = max(0, bisect_right(self.sstarts, pos) - 1)
+        candidates: list[Speaker] = []
+        for j in range(si, max(-1, si - 6), -1):
+            s = self.doc.sentences[j]
+            hi = min(s.end, pos)
+            spoken = [sp for p, sp, _ in self.history if s.start <= p < hi]
+            subj = spoken[-1] if spoken else self._subject(s.start, hi)
+            if subj is not None and (subj.entity is None or self._is_person(subj.entity)):
+                candidates.append(subj)
+        if not candidates:
+            return None
+        if honorific:
+            for c in candidates:
+                if c.entity in self.honorific:
+                    return c
+        return candidates[0]
+
+    def _subject(self, a: int, b: int) -> Speaker | None:
+        """The first person named outside a prepositional phrase in ``[a, b)``."""
+        in_pp = False
+        i = bisect_left(self.mstarts, a)
+        for w in _WORDS.finditer(self.text, a, b):
+            f = fold(w.group())
+            if w.group() in "،,؛;:" or f == "که":
+                in_pp = False
+                continue
+            if f in PREPOSITIONS:
+                in_pp = True
+                continue
+            while i < len(self.mentions) and self.mentions[i].start < w.start():
+                i += 1
+            if i < len(self.mentions) and self.mentions[i].start == w.start() and not in_pp:
+                m = self.mentions[i]
+                if m.label == "PER" and m.end <= b:
+                    if _starts_with_role(m.text):
+                        holder = self._holder(m.text, m.start)
+                        return self._span(m.start, m.end, holder or m.entity)
+                    return self._span(m.start, m.end, m.entity)
+        return None
+
+    def _zero_subject(self, pos: int) -> Speaker | None:
+        si = max(0, bisect_right(self.sstarts, pos) - 1)
+        if self.history:
+            p, sp, _ = self.history[-1]
+            if bisect_right(self.sstarts, p) - 1 >= si - 2:
+                return sp
+        for j in range(si - 1, max(-1, si - 3), -1):
+            s = self.doc.sentences[j]
+            subj = self._subject(s.start, s.end)
+            if subj is not None:
+                return subj
+        return None
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _is_person(self, entity: str) -> bool:
+        e = self.entities.get(entity)
+        return e is None or e.label == "PER"
+
+    def _span(self, start: int, end: int, entity: Any) -> Speaker:
+        return self.doc.span(start, end, Speaker, entity=entity)
+
+
+def _starts_with_role(name: str) -> bool:
+    words = _WORDS.findall(name)
+    return bool(words) and fold(words[0]) in ROLE_HEADS
+
+
+def _np_end(text: str, start: int, limit: int, inner: list[Mention]) -> int:
+    """End of a noun phrase starting at ``start``: before a comma, a stop word, or ``limit``."""
+    end = start
+    for n, w in enumerate(_WORDS.finditer(text, start, limit)):
+        word = w.group()
+        if word in "،,؛;:«»" or (n > 0 and fold(word) in STOP) or n >= _MAX_NP_WORDS:
+            break
+        # A mention is taken whole.
+        m = next((x for x in inner if x.start <= w.start() < x.end), None)
+        end = max(w.end(), m.end if m else 0)
+    return max(end, start)
