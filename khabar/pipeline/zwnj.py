@@ -50,13 +50,20 @@ _HA = f"{ZWNJ}ها"
 
 HA = ("هایشان", "هایمان", "هایتان", "هایش", "هایم", "هایت", "هایی", "های", "ها")
 # Pronoun and copula endings take a ZWNJ only after the silent ه (``خانه‌ای``, ``شده‌اند``).
-PRON = ("اشان", "ایشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی", "شان", "مان", "تان")
+PRON = ("اشان", "ایشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی", "یی", "شان", "مان", "تان")
+# After ی (an adjective or noun in -ی) only the indefinite and the copula take a ZWNJ: `فردی‌اند`.
+AFTER_I = ("ای", "اند", "ایم", "اید")
 TAR = ("ترین", "تر")
 PREFIX = ("نمی", "می")
 SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
 # Short words that also stand alone, so a space before them may be the author's: ``ای`` (vocative),
 # ``ام``. They join only after the silent ه, where the standalone reading is rare.
 _STANDALONE_AFTER_H = frozenset(PRON)
+# First parts that never stand alone as words.
+_BOUND_FIRST = frozenset(["بی", "نا", "غیر"])
+_JOIN_HEADS = True
+# Person endings of a finite verb.
+_VERB_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند", "ست")
 # Personal pronouns take no plural suffix: `منهای` is a word (minus), not من + های.
 _NO_PLURAL = frozenset(["من", "تو", "او", "ما", "شما", "ایشان"])
 # Words too short or too common to be the first part of an unseen compound.
@@ -168,14 +175,14 @@ class ZwnjRestorer(TextStage):
                 return cuts
             if zh or ph:
                 return cuts if (zh + _SMOOTH) >= _RATIO * (ph + _SMOOTH) and ps < _WEB * max(zh, zs, 1) else ()
-            return cuts if zu or zs else ()
-        if ph or (pu and not _modern(key, affix)):
+            return cuts if zu or zs * _WEB >= ps else ()
+        if ph or (pu and not self._modern(key, affix)):
             # A joined word that hazm lists, or that UPDT writes joined, is a word of its own
             # (`منهای`), except for ها / تر / می, which UPDT often joins in an older spelling.
             return ()
         if affix:
             return affix
-        if pu or ps >= _PART_S:
+        if pu or ps >= _PART_S or key in lex.verbs:
             return ()
         return self._compound(key)
 
@@ -189,7 +196,7 @@ class ZwnjRestorer(TextStage):
         for suf in SUFFIXES:
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
-                if suf in PRON and stem[-1] != "ه":
+                if suf in PRON and stem[-1] != "ه" and not (stem[-1] == "ی" and suf in AFTER_I):
                     continue
                 if not self._known(stem) and not (suf in HA and len(stem) >= 3):
                     continue
@@ -200,8 +207,8 @@ class ZwnjRestorer(TextStage):
                     continue
                 if suf in HA and stem in _NO_PLURAL:
                     continue
-                if suf in HA and stem in lex.verbs and len(stem) > 2:
-                    # `داشتهایم` is داشته + ایم, not داشت + هایم.
+                if suf in HA and stem in lex.verbs and len(stem) > 2 and self._known(stem + "ه"):
+                    # `داشتهایم` is داشته + ایم, not داشت + هایم (but `چینیها` is چینی + ها).
                     continue
                 # `آیهای` is آیه + ای or آی + های: the more frequent stem wins.
                 w = self._weight(stem)
@@ -211,6 +218,22 @@ class ZwnjRestorer(TextStage):
             return ()
         stem = best[1]
         return (*self.word_boundaries(stem), len(stem))
+
+    def _modern(self, key: str, cuts: tuple[int, ...]) -> bool:
+        """Whether every cut is before ها or تر, after the prefix می/نمی, or a pronoun/copula ending
+        after a well-attested stem in ه or ی: boundaries that older text joins and the modern standard
+        writes with ZWNJ."""
+        if not cuts:
+            return False
+        for c in cuts:
+            if key.startswith(("ها", "تر"), c) or key[:c] in PREFIX:
+                continue
+            if key[c - 1] in "هی" and key[c:] in PRON:
+                u, h, _ = self.lex.plain.get(key[:c], (0, 0, 0))
+                if h or u >= 3:
+                    continue
+            return False
+        return True
 
     def _weight(self, word: str) -> int:
         form = self.lex.by_key.get(word)
@@ -225,10 +248,13 @@ class ZwnjRestorer(TextStage):
         best: tuple[int, int] | None = None
         for i in range(2, len(key) - 1):
             a, b = key[:i], key[i:]
-            if a[-1] in NON_JOINING or len(b) < 2:
+            if a[-1] in NON_JOINING or len(b) < 3 or b in _NOT_HEAD:
+                continue
+            if a in PREFIX and not b.endswith(_VERB_ENDINGS):
+                # می + a verb form that hazm's verb list lacks (`میگذرانیدند`), never می + noun.
                 continue
             score = 0
-            if heads.get(b, 0) >= _HEAD_MIN and self._known(a) and len(a) >= 3:
+            if heads.get(b, 0) >= _HEAD_MIN and len(a) >= 3 and a not in _FUNCTION and self._known(a):
                 score = heads[b]
             elif firsts.get(a, 0) >= _FIRST_MIN and len(b) >= 3 and self._known(b):
                 score = firsts[a]
@@ -275,7 +301,16 @@ class ZwnjRestorer(TextStage):
         form = f"{a}{ZWNJ}{b}"
         if form in lex.zwnj and a not in _FUNCTION and b not in _LIGHT:
             zh = lex.zwnj[form][1]
-            return zh >= _JOIN_H
+            if zh >= _JOIN_H:
+                return True
+        if b in _LIGHT or b in _NOT_HEAD or len(b) < 3 or a in _FUNCTION:
+            return False
+        # A productive second part that correct text never writes alone (`توزیع کنندگان`), or a
+        # first part that never stands alone (`بی فایده`).
+        if lex.heads.get(b, 0) >= _HEAD_MIN and lex.plain.get(b, (0, 0, 0))[0] == 0 and self._known(a):
+            return _JOIN_HEADS
+        if a in _BOUND_FIRST and self._known(b):
+            return _JOIN_HEADS
         return False
 
     # -- the text ------------------------------------------------------------------------------
@@ -384,12 +419,6 @@ class ZwnjRestorer(TextStage):
             doc.warnings.append(f"{self.name}: {len(edits)} ZWNJs restored ({len(edits) - joins} inserted, "
                                 f"{joins} in place of a space)")
         return doc
-
-
-def _modern(key: str, cuts: tuple[int, ...]) -> bool:
-    """Whether every cut is before ها or تر or after the prefix می/نمی: boundaries that older text
-    joins and the modern standard writes with ZWNJ."""
-    return bool(cuts) and all(key.startswith(("ها", "تر"), c) or key[:c] in PREFIX for c in cuts)
 
 
 def _positions(form: str) -> tuple[int, ...]:
