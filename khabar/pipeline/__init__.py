@@ -15,8 +15,12 @@ from typing import Any
 from khabar.document import Document
 from khabar.errors import expect_str
 from khabar.pipeline.base import Stage, TextStage
+from khabar.pipeline.credits import CreditFinder
+from khabar.pipeline.dates import DateFinder
 from khabar.pipeline.entities import EntityRecognizer
+from khabar.pipeline.events import EventExtractor
 from khabar.pipeline.normalize import Normalizer
+from khabar.pipeline.quotes import QuoteExtractor
 from khabar.pipeline.sentences import SentenceSplitter
 from khabar.pipeline.tokens import Tokenizer
 from khabar.pipeline.zwnj import ZwnjRestorer
@@ -30,6 +34,10 @@ DEFAULT_STAGES: list[Callable[[], Stage]] = [
     SentenceSplitter,
     Tokenizer,
     EntityRecognizer,
+    DateFinder,
+    QuoteExtractor,
+    EventExtractor,
+    CreditFinder,
 ]
 
 

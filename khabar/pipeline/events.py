@@ -1,0 +1,149 @@
+"""Events, meetings first: who met whom, when and where. Fills ``doc.events``.
+
+A meeting is told either by a verb (``X با Y دیدار کرد``, ``رایزنی کردند``, ``ملاقات کرد``,
+``دیدار و گفت‌وگو کرد``) or by a noun heading an adverbial (``X در دیدار با Y گفت``,
+``در گفت‌وگوی تلفنی با``). One sentence tells at most one meeting, the verb winning over the noun;
+``این دیدار`` (this meeting) refers back to one already told and is not a new one, and neither is a
+meeting inside someone's statement. Participants are entity ids: the subject (a pronoun resolved as
+for speakers) and those after ``با``; the date is the first date of the sentence and the place the
+first place after ``در``. A phone call counts as a meeting.
+
+>>> from khabar.pipeline import analyze
+>>> ev = analyze("وزیر خارجه امروز در تهران با همتای عمانی خود دیدار کرد.", published="2025-08-09").events[0]
+>>> (ev.type, ev.trigger.text, ev.date)
+('meeting', 'دیدار کرد', '2025-08-09')
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import ClassVar
+
+from khabar.document import Document, Event, Mention
+from khabar.pipeline.quotes_speakers import PREPOSITIONS, SpeakerResolver, fold
+
+ZWNJ = "\u200c"
+_G = f"[{ZWNJ} ]?"
+_NOUN = (rf"دیدار\s+و\s+گفت{_G}و{_G}گو|دیدار\s+و\s+رایزنی|گفت{_G}و{_G}گوی\s+تلفنی|تماس\s+تلفنی|"
+         rf"دیدار|ملاقات|گفت{_G}و{_G}گو|رایزنی")
+_LIGHT = (rf"(?:کرد|کردند|کرده{_G}است|کرده{_G}اند|می{_G}کند|می{_G}کنند|داشت|داشتند|داشته{_G}است|"
+          rf"داشته{_G}اند|خواهد\s+کرد|خواهند\s+کرد|نمود|نمودند)")
+TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(?![\w{ZWNJ}])")
+_ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G}ها|این{_G}ها)\s+$")
+_IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
+_WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:]")
+_PLACE_ORG_HEADS = ("کاخ", "مقر", "ساختمان", "سالن", "هتل", "دانشگاه")
+
+
+class EventExtractor:
+    """Fills ``doc.events`` with meetings."""
+
+    name: ClassVar[str] = "events"
+    requires: ClassVar[tuple[str, ...]] = ("sentences", "mentions", "dates", "quotes")
+    assigns: ClassVar[tuple[str, ...]] = ("events",)
+
+    def find(self, doc: Document) -> list[Event]:
+        text = doc.text
+        if not text or not doc.sentences:
+            return []
+        starts = [s.start for s in doc.sentences]
+        contents = [(q.content.start, q.content.end) for q in doc.quotes]
+        by_sentence: dict[int, tuple[re.Match[str], bool]] = {}
+        for m in TRIGGER.finditer(text):
+            if _ANAPHORIC_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                continue
+            if any(a <= m.start() < b for a, b in contents):
+                continue
+            verbal = m.group("light") is not None
+            if not verbal:
+                # A noun alone is a meeting only as `در دیدار (X) با Y`.
+                if not _IN_BEFORE.search(text, max(0, m.start() - 6), m.start()):
+                    continue
+                sent_end = doc.sentences[bisect_right(starts, m.start()) - 1].end
+                if not re.search(r"(?<![\w\u200c])با(?![\w\u200c])", text[m.end():min(sent_end, m.end() + 80)]):
+                    continue
+            si = max(0, bisect_right(starts, m.start()) - 1)
+            if si not in by_sentence or (verbal and not by_sentence[si][1]):
+                by_sentence[si] = (m, verbal)
+        if not by_sentence:
+            return []
+        resolver = SpeakerResolver().start(doc)
+        for q in doc.quotes:
+            resolver.said(q)
+        mentions = sorted(doc.mentions, key=lambda x: x.start)
+        out = []
+        for si in sorted(by_sentence):
+            m, verbal = by_sentence[si]
+            sent = doc.sentences[si]
+            participants = self._participants(doc, resolver, mentions, sent.start, sent.end, m)
+            date = next((d.value for d in doc.dates if sent.start <= d.start < sent.end and d.value), None)
+            place = self._place(text, mentions, sent.start, sent.end)
+            trigger = doc.span(m.start(), m.end())
+            out.append(Event("meeting", trigger, tuple(participants), date, place))
+        return out
+
+    @staticmethod
+    def _participants(doc: Document, resolver: object, mentions: list[Mention], a: int, b: int,
+                      m: re.Match[str]) -> list[str]:
+        text = doc.text
+        ids: list[str] = []
+
+        def add(eid: str | None) -> None:
+            if eid and eid not in ids:
+                ids.append(eid)
+
+        # The subject: the speaker-style reading of the clause before `با` (or the trigger).
+        with_pos = [w.start() for w in re.finditer(r"(?<![\w\u200c])با(?![\w\u200c])", text[a:m.start()])]
+        head_end = a + with_pos[0] if with_pos else m.start()
+        subj = resolver._scan(a, head_end, False) if head_end > a else None  # type: ignore[attr-defined]
+        if subj is not None:
+            add(subj.entity)
+        # Every person named outside a prepositional phrase before the trigger (`X و Y … دیدار کردند`).
+        in_pp = False
+        persons_after_with: list[str | None] = []
+        after_with = False
+        for w in _WORDS.finditer(text, a, m.start()):
+            f = fold(w.group())
+            if w.group() in "،,؛;:":
+                in_pp = False
+                continue
+            if f == "با":
+                after_with, in_pp = True, False
+                continue
+            if f in PREPOSITIONS:
+                in_pp = True
+                continue
+            ment = next((x for x in mentions if x.start == w.start()), None)
+            if ment is None or in_pp or ment.label not in ("PER", "ORG"):
+                continue
+            if after_with:
+                persons_after_with.append(ment.entity if ment.label == "PER" else None)
+                if ment.label == "ORG" and not any(persons_after_with[:-1]):
+                    persons_after_with[-1] = ment.entity
+            elif ment.label == "PER" or not ids:
+                add(ment.entity)
+        for eid in persons_after_with:
+            add(eid)
+        # `در دیدار با Y` after the trigger.
+        if not m.group("light"):
+            for ment in mentions:
+                if m.end() <= ment.start < min(b, m.end() + 80) and ment.label in ("PER", "ORG"):
+                    add(ment.entity)
+                    break
+        return ids
+
+    @staticmethod
+    def _place(text: str, mentions: list[Mention], a: int, b: int) -> str | None:
+        for ment in mentions:
+            if ment.start < a or ment.start >= b:
+                continue
+            if not _IN_BEFORE.search(text, max(0, ment.start - 4), ment.start):
+                continue
+            if ment.label == "LOC" or (ment.label == "ORG" and ment.text.startswith(_PLACE_ORG_HEADS)):
+                return ment.entity
+        return None
+
+    def __call__(self, doc: Document) -> Document:
+        doc.events = self.find(doc)
+        return doc
