@@ -63,8 +63,28 @@ def _warnings(doc: Document, console: Console) -> None:
             console.print(f"[dim]- {escape(w)}[/]")
 
 
+def _entities(doc: Document, console: Console) -> None:
+    """Entities grouped by identity: name, label, titles, other forms, and how often each is named."""
+    if not doc.entities:
+        return
+    console.rule(f"entities ({len(doc.entities)})")
+    counts: dict[str, int] = {}
+    for m in doc.mentions:
+        if m.entity:
+            counts[m.entity] = counts.get(m.entity, 0) + 1
+    colors = {"PER": "cyan", "ORG": "magenta", "LOC": "green", "EVE": "yellow"}
+    for label in ("PER", "ORG", "LOC", "EVE"):
+        for e in (e for e in doc.entities if e.label == label):
+            line = f"[{colors[label]}]{label}[/] [bold]{escape(e.name)}[/] [dim]×{counts.get(e.id, 0)}  {escape(e.id)}[/]"
+            console.print(line)
+            if e.titles:
+                console.print(f"      titles: {escape(' · '.join(e.titles))}")
+            if e.aliases:
+                console.print(f"      also: {escape(' · '.join(e.aliases))}")
+
+
 # Later stages add their sections here (entities, statements, meetings, dates, source).
-SECTIONS: list[Section] = [_restored, _sentences, _warnings]
+SECTIONS: list[Section] = [_restored, _sentences, _entities, _warnings]
 
 
 def render_document(doc: Document, console: Console | None = None) -> None:

@@ -79,8 +79,8 @@ def splits(data: Path) -> dict[str, list[Sentence]]:
     return {
         "tweets": read_conll(ner / "parstwiner" / "train.txt"),
         "wiki": [s for i, s in enumerate(wiki) if i % 10 != 9],
-        "multiconer": [s for i, s in enumerate(mc1) if i % 10 != 9]
-                      + [s for s in mc2 if fold_word("".join(s[0])) not in dev_keys],
+        "multiconer": [s for i, s in enumerate(mc1) if i % 10 != 9],
+        "multiconer2": [s for s in mc2 if fold_word("".join(s[0])) not in dev_keys],
         "wiki_dev": [s for i, s in enumerate(wiki) if i % 10 == 9],
         "multiconer_dev": mc_dev,
     }
@@ -168,6 +168,16 @@ def build_lexicon(sents: list[Sentence], static: dict[str, set[str]], min_count:
     return dict(lex)
 
 
+def build_spans(sents: list[Sentence], min_count: int = 1) -> dict[str, str]:
+    """Folded multi-word entity names -> their most frequent label (single words are in the lexicon)."""
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for words, tags in sents:
+        for s, e, lab in bio_spans(tags):
+            if 1 < e - s <= 6:
+                seen[" ".join(fold_word(w) for w in words[s:e])][lab] += 1
+    return {k: c.most_common(1)[0][0] for k, c in seen.items() if sum(c.values()) >= min_count}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -176,6 +186,7 @@ def main() -> None:
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=150)
     ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--no-v2", action="store_true", help="leave out MultiCoNER II (a skewed sample)")
     args = ap.parse_args()
     import pycrfsuite
 
@@ -183,30 +194,34 @@ def main() -> None:
     parts = splits(args.data)
     rng = random.Random(13)
     train: list[Sentence] = []
-    for src in ("tweets", "wiki", "multiconer"):
+    n_sent = 0
+    origin: list[int] = []  # the source sentence of each sequence: its variants share a fold
+    sources = ("tweets", "wiki", "multiconer") + (() if args.no_v2 else ("multiconer2",))
+    for src in sources:
         for words, tags in parts[src]:
+            n_sent += 1
             for w, t in variants(words, tags, rng):
                 train.append(project(w, t))
+                origin.append(n_sent)
     print(f"{len(train)} training sequences, {sum(len(w) for w, _ in train)} tokens "
           f"({time.time() - t0:.0f}s)", flush=True)
     static = gazetteers(args.data)
     trainer = pycrfsuite.Trainer(verbose=False)
     for k in range(args.folds):
-        lex = build_lexicon([s for i, s in enumerate(train) if i % args.folds != k], static)
-        feat = Featurizer(lex)
-        for i in range(k, len(train), args.folds):
-            words, tags = train[i]
-            trainer.append(feat.sentence(words), tags)
+        rest = [s for s, o in zip(train, origin, strict=True) if o % args.folds != k]
+        feat = Featurizer(build_lexicon(rest, static), build_spans(rest))
+        for (words, tags), o in zip(train, origin, strict=True):
+            if o % args.folds == k:
+                trainer.append(feat.sentence(words), tags)
     print(f"features built ({time.time() - t0:.0f}s)", flush=True)
     trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
                         "feature.possible_transitions": True})
     args.out.mkdir(parents=True, exist_ok=True)
     trainer.train(str(args.out / "model.crfsuite"))
     lexicon = build_lexicon(train, static)
-    meta = {"trained_on": ["parstwiner/train.txt", "textmining-wiki/train.conll (i % 10 != 9)",
-                           "multiconer/v1-train-subset.conll (i % 10 != 9)", "multiconer/v2-train10-coarse.conll"],
+    meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "sequences": len(train)}
-    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon}, ensure_ascii=False,
+    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")
     size = (args.out / "model.crfsuite").stat().st_size
     print(f"model {size / 1e6:.1f} MB, lexicon {len(lexicon)} words ({time.time() - t0:.0f}s)")

@@ -76,8 +76,13 @@ class Featurizer:
     True
     """
 
-    def __init__(self, lexicon: dict[str, list[str]] | None = None, *, cache_size: int = 200_000) -> None:
+    def __init__(self, lexicon: dict[str, list[str]] | None = None, spans: dict[str, str] | None = None, *,
+                 cache_size: int = 200_000) -> None:
         self.lexicon = lexicon or {}
+        # Multi-word names seen as entities in training (``احمدشاه مسعود`` → PER), by folded words.
+        self.spans = spans or {}
+        self._span_len = max((k.count(" ") + 1 for k in self.spans), default=0)
+        self._span_first = {k.split(" ", 1)[0] for k in self.spans}
         self._cache: dict[str, tuple[str, list[str], list[str]]] = {}
         self._cache_size = cache_size
 
@@ -98,7 +103,7 @@ class Featurizer:
             own.append("zw")
         if f.startswith("ال") and len(f) > 4:
             own.append("al")
-        shared = ["sh=" + shape, *("gz=" + g for g in gz)]
+        shared = ["sh=" + shape, "s2=" + f[-2:], *("gz=" + g for g in gz)]
         own.extend("gz=" + g for g in gz)
         if stem != f:
             for g in self.lexicon.get(stem, ()):
@@ -127,11 +132,29 @@ class Featurizer:
             else:
                 feats.append("EOS")
             if i > 1:
+                feats.append("w-2|w-1=" + keys[i] + "|" + keys[i + 1])
                 feats.extend("-2" + s for s in info[i - 2][2] if s.startswith("gz"))
             if i < n - 2:
                 feats.extend("+2" + s for s in info[i + 2][2] if s.startswith("gz"))
             out.append(feats)
+        if self.spans:
+            self._span_features([k for k, _, _ in info], out)
         return out
+
+    def _span_features(self, keys: list[str], out: list[list[str]]) -> None:
+        """Marks the longest known multi-word name starting at each word (``sp=B-PER``, ``sp=I-PER``)."""
+        n, i = len(keys), 0
+        while i < n:
+            if keys[i] in self._span_first:
+                for ln in range(min(self._span_len, n - i), 1, -1):
+                    lab = self.spans.get(" ".join(keys[i:i + ln]))
+                    if lab:
+                        out[i].append("sp=B-" + lab)
+                        for j in range(i + 1, i + ln):
+                            out[j].append("sp=I-" + lab)
+                        i += ln - 1
+                        break
+            i += 1
 
 
 def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -153,7 +176,7 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
 
 
 @lru_cache(maxsize=2)
-def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, Any]]:
+def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, str], dict[str, Any]]:
     """The shipped tagger, its lexicon and its metadata, loaded once (from ``directory`` if given)."""
     import pycrfsuite
 
@@ -164,7 +187,7 @@ def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str
     tagger.open(model_path)
     with open(lex_path, encoding="utf-8") as fh:
         data = json.load(fh)
-    return tagger, data["words"], data.get("meta", {})
+    return tagger, data["words"], data.get("spans", {}), data.get("meta", {})
 
 
 class EntityRecognizer:
@@ -181,8 +204,8 @@ class EntityRecognizer:
 
     def __init__(self, *, model_dir: str = "", max_tokens: int = 300_000, max_sequence: int = 250,
                  link: bool = True) -> None:
-        self.tagger, lexicon, self.meta = load_model(model_dir)
-        self.featurizer = Featurizer(lexicon)
+        self.tagger, lexicon, spans, self.meta = load_model(model_dir)
+        self.featurizer = Featurizer(lexicon, spans)
         self.max_tokens = max_tokens
         self.max_sequence = max_sequence
         self.link = link
@@ -233,7 +256,7 @@ class EntityRecognizer:
 
         found = self.find(doc)
         if self.link:
-            doc.mentions, doc.entities = IdentityLinker().link(doc, found)
+            doc.mentions, doc.entities = IdentityLinker(lexicon=self.featurizer.lexicon).link(doc, found, self.max_tokens)
             return doc
         mentions = []
         for s, e, lab in found:

@@ -70,20 +70,21 @@ _STOP = _folded(
     "و در با به از که را این آن برای تا نیز هم همچنین امروز دیروز روز شب صبح اما ولی یا پس چون اگر "
     "گفت گفته کرد کردند است بود شد شده دیدار دیداری ملاقات همراه نزد سوی توسط میان بین"
 )
+_PRONOUNS = _folded("او وی ایشان آنها آن‌ها ایشان‌ها ما شما من تو همه دیگران همکارانش دیگر سایر")
 _PUNCT = re.compile(r"^[^\w\u200c]+$")
 _ENDS_TITLE = frozenset({"،", ",", ".", "؛", ";", ":", "!", "؟", "?", ")", "»", "(", "«", "-", "–", "—"})
-_SLUG = re.compile(r"\s+")
 
 
 def entity_id(name: str, label: str) -> str:
-    """The stable id of an identity: its label and its folded canonical name.
+    """The stable id of an identity: its label and its folded canonical name, spaces removed
+    (so a name written with a space, a ZWNJ or neither where a ZWNJ belongs gets one id).
 
     >>> entity_id("آیت‌الله  خامنه‌اي", "PER") == entity_id("آیتالله خامنه‌ای", "PER")
     True
     >>> entity_id("غزه", "LOC")
     'loc:غزه'
     """
-    return f"{label.lower()}:{_SLUG.sub('_', ' '.join(fold_word(w) for w in name.split()))}"
+    return f"{label.lower()}:{''.join(fold_word(w) for w in name.split())}"
 
 
 @dataclass
@@ -102,8 +103,13 @@ class _Cluster:
 class IdentityLinker:
     """Turns model mentions (token ranges) into linked :class:`Mention` s and :class:`Entity` s."""
 
-    def __init__(self, *, max_title_tokens: int = 12) -> None:
+    def __init__(self, *, lexicon: dict[str, list[str]] | None = None, max_title_tokens: int = 12) -> None:
+        # The model's word lexicon: which words are names, to split a role the model tagged as a person.
+        self.lexicon = lexicon or {}
         self.max_title_tokens = max_title_tokens
+
+    def _is_name_word(self, key: str) -> bool:
+        return any(g in ("PER:hi", "fname") for g in self.lexicon.get(key, ()))
 
     # -- helpers over token lists ---------------------------------------------------------------
 
@@ -120,17 +126,27 @@ class IdentityLinker:
                 break
         return i - j
 
-    def link(self, doc: Document, found: list[tuple[int, int, str]]) -> tuple[list[Mention], list[Entity]]:
-        """Linked mentions (sorted by position) and the article's entities."""
-        tokens = doc.tokens
+    def link(self, doc: Document, found: list[tuple[int, int, str]],
+             limit: int | None = None) -> tuple[list[Mention], list[Entity]]:
+        """Linked mentions (sorted by position) and the article's entities, over the first ``limit`` tokens."""
+        tokens = doc.tokens[:limit] if limit is not None else doc.tokens
         if not found:
             return [], []
         keys = [fold_word(t.text[:100]) for t in tokens]
         n = len(tokens)
         found = self._strong_honorific_names(keys, found, n)
+        found = self._listed_names(doc, keys, found, n)
         spans: list[list] = []  # [start, end, label, titles]
         for s, e, lab in found:
             titles: list[str] = []
+            if lab == "PER" and keys[s] in ROLE_HEADS:
+                # The model tagged a role (``رهبر انقلاب اسلامی``) as a person: keep the name after it,
+                # if any, with the role as its title; a bare role is resolved later.
+                p = next((j for j in range(s + 1, e) if self._is_name_word(keys[j])), e)
+                if p == e:
+                    continue
+                titles.append(doc.text[tokens[s].start:tokens[p - 1].end])
+                s = p
             if lab == "PER":
                 # Honorifics the model put inside the span are titles, not name.
                 while s < e - 1 and keys[s] in HONORIFICS:
@@ -186,6 +202,25 @@ class IdentityLinker:
             covered.update(range(j, end))
         return sorted([*found, *extra])
 
+    def _listed_names(self, doc: Document, keys: Sequence[str], found: list[tuple[int, int, str]],
+                      n: int) -> list[tuple[int, int, str]]:
+        """In a list of people (``درویش، خلیل لحیة و زاهر جبارین،``), an untagged two- or three-word
+        item after a person, closed by punctuation, is a person too."""
+        covered = {i for s, e, _ in found for i in range(s, e)}
+        tokens, extra = doc.tokens, []
+        for _, e, lab in found:
+            if lab != "PER" or e >= n - 2 or tokens[e].text not in ("،", ",", "و"):
+                continue
+            j = e + 1
+            while j < n and j - e <= 4 and j not in covered and keys[j].isalpha() and keys[j] not in _STOP \
+                    and keys[j] not in ROLE_HEADS and keys[j] not in HONORIFICS and keys[j] not in _PRONOUNS:
+                j += 1
+            closed = j >= n or tokens[j].text in _ENDS_TITLE
+            if closed and 2 <= j - (e + 1) <= 3:
+                extra.append((e + 1, j, "PER"))
+                covered.update(range(e + 1, j))
+        return sorted([*found, *extra]) if extra else found
+
     def _roles_around(self, doc: Document, keys: Sequence[str], s: int, e: int) -> list[str]:
         """Roles in apposition after the name (between commas) or written right before it."""
         tokens, n, out = doc.tokens, len(keys), []
@@ -214,6 +249,10 @@ class IdentityLinker:
             forms.setdefault(tuple(keys[s:e]), lab)
             if lab == "PER" and e - s > 1 and len(keys[e - 1]) > 2:
                 forms.setdefault((keys[e - 1],), "PER")
+            elif e - s > 1 and any(g.startswith(lab) for g in self.lexicon.get(keys[e - 1], ())):
+                # `شورای رهبری حماس` makes a later bare `حماس` an organization, when the model's
+                # lexicon knows the word as one.
+                forms.setdefault((keys[e - 1],), lab)
         forms = {f: lab for f, lab in forms.items()
                  if not (len(f) == 1 and (f[0] in _STOP or f[0] in HONORIFICS or f[0] in ROLE_HEADS or len(f[0]) < 2))}
         if not forms:
@@ -300,7 +339,7 @@ class IdentityLinker:
             return []
         longest = max(len(h.split()) for h in holders)
         covered = bytearray(len(keys))
-        for s, e, lab, titles in spans:
+        for s, e, lab, _ in spans:
             if lab == "PER":
                 covered[s:e] = b"\x01" * (e - s)
         # Spans of titles already attached to a name are not bare roles.
