@@ -83,8 +83,59 @@ def _entities(doc: Document, console: Console) -> None:
                 console.print(f"      also: {escape(' · '.join(e.aliases))}")
 
 
+def _name(doc: Document, entity: str | None, fallback: str) -> str:
+    e = doc.entity(entity) if entity else None
+    return e.name if e else fallback
+
+
+def _statements(doc: Document, console: Console) -> None:
+    """Each statement as speaker — cue — content; a resolved pronoun or role shows whom it means."""
+    if not doc.quotes:
+        return
+    console.rule(f"statements ({len(doc.quotes)})")
+    for i, q in enumerate(doc.quotes, 1):
+        if q.speaker is None:
+            who = "[dim]?[/]"
+        else:
+            name = _name(doc, q.speaker.entity, q.speaker.text)
+            who = f"[bold cyan]{escape(name)}[/]"
+            if name != q.speaker.text:
+                who += f" [dim]({escape(q.speaker.text)})[/]"
+        content = q.content.text if len(q.content.text) <= 300 else q.content.text[:300] + " …"
+        mark = "«»" if q.kind == "direct" else "که"
+        console.print(f"[dim]{i:>3}[/] {who} — [yellow]{escape(q.cue.text)}[/] — "
+                      f"[dim]{mark}[/] {escape(_visible(content))}")
+
+
+def _meetings(doc: Document, console: Console) -> None:
+    if not doc.events:
+        return
+    console.rule(f"meetings ({len(doc.events)})")
+    for ev in doc.events:
+        who = " · ".join(_name(doc, p, p) for p in ev.participants) or "?"
+        where = f" in {escape(_name(doc, ev.place, ev.place))}" if ev.place else ""
+        when = f" on {ev.date}" if ev.date else ""
+        console.print(f"{escape(ev.type)}: [bold]{escape(who)}[/]{where}{when}  [dim]({escape(ev.trigger.text)})[/]")
+
+
+def _dates(doc: Document, console: Console) -> None:
+    if not doc.dates:
+        return
+    console.rule(f"dates ({len(doc.dates)})")
+    for d in doc.dates:
+        value = d.value or "[dim]unresolved (no publication date)[/]"
+        console.print(f"{escape(d.text)} → {value} [dim]{d.calendar}, {d.granularity}[/]")
+
+
+def _source(doc: Document, console: Console) -> None:
+    if doc.source is None:
+        return
+    console.rule("source")
+    console.print(f"[bold]{escape(doc.source.name)}[/] [dim]({escape(doc.source.span.text)})[/]")
+
+
 # Later stages add their sections here (entities, statements, meetings, dates, source).
-SECTIONS: list[Section] = [_restored, _sentences, _entities, _warnings]
+SECTIONS: list[Section] = [_restored, _sentences, _entities, _statements, _meetings, _dates, _source, _warnings]
 
 
 def render_document(doc: Document, console: Console | None = None) -> None:
