@@ -338,12 +338,14 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
 
 
 def build_stories(storage: Storage) -> int:
-    """Cluster the archive's articles into stories (:mod:`khabar.stories`) and store them; returns how many."""
-    from khabar import stories as story_module
+    """Cluster every article into stories (:class:`khabar.stories.StoryClusterer`, oldest first, so a
+    story is named by its earliest article) and store them; returns how many have several articles."""
+    from khabar.stories import StoryClusterer
 
-    items = [(i, title, published, outlet, text)
-             for i, title, published, outlet, text in storage.iter_texts()]  # type: ignore[attr-defined]
-    clusters = story_module.cluster_archive(items)
+    assigned = StoryClusterer().cluster(storage.story_items())
+    clusters: dict[int, list[int]] = {}
+    for article_id, story_id in assigned.items():
+        clusters.setdefault(int(story_id), []).append(int(article_id))  # type: ignore[call-overload]
     return storage.set_stories(clusters)
 
 

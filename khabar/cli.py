@@ -209,7 +209,7 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
-        out = click.get_text_stream("stderr")
+        out = sys.stderr
         already = f" ({summary.already} already in the archive)" if summary.already else ""
         click.echo(f"{summary.added} added, {summary.duplicates} duplicates{already}, {summary.failed} failed "
                    f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {store.path}", file=out)
@@ -380,7 +380,7 @@ def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
     from khabar.archive import build_stories
 
     store = _open_archive(db)
-    if rebuild or not store.stats()["stories"]:
+    if rebuild or store.unclustered():
         build_stories(store)
     found = store.stories(limit=limit)
     store.close()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,8 +161,16 @@ class Storage(ABC):
         """Store a new analysis of an article's raw text (``khabar reanalyze``)."""
 
     @abstractmethod
-    def set_stories(self, clusters: Iterable[Sequence[int]]) -> int:
-        """Replace the story clusters: each is a list of article ids; returns how many were stored."""
+    def set_stories(self, clusters: Mapping[int, Sequence[int]] | Iterable[Sequence[int]]) -> int:
+        """Replace the story clusters (story id → article ids); returns how many have several articles."""
+
+    @abstractmethod
+    def unclustered(self) -> int:
+        """How many articles have no story yet."""
+
+    @abstractmethod
+    def story_items(self) -> Iterator[dict[str, Any]]:
+        """``{id, text, published, entities}`` of every article, oldest first."""
 
     # -- reading ------------------------------------------------------------------------------
     @abstractmethod

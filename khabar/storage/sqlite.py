@@ -24,7 +24,7 @@ import datetime as _dt
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -431,17 +431,19 @@ class SqliteStorage(Storage):
         except sqlite3.Error as err:
             raise self._error(err) from None
 
-    def set_stories(self, clusters: Iterable[Sequence[int]]) -> int:
+    def set_stories(self, clusters: Mapping[int, Sequence[int]] | Iterable[Sequence[int]]) -> int:
+        """Replace the stories. ``clusters`` maps a story id to its article ids (or is a list of
+        clusters, each named by its first article). Every listed article gets its story id, single
+        articles too, so articles added later are known to be unclustered (``story_id IS NULL``)."""
         db = self.db
+        items = clusters.items() if isinstance(clusters, Mapping) else ((c[0], c) for c in clusters if len(c))
         stored = 0
         try:
             with self.transaction():
                 db.execute("UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL")
                 db.execute("DELETE FROM stories")
-                for members in clusters:
+                for story_id, members in items:
                     ids = sorted(set(members))
-                    if len(ids) < 2:
-                        continue
                     marks = ",".join("?" * len(ids))
                     rows = db.execute(
                         f"SELECT a.title, a.published, a.outlet_id FROM articles a WHERE a.id IN ({marks}) "
@@ -450,15 +452,37 @@ class SqliteStorage(Storage):
                         continue
                     dates = [r[1] for r in rows if r[1]]
                     title = next((r[0] for r in rows if r[0]), None)
-                    cur = db.execute(
-                        "INSERT INTO stories (title, size, outlets, first_published, last_published) VALUES (?,?,?,?,?)",
-                        (title, len(rows), len({r[2] for r in rows if r[2] is not None}),
+                    db.execute(
+                        "INSERT INTO stories (id, title, size, outlets, first_published, last_published) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (int(story_id), title, len(rows), len({r[2] for r in rows if r[2] is not None}),
                          min(dates) if dates else None, max(dates) if dates else None))
-                    db.execute(f"UPDATE articles SET story_id = ? WHERE id IN ({marks})", [cur.lastrowid, *ids])
-                    stored += 1
+                    db.execute(f"UPDATE articles SET story_id = ? WHERE id IN ({marks})", [int(story_id), *ids])
+                    stored += len(rows) > 1
         except sqlite3.Error as err:
             raise self._error(err) from None
         return stored
+
+    def unclustered(self) -> int:
+        """How many articles have no story yet (added since the last clustering)."""
+        return int(self._query("SELECT COUNT(*) FROM articles WHERE story_id IS NULL")[0][0])
+
+    def story_items(self, *, batch: int = 2000) -> Iterator[dict[str, Any]]:
+        """``{id, text, published, entities}`` of every article, oldest first (what story clustering reads)."""
+        rows = self._query("SELECT id FROM articles ORDER BY published IS NULL, published, id")
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), batch):
+            part = ids[i:i + batch]
+            marks = ",".join("?" * len(part))
+            texts = dict(self._query(f"SELECT id, text FROM articles WHERE id IN ({marks})", part))
+            pubs = dict(self._query(f"SELECT id, published FROM articles WHERE id IN ({marks})", part))
+            names: dict[int, list[str]] = {}
+            for aid, name in self._query(
+                    "SELECT ae.article_id, e.name FROM article_entities ae JOIN entities e ON e.id = ae.entity_id "
+                    f"WHERE ae.article_id IN ({marks}) ORDER BY e.id", part):
+                names.setdefault(aid, []).append(name)
+            for aid in part:
+                yield {"id": aid, "text": texts[aid], "published": pubs[aid], "entities": names.get(aid, [])}
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -497,18 +521,6 @@ class SqliteStorage(Storage):
                 return
             for row in rows:
                 yield self._article(row)
-            last = rows[-1][0]
-
-    def iter_texts(self, *, batch: int = 2000) -> Iterator[tuple[int, str | None, str | None, str | None, str]]:
-        """``(id, title, published, outlet, text)`` of every article, cheaply (for story clustering)."""
-        last = 0
-        while True:
-            rows = self._query("SELECT a.id, a.title, a.published, o.name, a.text FROM articles a "
-                               "LEFT JOIN outlets o ON o.id = a.outlet_id WHERE a.id > ? ORDER BY a.id LIMIT ?",
-                               (last, batch))
-            if not rows:
-                return
-            yield from rows
             last = rows[-1][0]
 
     def count(self) -> int:

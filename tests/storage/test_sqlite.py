@@ -17,7 +17,6 @@ from khabar.document import (
     Mention,
     Quote,
     SourceCredit,
-    Span,
     Speaker,
 )
 from khabar.errors import NotFoundError, StorageError
@@ -210,11 +209,13 @@ def test_sqlite_set_stories_groups_articles(store) -> None:
     ids = [store.add(NewArticle.from_document(analyze(f"خبر شماره {i}"), content_key=str(i), outlet=o,
                                                published=f"2024-10-1{i}"))
            for i, o in enumerate(["ایرنا", "ایسنا", "مهر"])]
-    assert store.set_stories([ids[:2], ids[2:]]) == 1  # a single article is not a story
+    assert store.unclustered() == 3
+    assert store.set_stories([ids[:2], ids[2:]]) == 1  # a single article is not a story …
     [story] = store.stories()
-    assert story["size"] == 2 and story["outlets"] == 2
+    assert story["id"] == ids[0] and story["size"] == 2 and story["outlets"] == 2
     assert [a["id"] for a in story["articles"]] == ids[:2]
-    assert store.get(ids[2]).story_id is None
+    assert store.get(ids[2]).story_id == ids[2]  # … but it is clustered
+    assert store.unclustered() == 0
 
 
 def test_sqlite_packed_document_is_smaller_than_its_json(store) -> None:
