@@ -219,7 +219,7 @@ def test_search_statements_by_a_person_about_a_term(archive) -> None:
 
 
 def test_search_person_profile(archive) -> None:
-    store, ids = archive
+    store, _ids = archive
     profile = person_profile(store, "عراقچی")
     assert profile["article_count"] == 2
     assert profile["titles"] == ["وزیر امور خارجه"]
@@ -241,7 +241,7 @@ def test_search_snippet_is_centered_on_a_match_in_a_long_article() -> None:
 
 
 def test_search_json_shape() -> None:
-    store, [i] = _store_with(["تورم کاهش یافت."])
+    store, [_i] = _store_with(["تورم کاهش یافت."])
     assert set(search(store, "تورم").results[0].to_dict()) >= {"id", "title", "source", "published", "snippet"}
 
 
