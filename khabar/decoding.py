@@ -50,6 +50,14 @@ def _decode(data: bytes, name: str, final: bool = True) -> tuple[str, str]:
     else:
         _reject_binary(text, data, name)
         return text, "utf-8"
+    if _mostly_utf8(data):
+        # A UTF-8 file with a few corrupt bytes: read as Windows-1256 it would pass as Arabic-script mojibake.
+        raise DecodeError(
+            f"{name}: invalid UTF-8 at byte offset {bad} in a file that is otherwise UTF-8"
+            " (remove or fix the corrupt bytes, e.g. with iconv -c -f utf-8 -t utf-8)",
+            name=name,
+            offset=bad,
+        )
     try:
         text = data.decode("cp1256")
     except UnicodeDecodeError:
@@ -65,6 +73,15 @@ def _decode(data: bytes, name: str, final: bool = True) -> tuple[str, str]:
         name=name,
         offset=bad,
     )
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    # Windows-1256 bytes almost never form valid multi-byte UTF-8 sequences; many valid ones and few
+    # invalid ones mean UTF-8 with corruption.
+    text = data.decode("utf-8", "replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for c in text if c > "\x7f") - invalid
+    return valid >= 20 and invalid * 20 <= valid
 
 
 def _bomless_utf16(data: bytes) -> str | None:

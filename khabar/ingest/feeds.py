@@ -102,10 +102,11 @@ def _article(entry: Any, origin: str, outlet: str | None) -> RawArticle | Failur
                        + (f": {title[:60]}" if title else ""))
     published = None
     for key in ("published", "updated", "created"):
-        published = parse_published(entry.get(key))
+        # dict.get: feedparser's own get() maps updated↔published with a DeprecationWarning.
+        published = parse_published(dict.get(entry, key))
         if published:
             break
-        published = from_struct_time(entry.get(f"{key}_parsed"))
+        published = from_struct_time(dict.get(entry, f"{key}_parsed"))
         if published:
             break
     link = entry.get("link")

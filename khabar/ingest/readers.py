@@ -156,6 +156,12 @@ def read_bytes(data: bytes, origin: str, *, kind: str | None, fields: FieldMap, 
     try:
         text = decode(data, origin)
     except DecodeError as err:
+        if kind == "jsonl":
+            # One bad line must not sink the dump: decode and read line by line.
+            from khabar.ingest.tabular import read_jsonl_lines
+
+            yield from read_jsonl_lines(data, origin, fields=fields, error=_one_line(str(err), origin))
+            return
         yield Failure(origin, _one_line(str(err), origin))
         return
     if kind is None:

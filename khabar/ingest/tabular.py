@@ -29,9 +29,16 @@ if TYPE_CHECKING:
 _FIELD_LIMIT = 64 * 2**20
 
 
-def read_jsonl(text: str, origin: str, *, fields: FieldMap) -> Iterator[RawArticle | Failure]:
-    """One article per JSON object line (blank lines skipped); a file holding one JSON array also works."""
+def read_jsonl(text: str, origin: str, *, fields: FieldMap, number: int | None = None) -> Iterator[RawArticle | Failure]:
+    """One article per JSON object line (blank lines skipped); a file holding one JSON array also works.
+
+    ``number`` reads ``text`` as the single line of that number (see :func:`read_jsonl_lines`).
+    """
     from khabar.ingest import Failure
+
+    if number is not None:
+        yield from _line(text, f"{origin}#{number}", fields)
+        return
 
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -50,18 +57,52 @@ def read_jsonl(text: str, origin: str, *, fields: FieldMap) -> Iterator[RawArtic
         if not line.strip():
             continue
         seen = True
-        where = f"{origin}#{number}"
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield Failure(where, f"not JSON: {err.msg} at column {err.colno}")
-            continue
-        except RecursionError:
-            yield Failure(where, "not JSON: nested too deeply")
-            continue
-        yield _record(item, where, fields, "line")
+        yield from _line(line, f"{origin}#{number}", fields)
     if not seen:
         yield Failure(origin, "empty: no text in it")
+
+
+def _line(line: str, where: str, fields: FieldMap) -> Iterator[RawArticle | Failure]:
+    from khabar.ingest import Failure
+
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as err:
+        yield Failure(where, f"not JSON: {err.msg} at column {err.colno}")
+        return
+    except RecursionError:
+        yield Failure(where, "not JSON: nested too deeply")
+        return
+    yield _record(item, where, fields, "line")
+
+
+def read_jsonl_lines(data: bytes, origin: str, *, fields: FieldMap, error: str) -> Iterator[RawArticle | Failure]:
+    """A JSONL dump that does not decode as a whole (a corrupt line): each line decoded alone.
+
+    ``error`` is the whole file's decoding error, reported once if no line decodes at all.
+    """
+    from khabar.decoding import decode
+    from khabar.errors import DecodeError
+    from khabar.ingest import Failure
+
+    results: list[RawArticle | Failure] = []
+    decoded = 0
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        where = f"{origin}#{number}"
+        try:
+            line = decode(raw, where)
+        except DecodeError as err:
+            message = str(err)
+            results.append(Failure(where, message[len(where) + 2:] if message.startswith(where + ": ") else message))
+            continue
+        decoded += 1
+        results.extend(read_jsonl(line, origin, fields=fields, number=number))
+    if not decoded:
+        yield Failure(origin, error)
+        return
+    yield from results
 
 
 def read_csv(text: str, origin: str, *, fields: FieldMap) -> Iterator[RawArticle | Failure]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -13,25 +15,23 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, str, bytes, dict[str, str]]] = {}
+    routes: ClassVar[dict[str, tuple[int, str, bytes, dict[str, str]]]] = {}
 
     def do_GET(self) -> None:
         status, ctype, body, headers = self.routes.get(self.path, (404, "text/plain", b"not found", {}))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
+        if status in (301, 302):  # the body is the target
+            self.send_header("Location", body.decode())
+            body = b""
         if "Content-Length" not in headers:
             self.send_header("Content-Length", str(len(body)))
         for key, value in headers.items():
             self.send_header(key, value)
-        if status in (301, 302):
-            self.send_header("Location", body.decode())
-            body = b""
         self.end_headers()
         if self.command != "HEAD":
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
     def log_message(self, *args: object) -> None:  # keep test output quiet
         pass
@@ -40,7 +40,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, dict[str, tuple[int, str, bytes, dict[str, str]]]]]:
     """``(base_url, routes)``: add ``routes[path] = (status, content_type, body, headers)``."""
-    routes: dict[str, tuple[int, str, bytes, dict[str, str]]] = {}
+    routes: ClassVar[dict[str, tuple[int, str, bytes, dict[str, str]]]] = {}
     handler = type("Handler", (_Handler,), {"routes": routes})
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

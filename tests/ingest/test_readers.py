@@ -164,3 +164,12 @@ def test_field_map_rejects_unknown_fields() -> None:
     with pytest.raises(ValueError, match="FIELD=COLUMN"):
         FieldMap.parse("text")
     assert set(ARTICLE_FIELDS) == {"text", "title", "url", "published", "author", "outlet"}
+
+
+def test_utf8_file_with_a_corrupt_byte_is_not_read_as_mojibake(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    data = TEXT.encode()
+    path.write_bytes(data[:40] + b"\xff" + data[40:])
+    result = _one(path)
+    assert isinstance(result, Failure)
+    assert result.reason.startswith("invalid UTF-8 at byte offset 40 in a file that is otherwise UTF-8")
