@@ -50,9 +50,14 @@ _HA = f"{ZWNJ}ها"
 
 HA = ("هایشان", "هایمان", "هایتان", "هایش", "هایم", "هایت", "هایی", "های", "ها")
 # Pronoun and copula endings take a ZWNJ only after the silent ه (``خانه‌ای``, ``شده‌اند``).
-PRON = ("اشان", "ایشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی", "یی", "شان", "مان", "تان")
+# (`ایشان` is a word of its own, and `مان`/`تان` after ه are mostly the plural -ان: `متهمان`.)
+PRON = ("اشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی", "یی", "شان")
+# The endings that join a spaced word after ه (`شده اند`); the others are words too often.
+PRON_SPACED = frozenset(["اند", "ای", "ام", "ایم", "اید", "یی"])
 # After ی (an adjective or noun in -ی) only the indefinite and the copula take a ZWNJ: `فردی‌اند`.
-AFTER_I = ("ای", "اند", "ایم", "اید")
+AFTER_I = ("ای", "اند", "ایم", "اید", "ام", "اش", "ات")
+# Preverbs written joined before می/نمی: `برمی‌آورم`, `فرومی‌افتند`.
+PREVERBS = ("بر", "فرو", "در", "باز", "فرا", "وا")
 TAR = ("ترین", "تر")
 PREFIX = ("نمی", "می")
 SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
@@ -62,6 +67,8 @@ _STANDALONE_AFTER_H = frozenset(PRON)
 # First parts that never stand alone as words.
 _BOUND_FIRST = frozenset(["بی", "نا", "غیر"])
 _JOIN_HEADS = True
+# Endings that inflect a word without a ZWNJ: a known word + one of them is no compound.
+_INFLECTIONS = ("ان", "ی", "ش", "م", "ت", "یم", "ید", "ند", "د", "ات", "ین", "گان", "یان", "ها", "های", "شان")
 # Person endings of a finite verb.
 _VERB_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند", "ست")
 # Personal pronouns take no plural suffix: `منهای` is a word (minus), not من + های.
@@ -184,6 +191,9 @@ class ZwnjRestorer(TextStage):
             return affix
         if pu or ps >= _PART_S or key in lex.verbs:
             return ()
+        if any(key.endswith(e) and self._strong(key[: -len(e)]) for e in _INFLECTIONS):
+            # An inflected known word (`بیکاران`, `همکارش`), not a compound.
+            return ()
         return self._compound(key)
 
     def _affix(self, key: str) -> tuple[int, ...]:
@@ -192,13 +202,25 @@ class ZwnjRestorer(TextStage):
         for p in PREFIX:
             if key.startswith(p) and key[len(p):] in lex.verbs:
                 return (len(p),)
+        for pv in PREVERBS:
+            if key.startswith(pv):
+                for p in PREFIX:
+                    n = len(pv) + len(p)
+                    if key.startswith(p, len(pv)) and key[n:] in lex.verbs:
+                        return (n,)
         best: tuple[int, str] | None = None
         for suf in SUFFIXES:
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
-                if suf in PRON and stem[-1] != "ه" and not (stem[-1] == "ی" and suf in AFTER_I):
+                if suf in PRON and stem[-1] != "ه" and not (
+                        stem[-1] == "ی" and suf in AFTER_I and len(stem) >= 3 and stem[-2] not in "اوی"
+                        and self.lex.plain.get(stem, (0, 0, 0))[1]):
+                    # After ی only a stem that hazm lists, and never the ezafe ی after ا/و (`دنیای`).
                     continue
                 if not self._known(stem) and not (suf in HA and len(stem) >= 3):
+                    continue
+                if suf[0] == "ا" and self._strong(key[: len(stem) + 1]):
+                    # `دنیای` is دنیا + ی and `رهایم` is رها + یم, not دنی + ای or ره + ایم.
                     continue
                 if stem[-1] in NON_JOINING:
                     # `کارهایم` is کار + هایم: the plural after a non-joining letter needs no ZWNJ.
@@ -234,6 +256,11 @@ class ZwnjRestorer(TextStage):
                     continue
             return False
         return True
+
+    def _strong(self, word: str) -> bool:
+        """A word hazm lists or UPDT uses, written without ZWNJ."""
+        u, h, _ = self.lex.plain.get(word, (0, 0, 0))
+        return bool(h or u)
 
     def _weight(self, word: str) -> int:
         form = self.lex.by_key.get(word)
@@ -290,11 +317,12 @@ class ZwnjRestorer(TextStage):
         if a[-1] in NON_JOINING and b not in HA:
             return False
         if b in HA:
-            return True
+            # `شد ها!` is a verb and an interjection.
+            return a not in lex.verbs
         if b in TAR:
             return True
         if b in PRON:
-            return a[-1] == "ه" and len(a) >= 2
+            return b in PRON_SPACED and a[-1] == "ه" and len(a) >= 2
         seen = lex.pairs.get((a, b))
         if seen is not None:
             return seen[0] > _PAIR_RATIO * seen[1]
