@@ -227,7 +227,7 @@ def speed(text: str, seconds: float = 4.0) -> dict[str, Any]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     pipe = default_pipeline()
-    null = Console(file=io.StringIO(), width=120, force_terminal=False)
+    null = Console(file=io.StringIO(), width=120, force_terminal=False, highlight=False, soft_wrap=True)
     pipe.analyze(text, published="2025-08-09")  # warm up: models load once
     per_stage: dict[str, float] = defaultdict(float)
     runs = 0

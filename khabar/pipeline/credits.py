@@ -92,7 +92,7 @@ class CreditFinder:
                 words = name.split()
                 if 0 < len(words) <= 4 and name not in NOT_OUTLET and not re.search(r"\d", name):
                     start = len(doc.text[:c.start]) - len(doc.text[:c.start].lstrip())
-                    return SourceCredit(name, doc.span(start, c.start))
+                    return SourceCredit(name, doc.span(start, start + len(name)))
         return None
 
     @staticmethod

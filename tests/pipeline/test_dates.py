@@ -1,0 +1,96 @@
+"""The dates stage: Jalali, Gregorian, Hijri and relative dates as ISO 8601."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import khabar
+from khabar.document import Document
+from khabar.pipeline.dates import DateFinder, find_dates, parse_published
+
+PUBLISHED = dt.date(2025, 8, 9)  # a Saturday, 18 Mordad 1404
+
+
+@pytest.mark.parametrize(("text", "value", "calendar", "granularity"), [
+    ("۱۸ مرداد ۱۴۰۴", "2025-08-09", "jalali", "day"),
+    ("شنبه ۱۸ مرداد", "2025-08-09", "jalali", "day"),
+    ("روز پنجشنبه ۱۶ مرداد ۱۴۰۴", "2025-08-07", "jalali", "day"),
+    ("هجدهم مرداد ماه", "2025-08-09", "jalali", "day"),
+    ("بیست و دوم بهمن ۱۳۵۷", "1979-02-11", "jalali", "day"),
+    ("۱۴۰۴/۰۵/۱۸", "2025-08-09", "jalali", "day"),
+    ("مهر ۱۴۰۳", "2024-09-22/2024-10-21", "jalali", "month"),
+    ("دی‌ماه ۱۴۰۳", "2024-12-21/2025-01-19", "jalali", "month"),
+    ("سال ۱۴۰۳", "2024-03-20/2025-03-20", "jalali", "year"),
+    ("۲۳ سپتامبر ۲۰۲۵", "2025-09-23", "gregorian", "day"),
+    ("۵ می ۲۰۲۵", "2025-05-05", "gregorian", "day"),
+    ("سال ۲۰۲۴", "2024", "gregorian", "year"),
+    ("2025-09-23", "2025-09-23", "gregorian", "day"),
+    ("۱۵ ربیع‌الاول ۱۴۴۷", "2025-09-07", "hijri", "day"),
+    ("امروز صبح", "2025-08-09", "relative", "day"),
+    ("صبح امروز", "2025-08-09", "relative", "day"),
+    ("دیروز", "2025-08-08", "relative", "day"),
+    ("روز گذشته", "2025-08-08", "relative", "day"),
+    ("روز پنجشنبه", "2025-08-07", "relative", "day"),
+    ("سه‌شنبه گذشته", "2025-08-05", "relative", "day"),
+    ("تا سه‌شنبه", "2025-08-12", "relative", "day"),
+    ("هفته گذشته", "2025-W31", "relative", "week"),
+    ("ماه گذشته", "2025-06-22/2025-07-22", "relative", "month"),
+    ("امسال", "2025-03-21/2026-03-20", "relative", "year"),
+    ("سه روز پیش", "2025-08-06", "relative", "day"),
+])
+def test_dates_value(text: str, value: str, calendar: str, granularity: str) -> None:
+    found = find_dates(text, PUBLISHED)
+    assert [(f.value, f.calendar, f.granularity) for f in found] == [(value, calendar, granularity)]
+    assert text[found[0].start:found[0].end].strip() in text
+
+
+@pytest.mark.parametrize("text", [
+    "خبرگزاری مهر گزارش داد",  # an outlet, not the month
+    "۵ می",  # `می` without a year is a verb prefix more often than May
+    "کشور تا سه سال آینده",  # a span of time, not a date
+    "قیمت ۱۲۳۴ تومان است",
+    "",
+])
+def test_dates_none(text: str) -> None:
+    assert find_dates(text, PUBLISHED) == []
+
+
+def test_dates_relative_unresolved_without_published() -> None:
+    doc = khabar.analyze("او دیروز و روز پنجشنبه آمد.")
+    assert [(d.text, d.value) for d in doc.dates] == [("دیروز", None), ("روز پنجشنبه", None)]
+
+
+def test_dates_resolved_against_published() -> None:
+    doc = khabar.analyze("او دیروز آمد.", published=dt.date(2025, 8, 9))
+    assert doc.dates[0].value == "2025-08-08"
+    assert doc.to_dict()["dates"][0]["granularity"] == "day"
+
+
+def test_dates_bad_published_is_noted() -> None:
+    doc = DateFinder()(Document.from_raw("دیروز", published="yesterday"))
+    assert doc.dates[0].value is None
+    assert any("publication date" in w for w in doc.warnings)
+
+
+def test_dates_spans_point_into_raw_text() -> None:
+    raw = "رئيس جمهور ديروز ١٨ مرداد ١٤٠٤ آمد"  # Arabic letters and digits, changed by normalize
+    doc = khabar.analyze(raw, published="2025-08-09")
+    assert [d.value for d in doc.dates] == ["2025-08-08", "2025-08-09"]
+    assert [raw[d.raw_start:d.raw_end] for d in doc.dates] == ["ديروز", "١٨ مرداد ١٤٠٤"]
+
+
+def test_dates_invalid_calendar_day_has_no_value() -> None:
+    assert [f.value for f in find_dates("۳۱ اسفند ۱۴۰۳", PUBLISHED)] == [None]
+
+
+@pytest.mark.parametrize("text", ["\x00\x01\ufffd" * 100, "hello world 2025", "۱۸ " * 5000, "مرداد " * 3000])
+def test_dates_hostile_input(text: str) -> None:
+    doc = khabar.analyze(text, published="2025-08-09")
+    assert isinstance(doc.dates, list)
+
+
+def test_parse_published_accepts_datetime() -> None:
+    assert parse_published(dt.datetime(2025, 1, 2, 3, 4)) == dt.date(2025, 1, 2)
+    assert parse_published(None) is None
