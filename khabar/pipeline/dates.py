@@ -401,7 +401,7 @@ def find_dates(text: str, published: dt.date | None = None) -> list[Found]:
                         (RELATIVE_DAY, _relative_day), (RELATIVE_WEEKDAY, _relative_weekday),
                         (RELATIVE_PERIOD, _relative_period), (AGO, _ago)):
         for m in pattern.finditer(text):
-            f = fn(m, published)  # type: ignore[operator]
+            f = fn(m, published)
             if f is not None:
                 cands.append(f)
     # Longest wins where candidates overlap; `امروز صبح` beside `۱۸ مرداد` stays two dates.

@@ -79,13 +79,13 @@ def _build() -> tuple[re.Pattern[str], dict[str, str]]:
     groups: list[str] = []
     # One group per light verb, `(?:nouns)\s+(?:forms)`: a few alternations instead of a thousand.
     by_light: dict[str, list[str]] = {}
-    for nouns, light, cls in NOMINAL_CUES:
-        for noun in nouns.split():
+    for noun_list, light, cls in NOMINAL_CUES:
+        for noun in noun_list.split():
             by_light.setdefault(light, []).append(noun)
             for form in LIGHT_VERBS[light]:
                 classes.setdefault(_key(f"{noun} {form}"), cls)
-    for light, nouns in by_light.items():
-        groups.append(rf"(?:{_alt(nouns)})\s+(?:{_alt(LIGHT_VERBS[light])})")
+    for light, heads in by_light.items():
+        groups.append(rf"(?:{_alt(heads)})\s+(?:{_alt(LIGHT_VERBS[light])})")
     simple: list[str] = []
     for past, present, cls in SIMPLE_CUES:
         for form in _forms(past, present):
