@@ -102,6 +102,15 @@ _PAIR_RATIO = 2
 # A compound hazm counts this often is joined when its parts arrive spaced.
 _JOIN_H = 50_000
 _LIGHT = frozenset(["شده", "نشده", "شد", "شدن", "شود", "کرد", "کرده", "کردن", "کند", "گرفته", "گرفت", "دیده", "داده", "زده", "است", "بود"])
+_MODES = ("auto", "full", "deleted", "spaced", "conservative")
+# Kinds of a word pair: no join, a bound affix (`می کند`, `کتاب ها`), a compound of two words.
+_NO, _AFFIX, _COMPOUND = 0, 1, 2
+# Signs of how a document without ZWNJs lost them: the verbal prefix spaced or joined.
+_SPACED_MARK = re.compile(f"(?<![{LETTERS}{ZWNJ}])ن?می (?=[{LETTERS}])|(?<=[{LETTERS}]) های?(?![{LETTERS}])")
+_JOINED_MARK = re.compile(
+    f"(?<![{LETTERS}{ZWNJ}])ن?می(?:کن|شو|کرد|شد|گو|گفت|دان|توان|خواه|رو|رفت|آی|آمد|ده|داد|گیر|رس|زن|بین|دار|داشت)")
+# One sign must outnumber the other this many times to decide.
+_DAMAGE_RATIO = 3
 # A document whose Persian words carry at least this many ZWNJs per 1,000 words keeps its convention.
 _CONVENTION = 5
 
@@ -109,7 +118,8 @@ _CONVENTION = 5
 class ZwnjRestorer(TextStage):
     """Restores ZWNJs that were deleted (``میکند``) or turned into spaces (``می کند``).
 
-    ``mode``: ``"auto"`` (decide per document), ``"full"`` or ``"conservative"``.
+    ``mode``: ``"auto"`` (decide per document, see :meth:`mode_of`), or force ``"full"``,
+    ``"deleted"``, ``"spaced"`` or ``"conservative"``.
 
     >>> r = ZwnjRestorer()
     >>> r.apply("گروههای مذاکرهکننده میگویند")
@@ -123,27 +133,16 @@ class ZwnjRestorer(TextStage):
     name: ClassVar[str] = "zwnj"
 
     def __init__(self, *, mode: str = "auto", lexicon: Lexicon | None = None) -> None:
-        if mode not in ("auto", "full", "conservative"):
-            raise ValueError(f"mode must be 'auto', 'full' or 'conservative', not {mode!r}")
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, not {mode!r}")
         self.mode = mode
         self.lex = lexicon or Lexicon.load()
         self.rules = ()
         self._word_cache: dict[str, tuple[int, ...]] = {}
-        self._pair_cache: dict[tuple[str, str], bool] = {}
-        self._raw_cache: dict[str, _Info] = {}
+        self._pair_cache: dict[tuple[str, str], int] = {}
+        self._raw_caches: dict[str, dict[str, _Info]] = {m: {} for m in _MODES}
 
     # -- the document's convention -------------------------------------------------------------
-
-    def _conservative(self, text: str) -> bool:
-        if self.mode != "auto":
-            return self.mode == "conservative"
-        n = text.count(ZWNJ)
-        if n == 0:
-            return False
-        words = text.count(" ") + 1
-        return n * 1000 >= _CONVENTION * words
-
-    # -- single words --------------------------------------------------------------------------
 
     def word_boundaries(self, key: str) -> tuple[int, ...]:
         """Letter positions in ``key`` (a word without ZWNJ or vowel marks) after which a ZWNJ belongs.
@@ -245,17 +244,15 @@ class ZwnjRestorer(TextStage):
         """Whether every cut is before ها or تر, after the prefix می/نمی, or a pronoun/copula ending
         after a well-attested stem in ه or ی: boundaries that older text joins and the modern standard
         writes with ZWNJ."""
-        if not cuts:
-            return False
-        for c in cuts:
-            if key.startswith(("ها", "تر"), c) or key[:c] in PREFIX:
-                continue
-            if key[c - 1] in "هی" and key[c:] in PRON:
-                u, h, _ = self.lex.plain.get(key[:c], (0, 0, 0))
-                if h or u >= 3:
-                    continue
-            return False
-        return True
+        return bool(cuts) and all(self._modern_cut(key, c) for c in cuts)
+
+    def _modern_cut(self, key: str, c: int) -> bool:
+        if key.startswith(("ها", "تر"), c) or key[:c] in PREFIX:
+            return True
+        if key[c - 1] in "هی" and key[c:] in PRON:
+            u, h, _ = self.lex.plain.get(key[:c], (0, 0, 0))
+            return bool(h or u >= 3)
+        return False
 
     def _strong(self, word: str) -> bool:
         """A word hazm lists or UPDT uses, written without ZWNJ."""
@@ -298,81 +295,111 @@ class ZwnjRestorer(TextStage):
 
     # -- word pairs ----------------------------------------------------------------------------
 
-    def join_pair(self, a: str, b: str, conservative: bool = False) -> bool:
-        """Whether ``a b`` (two words without vowel marks) should be ``a‌b``.
+    def join_pair(self, a: str, b: str) -> bool:
+        """Whether ``a b`` (two words without vowel marks) should be ``a‌b`` where spaces may be lost ZWNJs.
 
         >>> ZwnjRestorer().join_pair("می", "گویند"), ZwnjRestorer().join_pair("این", "که")
         (True, False)
         """
+        return self._pair_kind(a, b) != _NO
+
+    def _pair_kind(self, a: str, b: str) -> int:
         k = (a, b)
         hit = self._pair_cache.get(k)
         if hit is None:
             hit = self._pair_cache[k] = self._join(a, b)
         return hit
 
-    def _join(self, a: str, b: str) -> bool:
+    def _join(self, a: str, b: str) -> int:
+        """_NO, _AFFIX (a prefix or suffix that never stands alone) or _COMPOUND (two words)."""
         lex = self.lex
         if a in PREFIX:
-            return b in lex.verbs or bool(self.word_boundaries(a + b))
+            return _AFFIX if b in lex.verbs or self.word_boundaries(a + b) else _NO
         if a[-1] in NON_JOINING and b not in HA:
-            return False
+            return _NO
         if b in HA:
-            # `شد ها!` is a verb and an interjection.
-            return a not in lex.verbs
+            return _AFFIX
         if b in TAR:
-            return True
+            return _AFFIX
         if b in PRON:
-            return b in PRON_SPACED and a[-1] == "ه" and len(a) >= 2
+            return _AFFIX if b in PRON_SPACED and a[-1] == "ه" and len(a) >= 2 else _NO
         seen = lex.pairs.get((a, b))
         if seen is not None:
-            return seen[0] > _PAIR_RATIO * seen[1]
+            return _COMPOUND if seen[0] > _PAIR_RATIO * seen[1] else _NO
         form = f"{a}{ZWNJ}{b}"
-        if form in lex.zwnj and a not in _FUNCTION and b not in _LIGHT:
-            zh = lex.zwnj[form][1]
-            if zh >= _JOIN_H:
-                return True
+        if form in lex.zwnj and a not in _FUNCTION and b not in _LIGHT and lex.zwnj[form][1] >= _JOIN_H:
+            return _COMPOUND
         if b in _LIGHT or b in _NOT_HEAD or len(b) < 3 or a in _FUNCTION:
-            return False
+            return _NO
         # A productive second part that correct text never writes alone (`توزیع کنندگان`), or a
         # first part that never stands alone (`بی فایده`).
         if lex.heads.get(b, 0) >= _HEAD_MIN and lex.plain.get(b, (0, 0, 0))[0] == 0 and self._known(a):
-            return _JOIN_HEADS
+            return _COMPOUND
         if a in _BOUND_FIRST and self._known(b):
-            return _JOIN_HEADS
-        return False
+            return _COMPOUND
+        return _NO
+
+    # -- the document's damage -----------------------------------------------------------------
+
+    def mode_of(self, text: str) -> str:
+        """How ``text`` is restored: ``"conservative"`` (it uses ZWNJs: keep its convention),
+        ``"deleted"`` (its ZWNJs were deleted: its spaces are real, its joined words may need ZWNJs),
+        ``"spaced"`` (its ZWNJs became spaces: its joined words are the author's) or ``"full"``.
+
+        >>> r = ZwnjRestorer()
+        >>> r.mode_of("میگویند"), r.mode_of("می گویند"), r.mode_of("می‌گویند")
+        ('deleted', 'spaced', 'conservative')
+        """
+        if self.mode != "auto":
+            return self.mode
+        n = text.count(ZWNJ)
+        if n and n * 1000 >= _CONVENTION * (text.count(" ") + 1):
+            return "conservative"
+        spaced = len(_SPACED_MARK.findall(text))
+        joined = len(_JOINED_MARK.findall(text))
+        if joined >= _DAMAGE_RATIO * spaced and joined:
+            return "deleted"
+        if spaced >= _DAMAGE_RATIO * joined and spaced:
+            return "spaced"
+        return "full"
 
     # -- the text ------------------------------------------------------------------------------
 
-    def _info(self, raw: str) -> _Info:
-        """What the restorer needs of one word as written, cached: see :data:`_Info`."""
-        hit = self._raw_cache.get(raw)
+    def _info(self, raw: str, mode: str) -> _Info:
+        """What the restorer needs of one word as written, cached per mode: see :data:`_Info`."""
+        cache = self._raw_caches[mode]
+        hit = cache.get(raw)
         if hit is not None:
             return hit
-        if len(self._raw_cache) > _CACHE_MAX:
-            self._raw_cache.clear()
+        if len(cache) > _CACHE_MAX:
+            cache.clear()
         has_diac = _HAS_DIAC.search(raw) is not None
         key = _DIAC_RE.sub("", raw) if has_diac else raw
         if ZWNJ in key:
             info = (key, (), raw, True, key.rsplit(ZWNJ, 1)[-1])
         else:
             cuts = self.word_boundaries(key)
+            if cuts and mode == "spaced":
+                # Where lost ZWNJs became spaces, a joined compound is the author's spelling.
+                cuts = tuple(c for c in cuts if self._modern_cut(key, c))
             raw_cuts = _raw_positions(raw, cuts) if cuts and has_diac else cuts
             info = (key, raw_cuts, _insert(raw, raw_cuts) if raw_cuts else raw, False, key)
-        self._raw_cache[raw] = info
+        cache[raw] = info
         return info
 
-    def _phrase_edits(self, phrase: str, conservative: bool, seen: frozenset[str]) -> list[Edit]:
+    def _phrase_edits(self, phrase: str, mode: str, seen: frozenset[str]) -> list[Edit]:
         """Edits inside one phrase, as offsets into it."""
         out: list[Edit] = []
         pos = 0
         prev_last = ""
         prev_end = -1
+        conservative = mode == "conservative"
         for raw in phrase.split(" "):
             start = pos
             pos += len(raw) + 1
-            key, cuts, _, has_zwnj, last = self._info(raw)
+            key, cuts, _, has_zwnj, last = self._info(raw, mode)
             if not has_zwnj:
-                if prev_last and self._join_ok(prev_last, key, conservative, seen):
+                if prev_last and self._join_ok(prev_last, key, mode, seen):
                     out.append((prev_end, prev_end + 1, ZWNJ))
                 if cuts and conservative and _with_zwnj(key, self.word_boundaries(key)) not in seen:
                     cuts = ()
@@ -380,35 +407,38 @@ class ZwnjRestorer(TextStage):
             prev_last, prev_end = last, start + len(raw)
         return out
 
-    def _fast_phrase(self, phrase: str) -> str:
-        """The restored phrase in a document restored fully; agrees with :meth:`_phrase_edits`."""
-        info = self._raw_cache
+    def _fast_phrase(self, phrase: str, mode: str) -> str:
+        """The restored phrase outside conservative mode; agrees with :meth:`_phrase_edits`."""
+        info = self._raw_caches[mode]
         if " " not in phrase:
-            return (info.get(phrase) or self._info(phrase))[2]
+            return (info.get(phrase) or self._info(phrase, mode))[2]
         pairs = self._pair_cache
+        least = _COMPOUND if mode != "deleted" else _AFFIX
         parts: list[str] = []
         prev_last = ""
         for raw in phrase.split(" "):
-            i = info.get(raw) or self._info(raw)
+            i = info.get(raw) or self._info(raw, mode)
             if prev_last:
                 if i[3]:
                     parts.append(" ")
                 else:
                     j = pairs.get((prev_last, i[0]))
                     if j is None:
-                        j = self.join_pair(prev_last, i[0])
-                    parts.append(ZWNJ if j else " ")
+                        j = self._pair_kind(prev_last, i[0])
+                    parts.append(ZWNJ if j and j <= least else " ")
             parts.append(i[2])
             prev_last = i[4]
         return "".join(parts)
 
-    def _join_ok(self, a: str, b: str, conservative: bool, seen: frozenset[str]) -> bool:
-        if not self.join_pair(a, b):
+    def _join_ok(self, a: str, b: str, mode: str, seen: frozenset[str]) -> bool:
+        kind = self._pair_kind(a, b)
+        if kind == _NO:
             return False
-        if not conservative:
-            return True
-        # The author joins these elsewhere in the same document.
-        return f"{a}{ZWNJ}{b}" in seen or (a in PREFIX and _MI in seen) or (b in HA and _HA in seen)
+        if mode == "conservative":
+            # The author joins these elsewhere in the same document.
+            return f"{a}{ZWNJ}{b}" in seen or (a in PREFIX and _MI in seen) or (b in HA and _HA in seen)
+        # Where ZWNJs were deleted, a space is the author's: only a bound affix joins across it.
+        return kind == _AFFIX or mode != "deleted"
 
     def edits(self, text: str) -> list[Edit]:
         """The ZWNJ edits for ``text``: ``(p, p, ZWNJ)`` insertions and ``(p, p+1, ZWNJ)`` joins.
@@ -416,25 +446,25 @@ class ZwnjRestorer(TextStage):
         >>> ZwnjRestorer().edits("کتاب ها")
         [(4, 5, '\u200c')]
         """
-        conservative = self._conservative(text)
-        seen = _document_forms(text) if conservative else frozenset()
+        mode = self.mode_of(text)
+        seen = _document_forms(text) if mode == "conservative" else frozenset()
         out: list[Edit] = []
         for m in _PHRASE.finditer(text):
             base = m.start()
-            for s, e, r in self._phrase_edits(m.group(), conservative, seen):
+            for s, e, r in self._phrase_edits(m.group(), mode, seen):
                 out.append((base + s, base + e, r))
         return out
 
     def apply(self, text: str) -> str:
         """The text with ZWNJs restored (no offsets): the fast path of :func:`khabar.restore`."""
-        conservative = self._conservative(text)
-        if not conservative:
+        mode = self.mode_of(text)
+        if mode != "conservative":
             fast = self._fast_phrase
-            return _PHRASE.sub(lambda m: fast(m.group()), text)
+            return _PHRASE.sub(lambda m: fast(m.group(), mode), text)
         seen = _document_forms(text)
 
         def fix(m: re.Match[str]) -> str:
-            edits = self._phrase_edits(m.group(), True, seen)
+            edits = self._phrase_edits(m.group(), mode, seen)
             return apply_edits(m.group(), edits) if edits else m.group()
 
         return _PHRASE.sub(fix, text)

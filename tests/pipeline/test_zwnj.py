@@ -155,8 +155,28 @@ def test_zwnj_edits_record_insertions_and_joins(restorer: ZwnjRestorer) -> None:
 
 
 def test_zwnj_analyze_notes_restored_count() -> None:
-    doc = khabar.analyze("گروههای مذاکرهکننده می گویند")
-    assert any(w.startswith("zwnj: 3 ZWNJs restored") for w in doc.warnings)
+    doc = khabar.analyze("گروههای مذاکرهکننده میگویند")
+    assert "zwnj: 3 ZWNJs restored (3 inserted, 0 in place of a space)" in doc.warnings
+
+
+@pytest.mark.parametrize(("text", "mode"), [
+    ("دولت میگوید گروههای مذاکرهکننده رفتهاند", "deleted"),
+    ("دولت می گوید گروه های مذاکره کننده رفته اند", "spaced"),
+    (f"دولت می{Z}گوید گروه{Z}های مذاکره{Z}کننده رفته{Z}اند", "conservative"),
+    ("دولت گفت", "full"),
+])
+def test_zwnj_reads_how_the_document_lost_its_zwnjs(restorer: ZwnjRestorer, text: str, mode: str) -> None:
+    assert restorer.mode_of(text) == mode
+
+
+def test_zwnj_spaced_document_keeps_joined_compounds() -> None:
+    # Where lost ZWNJs became spaces, a compound written joined is the author's spelling.
+    assert khabar.restore("گرامیداشت روز ملی می گویند") == f"گرامیداشت روز ملی می{Z}گویند"
+
+
+def test_zwnj_deleted_document_keeps_spaced_compounds() -> None:
+    # Where ZWNJs were deleted, the author's spaces are real: `رئیس جمهور` stays, `میگوید` is fixed.
+    assert khabar.restore("رئیس جمهور میگوید") == f"رئیس جمهور می{Z}گوید"
 
 
 def test_zwnj_analyze_maps_inserted_zwnj_to_raw() -> None:
