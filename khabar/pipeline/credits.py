@@ -27,7 +27,8 @@ _ROLE = (
 _OUTLET = rf"(?P<name>(?:{_W}|\.|-)(?:\s+(?:{_W}|\.)){{0,4}}?)"
 # The outlet is what stands before the comma; `به نقل از` after it names the outlet's own source.
 OPENING = re.compile(
-    rf"(?<![\w{ZWNJ}])به\s+گزارش\s+(?:{_ROLE})?{_OUTLET}\s*(?=،|,|\s+به\s+نقل\s+از|\s+از\s+{_W}\s*،)"
+    rf"(?<![\w{ZWNJ}])به\s+گزارش\s+(?!این|همین)(?:{_ROLE})?{_OUTLET}(?:\s*\((?P<short>[^()\n]{{1,30}})\))?"
+    rf"\s*(?=،|,|\s+به\s+نقل\s+از|\s+از\s+{_W}\s*،)"
 )
 QUOTING = re.compile(rf"(?<![\w{ZWNJ}])به\s+نقل\s+از\s+(?:{_ROLE})?{_OUTLET}\s*(?=[،,])")
 # A dateline: up to four words, a dash, at the very start of the article or a line (`تهران- ایرنا-`).
@@ -100,7 +101,9 @@ class CreditFinder:
         start, end = m.span()
         while start < end and text_isspace(doc.text[start]):
             start += 1
-        name = re.sub(r"\s+", " ", m.group("name")).strip(" .،,:-ـ")
+        # `خبرگزاری دانشجویان ایران (ایسنا)`: the short name in brackets is the one readers know.
+        short = m.groupdict().get("short")
+        name = re.sub(r"\s+", " ", short or m.group("name")).strip(" .،,:-ـ")
         head = OUTLET_HEAD.search(name)
         name = name[head.start():] if head else DESKS.sub("", name) or name
         return SourceCredit(name, doc.span(start, end))

@@ -127,6 +127,20 @@ AGO = re.compile(
 )
 
 
+# A sentence told in the future or the present: `خواهد …`, `قرار است`, or a final `می‌…د` verb.
+_FUTURE = re.compile(rf"(?<![\w{ZWNJ}])(?:خواهد|خواهند|قرار\s+است)(?![\w{ZWNJ}])|می{ZWNJ}?[\w{ZWNJ}]+?(?:د|ند)\s*[.!؟?]?\s*$")
+
+
+def _rest_of_sentence(text: str, pos: int) -> str:
+    """The narrative rest of a sentence: up to its end, or to where someone's words begin."""
+    end = len(text)
+    for mark in (".", "!", "؟", "?", "\n", ":", "«", " که "):
+        i = text.find(mark, pos)
+        if 0 <= i < end:
+            end = i + 1
+    return text[pos:min(end, pos + 300)]
+
+
 _UNTIL = re.compile(r"(?<![\w\u200c])تا\s+$")
 _COUNT_BEFORE = re.compile(rf"(?:\d+|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+$")
 
@@ -296,9 +310,11 @@ def _relative_day(m: re.Match[str], published: dt.date | None) -> Found:
 def _relative_weekday(m: re.Match[str], published: dt.date | None) -> Found:
     wd = _lookup(WEEKDAYS, m.group("weekday"))
     direction = m.group("dir") or ""
-    # `تا پنجشنبه` (until Thursday) looks ahead.
-    if _UNTIL.search(m.string, max(0, m.start() - 6), m.start()):
-        direction = direction or "آینده"
+    # `تا پنجشنبه` (until Thursday) looks ahead, and so does a weekday in a sentence about the future
+    # (`از روز چهارشنبه آغاز به کار می‌کند`).
+    if not direction and (_UNTIL.search(m.string, max(0, m.start() - 6), m.start())
+                          or _FUTURE.search(_rest_of_sentence(m.string, m.end()))):
+        direction = "آینده"
     value = None
     if published is not None and wd is not None:
         back = (published.weekday() - wd) % 7

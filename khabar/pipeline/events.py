@@ -33,6 +33,13 @@ TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(
 _ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G}ها|این{_G}ها)\s+$")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:]")
+# `در گفت‌وگو با خبرنگاران` is an interview, not a meeting.
+_MEDIA_AFTER = re.compile(
+    rf"\s+با\s+(?:خبرنگار|خبرنگاران|رسانه|رسانه{_G}ها|شبکه|خبرگزاری|روزنامه|برنامه|تلویزیون|رادیو|پایگاه|سایت|"
+    rf"ایسنا|ایرنا|ایلنا|تسنیم|فارس|مهر|ایکنا|شفقنا|خبرآنلاین|انتخاب|باشگاه\s+خبرنگاران|صدا\s+و\s+سیما)(?![\w{ZWNJ}])"
+)
+# `در این دیدار … رایزنی کردند`: a verb in a sentence that refers back to a meeting tells no new one.
+_BACK_REFERENCE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین)\s+(?:{_NOUN}|نشست|سفر|تماس)(?![\w{ZWNJ}])")
 _PLACE_ORG_HEADS = ("کاخ", "مقر", "ساختمان", "سالن", "هتل", "دانشگاه")
 
 
@@ -56,6 +63,11 @@ class EventExtractor:
             if any(a <= m.start() < b for a, b in contents):
                 continue
             verbal = m.group("light") is not None
+            if _MEDIA_AFTER.match(text, m.end()):
+                continue
+            si = max(0, bisect_right(starts, m.start()) - 1)
+            if _BACK_REFERENCE.search(text, doc.sentences[si].start, doc.sentences[si].end):
+                continue
             if not verbal:
                 # A noun alone is a meeting only as `در دیدار (X) با Y`.
                 if not _IN_BEFORE.search(text, max(0, m.start() - 6), m.start()):
