@@ -141,8 +141,9 @@ def _rest_of_sentence(text: str, pos: int) -> str:
     return text[pos:min(end, pos + 300)]
 
 
+_PRAYER = re.compile(r"(?:امام|ائمه|نماز|نمازهای|اقامه)\s+$")
 _UNTIL = re.compile(r"(?<![\w\u200c])تا\s+$")
-_COUNT_BEFORE = re.compile(rf"(?:\d+|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+$")
+_COUNT_BEFORE = re.compile(rf"(?:\d+|چند|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,9 +308,12 @@ def _relative_day(m: re.Match[str], published: dt.date | None) -> Found:
     return Found(m.start(), m.end(), value, "relative", "day")
 
 
-def _relative_weekday(m: re.Match[str], published: dt.date | None) -> Found:
+def _relative_weekday(m: re.Match[str], published: dt.date | None) -> Found | None:
     wd = _lookup(WEEKDAYS, m.group("weekday"))
     direction = m.group("dir") or ""
+    # `امام جمعه`, `نماز جمعه`: Friday prayers, not a date (unless a week is named: `نماز جمعه این هفته`).
+    if wd == 4 and not direction and _PRAYER.search(m.string, max(0, m.start() - 12), m.start()):
+        return None
     # `تا پنجشنبه` (until Thursday) looks ahead, and so does a weekday in a sentence about the future
     # (`از روز چهارشنبه آغاز به کار می‌کند`).
     if not direction and (_UNTIL.search(m.string, max(0, m.start() - 6), m.start())

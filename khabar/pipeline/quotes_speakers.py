@@ -60,7 +60,7 @@ ROLE_HEADS = _set(
     "رئیس رییس رئیس‌جمهور رئیس‌جمهوری رئیس‌کل رئیسه معاون رهبر وزیر سخنگو سخنگوی دبیرکل دبیر فرمانده "
     "نماینده سفیر مدیر مدیرعامل مدیرکل عضو استاندار فرماندار شهردار دادستان نخست‌وزیر پادشاه ولیعهد مشاور "
     "دستیار سرپرست قائم‌مقام جانشین مسئول کارشناس تحلیلگر مفتی سرمربی مربی قاضی امیر ملکه رایزن کنسول "
-    "وکیل مقام منبع نایب‌رئیس"
+    "وکیل مقام منبع نایب‌رئیس امام خطیب دیپلمات"
 )
 # Heads whose holder is usually unique in an article, so a bare head may find them (`رهبر …`).
 UNIQUE_HEADS = _set("رهبر رئیس‌جمهور رئیس‌جمهوری نخست‌وزیر دبیرکل سخنگوی سخنگو پادشاه ولیعهد")
@@ -80,6 +80,11 @@ STOP = _set("نیز همچنین هم اما ولی که امروز دیروز �
 ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
 HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین امام حضرت آیت مقام")
 _MAX_NP_WORDS = 8
+ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
+# After a bare-name subject: an adverb or the cue itself (the zone ends there).
+_AFTER_SUBJECT = _set("نیز هم همچنین اما سپس")
+# Openers of a clause that are not names.
+_NOT_NAMES = _set("این آن همین چنین یک یکی وی او ایشان ما آنها آن‌ها بسیاری برخی همه هر هیچ چند")
 
 
 class SpeakerResolver:
@@ -146,6 +151,8 @@ class _DocResolver:
                 content: tuple[int, int]) -> Speaker | None:
         a, b = zone
         found = self._scan(a, b, plural) if b > a else None
+        if found is None and b > a:
+            found = self._bare_name(a, b)
         if found is not None:
             return found
         if shared is not None:
@@ -198,7 +205,7 @@ class _DocResolver:
                         return sp
                 if f in PRONOUNS:
                     return self._pronoun(w.start(), w.end(), honorific=f in HONORIFIC_PRONOUNS or plural)
-                if f == fold("این") and k + 1 < len(words) and fold(words[k + 1].group()) in ANAPHORIC:
+                if f == fold("این") and k + 1 < len(words) and fold(words[k + 1].group()) in ANAPHORIC_ALL:
                     return self._anaphor(w.start(), words[k + 1].end())
                 if f in GROUP_HEADS or f in ROLE_HEADS or f in BODY_HEADS or (
                         f in _set("یک یکی") and k + 1 < len(words)
@@ -213,6 +220,33 @@ class _DocResolver:
             prev = f
             k += 1
         return None
+
+    def _bare_name(self, a: int, b: int) -> Speaker | None:
+        """A subject the entity model missed: a few plain words opening the clause (``فیدان نیز …``).
+
+        It is linked to a person whose name it completes or ends (``هاکان`` tagged, ``هاکان فیدان``
+        written), and kept without an entity otherwise, which beats borrowing the last speaker.
+        """
+        words = list(_WORDS.finditer(self.text, a, b))
+        n = 0
+        for w in words:
+            f = fold(w.group())
+            if w.group() in "،,؛;:«»" or f in STOP or f in PREPOSITIONS or f in _NOT_NAMES or w.group().isdigit():
+                break
+            n += 1
+        if n == 0 or n > 3 or (n < len(words) and fold(words[n].group()) not in _AFTER_SUBJECT):
+            return None
+        start, end = words[0].start(), words[n - 1].end()
+        key = fold(self.text[start:end])
+        for m in self.mentions:
+            if m.start >= a or m.label != "PER" or not m.entity:
+                continue
+            ent = self.entities.get(m.entity)
+            names = [fold(x) for x in ((ent.name, *ent.aliases) if ent else (m.text,))]
+            after = fold(self.text[m.start:min(len(self.text), m.end + len(key) + 2)])
+            if any(nm.endswith(key) for nm in names) or after.endswith(key):
+                return self._span(start, end, m.entity)
+        return self._span(start, end, None)
 
     def _from_mention(self, ment: Mention, *, first: bool, b: int) -> Speaker | None:
         text = self.text

@@ -50,6 +50,8 @@ def test_dates_value(text: str, value: str, calendar: str, granularity: str) -> 
     "خبرگزاری مهر گزارش داد",  # an outlet, not the month
     "۵ می",  # `می` without a year is a verb prefix more often than May
     "کشور تا سه سال آینده",  # a span of time, not a date
+    "تا چند ماه آینده",
+    "امام جمعه تهران گفت",  # Friday prayers, not a Friday
     "قیمت ۱۲۳۴ تومان است",
     "",
 ])
