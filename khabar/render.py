@@ -45,7 +45,7 @@ def _restored(doc: Document, console: Console) -> None:
     console.rule("restored text")
     console.print(marked_text(doc))
     n = len(doc.alignment.changes)
-    console.print(f"[dim]{n} change{'s' if n != 1 else ''}; green · = ZWNJ restored, [new|old] = replaced[/]")
+    console.print(f"[dim]{n} change{'s' if n != 1 else ''}; green · = ZWNJ restored, \\[new|old] = replaced[/]")
 
 
 def _sentences(doc: Document, console: Console) -> None:
