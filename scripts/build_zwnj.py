@@ -22,6 +22,8 @@ Output: one record a line, tab-separated, gzip'd:
   ``P word u h s 0``  a word written without ZWNJ (same counts)
   ``V past present`` verb stems
   ``B left right joined spaced`` a word pair, with UPDT counts of ``left‌right`` and ``left right``
+  ``J word rj rs lj ls`` UPDT counts of the word joined with ZWNJ to the word before it (rj) or
+                        spaced from it (rs), and joined to / spaced from the word after it (lj, ls)
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
-from khabar.pipeline.zwnj_lexicon import clean_word  # noqa: E402
+from khabar.pipeline.zwnj_lexicon import NON_JOINING, clean_word  # noqa: E402
 
 ZWNJ = "\u200c"
 DIAC = re.compile("[\u064b-\u065f\u0670]")
@@ -79,6 +81,11 @@ def main() -> None:
     u: collections.Counter[str] = collections.Counter()
     joined: collections.Counter[tuple[str, str]] = collections.Counter()
     spaced: collections.Counter[tuple[str, str]] = collections.Counter()
+    # how often a word is joined with ZWNJ to the word before it / after it, and how often spaced
+    right_j: collections.Counter[str] = collections.Counter()
+    right_sp: collections.Counter[str] = collections.Counter()
+    left_j: collections.Counter[str] = collections.Counter()
+    left_sp: collections.Counter[str] = collections.Counter()
     lines = args.train.read_text(encoding="utf-8").split("\n")
     if args.holdout:
         lines = lines[: int(len(lines) * (1 - args.holdout))]
@@ -95,6 +102,16 @@ def main() -> None:
                     joined[(ZWNJ.join(parts[:k]), ZWNJ.join(parts[k:]))] += 1
             if i + 1 < len(words) and words[i + 1]:
                 spaced[(w, words[i + 1])] += 1
+                if w[-1] not in NON_JOINING and ZWNJ not in words[i + 1] and w not in ("می", "نمی"):
+                    right_sp[words[i + 1]] += 1
+                    left_sp[w.rsplit(ZWNJ, 1)[-1]] += 1
+            if ZWNJ in w:
+                parts = w.split(ZWNJ)
+                for k in range(1, len(parts)):
+                    # Joins to the verbal prefix say nothing about compounds (`می‌شود`).
+                    if parts[k - 1][-1] not in NON_JOINING and parts[k - 1] not in ("می", "نمی"):
+                        right_j[parts[k]] += 1
+                        left_j[parts[k - 1]] += 1
 
     h: dict[str, int] = {}
     s: dict[str, int] = {}
@@ -144,6 +161,8 @@ def main() -> None:
     pairs = {p for p in joined} | {p for p, c in spaced.items() if (p[0] + ZWNJ + p[1]) in words}
     for a, b in sorted(pairs):
         out.write(f"B\t{a}\t{b}\t{joined.get((a, b), 0)}\t{spaced.get((a, b), 0)}\n")
+    for w in sorted(set(right_j) | set(left_j)):
+        out.write(f"J\t{w}\t{right_j[w]}\t{right_sp[w]}\t{left_j[w]}\t{left_sp[w]}\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
         f.write(out.getvalue())

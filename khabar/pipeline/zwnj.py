@@ -53,7 +53,8 @@ HA = ("هایشان", "هایمان", "هایتان", "هایش", "هایم", "�
 # (`ایشان` is a word of its own, and `مان`/`تان` after ه are mostly the plural -ان: `متهمان`.)
 PRON = ("اشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی", "یی", "شان")
 # The endings that join a spaced word after ه (`شده اند`); the others are words too often.
-PRON_SPACED = frozenset(["اند", "ای", "ام", "ایم", "اید", "یی"])
+PRON_SPACED = frozenset(["اند", "ای", "ام", "ایم", "اید", "یی", "اش", "ات", "اشان"])
+AFTER_I_SPACED = frozenset(["اند", "ایم", "اید", "ام", "اش", "ات"])
 # After ی (an adjective or noun in -ی) only the indefinite and the copula take a ZWNJ: `فردی‌اند`.
 AFTER_I = ("ای", "اند", "ایم", "اید", "ام", "اش", "ات")
 # Preverbs written joined before می/نمی: `برمی‌آورم`, `فرومی‌افتند`.
@@ -66,7 +67,11 @@ SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
 _STANDALONE_AFTER_H = frozenset(PRON)
 # First parts that never stand alone as words.
 _BOUND_FIRST = frozenset(["بی", "نا", "غیر"])
-_JOIN_HEADS = True
+# A word joined to its neighbour in at least this share of its UPDT occurrences (and this often)
+# joins it where spaces may be lost ZWNJs.
+_JOIN_SHARE = 0.8
+_JOIN_MIN = 5
+_NOJ = (0, 0, 0, 0)
 # Endings that inflect a word without a ZWNJ: a known word + one of them is no compound.
 _INFLECTIONS = ("ان", "ی", "ش", "م", "ت", "یم", "ید", "ند", "د", "ات", "ین", "گان", "یان", "ها", "های", "شان")
 # Person endings of a finite verb.
@@ -322,20 +327,30 @@ class ZwnjRestorer(TextStage):
         if b in TAR:
             return _AFFIX
         if b in PRON:
-            return _AFFIX if b in PRON_SPACED and a[-1] == "ه" and len(a) >= 2 else _NO
+            if a in _FUNCTION or len(a) < 2:
+                return _NO
+            if a[-1] == "ه":
+                return _AFFIX if b in PRON_SPACED else _NO
+            return _AFFIX if a[-1] == "ی" and b in AFTER_I_SPACED and self._strong(a) else _NO
         seen = lex.pairs.get((a, b))
         if seen is not None:
             return _COMPOUND if seen[0] > _PAIR_RATIO * seen[1] else _NO
         form = f"{a}{ZWNJ}{b}"
         if form in lex.zwnj and a not in _FUNCTION and b not in _LIGHT and lex.zwnj[form][1] >= _JOIN_H:
             return _COMPOUND
+        if a in _BOUND_FIRST and len(b) >= 3 and self._known(b):
+            return _COMPOUND
+        # A word that UPDT nearly always joins to the word before it (`شده` after a noun: `تنظیم‌شده`)
+        # or after it.
+        rj, rs, _, _ = lex.joins.get(b, _NOJ)
+        _, _, lj, ls = lex.joins.get(a, _NOJ)
+        if (rj >= _JOIN_MIN and rj >= _JOIN_SHARE * (rj + rs)) or (lj >= _JOIN_MIN and lj >= _JOIN_SHARE * (lj + ls)):
+            return _COMPOUND
         if b in _LIGHT or b in _NOT_HEAD or len(b) < 3 or a in _FUNCTION:
             return _NO
         # A productive second part that correct text never writes alone (`توزیع کنندگان`), or a
         # first part that never stands alone (`بی فایده`).
         if lex.heads.get(b, 0) >= _HEAD_MIN and lex.plain.get(b, (0, 0, 0))[0] == 0 and self._known(a):
-            return _COMPOUND
-        if a in _BOUND_FIRST and self._known(b):
             return _COMPOUND
         return _NO
 
@@ -344,7 +359,8 @@ class ZwnjRestorer(TextStage):
     def mode_of(self, text: str) -> str:
         """How ``text`` is restored: ``"conservative"`` (it uses ZWNJs: keep its convention),
         ``"deleted"`` (its ZWNJs were deleted: its spaces are real, its joined words may need ZWNJs),
-        ``"spaced"`` (its ZWNJs became spaces: its joined words are the author's) or ``"full"``.
+        ``"spaced"`` (its ZWNJs became spaces: its joined words are the author's) or ``"full"`` (both
+        signs). A text with neither sign counts as ``"deleted"``: nothing says its spaces were ZWNJs.
 
         >>> r = ZwnjRestorer()
         >>> r.mode_of("میگویند"), r.mode_of("می گویند"), r.mode_of("می‌گویند")
@@ -357,9 +373,10 @@ class ZwnjRestorer(TextStage):
             return "conservative"
         spaced = len(_SPACED_MARK.findall(text))
         joined = len(_JOINED_MARK.findall(text))
-        if joined >= _DAMAGE_RATIO * spaced and joined:
+        # Without a sign that spaces stand for lost ZWNJs, the author's spaces are real.
+        if joined >= _DAMAGE_RATIO * spaced:
             return "deleted"
-        if spaced >= _DAMAGE_RATIO * joined and spaced:
+        if spaced >= _DAMAGE_RATIO * joined:
             return "spaced"
         return "full"
 

@@ -77,6 +77,8 @@ class Lexicon:
     # how many distinct ZWNJ compounds each second part / first part builds
     heads: dict[str, int] = field(default_factory=dict)
     firsts: dict[str, int] = field(default_factory=dict)
+    # word → UPDT counts (joined to the previous word, spaced from it, joined to the next, spaced)
+    joins: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     # ZWNJ forms in a curated list of standard compound spellings
     curated: set[str] = field(default_factory=set)
 
@@ -115,6 +117,8 @@ def _load(path: Path) -> Lexicon:
                     best[key] = (c, w)
             elif kind == "V":
                 lex.verbs |= verb_forms(cols[1], cols[2])
+            elif kind == "J":
+                lex.joins[cols[1]] = (int(cols[2]), int(cols[3]), int(cols[4]), int(cols[5]))
             elif kind == "B":
                 lex.pairs[(cols[1], cols[2])] = (int(cols[3]), int(cols[4]))
     lex.by_key = {k: w for k, (_, w) in best.items()}
