@@ -109,6 +109,7 @@ CALENDAR_DATE = re.compile(
     rf"|{_B}(?P<month2>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])}){_MAH}\s+(?:سال\s+)?"
     rf"(?P<year2>\d{{4}}){_CAL_SUFFIX.replace('suffix', 'suffix2')}{_E}"
 )
+ANY_MONTH = re.compile(_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS]))
 NUMERIC_DATE = re.compile(r"(?<![\d/])(?P<y>\d{4})[/\-.](?P<m>\d{1,2})[/\-.](?P<d>\d{1,2})(?![\d/])")
 YEAR_ONLY = re.compile(rf"{_B}(?:سال|در)\s+(?P<year>\d{{4}}){_CAL_SUFFIX}{_E}")
 RELATIVE_DAY = re.compile(
@@ -184,12 +185,15 @@ def _num(s: str) -> int:
     return int(s)  # int() reads Persian and Arabic-Indic digits too
 
 
+_SPACING = str.maketrans({" ": None, ZWNJ: None})
+_FOLDED_TABLES: dict[int, dict[str, int]] = {}
+
+
 def _lookup(table: dict[str, int], word: str) -> int | None:
-    folded = re.sub(f"[ {ZWNJ}]", "", word)
-    for k, v in table.items():
-        if re.sub(f"[ {ZWNJ}]", "", k) == folded:
-            return v
-    return None
+    folded = _FOLDED_TABLES.get(id(table))
+    if folded is None:
+        folded = _FOLDED_TABLES[id(table)] = {k.translate(_SPACING): v for k, v in table.items()}
+    return folded.get(word.translate(_SPACING))
 
 
 def _jalali_day(y: int, m: int, d: int) -> str | None:
@@ -417,9 +421,13 @@ def find_dates(text: str, published: dt.date | None = None) -> list[Found]:
     [('2025-09-23', 'day'), ('2025-W38', 'week')]
     """
     cands: list[Found] = []
-    for pattern, fn in ((CALENDAR_DATE, _calendar_date), (NUMERIC_DATE, _numeric), (YEAR_ONLY, _year_only),
+    # Most texts name no month: skip the costliest pattern unless one is there.
+    calendar = CALENDAR_DATE if ANY_MONTH.search(text) else None
+    for pattern, fn in ((calendar, _calendar_date), (NUMERIC_DATE, _numeric), (YEAR_ONLY, _year_only),
                         (RELATIVE_DAY, _relative_day), (RELATIVE_WEEKDAY, _relative_weekday),
                         (RELATIVE_PERIOD, _relative_period), (AGO, _ago)):
+        if pattern is None:
+            continue
         for m in pattern.finditer(text):
             f = fn(m, published)
             if f is not None:

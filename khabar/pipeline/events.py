@@ -31,6 +31,7 @@ _LIGHT = (rf"(?:کرد|کردند|کرده{_G}است|کرده{_G}اند|می{_G}
           rf"داشته{_G}اند|خواهد\s+کرد|خواهند\s+کرد|نمود|نمودند)")
 TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(?![\w{ZWNJ}])")
 _ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G}ها|این{_G}ها)\s+$")
+_WITH = re.compile(rf"(?<![\w{ZWNJ}])با(?![\w{ZWNJ}])")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:]")
 # `در گفت‌وگو با خبرنگاران` is an interview, not a meeting.
@@ -73,7 +74,7 @@ class EventExtractor:
                 if not _IN_BEFORE.search(text, max(0, m.start() - 6), m.start()):
                     continue
                 sent_end = doc.sentences[bisect_right(starts, m.start()) - 1].end
-                if not re.search(r"(?<![\w\u200c])با(?![\w\u200c])", text[m.end():min(sent_end, m.end() + 80)]):
+                if not _WITH.search(text, m.end(), min(sent_end, m.end() + 80)):
                     continue
             si = max(0, bisect_right(starts, m.start()) - 1)
             if si not in by_sentence or (verbal and not by_sentence[si][1]):
@@ -106,8 +107,8 @@ class EventExtractor:
                 ids.append(eid)
 
         # The subject: the speaker-style reading of the clause before `با` (or the trigger).
-        with_pos = [w.start() for w in re.finditer(r"(?<![\w\u200c])با(?![\w\u200c])", text[a:m.start()])]
-        head_end = a + with_pos[0] if with_pos else m.start()
+        first_with = _WITH.search(text, a, m.start())
+        head_end = first_with.start() if first_with else m.start()
         subj = resolver._scan(a, head_end, False) if head_end > a else None  # type: ignore[attr-defined]
         if subj is not None:
             add(subj.entity)

@@ -42,6 +42,10 @@ _NARRATIVE_END = re.compile(
 )
 # Between `و` and a following cue: the words of a coordinated clause (`و افزود`, `و مدیرعامل … نیز گفت`).
 _MAX_COORD_WORDS = 8
+_APART_GU = re.compile(r"\s*و\s*گو")
+_RA = re.compile(rf"(?<![\w{ZWNJ}])را(?![\w{ZWNJ}])")
+_QUOTE_MARKS = re.compile(r"[«»\n]")
+_JOIN = re.compile(r"[\s.»\"،]*و\s+")
 _MAX_LOOKBACK_WORDS = 30  # from a quotation's end to a cue that credits it (`«…»؛ این را X گفت`)
 
 
@@ -120,7 +124,7 @@ class QuoteExtractor:
                 if before and before[-1] in NOT_SAY:
                     continue
                 # `گفت و گو` written apart is a conversation, not a statement.
-                if re.match(r"\s*و\s*گو", text[e:e + 6]):
+                if _APART_GU.match(text, e):
                     continue
             out.append(_Cue(s, e, cue_class(word), max(0, bisect_right(starts, s) - 1)))
         for m in ACCORDING_TO.finditer(text):
@@ -192,7 +196,7 @@ class QuoteExtractor:
     def _evaluative(self, doc: Document, cue: _Cue, sent_start: int) -> tuple[tuple[int, int], str, int] | None:
         text = doc.text
         clause = text[sent_start:cue.start]
-        ra = [m.start() for m in re.finditer(rf"(?<![\w{ZWNJ}])را(?![\w{ZWNJ}])", clause)]
+        ra = [m.start() for m in _RA.finditer(clause)]
         if not ra:
             return None
         ra_pos = sent_start + ra[-1]
@@ -210,7 +214,7 @@ class QuoteExtractor:
             prev_cue = m
         if prev_cue is not None:
             # `… خواندند و ایمان را … دانستند`: the clause starts after the `و` following the earlier verb.
-            j = re.compile(r"\s+و\s+").match(text, prev_cue.end())
+            j = _AND.match(text, prev_cue.end())
             if j:
                 start = max(start, j.end())
         start = self.speakers.skip_subject(doc, start, ra_pos)
@@ -257,7 +261,7 @@ def _quotations(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     depth = 0
     start = 0
-    for m in re.finditer(r"[«»\n]", text):
+    for m in _QUOTE_MARKS.finditer(text):
         ch = m.group()
         if ch == "«":
             if depth == 0:
@@ -310,7 +314,7 @@ def _coordination(text: str, prev: Quote, cue_start: int) -> int | None:
     """Start of the clause after `و` when a cue is coordinated with the previous statement."""
     anchor = max(prev.cue.end, prev.content.end) if prev.content.start > prev.cue.start else prev.cue.end
     between = text[anchor:cue_start]
-    m = re.match(r"[\s.»\"،]*و\s+", between)
+    m = _JOIN.match(between)
     if not m:
         return None
     if len(_WORD.findall(between)) > _MAX_COORD_WORDS + 1:

@@ -26,22 +26,25 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from typing import Any
 
 from khabar.document import Document, Entity, Mention, Quote, Speaker
 
 ZWNJ = "\u200c"
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:«»]")
-_FOLD = str.maketrans({ZWNJ: "", "ي": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه", "ئ": "ی"})
+_FOLD = str.maketrans({ZWNJ: "", "ي": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه", "ئ": "ی",
+                       " ": "", "\n": "", "\t": "", "\u00a0": ""})
 
 
+@lru_cache(maxsize=65536)
 def fold(s: str) -> str:
     """Spelling-insensitive key: no ZWNJ or spaces, Arabic look-alikes unified.
 
     >>> fold("رئیس‌جمهور") == fold("رییس جمهور")
     True
     """
-    return re.sub(r"\s+", "", s.translate(_FOLD))
+    return s.translate(_FOLD)
 
 
 def _set(words: str) -> frozenset[str]:
@@ -80,6 +83,8 @@ STOP = _set("نیز همچنین هم اما ولی که امروز دیروز �
 ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
 HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین امام حضرت آیت مقام")
 _MAX_NP_WORDS = 8
+_NEXT_WORD = re.compile(rf"\s*([\w{ZWNJ}]+)")
+_LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
 ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
 # After a bare-name subject: an adverb or the cue itself (the zone ends there).
 _AFTER_SUBJECT = _set("نیز هم همچنین اما سپس")
@@ -110,7 +115,7 @@ class SpeakerResolver:
         mentions = sorted(doc.mentions, key=lambda m: m.start)
         pos = start
         while pos < limit:
-            m = re.compile(rf"\s*([\w{ZWNJ}]+)").match(text, pos)
+            m = _NEXT_WORD.match(text, pos)
             if not m or m.end() > limit:
                 break
             w = fold(m.group(1))
@@ -138,6 +143,10 @@ class _DocResolver:
         self.text = doc.text
         self.mentions: list[Mention] = sorted(doc.mentions, key=lambda m: m.start)
         self.mstarts = [m.start for m in self.mentions]
+        self.by_entity: dict[str, list[int]] = {}
+        for m in self.mentions:
+            if m.entity:
+                self.by_entity.setdefault(m.entity, []).append(m.start)
         self.entities: dict[str, Entity] = {e.id: e for e in doc.entities}
         self.sstarts = [s.start for s in doc.sentences]
         self.history: list[tuple[int, Speaker, bool]] = []  # (cue start, speaker, plural verb)
@@ -262,7 +271,7 @@ class _DocResolver:
                 return self._span(ment.start, ment.end, holder)
         # A group noun right before the mention belongs to the speaker (`رهبران حماس`).
         before = text[max(0, ment.start - 30):ment.start]
-        g = re.search(rf"([\w{ZWNJ}]+)\s+$", before)
+        g = _LAST_WORD.search(before)
         start = ment.start
         if g and fold(g.group(1)) in GROUP_HEADS:
             start = ment.start - len(before) + g.start(1)
@@ -336,12 +345,9 @@ class _DocResolver:
         return None
 
     def _last_seen(self, entity: str, before: int) -> int:
-        best = -1
-        for m in self.mentions:
-            if m.start >= before:
-                break
-            if m.entity == entity:
-                best = m.start
+        starts = self.by_entity.get(entity, [])
+        i = bisect_left(starts, before)
+        best = starts[i - 1] if i else -1
         for pos, sp, _ in self.history:
             if pos < before and sp.entity == entity:
                 best = max(best, pos)
