@@ -48,7 +48,7 @@ _ANY_LETTER = re.compile(f"[{LETTERS}]")
 _MI = f"می{ZWNJ}"
 _HA = f"{ZWNJ}ها"
 
-HA = ("هایشان", "هایمان", "هایتان", "هایش", "هایم", "هایت", "هایی", "های", "ها")
+HA = ("هایشان", "هایمان", "هایتان", "هایش", "هایم", "هایت", "هایی", "های", "هاست", "ها")
 # Pronoun and copula endings take a ZWNJ only after the silent ه (``خانه‌ای``, ``شده‌اند``).
 # (`ایشان` is a word of its own, and `مان`/`تان` after ه are mostly the plural -ان: `متهمان`.)
 PRON = ("اشان", "ای", "ام", "ات", "اش", "ایم", "اید", "اند", "ایی", "یی", "شان")
@@ -212,37 +212,35 @@ class ZwnjRestorer(TextStage):
                     n = len(pv) + len(p)
                     if key.startswith(p, len(pv)) and key[n:] in lex.verbs:
                         return (n,)
-        best: tuple[int, str] | None = None
+        # Every reading stem + suffix competes; the most frequent stem wins (`آیهای` is آیه + ای, not
+        # آی + های; `کارهایم` is کار + هایم, with no ZWNJ after the non-joining ر).
+        best: tuple[int, int] | None = None  # (weight, stem length; 0 = a reading with no ZWNJ)
         for suf in SUFFIXES:
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
                 if suf in PRON and stem[-1] != "ه" and not (
                         stem[-1] == "ی" and suf in AFTER_I and len(stem) >= 3 and stem[-2] not in "اوی"
-                        and self.lex.plain.get(stem, (0, 0, 0))[1]):
-                    # After ی only a stem that hazm lists, and never the ezafe ی after ا/و (`دنیای`).
+                        and self._known(stem)):
+                    # After ی only a known stem, and never the ezafe ی after ا/و (`دنیای`).
                     continue
                 if not self._known(stem) and not (suf in HA and len(stem) >= 3):
                     continue
-                if suf[0] == "ا" and self._strong(key[: len(stem) + 1]):
+                if suf[0] == "ا" and not stem.endswith("ه") and self._strong(key[: len(stem) + 1]):
                     # `دنیای` is دنیا + ی and `رهایم` is رها + یم, not دنی + ای or ره + ایم.
-                    continue
-                if stem[-1] in NON_JOINING:
-                    # `کارهایم` is کار + هایم: the plural after a non-joining letter needs no ZWNJ.
-                    if best is None:
-                        return ()
                     continue
                 if suf in HA and stem in _NO_PLURAL:
                     continue
-                if suf in HA and stem in lex.verbs and len(stem) > 2 and self._known(stem + "ه"):
-                    # `داشتهایم` is داشته + ایم, not داشت + هایم (but `چینیها` is چینی + ها).
+                if (suf in HA and stem in lex.verbs and len(stem) > 2 and key[len(stem) + 1:] in PRON
+                        and self._known(stem + "ه")):
+                    # `داشتهایم` is داشته + ایم, not داشت + هایم (but `بافتها` is بافت + ها).
                     continue
-                # `آیهای` is آیه + ای or آی + های: the more frequent stem wins.
                 w = self._weight(stem)
+                cut = 0 if stem[-1] in NON_JOINING else len(stem)
                 if best is None or w > best[0]:
-                    best = (w, stem)
-        if best is None:
+                    best = (w, cut)
+        if best is None or not best[1]:
             return ()
-        stem = best[1]
+        stem = key[: best[1]]
         return (*self.word_boundaries(stem), len(stem))
 
     def _modern(self, key: str, cuts: tuple[int, ...]) -> bool:
