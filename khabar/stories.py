@@ -70,6 +70,8 @@ _STOPWORDS = """
 یکی برخی بعضی همچون مانند مثل جز غیر علاوه سوی سمت طرف وقتی زمانی هنگام جمله سوی ضمن
 """
 _WORD = re.compile(r"\w{2,}")
+_PREFIXES = frozenset({"می", "نمی"})
+_SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "ترین", "تر", "اند", "ایم", "اید"})
 _DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -92,16 +94,41 @@ def _stopwords() -> frozenset[str]:
     return frozenset(fold(w) for w in _STOPWORDS.split()) | frozenset(_STOPWORDS.split())
 
 
-def content_words(text: str) -> list[str]:
+def content_words(text: str, *, key: str | None = None) -> list[str]:
     """The folded content words of ``text``, in order: function words and news boilerplate removed.
 
     >>> content_words("به گزارش ایسنا، وزیر اقتصاد امروز گفت تورم کاهش یافت.")
     ['ایسنا', 'وزیر', 'اقتصاد', 'تورم', 'کاهش', 'یافت']
+
+    ``key`` is the text's :func:`~khabar.folding.search_key` when the caller has it already.
     """
     from khabar.folding import search_key
 
     stop = _stopwords()
-    return [w for w in _WORD.findall(search_key(text)) if w not in stop]
+    return [w for w in _glue(_WORD.findall(search_key(text) if key is None else key)) if w not in stop]
+
+
+def _glue(tokens: list[str]) -> list[str]:
+    """Join affixes that scraped text writes apart (می کند, همکاری ها, بین المللی) to their word, so
+    the spaced and the joined spelling give one token whatever the ZWNJ restorer decided."""
+    out: list[str] = []
+    prefix = ""
+    for token in tokens:
+        if prefix:
+            token, prefix = prefix + token, ""
+        if token in _PREFIXES:
+            prefix = token
+            continue
+        if out and token in _SUFFIXES:
+            out[-1] += token
+            continue
+        if out and out[-1] == "بین" and token.startswith("ال"):
+            out[-1] += token
+            continue
+        out.append(token)
+    if prefix:
+        out.append(prefix)
+    return out
 
 
 def shingles(text: str, entities: Iterable[str] = ()) -> np.ndarray:
@@ -110,11 +137,16 @@ def shingles(text: str, entities: Iterable[str] = ()) -> np.ndarray:
     >>> len(shingles("زلزله زرند کرمان")) == 3 + 2
     True
     """
+    return _shingles(content_words(text), entities)
+
+
+def _shingles(words: list[str], entities: Iterable[str]) -> np.ndarray:
     import numpy as np
 
-    words = content_words(text)
     items = [w.encode() for w in words]
-    items += [f"{a} {b}".encode() for a, b in pairwise(words)]
+    # A pair is hashed without its space, so a compound written apart (زمین لرزه, همکاری ها) meets
+    # the same compound written joined (زمینلرزه, همکاریها) in another article.
+    items += [f"{a}{b}".encode() for a, b in pairwise(words)]
     items += [b"@" + " ".join(content_words(e) or [e]).encode() for e in entities if e and e.strip()]
     return np.unique(np.fromiter((zlib.crc32(x) for x in items), dtype=np.uint32, count=len(items)))
 
@@ -140,7 +172,10 @@ class StoryClusterer:
         self.min_shingles = min_shingles
         self.near_duplicate = near_duplicate
         self.seed = seed
-        self._lsh: dict[int | None, MinHashLSH] = {}   # day ordinal (None: undated) → index
+        # One index per span of window_days + 1 days (None: undated), so a dated query asks at most
+        # three indexes and a store of many months does not slow it down.
+        self._span = window_days + 1
+        self._lsh: dict[int | None, MinHashLSH] = {}
         self._shingles: dict[Hashable, np.ndarray] = {}
         self._day: dict[Hashable, int | None] = {}
         self._entities: dict[Hashable, frozenset[str]] = {}
@@ -167,16 +202,21 @@ class StoryClusterer:
         return out
 
     def add(self, article_id: Hashable, text: str, published: Any = None, *,
-            entities: Iterable[str] = ()) -> Hashable:
+            entities: Iterable[str] = (), key: str | None = None) -> Hashable:
         """Add one article; return its story id (an earlier article's story, or ``article_id``).
 
         Adding an id again returns its story unchanged, so a resumed run can replay articles.
+        Pass the title with the text (``title + "\\n" + text``): headlines name the event.
         """
-        return self.assign(article_id, text, published, entities=entities).story_id
+        return self.assign(article_id, text, published, entities=entities, key=key).story_id
 
     def assign(self, article_id: Hashable, text: str, published: Any = None, *,
-               entities: Iterable[str] = ()) -> Assignment:
-        """Like :meth:`add`, with the evidence: the matched article and the similarities."""
+               entities: Iterable[str] = (), key: str | None = None) -> Assignment:
+        """Like :meth:`add`, with the evidence: the matched article and the similarities.
+
+        ``key``: the text's :func:`~khabar.folding.search_key` if the caller has computed it (the
+        archive indexes it anyway), which saves restoring the text a second time.
+        """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         if article_id in self._story:
@@ -184,8 +224,8 @@ class StoryClusterer:
         day = _day(published)
         entities = [e for e in entities if isinstance(e, str) and e.strip()]
         names = frozenset(w for e in entities for w in content_words(e))
-        sh = shingles(text, entities)
-        words = content_words(text)
+        words = content_words(text, key=key)
+        sh = _shingles(words, entities)
         minhash = self._minhash(words)
         best: tuple[float, float, Hashable] | None = None
         if len(sh):
@@ -234,17 +274,19 @@ class StoryClusterer:
         return out
 
     def forget_before(self, published: Any) -> int:
-        """Drop the dated articles of days before ``published`` from the index (their story ids stay
-        known); return how many. Long ingests in date order keep memory bounded this way."""
+        """Drop dated articles from before ``published`` (whole index spans of ``window_days + 1``
+        days, so a few days more may stay) from the index; their story ids stay known. Return how
+        many were dropped. Long ingests in date order keep memory bounded this way."""
         limit = _day(published)
         if limit is None:
             raise ValueError(f"not a date: {published!r}")
-        gone = [d for d in self._lsh if d is not None and d < limit]
+        # Only whole index spans before the limit can go; articles of the span holding it stay findable.
+        gone = [k for k in self._lsh if k is not None and (k + 1) * self._span <= limit]
         dropped = 0
-        for d in gone:
-            del self._lsh[d]
+        for k in gone:
+            del self._lsh[k]
         for article_id, day in list(self._day.items()):
-            if day is not None and day < limit and article_id in self._shingles:
+            if day is not None and (day // self._span + 1) * self._span <= limit and article_id in self._shingles:
                 del self._shingles[article_id]
                 self._entities.pop(article_id, None)
                 dropped += 1
@@ -270,18 +312,22 @@ class StoryClusterer:
     def _index(self, day: int | None) -> MinHashLSH:
         from datasketch import MinHashLSH
 
-        if day not in self._lsh:
-            self._lsh[day] = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
-        return self._lsh[day]
+        key = None if day is None else day // self._span
+        if key not in self._lsh:
+            self._lsh[key] = MinHashLSH(num_perm=NUM_PERM, params=(LSH_BANDS, LSH_ROWS))
+        return self._lsh[key]
 
     def _candidates(self, minhash: MinHash, day: int | None) -> list[Hashable]:
         if day is None:
-            days: Iterable[int | None] = list(self._lsh)
+            keys: Iterable[int | None] = list(self._lsh)
         else:
-            days = [d for d in self._lsh if d is None or abs(d - day) <= self.window_days]
+            near = range((day - self.window_days) // self._span, (day + self.window_days) // self._span + 1)
+            keys = [k for k in self._lsh if k is None or k in near]
         found: set[Hashable] = set()
-        for d in days:
-            found.update(self._lsh[d].query(minhash))
+        for key in keys:
+            found.update(self._lsh[key].query(minhash))
+        if day is not None:  # an index spans more days than the window
+            found = {a for a in found if self._day[a] is None or abs(self._day[a] - day) <= self.window_days}  # type: ignore[operator]
         # Sorted by insertion order so ties resolve the same way on every run.
         return sorted((a for a in found if a in self._shingles), key=self._seq.__getitem__)
 
