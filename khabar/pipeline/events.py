@@ -17,7 +17,7 @@ first place after ``در``. A phone call counts as a meeting.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import ClassVar
 
 from khabar.document import Document, Event, Mention
@@ -44,6 +44,18 @@ _BACK_REFERENCE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین)\s+(?:{_NOUN}|
 _PLACE_ORG_HEADS = ("کاخ", "مقر", "ساختمان", "سالن", "هتل", "دانشگاه")
 
 
+def _first_at(mentions: list[Mention], pos: int, lo: int = 0) -> int:
+    """Index of the first mention starting at or after ``pos`` (mentions sorted by start)."""
+    hi = len(mentions)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if mentions[mid].start < pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 class EventExtractor:
     """Fills ``doc.events`` with meetings."""
 
@@ -56,12 +68,14 @@ class EventExtractor:
         if not text or not doc.sentences:
             return []
         starts = [s.start for s in doc.sentences]
-        contents = [(q.content.start, q.content.end) for q in doc.quotes]
+        contents = sorted((q.content.start, q.content.end) for q in doc.quotes)
+        content_starts = [a for a, _ in contents]
         by_sentence: dict[int, tuple[re.Match[str], bool]] = {}
         for m in TRIGGER.finditer(text):
             if _ANAPHORIC_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                 continue
-            if any(a <= m.start() < b for a, b in contents):
+            k = bisect_right(content_starts, m.start()) - 1
+            if k >= 0 and contents[k][0] <= m.start() < contents[k][1]:
                 continue
             verbal = m.group("light") is not None
             if _MEDIA_AFTER.match(text, m.end()):
@@ -85,12 +99,14 @@ class EventExtractor:
         for q in doc.quotes:
             resolver.said(q)
         mentions = sorted(doc.mentions, key=lambda x: x.start)
+        date_starts = [d.start for d in doc.dates]
         out = []
         for si in sorted(by_sentence):
             m, verbal = by_sentence[si]
             sent = doc.sentences[si]
             participants = self._participants(doc, resolver, mentions, sent.start, sent.end, m)
-            date = next((d.value for d in doc.dates if sent.start <= d.start < sent.end and d.value), None)
+            d0 = bisect_left(date_starts, sent.start)
+            date = next((d.value for d in doc.dates[d0:bisect_left(date_starts, sent.end)] if d.value), None)
             place = self._place(text, mentions, sent.start, sent.end)
             trigger = doc.span(m.start(), m.end())
             out.append(Event("meeting", trigger, tuple(participants), date, place))
@@ -101,6 +117,9 @@ class EventExtractor:
                       m: re.Match[str]) -> list[str]:
         text = doc.text
         ids: list[str] = []
+        lo = _first_at(mentions, a)
+        near = mentions[lo:_first_at(mentions, b, lo)]
+        by_start = {x.start: x for x in near}
 
         def add(eid: str | None) -> None:
             if eid and eid not in ids:
@@ -127,7 +146,7 @@ class EventExtractor:
             if f in PREPOSITIONS:
                 in_pp = True
                 continue
-            ment = next((x for x in mentions if x.start == w.start()), None)
+            ment = by_start.get(w.start())
             if ment is None or in_pp or ment.label not in ("PER", "ORG"):
                 continue
             if after_with:
@@ -140,7 +159,7 @@ class EventExtractor:
             add(eid)
         # `در دیدار با Y` after the trigger.
         if not m.group("light"):
-            for ment in mentions:
+            for ment in near:
                 if m.end() <= ment.start < min(b, m.end() + 80) and ment.label in ("PER", "ORG"):
                     add(ment.entity)
                     break
@@ -148,7 +167,7 @@ class EventExtractor:
 
     @staticmethod
     def _place(text: str, mentions: list[Mention], a: int, b: int) -> str | None:
-        for ment in mentions:
+        for ment in mentions[_first_at(mentions, a):_first_at(mentions, b)]:
             if ment.start < a or ment.start >= b:
                 continue
             if not _IN_BEFORE.search(text, max(0, ment.start - 4), ment.start):

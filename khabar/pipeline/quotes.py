@@ -27,7 +27,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import ClassVar
 
-from khabar.document import Document, Quote, Span
+from khabar.document import Document, Mention, Quote, Span
 from khabar.pipeline.quotes_lexicon import ACCORDING_TO, CUE, NOT_SAY, cue_class, is_plural
 from khabar.pipeline.quotes_speakers import SpeakerResolver
 
@@ -87,7 +87,7 @@ class QuoteExtractor:
             if cue.start < taken_until:
                 continue
             nxt = cues[i + 1] if i + 1 < len(cues) else None
-            found = self._content(doc, cue, nxt, quoted)
+            found = self._content(doc, cue, nxt, quoted, resolver.by_start)
             if found is None:
                 continue
             (cs, ce), kind, zone_start = found
@@ -132,8 +132,8 @@ class QuoteExtractor:
         out.sort(key=lambda c: c.start)
         return out
 
-    def _content(self, doc: Document, cue: _Cue, nxt: _Cue | None,
-                 quoted: list[tuple[int, int]]) -> tuple[tuple[int, int], str, int] | None:
+    def _content(self, doc: Document, cue: _Cue, nxt: _Cue | None, quoted: list[tuple[int, int]],
+                 by_start: dict[int, Mention]) -> tuple[tuple[int, int], str, int] | None:
         """``((start, end), kind, zone_start)`` of the statement a cue introduces, or None."""
         text = doc.text
         sent = doc.sentences[cue.sentence]
@@ -147,7 +147,8 @@ class QuoteExtractor:
         limit = min(len(text), after + self.max_content_chars)
         # A quotation right after the cue (or after its colon).
         if after < len(text) and text[after] in "«\"“":
-            q = next((r for r in quoted if r[0] == after), None)
+            k = bisect_right(quoted, (after, len(text) + 1)) - 1
+            q = quoted[k] if k >= 0 and quoted[k][0] == after else None
             if q is not None:
                 return (q[0] + 1, min(q[1] - 1, limit)), "direct", sent.start
             # Unbalanced: the rest of the paragraph.
@@ -159,7 +160,7 @@ class QuoteExtractor:
             return None
         # The clause before an evaluative verb: `… X را Y دانست`.
         if cue.cls == "evaluative":
-            return self._evaluative(doc, cue, sent.start)
+            return self._evaluative(doc, cue, sent.start, by_start)
         end = sent_end
         if nxt is not None and nxt.sentence == cue.sentence and nxt.start < end:
             cut = _coordination_point(text, after, nxt.start)
@@ -193,7 +194,8 @@ class QuoteExtractor:
         end = _strip_end(text, start, sent_end)
         return ((start, end), "indirect", cue.end) if end > start else None
 
-    def _evaluative(self, doc: Document, cue: _Cue, sent_start: int) -> tuple[tuple[int, int], str, int] | None:
+    def _evaluative(self, doc: Document, cue: _Cue, sent_start: int,
+                    by_start: dict[int, Mention]) -> tuple[tuple[int, int], str, int] | None:
         text = doc.text
         clause = text[sent_start:cue.start]
         ra = [m.start() for m in _RA.finditer(clause)]
@@ -217,16 +219,18 @@ class QuoteExtractor:
             j = _AND.match(text, prev_cue.end())
             if j:
                 start = max(start, j.end())
-        start = self.speakers.skip_subject(doc, start, ra_pos)
+        start = self.speakers.skip_subject(doc, start, ra_pos, by_start)
         end = _strip_end(text, start, cue.start)
         return ((start, end), "indirect", sent_start) if end > start else None
 
     def _quotation_before(self, text: str, cue: _Cue, quoted: list[tuple[int, int]],
                           sent_start: int) -> tuple[int, int] | None:
         para_start = text.rfind("\n", 0, cue.start) + 1
-        for qs, qe in reversed(quoted):
-            if qe > cue.start:
-                continue
+        # The last quotation that ends before the cue (quotations do not overlap, so ends are sorted).
+        k = bisect_right(quoted, (cue.start, len(text) + 1)) - 1
+        while k >= 0 and quoted[k][1] > cue.start:
+            k -= 1
+        for qs, qe in quoted[k:k + 1] if k >= 0 else []:
             if qs < para_start:
                 return None
             between = text[qe:cue.start]

@@ -109,17 +109,25 @@ class SpeakerResolver:
         words = _WORDS.findall(phrase)
         return bool(words) and fold(words[0]) in ROLE_HEADS
 
-    def skip_subject(self, doc: Document, start: int, limit: int) -> int:
-        """``start`` moved past a subject and adverbs that open a clause (``ایشان همچنین …``)."""
+    @staticmethod
+    def skip_subject(doc: Document, start: int, limit: int, by_start: dict[int, Mention] | None = None) -> int:
+        """``start`` moved past a subject and adverbs that open a clause (``ایشان همچنین …``).
+
+        >>> from khabar.document import Document
+        >>> doc = Document.from_raw("ایشان همچنین ایمان را سلاح دانستند")
+        >>> doc.text[SpeakerResolver.skip_subject(doc, 0, 21):]
+        'ایمان را سلاح دانستند'
+        """
         text = doc.text
-        mentions = sorted(doc.mentions, key=lambda m: m.start)
+        if by_start is None:
+            by_start = {m.start: m for m in doc.mentions}
         pos = start
         while pos < limit:
             m = _NEXT_WORD.match(text, pos)
             if not m or m.end() > limit:
                 break
             w = fold(m.group(1))
-            ment = next((x for x in mentions if x.start == m.start(1)), None)
+            ment = by_start.get(m.start(1))
             if ment is not None and ment.end < limit and ment.label in ("PER", "ORG"):
                 pos = ment.end
                 continue
@@ -143,6 +151,7 @@ class _DocResolver:
         self.text = doc.text
         self.mentions: list[Mention] = sorted(doc.mentions, key=lambda m: m.start)
         self.mstarts = [m.start for m in self.mentions]
+        self.by_start: dict[int, Mention] = {m.start: m for m in self.mentions}
         self.by_entity: dict[str, list[int]] = {}
         for m in self.mentions:
             if m.entity:
@@ -150,6 +159,8 @@ class _DocResolver:
         self.entities: dict[str, Entity] = {e.id: e for e in doc.entities}
         self.sstarts = [s.start for s in doc.sentences]
         self.history: list[tuple[int, Speaker, bool]] = []  # (cue start, speaker, plural verb)
+        self.hpos: list[int] = []  # cue starts of ``history``, for bisection
+        self.spoken_by: dict[str, list[int]] = {}  # entity -> cue starts of its statements
         self.honorific: set[str] = {e.id for e in doc.entities
                                     if any(fold(t) in HONORIFIC_TITLES or fold(t).startswith("ایت")
                                            for t in e.titles)}
@@ -172,6 +183,9 @@ class _DocResolver:
         if quote.speaker is not None:
             plural = quote.cue.text.endswith("ند") or quote.cue.text.endswith("اند")
             self.history.append((quote.cue.start, quote.speaker, plural))
+            self.hpos.append(quote.cue.start)
+            if quote.speaker.entity:
+                self.spoken_by.setdefault(quote.speaker.entity, []).append(quote.cue.start)
             if plural and quote.speaker.entity and self._is_person(quote.speaker.entity):
                 ent = self.entities.get(quote.speaker.entity)
                 # A named person with a plural verb is spoken of with honorifics.
@@ -278,7 +292,8 @@ class _DocResolver:
         return self._span(start, ment.end, ment.entity)
 
     def _role(self, start: int, b: int, head: str) -> Speaker:
-        inner = [m for m in self.mentions if start <= m.start and m.end <= b]
+        lo, hi = bisect_left(self.mstarts, start), bisect_left(self.mstarts, b)
+        inner = [m for m in self.mentions[lo:hi] if m.end <= b]
         end = _np_end(self.text, start, b, inner)
         phrase = self.text[start:end]
         inside = [m for m in inner if m.end <= end]
@@ -348,9 +363,10 @@ class _DocResolver:
         starts = self.by_entity.get(entity, [])
         i = bisect_left(starts, before)
         best = starts[i - 1] if i else -1
-        for pos, sp, _ in self.history:
-            if pos < before and sp.entity == entity:
-                best = max(best, pos)
+        spoken = self.spoken_by.get(entity, [])
+        j = bisect_left(spoken, before)
+        if j:
+            best = max(best, spoken[j - 1])
         return best
 
     def _pronoun(self, start: int, end: int, *, honorific: bool) -> Speaker | None:
@@ -377,8 +393,10 @@ class _DocResolver:
         for j in range(si, max(-1, si - 6), -1):
             s = self.doc.sentences[j]
             hi = min(s.end, pos)
-            spoken = [sp for p, sp, _ in self.history if s.start <= p < hi]
-            subj = spoken[-1] if spoken else self._subject(s.start, hi)
+            # The last statement made in this sentence before `pos` (history is in text order).
+            k = bisect_left(self.hpos, hi) - 1
+            spoken = self.history[k][1] if k >= 0 and self.hpos[k] >= s.start else None
+            subj = spoken if spoken is not None else self._subject(s.start, hi)
             if subj is not None and (subj.entity is None or self._is_person(subj.entity)):
                 candidates.append(subj)
         if not candidates:
