@@ -414,7 +414,7 @@ class ZwnjRestorer(TextStage):
             pos += len(raw) + 1
             key, cuts, _, has_zwnj, last = self._info(raw, mode)
             if not has_zwnj:
-                if prev_last and self._join_ok(prev_last, key, mode, seen):
+                if prev_last and key and self._join_ok(prev_last, key, mode, seen):
                     out.append((prev_end, prev_end + 1, ZWNJ))
                 if cuts and conservative and _with_zwnj(key, self.word_boundaries(key)) not in seen:
                     cuts = ()
@@ -429,18 +429,20 @@ class ZwnjRestorer(TextStage):
             return (info.get(phrase) or self._info(phrase, mode))[2]
         pairs = self._pair_cache
         least = _COMPOUND if mode != "deleted" else _AFFIX
-        parts: list[str] = []
-        prev_last = ""
-        for raw in phrase.split(" "):
+        words = phrase.split(" ")
+        first = info.get(words[0]) or self._info(words[0], mode)
+        parts: list[str] = [first[2]]
+        prev_last = first[4]
+        for raw in words[1:]:
             i = info.get(raw) or self._info(raw, mode)
-            if prev_last:
-                if i[3]:
-                    parts.append(" ")
-                else:
-                    j = pairs.get((prev_last, i[0]))
-                    if j is None:
-                        j = self._pair_kind(prev_last, i[0])
-                    parts.append(ZWNJ if j and j <= least else " ")
+            # A word of vowel marks alone has an empty key: nothing joins to it.
+            if prev_last and i[0] and not i[3]:
+                j = pairs.get((prev_last, i[0]))
+                if j is None:
+                    j = self._pair_kind(prev_last, i[0])
+                parts.append(ZWNJ if j and j <= least else " ")
+            else:
+                parts.append(" ")
             parts.append(i[2])
             prev_last = i[4]
         return "".join(parts)
