@@ -207,3 +207,21 @@ def test_quotes_quality_gate() -> None:
     for split, floors in FLOORS.items():
         for name, floor in floors.items():
             assert figures[split][name] >= floor, (split, name, figures[split][name])
+
+
+def test_quotes_time_grows_linearly() -> None:
+    import time
+
+    from khabar.pipeline import default_pipeline
+
+    unit = ("عباس عراقچی گفت: «ما آماده‌ایم.» وی این توافق را مهم دانست و افزود که کار ادامه دارد. "
+            "«این پایان نیست»؛ لاوروف این را گفت. به گفته وی، روسیه آماده است.\n")
+    stage = next(s for s in default_pipeline().stages if s.name == "quotes")
+    docs = {}
+    for n in (20, 200):
+        doc = khabar.analyze(unit * n)
+        start = time.perf_counter()
+        stage(doc)
+        docs[n] = time.perf_counter() - start
+    # Ten times the text may take up to ~30 times as long on a busy machine, not a hundred.
+    assert docs[200] < 30 * docs[20] + 0.05, docs
