@@ -248,7 +248,6 @@ def speed(text: str, seconds: float = 4.0) -> dict[str, Any]:
         render_document(doc, null)
         per_stage["render"] += time.perf_counter() - t
         runs += 1
-    total = time.perf_counter() - start
     pipeline = sum(v for k, v in per_stage.items() if k not in ("json", "render"))
     prof = cProfile.Profile()
     prof.enable()
