@@ -104,6 +104,9 @@ _FIRST_MIN = 40
 # A word pair that UPDT writes joined at least this many times as often as spaced is joined.
 _PAIR_RATIO = 2
 # Second words that make verb phrases, not compounds, after a noun or participle (`تأمین شده`).
+# First words whose joined pairs are a matter of style (`به خوبی`, `هیچ گاه`, `این که`).
+_STYLE_FIRST = frozenset(["به", "در", "از", "با", "بر", "تا", "هیچ", "یک", "این", "آن", "چه", "هر"])
+_STYLE_MIN = 20
 # A compound hazm counts this often is joined when its parts arrive spaced.
 _JOIN_H = 50_000
 _LIGHT = frozenset(["شده", "نشده", "شد", "شدن", "شود", "کرد", "کرده", "کردن", "کند", "گرفته", "گرفت", "دیده", "داده", "زده", "است", "بود"])
@@ -332,6 +335,10 @@ class ZwnjRestorer(TextStage):
             return _AFFIX if a[-1] == "ی" and b in AFTER_I_SPACED and self._strong(a) else _NO
         seen = lex.pairs.get((a, b))
         if seen is not None:
+            if a in _STYLE_FIRST:
+                # `به خوبی` / `به‌خوبی`: treebanks differ, so a matter of style; only a pair that is
+                # always joined, and often, is joined.
+                return _COMPOUND if seen[0] >= _STYLE_MIN and not seen[1] else _NO
             return _COMPOUND if seen[0] > _PAIR_RATIO * seen[1] else _NO
         form = f"{a}{ZWNJ}{b}"
         if form in lex.zwnj and a not in _FUNCTION and b not in _LIGHT and lex.zwnj[form][1] >= _JOIN_H:
