@@ -350,8 +350,15 @@ class IdentityLinker:
         tokens = doc.tokens
         i = 0
         n = len(keys)
+        # Where persons' names start and end, so each role looks around itself in constant time.
+        per_start = bytearray(n + longest + 2)
+        per_end = bytearray(n + 1)
+        for s, e, lab, _ in spans:
+            if lab == "PER":
+                per_start[s] = 1
+                per_end[e] = 1
         while i < n:
-            if keys[i] in ROLE_HEADS and not covered[i] and not self._next_is_person(i, spans, longest):
+            if keys[i] in ROLE_HEADS and not covered[i] and not any(per_start[i + 1:i + longest + 2]):
                 hit = None
                 for ln in range(min(longest, n - i), 0, -1):
                     phrase = " ".join(keys[i:i + ln])
@@ -361,7 +368,9 @@ class IdentityLinker:
                     if who and len(who) == 1 and (ln >= 2 or phrase in holders):
                         hit = (ln, people[next(iter(who))])
                         break
-                if hit and not self._is_apposition(tokens, i, spans):
+                # A role right after `NAME،` is that name's title, already attached.
+                apposition = i >= 2 and tokens[i - 1].text in ("،", ",") and per_end[i - 1]
+                if hit and not apposition:
                     ln, cl = hit
                     out.append((i, i + ln, cl))
                     text = doc.text[tokens[i].start:tokens[i + ln - 1].end]
@@ -371,17 +380,6 @@ class IdentityLinker:
                     continue
             i += 1
         return out
-
-    @staticmethod
-    def _next_is_person(i: int, spans: list[list], window: int) -> bool:
-        """Whether a person's name follows within the role phrase (then the role is a title of it)."""
-        return any(lab == "PER" and i < s <= i + window + 1 for s, _, lab, _ in spans)
-
-    @staticmethod
-    def _is_apposition(tokens: Sequence[Mention | object], i: int, spans: list[list]) -> bool:
-        """Whether the role at ``i`` directly follows ``NAME،`` (then it is that name's title)."""
-        return i >= 2 and getattr(tokens[i - 1], "text", "") in ("،", ",") and any(
-            lab == "PER" and e == i - 1 for _, e, lab, _ in spans)
 
 
 # Given names (folded) that make the word after a strong honorific part of the name too.
