@@ -59,7 +59,7 @@ AFTER_I_SPACED = frozenset(["اند", "ایم", "اید", "ام", "اش", "ات"
 AFTER_I = ("ای", "اند", "ایم", "اید", "ام", "اش", "ات")
 # Preverbs written joined before می/نمی: `برمی‌آورم`, `فرومی‌افتند`.
 PREVERBS = ("بر", "فرو", "در", "باز", "فرا", "وا")
-TAR = ("ترین", "تر")
+TAR = ("ترین", "تری", "تر")
 PREFIX = ("نمی", "می")
 SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
 # Short words that also stand alone, so a space before them may be the author's: ``ای`` (vocative),
@@ -233,7 +233,7 @@ class ZwnjRestorer(TextStage):
                     continue
                 if suf in HA and stem in _NO_PLURAL:
                     continue
-                if (suf in HA and stem in lex.verbs and len(stem) > 2 and key[len(stem) + 1:] in PRON
+                if (suf in ("هایم", "هاید") and stem in lex.verbs and len(stem) > 2
                         and self._known(stem + "ه")):
                     # `داشتهایم` is داشته + ایم, not داشت + هایم (but `بافتها` is بافت + ها).
                     continue
@@ -286,8 +286,10 @@ class ZwnjRestorer(TextStage):
             score = 0
             if heads.get(b, 0) >= _HEAD_MIN and len(a) >= 3 and a not in _FUNCTION and self._known(a):
                 score = heads[b]
-            elif firsts.get(a, 0) >= _FIRST_MIN and len(b) >= 3 and self._known(b):
-                score = firsts[a]
+            elif a in _BOUND_FIRST and len(b) >= 3 and self._known(b):
+                # Only a first part that never stands alone generalizes (`بی‌اطلاعی`); free words
+                # and numbers make names too often (`ده‌دشت`, `نه‌صدمین`).
+                score = firsts.get(a, 1)
             if score and (best is None or score > best[0]):
                 best = (score, i)
         if best is not None:
