@@ -43,6 +43,8 @@ _NARRATIVE_END = re.compile(
 # Between `و` and a following cue: the words of a coordinated clause (`و افزود`, `و مدیرعامل … نیز گفت`).
 _MAX_COORD_WORDS = 8
 _APART_GU = re.compile(r"\s*و\s*گو")
+_WHAT_WAS_SAID = re.compile(
+    rf"(?<![\w{ZWNJ}])(?:آنچه|هرآنچه|چیزی\s+که|(?:سخنان|مطالب|اظهارات|حرف{ZWNJ}?ها|نکات)ی\s+که)(?![\w{ZWNJ}])")
 _RA = re.compile(rf"(?<![\w{ZWNJ}])را(?![\w{ZWNJ}])")
 _QUOTE_MARKS = re.compile(r"[«»\n]")
 _JOIN = re.compile(r"[\s.»\"،]*و\s+")
@@ -175,7 +177,10 @@ class QuoteExtractor:
             return before, "direct", before[1] + 1
         if cue.cls == "weak":
             return None
-        # A bare clause: `گفت دولت …` — at least three words of it.
+        # A bare clause: `گفت دولت …` — at least three words of it — unless the cue is inside a
+        # relative clause about what was said (`آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت`).
+        if _WHAT_WAS_SAID.search(text, sent.start, cue.start):
+            return None
         if len(_WORD.findall(text[after:end])) >= 3 and not text[after:end].lstrip().startswith("و "):
             return (after, end), "indirect", sent.start
         return None

@@ -87,7 +87,10 @@ _NEXT_WORD = re.compile(rf"\s*([\w{ZWNJ}]+)")
 _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
 ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
 # After a bare-name subject: an adverb or the cue itself (the zone ends there).
-_AFTER_SUBJECT = _set("نیز هم همچنین اما سپس")
+_AFTER_SUBJECT = _set("نیز هم همچنین اما سپس ، ,")
+DEMONSTRATIVES = _set("این آن همین همان")
+# Nouns of adverbial frames: `در ادامه`, `در پایان`, `در حاشیه …`.
+FRAME_NOUNS = _set("ادامه پایان ابتدا آغاز جریان خلال")
 # Openers of a clause that are not names.
 _NOT_NAMES = _set("این آن همین چنین یک یکی وی او ایشان ما آنها آن‌ها بسیاری برخی همه هر هیچ چند")
 
@@ -240,6 +243,9 @@ class _DocResolver:
                     k += 1
                 prev = "x"
                 continue
+            nxt = fold(words[k + 1].group()) if k + 1 < len(words) else ""
+            if in_pp and _closes_adverbial(prev, f, nxt):
+                in_pp = False
             prev = f
             k += 1
         return None
@@ -410,15 +416,24 @@ class _DocResolver:
     def _subject(self, a: int, b: int) -> Speaker | None:
         """The first person named outside a prepositional phrase in ``[a, b)``."""
         in_pp = False
+        prev = ""
         i = bisect_left(self.mstarts, a)
-        for w in _WORDS.finditer(self.text, a, b):
+        words = list(_WORDS.finditer(self.text, a, b))
+        for k, w in enumerate(words):
             f = fold(w.group())
             if w.group() in "،,؛;:" or f == "که":
                 in_pp = False
+                prev = f
                 continue
             if f in PREPOSITIONS:
                 in_pp = True
+                prev = f
                 continue
+            if in_pp and _closes_adverbial(prev, f, fold(words[k + 1].group()) if k + 1 < len(words) else ""):
+                in_pp = False
+                prev = f
+                continue
+            prev = f
             while i < len(self.mentions) and self.mentions[i].start < w.start():
                 i += 1
             if i < len(self.mentions) and self.mentions[i].start == w.start() and not in_pp:
@@ -451,6 +466,17 @@ class _DocResolver:
 
     def _span(self, start: int, end: int, entity: Any) -> Speaker:
         return self.doc.span(start, end, Speaker, entity=entity)
+
+
+def _closes_adverbial(prev: str, word: str, nxt: str) -> bool:
+    """Whether an adverbial phrase ends after ``word``: `در این دیدار`, `در پایان`, `در ادامه` …
+
+    Such phrases open many statements without a comma (``در این دیدار محمد درویش گفت``); the
+    name after them is the subject, not part of the phrase.
+    """
+    if prev in DEMONSTRATIVES:
+        return True
+    return word in FRAME_NOUNS and nxt not in DEMONSTRATIVES
 
 
 def _starts_with_role(name: str) -> bool:

@@ -78,6 +78,11 @@ def test_quotes_found(text: str, expected: list[tuple[str, str, str, str]]) -> N
     # A role held by someone named earlier in the article.
     ("اسماعیل بقائی، سخنگوی وزارت امور خارجه، به خبرنگاران پاسخ داد. سخنگوی وزارت امور خارجه گفت که سفر لغو شد.",
      "بقائی"),
+    # An adverbial without a comma before the subject.
+    ("محمد اسماعیل درویش به تهران آمد. در این دیدار عباس عراقچی گفت که ایران آماده است.", "عراقچی"),
+    ("در ادامه عباس عراقچی گفت که ایران آماده است.", "عراقچی"),
+    # A name after an adverbial that names someone else.
+    ("با اشاره به سخنان عراقچی، سرگئی لاوروف گفت که آماده‌ایم.", "لاوروف"),
     # A sentence with no subject after a question of the narrative.
     ("فاطمه مهاجرانی در پاسخ به این پرسش که آیا کابینه ترمیم می‌شود؟ گفت: هنوز تصمیمی گرفته نشده است.", "مهاجرانی"),
 ])
@@ -97,6 +102,8 @@ def test_quotes_speaker_resolution(text: str, key: str) -> None:
     "وزیر در جمع خبرنگاران سخن گفت.",
     "وزیر با اشاره به مشکلات، از مردم تقدیر کرد.",
     "وزیر اشاره کرد.",
+    "آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت.",  # what was said, not a statement
+    "وزیر به سخنانی که لاوروف گفت واکنش نشان داد.",
 ])
 def test_quotes_not_statements(text: str) -> None:
     assert khabar.analyze(text).quotes == []
