@@ -238,10 +238,9 @@ class StoryClusterer:
                 theirs = self._entities.get(other, frozenset())
                 if names and theirs and not names & theirs and jac < self.near_duplicate:
                     continue  # one template, two events: no place, person or organization in common
-                if jac >= needed or (dated and con >= self.containment and small >= self.min_shingles):
-                    key = (jac, con, other)
-                    if best is None or key[:2] > best[:2]:
-                        best = key
+                same = jac >= needed or (dated and con >= self.containment and small >= self.min_shingles)
+                if same and (best is None or (jac, con) > best[:2]):
+                    best = (jac, con, other)
         story = self._story[best[2]] if best else article_id
         self._shingles[article_id] = sh
         self._day[article_id] = day
@@ -261,13 +260,17 @@ class StoryClusterer:
         """Add many articles in the given order; ``{article_id: story_id}`` for all of them.
 
         Items are ``(id, text, published)`` tuples or mappings with ``id``, ``text``, ``published``
-        and optionally ``entities``. Sort them by date first for stories named by their earliest article.
+        and optionally ``title`` (joined to the text), ``entities`` and ``key`` (the search key of
+        title and text). Sort them by date first for stories named by their earliest article.
         """
         out: dict[Hashable, Hashable] = {}
         for item in items:
             if isinstance(item, Mapping):
-                out[item["id"]] = self.add(item["id"], item["text"], item.get("published"),
-                                           entities=item.get("entities") or ())
+                text = item["text"]
+                if item.get("title"):
+                    text = f"{item['title']}\n{text}"
+                out[item["id"]] = self.add(item["id"], text, item.get("published"),
+                                           entities=item.get("entities") or (), key=item.get("key"))
             else:
                 article_id, text, published = item
                 out[article_id] = self.add(article_id, text, published)

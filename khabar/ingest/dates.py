@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
+import time
 
 _TEHRAN = dt.timezone(dt.timedelta(hours=3, minutes=30))
 _BREAKS = (-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324, 2394,
@@ -120,8 +121,11 @@ def parse_published(value: str | None) -> str | None:
 
 def from_struct_time(value: object) -> str | None:
     """ISO of a UTC ``time.struct_time`` (feedparser's ``*_parsed``), or ``None``."""
+    if not isinstance(value, (tuple, time.struct_time)):
+        return None
     try:
-        return dt.datetime(*value[:6], tzinfo=dt.UTC).isoformat()  # type: ignore[index]
+        year, month, day, hour, minute, second = (int(v) for v in tuple(value)[:6])
+        return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC).isoformat()
     except (TypeError, ValueError, IndexError):
         return None
 
