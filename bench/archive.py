@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -152,6 +153,13 @@ def articles(n: int, *, seed: int = 1404, noise: bool = True) -> Iterator[RawArt
         yield article(rng, i, noise=noise)[0]
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its finished children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def _peak_mb() -> dict[str, float]:
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -168,9 +176,12 @@ def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None
     tmp = tempfile.TemporaryDirectory()
     path = db or str(Path(tmp.name) / "bench.db")
     store = open_storage(path)
+    cpu0 = _cpu()
     t = time.perf_counter()
     summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items)
     elapsed = time.perf_counter() - t
+    cpu_main, cpu_workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
+    load = os.getloadavg()[0]
     store.checkpoint()  # type: ignore[attr-defined]
     size = store.file_bytes()  # type: ignore[attr-defined]
     stats = store.stats()
@@ -178,6 +189,12 @@ def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None
     return {"bench": "ingest", "mode": "restore-only" if restore_only else "full", "articles": n,
             "jobs": jobs or default_jobs(), "added": summary.added, "failed": summary.failed,
             "seconds": round(elapsed, 2), "articles_per_s": round(n / elapsed, 1),
+            # CPU time does not depend on what else the machine runs: two free cores could do at
+            # most 2 / (CPU seconds per article) articles per second.
+            "cpu_ms_per_article_main": round(cpu_main / n * 1000, 3),
+            "cpu_ms_per_article_workers": round(cpu_workers / n * 1000, 3),
+            "articles_per_s_on_2_free_cores": round(2 / ((cpu_main + cpu_workers) / n), 1),
+            "load_average_1min": round(load, 2),
             "db_bytes_per_article": round(size / max(1, summary.added)),
             "mean_chars_per_article": round(sum(len(a.text) for a in items) / n),
             "entities": stats["entities"], "mentions": stats["mentions"], **_peak_mb()}

@@ -445,11 +445,26 @@ def search(storage: Storage, query: str = "", *, person: str | None = None, org:
     fts = parsed.to_fts()
     if filt is None:
         return SearchResults(parsed, [], 0 if count else None, {}, notes)
-    hits = storage.search(fts, filt, limit=limit, offset=offset, order=order if fts else "newest")
+    estimate = _estimate(storage, parsed.root) if parsed.root is not None else None
+    hits = storage.search(fts, filt, limit=limit, offset=offset, order=order if fts else "newest",
+                          estimate=estimate)
     results = [make_result(hit, parsed.terms, snippet_chars) for hit in hits]
     total = storage.count_matches(fts, filt) if count else None
     facet_counts = storage.facet_counts(fts, filt) if facets else {}
     return SearchResults(parsed, results, total, facet_counts, notes)
+
+
+def _estimate(storage: Storage, node: Node) -> int:
+    """An upper bound of the articles a query tree matches, from the index's per-token counts."""
+    if isinstance(node, Term):
+        counts = [storage.term_docs(tok, prefix=node.prefix and i == len(node.tokens) - 1)
+                  for i, tok in enumerate(node.tokens)]
+        return min(counts)
+    if isinstance(node, All):
+        return min(_estimate(storage, c) for c in node.children if not isinstance(c, Not))
+    if isinstance(node, Any_):
+        return sum(_estimate(storage, c) for c in node.children)
+    return _estimate(storage, node.child)
 
 
 def _matches(word_key: str, terms: Sequence[Term]) -> bool:

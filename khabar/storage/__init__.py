@@ -74,6 +74,7 @@ class NewArticle:
     analysis: str = "full"
     title_key: str | None = None   # folded title for the index; computed when absent
     body_key: str | None = None    # folded text for the index; computed when absent
+    packed: bytes | None = None    # the stored form of ``doc`` (sqlite.pack_doc), made by an ingest worker
 
     @classmethod
     def from_document(cls, doc: Document, *, content_key: str, **meta: Any) -> NewArticle:
@@ -203,11 +204,17 @@ class Storage(ABC):
 
     @abstractmethod
     def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
-               order: str = "relevance") -> list[Hit]:
-        """Articles matching an FTS5 expression (already escaped) and the filters."""
+               order: str = "newest", estimate: int | None = None) -> list[Hit]:
+        """Articles matching an FTS5 expression (already escaped) and the filters, ``newest``,
+        ``oldest`` or by ``relevance``; ``estimate`` (how many articles the text matches, at most)
+        helps choose between the text index and a facet to drive the query."""
 
     @abstractmethod
-    def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 100_000) -> int: ...
+    def term_docs(self, token: str, *, prefix: bool = False) -> int:
+        """How many articles hold an index token (or any token with this prefix)."""
+
+    @abstractmethod
+    def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 10_000) -> int: ...
 
     @abstractmethod
     def facet_counts(self, fts: str | None, filt: ArticleFilter, *, top: int = 5,

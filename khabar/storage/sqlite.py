@@ -24,11 +24,12 @@ import datetime as _dt
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from khabar.document import Document, Span, Token
 from khabar.errors import NotFoundError, StorageError
 from khabar.folding import fold
 from khabar.storage import (
@@ -159,27 +160,154 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
-# Named migrations, applied in order and recorded in `migrations`; never edit one that has shipped,
-# add the next one instead.
-MIGRATIONS: list[tuple[str, str]] = [
+def _migrate_date_ordered_index(db: sqlite3.Connection) -> None:
+    """Give the full-text index date-ordered rowids (:func:`fts_key`), so "newest first" and date
+    ranges are read straight off the index and a search stops after ``limit`` rows."""
+    db.execute("ALTER TABLE articles ADD COLUMN fts_key INTEGER")
+    db.execute("DROP TABLE articles_fts")
+    db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='', "
+                "tokenize='unicode61 remove_diacritics 0')")
+    db.execute("CREATE VIRTUAL TABLE articles_vocab USING fts5vocab(articles_fts, 'row')")
+    rows = db.execute("SELECT id, published, title, text FROM articles").fetchall()
+    for article_id, published, title, text in rows:
+        key = fts_key(article_id, published)
+        db.execute("UPDATE articles SET fts_key = ? WHERE id = ?", (key, article_id))
+        db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", (key, _title_key(title), fold(text)))
+    db.execute("CREATE UNIQUE INDEX articles_fts_key ON articles(fts_key)")
+
+
+# Named migrations, applied in order and recorded in `migrations`: SQL scripts or functions of the
+# connection. Never edit one that has shipped; add the next one instead.
+MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _INITIAL),
+    ("0002_date_ordered_index", _migrate_date_ordered_index),
 ]
+
+DAY_SHIFT = 32  # fts_key = (day ordinal << 32) | article id
+# `relevance` ranks (bm25) the newest this-many matches, so a broad query costs the same at 1M
+# articles as at 10k; narrower queries are ranked in full.
+RANK_WINDOW = 5000
+
+
+def fts_key(article_id: int, published: str | None) -> int:
+    """The article's rowid in the full-text index: its publication day, then its id.
+
+    >>> fts_key(7, "2025-08-09T10:00:00") >> DAY_SHIFT == __import__("datetime").date(2025, 8, 9).toordinal()
+    True
+    >>> fts_key(7, None)
+    7
+    """
+    return (_day(published) << DAY_SHIFT) | article_id
+
+
+def _day(published: str | None) -> int:
+    """Day ordinal of an ISO date (0 when unknown, so undated articles sort last and match no range)."""
+    if not published:
+        return 0
+    try:
+        return _dt.date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return 0
+
+
+def day_key(iso_day: str) -> int:
+    """The smallest :func:`fts_key` of a day (for date-range bounds)."""
+    return _dt.date.fromisoformat(iso_day).toordinal() << DAY_SHIFT
 
 _ARTICLE_COLUMNS = ("a.id, a.doc, a.raw_text, a.text, a.content_key, a.title, a.url, a.published, a.author, "
                     "o.name, a.origin, a.kind, a.analysis, a.story_id, a.added")
 _NOT_A_DB = "is not an SQLite database (or is damaged)"
 
 
+_SPAN_KEYS = ("text", "start", "end", "raw_start", "raw_end")
+# Lists of plain spans stored as offset columns: a token's text is text[start:end] by construction,
+# so storing it again would double the archive.
+_COLUMNAR = ("sentences", "tokens")
+
+
+def _columns(spans: list[dict[str, Any]], text: str) -> dict[str, list[int]] | None:
+    """``spans`` as four offset columns, or ``None`` when they are not plain spans of ``text``."""
+    cols: dict[str, list[int]] = {"start": [], "end": [], "raw_start": [], "raw_end": []}
+    for sp in spans:
+        if len(sp) != 5 or sp.keys() != set(_SPAN_KEYS) or text[sp["start"]:sp["end"]] != sp["text"]:
+            return None
+        for k in cols:
+            v = sp[k]
+            if type(v) is not int:
+                return None
+            cols[k].append(v)
+    return cols
+
+
 def pack_doc(doc: dict[str, Any]) -> bytes:
-    """The stored form of ``Document.to_dict()`` less its two texts (stored in their own columns)."""
-    rest = {k: v for k, v in doc.items() if k not in ("raw_text", "text")}
-    return zlib.compress(json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+    """The stored form of ``Document.to_dict()`` less its two texts (stored in their own columns).
+
+    >>> from khabar import analyze
+    >>> d = analyze("دو جمله. دومی هم هست.").to_dict()
+    >>> unpack_doc(pack_doc(d), d["raw_text"], d["text"]) == d
+    True
+    """
+    text = doc.get("text", "")
+    rest: dict[str, Any] = {}
+    for k, v in doc.items():
+        if k in ("raw_text", "text"):
+            continue
+        if k in _COLUMNAR and isinstance(v, list) and v:
+            cols = _columns(v, text)
+            if cols is not None:
+                rest["@" + k] = cols
+                continue
+        rest[k] = v
+    return zlib.compress(json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
+
+
+def pack_document(doc: Document) -> tuple[bytes, dict[str, Any]]:
+    """``(pack_doc(doc.to_dict()), doc.to_dict() less sentences and tokens)``, made without building a
+    dict per token (the slow part of ``to_dict`` on a long article).
+
+    >>> from khabar import analyze
+    >>> doc = analyze("دو جمله. دومی هم هست.")
+    >>> packed, light = pack_document(doc)
+    >>> packed == pack_doc(doc.to_dict()) and "tokens" not in light
+    True
+    """
+    spans = {"sentences": doc.sentences, "tokens": doc.tokens}
+    plain = all(type(x) in (Span, Token) and doc.text[x.start:x.end] == x.text for k in spans for x in spans[k])
+    if not plain:
+        full = doc.to_dict()
+        return pack_doc(full), {k: v for k, v in full.items() if k not in _COLUMNAR}
+    doc.sentences, doc.tokens = [], []
+    try:
+        light = doc.to_dict()
+    finally:
+        doc.sentences, doc.tokens = spans["sentences"], spans["tokens"]
+    rest: dict[str, Any] = {}
+    for k, v in light.items():
+        if k in ("raw_text", "text"):
+            continue
+        if k in _COLUMNAR:
+            if spans[k]:
+                rest["@" + k] = {"start": [x.start for x in spans[k]], "end": [x.end for x in spans[k]],
+                                 "raw_start": [x.raw_start for x in spans[k]], "raw_end": [x.raw_end for x in spans[k]]}
+            else:
+                rest[k] = v
+            continue
+        rest[k] = v
+    packed = zlib.compress(json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
+    return packed, {k: v for k, v in light.items() if k not in _COLUMNAR}
 
 
 def unpack_doc(blob: bytes, raw_text: str, text: str) -> dict[str, Any]:
     """The inverse of :func:`pack_doc`."""
     rest = json.loads(zlib.decompress(blob).decode("utf-8"))
-    return {"raw_text": raw_text, "text": text, **rest}
+    out: dict[str, Any] = {"raw_text": raw_text, "text": text}
+    for k, v in rest.items():
+        if k.startswith("@"):
+            out[k[1:]] = [{"text": text[s:e], "start": s, "end": e, "raw_start": rs, "raw_end": re_}
+                          for s, e, rs, re_ in zip(v["start"], v["end"], v["raw_start"], v["raw_end"], strict=True)]
+        else:
+            out[k] = v
+    return out
 
 
 def _like_words(key: str) -> str:
@@ -250,9 +378,12 @@ class SqliteStorage(Storage):
             if name in done:
                 continue
             with self.transaction():
-                # executescript would commit our transaction; run statement by statement instead.
-                for statement in _statements(sql):
-                    db.execute(statement)
+                if callable(sql):
+                    sql(db)
+                else:
+                    # executescript would commit our transaction; run statement by statement instead.
+                    for statement in _statements(sql):
+                        db.execute(statement)
                 db.execute("INSERT INTO migrations (name, applied) VALUES (?, ?)", (name, _now()))
             new.append(name)
         return new
@@ -325,17 +456,19 @@ class SqliteStorage(Storage):
                     return None
                 outlet = article.outlet or (doc.get("source") or {}).get("name")
                 published = article.published or (doc.get("meta") or {}).get("published")
-                cur = self.db.execute(
-                    "INSERT INTO articles (url, content_key, title, published, author, outlet_id, origin, kind, "
-                    "raw_text, text, doc, analysis, quotes, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (article.url, article.content_key, article.title, published, article.author,
+                # The id is chosen here (we hold the write lock) so the index key can be written at once.
+                article_id = int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0])
+                key = fts_key(article_id, published)
+                self.db.execute(
+                    "INSERT INTO articles (id, fts_key, url, content_key, title, published, author, outlet_id, origin, "
+                    "kind, raw_text, text, doc, analysis, quotes, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (article_id, key, article.url, article.content_key, article.title, published, article.author,
                      self._outlet_id(outlet), article.origin, article.kind, doc["raw_text"], doc["text"],
-                     pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), _now()))
-                article_id = int(cur.lastrowid or 0)
+                     article.packed or pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), _now()))
                 title_key = article.title_key if article.title_key is not None else _title_key(article.title)
                 body_key = article.body_key if article.body_key is not None else fold(doc["text"])
                 self.db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                                (article_id, title_key, body_key))
+                                (key, title_key, body_key))
                 self._add_structure(article_id, doc)
         except sqlite3.IntegrityError:
             return None
@@ -413,7 +546,7 @@ class SqliteStorage(Storage):
         db = self.db
         try:
             with self.transaction():
-                row = db.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+                row = db.execute("SELECT title, text, fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()
                 if row is None:
                     raise NotFoundError(f"no article {article_id} in {self.path}")
                 for table in ("mentions", "article_entities", "quotes", "dates"):
@@ -422,9 +555,9 @@ class SqliteStorage(Storage):
                 if row[1] != doc["text"]:
                     # The restorer changed since the article was stored: reindex it.
                     db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-                               (article_id, _title_key(row[0]), fold(row[1])))
+                               (row[2], _title_key(row[0]), fold(row[1])))
                     db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
-                               (article_id, _title_key(row[0]), fold(doc["text"])))
+                               (row[2], _title_key(row[0]), fold(doc["text"])))
                 db.execute("UPDATE articles SET text = ?, doc = ?, analysis = ?, quotes = ? WHERE id = ?",
                            (doc["text"], pack_doc(doc), analysis, len(doc.get("quotes") or ()), article_id))
                 self._add_structure(article_id, doc)
@@ -550,65 +683,144 @@ class SqliteStorage(Storage):
                            (_like_words(name_key),))
         return [int(r[0]) for r in rows]
 
-    def _where(self, fts: str | None, filt: ArticleFilter) -> tuple[str, list[Any]]:
-        """The FROM/WHERE part shared by search, counts and facets."""
+    def term_docs(self, token: str, *, prefix: bool = False) -> int:
+        """How many articles hold an index token (or, for a prefix, any token starting with it)."""
+        if prefix:
+            row = self._query("SELECT COALESCE(SUM(doc), 0) FROM articles_vocab WHERE term >= ? AND term < ?",
+                              (token, token + "\U0010ffff"))
+        else:
+            row = self._query("SELECT COALESCE(SUM(doc), 0) FROM articles_vocab WHERE term = ?", (token,))
+        return int(row[0][0])
+
+    def _filters(self, filt: ArticleFilter, *, skip_group: int | None = None,
+                 skip_outlets: bool = False) -> tuple[list[str], list[Any]]:
+        """WHERE clauses on ``a`` (articles) for the filters, except the one that drives the query."""
         clauses: list[str] = []
         params: list[Any] = []
-        if fts:
-            sql = "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            clauses.append("articles_fts MATCH ?")
-            params.append(fts)
-        else:
-            sql = "FROM articles a"
-        for group in filt.entity_groups:
+        for i, group in enumerate(filt.entity_groups):
+            if i == skip_group:
+                continue
             clauses.append("EXISTS (SELECT 1 FROM article_entities ae WHERE ae.article_id = a.id AND ae.entity_id "
                            f"IN ({','.join('?' * len(group))}))")
             params += list(group)
-        if filt.outlet_ids is not None:
+        if filt.outlet_ids is not None and not skip_outlets:
             clauses.append(f"a.outlet_id IN ({','.join('?' * len(filt.outlet_ids))})")
             params += list(filt.outlet_ids)
-        if filt.since:
-            clauses.append("a.published >= ?")
-            params.append(filt.since)
-        if filt.until:
-            clauses.append("a.published < ?")
-            params.append(filt.until)
         if filt.has_quotes:
             clauses.append("a.quotes > 0")
         if filt.story_id is not None:
             clauses.append("a.story_id = ?")
             params.append(filt.story_id)
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        return sql, params
+        return clauses, params
+
+    def _key_range(self, filt: ArticleFilter) -> tuple[int | None, int | None]:
+        lo = day_key(filt.since) if filt.since else None
+        hi = day_key(filt.until) if filt.until else None
+        if hi is not None and lo is None:
+            lo = 1 << DAY_SHIFT  # a date bound excludes undated articles
+        return lo, hi
+
+    def _facet_sizes(self, filt: ArticleFilter) -> list[tuple[int, str, int]]:
+        """``(articles, kind, index)`` of each filter that can drive a query, smallest first."""
+        sizes = []
+        for i, group in enumerate(filt.entity_groups):
+            n = self._query(f"SELECT COUNT(*) FROM article_entities WHERE entity_id IN ({','.join('?' * len(group))})",
+                            list(group))[0][0]
+            sizes.append((int(n), "entity", i))
+        if filt.outlet_ids is not None:
+            n = self._query(f"SELECT COUNT(*) FROM articles WHERE outlet_id IN ({','.join('?' * len(filt.outlet_ids))})",
+                            list(filt.outlet_ids))[0][0]
+            sizes.append((int(n), "outlet", 0))
+        return sorted(sizes)
+
+    def _plan(self, fts: str | None, filt: ArticleFilter, estimate: int | None,
+              limit: int) -> tuple[str, list[Any]]:
+        """``SELECT a.id, key …`` in index-key order, driven by the full-text index or by the smallest facet.
+
+        Scanning the text matches newest first stops once ``limit`` articles pass the filters, which
+        takes about ``limit × articles / facet size`` rows; walking a facet's articles costs its size.
+        The cheaper one drives.
+        """
+        lo, hi = self._key_range(filt)
+        sizes = self._facet_sizes(filt)
+        total = max(1, self.count())
+        driver = None
+        if sizes:
+            n, kind, i = sizes[0]
+            fts_cost = estimate if estimate is not None else total
+            if fts:
+                fts_cost = min(fts_cost, limit * total // max(1, n))
+            if not fts or n < fts_cost:
+                driver = (kind, i)
+        if fts and driver is None:
+            clauses, params = self._filters(filt)
+            where = ["articles_fts MATCH ?"]
+            args: list[Any] = [fts]
+            if lo is not None:
+                where.append("articles_fts.rowid >= ?")
+                args.append(lo)
+            if hi is not None:
+                where.append("articles_fts.rowid < ?")
+                args.append(hi)
+            sql = ("SELECT a.id AS id, articles_fts.rowid AS k, articles_fts.rank AS r FROM articles_fts "
+                   "JOIN articles a ON a.fts_key = articles_fts.rowid WHERE " + " AND ".join(where + clauses))
+            return sql, args + params
+        clauses, params = self._filters(filt, skip_group=driver[1] if driver and driver[0] == "entity" else None,
+                                        skip_outlets=bool(driver and driver[0] == "outlet"))
+        args = []
+        if driver and driver[0] == "entity":
+            group = filt.entity_groups[driver[1]]
+            source = ("FROM article_entities d JOIN articles a ON a.id = d.article_id "
+                      f"WHERE d.entity_id IN ({','.join('?' * len(group))})")
+            args += list(group)
+        elif driver:
+            assert filt.outlet_ids is not None
+            source = f"FROM articles a WHERE a.outlet_id IN ({','.join('?' * len(filt.outlet_ids))})"
+            args += list(filt.outlet_ids)
+        else:
+            source = "FROM articles a WHERE 1"
+        if lo is not None:
+            clauses.append("a.fts_key >= ?")
+            params.append(lo)
+        if hi is not None:
+            clauses.append("a.fts_key < ?")
+            params.append(hi)
+        if fts:
+            clauses.append("EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND articles_fts.rowid = a.fts_key)")
+            params.append(fts)
+        sql = f"SELECT a.id AS id, a.fts_key AS k, 0 AS r {source}" + "".join(f" AND {c}" for c in clauses)
+        return sql, args + params
 
     def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
-               order: str = "relevance") -> list[Hit]:
-        where, params = self._where(fts, filt)
+               order: str = "newest", estimate: int | None = None) -> list[Hit]:
+        sql, params = self._plan(fts, filt, estimate, limit + offset)
         if order == "relevance" and fts:
-            order_by = "ORDER BY articles_fts.rank"
+            sql = (f"SELECT id FROM ({sql} ORDER BY k DESC LIMIT {RANK_WINDOW}) ORDER BY r, k DESC "
+                   "LIMIT ? OFFSET ?")
         elif order == "oldest":
-            order_by = "ORDER BY a.published IS NULL, a.published, a.id"
+            sql = f"SELECT id FROM ({sql}) ORDER BY k LIMIT ? OFFSET ?"
         else:
-            order_by = "ORDER BY a.published DESC, a.id DESC"
-        rows = self._query(
-            "SELECT a.id, a.title, (SELECT name FROM outlets WHERE id = a.outlet_id), a.published, a.url "
-            f"{where} {order_by} LIMIT ? OFFSET ?", [*params, limit, offset])
+            sql = f"{sql} ORDER BY k DESC LIMIT ? OFFSET ?"
+        ids = [r[0] for r in self._query(sql, [*params, limit, offset])]
         hits = []
-        for r in rows:
-            raw_text, text, blob = self._query("SELECT raw_text, text, doc FROM articles WHERE id = ?", (r[0],))[0]
-            changes = json.loads(zlib.decompress(blob)).get("changes", []) if raw_text != text else []
-            hits.append(Hit(r[0], r[1], r[2], r[3], r[4], raw_text, text, changes))
+        for article_id in ids:
+            r = self._query("SELECT a.id, a.title, o.name, a.published, a.url, a.raw_text, a.text, a.doc "
+                            "FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE a.id = ?", (article_id,))[0]
+            changes = json.loads(zlib.decompress(r[7])).get("changes", []) if r[5] != r[6] else []
+            hits.append(Hit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], changes))
         return hits
 
-    def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 100_000) -> int:
-        where, params = self._where(fts, filt)
-        return int(self._query(f"SELECT COUNT(*) FROM (SELECT 1 {where} LIMIT ?)", [*params, cap])[0][0])
+    def _ids_sql(self, fts: str | None, filt: ArticleFilter, limit: int) -> tuple[str, list[Any]]:
+        sql, params = self._plan(fts, filt, None, limit)
+        return f"SELECT id FROM ({sql} LIMIT {int(limit)})", params
+
+    def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 10_000) -> int:
+        sql, params = self._ids_sql(fts, filt, cap)
+        return int(self._query(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
 
     def facet_counts(self, fts: str | None, filt: ArticleFilter, *, top: int = 5,
                      sample: int = 5000) -> dict[str, list[tuple[str, int]]]:
-        where, params = self._where(fts, filt)
-        ids = f"SELECT a.id {where} LIMIT {int(sample)}"
+        ids, params = self._ids_sql(fts, filt, sample)
         out: dict[str, list[tuple[str, int]]] = {}
         for facet, labels in (("person", PERSON_LABELS), ("org", ORG_LABELS), ("place", PLACE_LABELS)):
             marks = ",".join("?" * len(labels))
