@@ -233,6 +233,12 @@ class _DocResolver:
                     return self._pronoun(w.start(), w.end(), honorific=f in HONORIFIC_PRONOUNS or plural)
                 if f == fold("این") and k + 1 < len(words) and fold(words[k + 1].group()) in ANAPHORIC_ALL:
                     return self._anaphor(w.start(), words[k + 1].end())
+                if f in ROLE_HEADS and prev == "" and k >= 2 and words[k - 1].group() in "،,":
+                    # `دمیتری پسکوف، سخنگوی کرملین، …`: plain words, then a role in apposition —
+                    # the words are a name the entity model missed.
+                    named = self._name_before(a, words[k - 1].start())
+                    if named is not None:
+                        return named
                 if f in GROUP_HEADS or f in ROLE_HEADS or f in BODY_HEADS or (
                         f in _set("یک یکی") and k + 1 < len(words)
                         and (fold(words[k + 1].group()) in ROLE_HEADS | GROUP_HEADS | _set("از"))):
@@ -250,6 +256,29 @@ class _DocResolver:
             k += 1
         return None
 
+    def _name_before(self, a: int, comma: int) -> Speaker | None:
+        """Plain words (one to four, no stop words or mentions) from ``a`` to a comma, as a name."""
+        words = list(_WORDS.finditer(self.text, a, comma))
+        if not 1 <= len(words) <= 4:
+            return None
+        if any(fold(w.group()) in STOP or fold(w.group()) in PREPOSITIONS or fold(w.group()) in _NOT_NAMES
+               or fold(w.group()) in ROLE_HEADS or w.start() in self.by_start for w in words):
+            return None
+        return self._link_name(words[0].start(), words[-1].end(), a)
+
+    def _link_name(self, start: int, end: int, a: int) -> Speaker:
+        """A name span, linked to an earlier person whose name it completes or ends, if any."""
+        key = fold(self.text[start:end])
+        for m in self.mentions:
+            if m.start >= a or m.label != "PER" or not m.entity:
+                continue
+            ent = self.entities.get(m.entity)
+            names = [fold(x) for x in ((ent.name, *ent.aliases) if ent else (m.text,))]
+            after = fold(self.text[m.start:min(len(self.text), m.end + len(key) + 2)])
+            if any(nm.endswith(key) or key.endswith(nm) for nm in names) or after.endswith(key):
+                return self._span(start, end, m.entity)
+        return self._span(start, end, None)
+
     def _bare_name(self, a: int, b: int) -> Speaker | None:
         """A subject the entity model missed: a few plain words opening the clause (``فیدان نیز …``).
 
@@ -265,17 +294,7 @@ class _DocResolver:
             n += 1
         if n == 0 or n > 3 or (n < len(words) and fold(words[n].group()) not in _AFTER_SUBJECT):
             return None
-        start, end = words[0].start(), words[n - 1].end()
-        key = fold(self.text[start:end])
-        for m in self.mentions:
-            if m.start >= a or m.label != "PER" or not m.entity:
-                continue
-            ent = self.entities.get(m.entity)
-            names = [fold(x) for x in ((ent.name, *ent.aliases) if ent else (m.text,))]
-            after = fold(self.text[m.start:min(len(self.text), m.end + len(key) + 2)])
-            if any(nm.endswith(key) for nm in names) or after.endswith(key):
-                return self._span(start, end, m.entity)
-        return self._span(start, end, None)
+        return self._link_name(words[0].start(), words[n - 1].end(), a)
 
     def _from_mention(self, ment: Mention, *, first: bool, b: int) -> Speaker | None:
         text = self.text
