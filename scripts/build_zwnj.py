@@ -164,8 +164,9 @@ def main() -> None:
     for w in sorted(set(right_j) | set(left_j)):
         out.write(f"J\t{w}\t{right_j[w]}\t{right_sp[w]}\t{left_j[w]}\t{left_sp[w]}\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
-        f.write(out.getvalue())
+    # mtime=0: the same sources give the same bytes, so a rebuild shows no spurious diff.
+    with open(args.out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
+        f.write(out.getvalue().encode("utf-8"))
     print(f"{args.out}: {nz} ZWNJ forms, {np_} plain words, {len(verbs)} verbs, {len(pairs)} pairs, "
           f"{args.out.stat().st_size / 1e6:.1f} MB")
 
