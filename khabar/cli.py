@@ -154,6 +154,14 @@ def _open_archive(db: str | None, *, must_exist: bool = True) -> Any:
     return open_storage(path)
 
 
+def _title(item: dict[str, Any]) -> str:
+    """An article's title, or for an untitled one (a plain text file) the start of its text."""
+    if item.get("title"):
+        return str(item["title"])
+    lead = " ".join(str(item.get("lead") or "").split())
+    return (lead[:60].rsplit(" ", 1)[0] + " …") if len(lead) > 60 else (lead or "(untitled)")
+
+
 def _console() -> Any:
     from rich.console import Console
 
@@ -261,7 +269,7 @@ def search(query: str, db: str | None, person: str | None, org: str | None, plac
     console.print(f"[dim]{found.total:,} article{'s' if found.total != 1 else ''}"
                   f"{f', showing {len(found.results)}' if found.total and found.total > len(found.results) else ''}[/]")
     for r in found.results:
-        console.print(f"[bold cyan]{r.id:>5}[/] [bold]{escape(r.title or '(untitled)')}[/]"
+        console.print(f"[bold cyan]{r.id:>5}[/] [bold]{escape(_title({'title': r.title, 'lead': r.snippet.strip('…')}))}[/]"
                       f"  [dim]{escape(r.source or '')} {escape((r.published or '')[:10])}[/]")
         snippet = Text("      " + r.snippet)
         for s, e in r.highlights:
@@ -333,7 +341,7 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
             console.print(f"  {escape(t)}")
     console.rule("articles")
     for a in profile["articles"]:
-        console.print(f"  [cyan]{a['id']:>5}[/] {escape(a['title'] or '(untitled)')} "
+        console.print(f"  [cyan]{a['id']:>5}[/] {escape(_title(a))} "
                       f"[dim]{escape(a['source'] or '')} {escape((a['published'] or '')[:10])}[/]")
     if profile["statements"]:
         console.rule("statements" + (f" about {escape(about)}" if about else ""))
@@ -343,7 +351,7 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
         console.rule("meetings")
         for m in profile["meetings"]:
             where = f" — {escape(m['place'])}" if m["place"] else ""
-            console.print(f"  [cyan]{m['article']:>5}[/] {escape(m['with'] or '?')}{where} "
+            console.print(f"  [cyan]{m['article']:>5}[/] with {escape(m['with'] or '—')}{where} "
                           f"[dim]{escape((m['date'] or '')[:10])}[/]")
     if profile["co_mentioned"]:
         console.rule("mentioned with")
@@ -394,7 +402,7 @@ def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
         console.print(f"[bold cyan]story {s['id']}[/] [bold]{escape(s['title'] or '')}[/] "
                       f"[dim]{s['size']} articles, {s['outlets']} outlets[/]")
         for a in s["articles"]:
-            console.print(f"  [cyan]{a['id']:>5}[/] {escape(a['source'] or '?')}: {escape(a['title'] or '(untitled)')} "
+            console.print(f"  [cyan]{a['id']:>5}[/] {escape(a['source'] or '?')}: {escape(_title(a))} "
                           f"[dim]{escape((a['published'] or '')[:10])}[/]")
 
 

@@ -865,7 +865,8 @@ class SqliteStorage(Storage):
         n_articles = self._query(f"SELECT COUNT(DISTINCT article_id) FROM article_entities WHERE entity_id IN ({marks})",
                                  ids)[0][0]
         articles = self._query(
-            "SELECT a.id, a.title, a.published, o.name FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
+            "SELECT a.id, a.title, a.published, o.name, substr(a.text, 1, 120) FROM articles a "
+            "LEFT JOIN outlets o ON o.id = a.outlet_id "
             f"WHERE a.id IN (SELECT article_id FROM article_entities WHERE entity_id IN ({marks})) "
             "ORDER BY a.published DESC, a.id DESC LIMIT ?", [*ids, limit])
         meetings = self._query(
@@ -889,7 +890,8 @@ class SqliteStorage(Storage):
             "aliases": aliases,
             "titles": titles,
             "article_count": int(n_articles),
-            "articles": [{"id": r[0], "title": r[1], "published": r[2], "source": r[3]} for r in articles],
+            "articles": [{"id": r[0], "title": r[1], "published": r[2], "source": r[3], "lead": r[4]}
+                         for r in articles],
             "statements": self.statements(ids, limit=limit),
             "meetings": [{"event": r[0], "article": r[1], "type": r[2], "trigger": r[3], "date": r[4] or r[7],
                           "with": r[8] or "", "place": r[9] or r[5], "title": r[6]} for r in meetings],
@@ -903,11 +905,13 @@ class SqliteStorage(Storage):
         out = []
         for r in rows:
             members = self._query(
-                "SELECT a.id, a.title, a.published, o.name FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id "
-                "WHERE a.story_id = ? ORDER BY a.published, a.id", (r[0],))
+                "SELECT a.id, a.title, a.published, o.name, substr(a.text, 1, 120) FROM articles a "
+                "LEFT JOIN outlets o ON o.id = a.outlet_id "
+                "WHERE a.story_id = ? ORDER BY a.published IS NULL, a.published, a.id", (r[0],))
             out.append({"id": r[0], "title": r[1], "size": r[2], "outlets": r[3], "first_published": r[4],
                         "last_published": r[5],
-                        "articles": [{"id": m[0], "title": m[1], "published": m[2], "source": m[3]} for m in members]})
+                        "articles": [{"id": m[0], "title": m[1], "published": m[2], "source": m[3], "lead": m[4]}
+                                     for m in members]})
         return out
 
     def file_bytes(self) -> int:
