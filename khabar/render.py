@@ -93,6 +93,8 @@ def _statements(doc: Document, console: Console) -> None:
     if not doc.quotes:
         return
     console.rule(f"statements ({len(doc.quotes)})")
+    # One print for the whole section: rich's per-call cost is most of the time here.
+    lines = []
     for i, q in enumerate(doc.quotes, 1):
         if q.speaker is None:
             who = "[dim]?[/]"
@@ -101,30 +103,33 @@ def _statements(doc: Document, console: Console) -> None:
             who = f"[bold cyan]{escape(name)}[/]"
             if name != q.speaker.text:
                 who += f" [dim]({escape(q.speaker.text)})[/]"
-        content = q.content.text if len(q.content.text) <= 300 else q.content.text[:300] + " …"
+        content = q.content.text if len(q.content.text) <= 160 else q.content.text[:160] + " …"
         mark = "«»" if q.kind == "direct" else "که"
-        console.print(f"[dim]{i:>3}[/] {who} — [yellow]{escape(q.cue.text)}[/] — "
-                      f"[dim]{mark}[/] {escape(_visible(content))}")
+        lines.append(f"[dim]{i:>3}[/] {who} — [yellow]{escape(q.cue.text)}[/] — "
+                     f"[dim]{mark}[/] {escape(_visible(content))}")
+    console.print("\n".join(lines))
 
 
 def _meetings(doc: Document, console: Console) -> None:
     if not doc.events:
         return
     console.rule(f"meetings ({len(doc.events)})")
+    lines = []
     for ev in doc.events:
         who = " · ".join(_name(doc, p, p) for p in ev.participants) or "?"
         where = f" in {escape(_name(doc, ev.place, ev.place))}" if ev.place else ""
         when = f" on {ev.date}" if ev.date else ""
-        console.print(f"{escape(ev.type)}: [bold]{escape(who)}[/]{where}{when}  [dim]({escape(ev.trigger.text)})[/]")
+        lines.append(f"{escape(ev.type)}: [bold]{escape(who)}[/]{where}{when}  [dim]({escape(ev.trigger.text)})[/]")
+    console.print("\n".join(lines))
 
 
 def _dates(doc: Document, console: Console) -> None:
     if not doc.dates:
         return
     console.rule(f"dates ({len(doc.dates)})")
-    for d in doc.dates:
-        value = d.value or "[dim]unresolved (no publication date)[/]"
-        console.print(f"{escape(d.text)} → {value} [dim]{d.calendar}, {d.granularity}[/]")
+    console.print("\n".join(
+        f"{escape(d.text)} → {d.value or '[dim]unresolved (no publication date)[/]'} [dim]{d.calendar}, {d.granularity}[/]"
+        for d in doc.dates))
 
 
 def _source(doc: Document, console: Console) -> None:
