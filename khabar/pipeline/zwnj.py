@@ -59,9 +59,15 @@ AFTER_I_SPACED = frozenset(["اند", "ایم", "اید", "ام", "اش", "ات"
 AFTER_I = ("ای", "اند", "ایم", "اید", "ام", "اش", "ات")
 # Preverbs written joined before می/نمی: `برمی‌آورم`, `فرومی‌افتند`.
 PREVERBS = ("بر", "فرو", "در", "باز", "فرا", "وا")
+_PREVERB_FIRST = frozenset(p[0] for p in PREVERBS)
 TAR = ("ترین", "تری", "تر")
 PREFIX = ("نمی", "می")
 SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
+# Suffixes by their last letter, longest first: a word is tried only against those it can end with.
+_SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {
+    c: tuple(x for x in SUFFIXES if x[-1] == c) for c in {x[-1] for x in SUFFIXES}}
+# Membership sets (the tuples above keep their order for readability and longest-first matching).
+_HA_SET, _PRON_SET, _TAR_SET, _PREFIX_SET = frozenset(HA), frozenset(PRON), frozenset(TAR), frozenset(PREFIX)
 # Short words that also stand alone, so a space before them may be the author's: ``ای`` (vocative),
 # ``ام``. They join only after the silent ه, where the standalone reading is rare.
 _STANDALONE_AFTER_H = frozenset(PRON)
@@ -112,7 +118,7 @@ _JOIN_H = 50_000
 _LIGHT = frozenset(["شده", "نشده", "شد", "شدن", "شود", "کرد", "کرده", "کردن", "کند", "گرفته", "گرفت", "دیده", "داده", "زده", "است", "بود"])
 _MODES = ("auto", "full", "deleted", "spaced", "conservative")
 # Kinds of a word pair: no join, a bound affix (`می کند`, `کتاب ها`), a compound of two words.
-_NO, _AFFIX, _COMPOUND = 0, 1, 2
+_NO, _AFFIX, _COMPOUND, _MAYBE = 0, 1, 2, 3
 # Signs of how a document without ZWNJs lost them: the verbal prefix spaced or joined.
 _SPACED_MARK = re.compile(f"(?<![{LETTERS}{ZWNJ}])ن?می (?=[{LETTERS}])|(?<=[{LETTERS}]) های?(?![{LETTERS}])")
 _JOINED_MARK = re.compile(
@@ -176,6 +182,9 @@ class ZwnjRestorer(TextStage):
         lex = self.lex
         form = lex.by_key.get(key)
         pu, ph, ps = lex.plain.get(key, (0, 0, 0))
+        if form is None and ph:
+            # A joined word that hazm lists is a word of its own (`منهای`, `بیشتر`): the common case.
+            return ()
         affix = self._affix(key)
         if form is not None:
             zu, zh, zs = lex.zwnj[form]
@@ -190,9 +199,9 @@ class ZwnjRestorer(TextStage):
             if zh or ph:
                 return cuts if (zh + _SMOOTH) >= _RATIO * (ph + _SMOOTH) and ps < _WEB * max(zh, zs, 1) else ()
             return cuts if zu or zs * _WEB >= ps else ()
-        if ph or (pu and not self._modern(key, affix)):
-            # A joined word that hazm lists, or that UPDT writes joined, is a word of its own
-            # (`منهای`), except for ها / تر / می, which UPDT often joins in an older spelling.
+        if pu and not self._modern(key, affix):
+            # A joined word that UPDT writes joined is a word of its own, except for ها / تر / می and
+            # pronoun endings after ه, which UPDT often joins in an older spelling.
             return ()
         if affix:
             return affix
@@ -209,7 +218,7 @@ class ZwnjRestorer(TextStage):
         for p in PREFIX:
             if key.startswith(p) and key[len(p):] in lex.verbs:
                 return (len(p),)
-        for pv in PREVERBS:
+        for pv in PREVERBS if key[0] in _PREVERB_FIRST else ():
             if key.startswith(pv):
                 for p in PREFIX:
                     n = len(pv) + len(p)
@@ -218,7 +227,7 @@ class ZwnjRestorer(TextStage):
         # Every reading stem + suffix competes; the most frequent stem wins (`آیهای` is آیه + ای, not
         # آی + های; `کارهایم` is کار + هایم, with no ZWNJ after the non-joining ر).
         best: tuple[int, int] | None = None  # (weight, stem length; 0 = a reading with no ZWNJ)
-        for suf in SUFFIXES:
+        for suf in _SUFFIXES_BY_LAST.get(key[-1], ()):
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
                 if suf in PRON and stem[-1] != "ه" and not (
@@ -311,30 +320,39 @@ class ZwnjRestorer(TextStage):
         """
         return self._pair_kind(a, b) != _NO
 
-    def _pair_kind(self, a: str, b: str) -> int:
+    def _pair_kind(self, a: str, b: str, deleted: bool = False) -> int:
+        """_NO, _AFFIX or _COMPOUND; where ZWNJs were deleted (``deleted``) compounds are not looked up
+        and a possible compound reads _MAYBE."""
         k = (a, b)
         hit = self._pair_cache.get(k)
         if hit is None:
             hit = self._pair_cache[k] = self._join(a, b)
+        if hit == _MAYBE and not deleted:
+            hit = self._pair_cache[k] = self._compound_pair(a, b)
         return hit
 
     def _join(self, a: str, b: str) -> int:
         """_NO, _AFFIX (a prefix or suffix that never stands alone) or _COMPOUND (two words)."""
         lex = self.lex
-        if a in PREFIX:
+        if a in _PREFIX_SET:
             return _AFFIX if b in lex.verbs or self.word_boundaries(a + b) else _NO
-        if a[-1] in NON_JOINING and b not in HA:
+        if b in _HA_SET:
+            return _AFFIX
+        if a[-1] in NON_JOINING:
             return _NO
-        if b in HA:
+        if b in _TAR_SET:
             return _AFFIX
-        if b in TAR:
-            return _AFFIX
-        if b in PRON:
+        if b in _PRON_SET:
             if a in _FUNCTION or len(a) < 2:
                 return _NO
             if a[-1] == "ه":
                 return _AFFIX if b in PRON_SPACED else _NO
             return _AFFIX if a[-1] == "ی" and b in AFTER_I_SPACED and self._strong(a) else _NO
+        return _MAYBE
+
+    def _compound_pair(self, a: str, b: str) -> int:
+        """Whether two words that are no affix pair make a compound (_COMPOUND) or not (_NO)."""
+        lex = self.lex
         seen = lex.pairs.get((a, b))
         if seen is not None:
             if a in _STYLE_FIRST:
@@ -437,7 +455,8 @@ class ZwnjRestorer(TextStage):
         if " " not in phrase:
             return (info.get(phrase) or self._info(phrase, mode))[2]
         pairs = self._pair_cache
-        least = _COMPOUND if mode != "deleted" else _AFFIX
+        deleted = mode == "deleted"
+        least = _AFFIX if deleted else _COMPOUND
         words = phrase.split(" ")
         first = info.get(words[0]) or self._info(words[0], mode)
         parts: list[str] = [first[2]]
@@ -447,8 +466,8 @@ class ZwnjRestorer(TextStage):
             # A word of vowel marks alone has an empty key: nothing joins to it.
             if prev_last and i[0] and not i[3]:
                 j = pairs.get((prev_last, i[0]))
-                if j is None:
-                    j = self._pair_kind(prev_last, i[0])
+                if j is None or (j == _MAYBE and not deleted):
+                    j = self._pair_kind(prev_last, i[0], deleted)
                 parts.append(ZWNJ if j and j <= least else " ")
             else:
                 parts.append(" ")
@@ -457,8 +476,8 @@ class ZwnjRestorer(TextStage):
         return "".join(parts)
 
     def _join_ok(self, a: str, b: str, mode: str, seen: frozenset[str]) -> bool:
-        kind = self._pair_kind(a, b)
-        if kind == _NO:
+        kind = self._pair_kind(a, b, mode == "deleted")
+        if kind in (_NO, _MAYBE):
             return False
         if mode == "conservative":
             # The author joins these elsewhere in the same document.
