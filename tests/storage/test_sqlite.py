@@ -223,3 +223,25 @@ def test_sqlite_packed_document_is_smaller_than_its_json(store) -> None:
     article_id = store.add(NewArticle.from_document(doc, content_key="a"))
     blob = store.db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
     assert len(blob) < len(json.dumps(doc.to_dict(), ensure_ascii=False).encode()) / 4
+
+
+def test_sqlite_migrates_an_archive_of_the_first_schema(tmp_path: Path) -> None:
+    from khabar.search import search
+    from khabar.storage.sqlite import _INITIAL, _statements, pack_doc
+
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    for statement in _statements(_INITIAL):
+        con.execute(statement)
+    con.execute("INSERT INTO migrations VALUES ('0001_initial', '2026-01-01')")
+    doc = analyze("بانک مرکزی نرخ تورم را اعلام کرد.").to_dict()
+    con.execute("INSERT INTO articles (id, content_key, published, raw_text, text, doc, added) VALUES (?,?,?,?,?,?,?)",
+                (1, "k", "2025-08-09", doc["raw_text"], doc["text"], pack_doc(doc), "2026-01-01"))
+    con.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (1, '', ?)", (doc["text"],))
+    con.commit()
+    con.close()
+    with open_storage(path) as s:
+        assert s.applied_migrations() == [name for name, _ in MIGRATIONS]
+        assert [r.id for r in search(s, "تورم", since="1404-05-18")] == [1]
+        assert s.get(1).doc == doc
