@@ -35,9 +35,9 @@ DEFAULT_STAGES: list[Callable[[], Stage]] = [
     Tokenizer,
     EntityRecognizer,
     DateFinder,
+    CreditFinder,
     QuoteExtractor,
     EventExtractor,
-    CreditFinder,
 ]
 
 

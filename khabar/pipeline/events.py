@@ -60,7 +60,7 @@ class EventExtractor:
     """Fills ``doc.events`` with meetings."""
 
     name: ClassVar[str] = "events"
-    requires: ClassVar[tuple[str, ...]] = ("sentences", "mentions", "dates", "quotes")
+    requires: ClassVar[tuple[str, ...]] = ("sentences", "mentions", "dates", "quotes", "source")
     assigns: ClassVar[tuple[str, ...]] = ("events",)
 
     def find(self, doc: Document) -> list[Event]:
@@ -100,13 +100,21 @@ class EventExtractor:
             resolver.said(q)
         mentions = sorted(doc.mentions, key=lambda x: x.start)
         date_starts = [d.start for d in doc.dates]
-        out = []
+        out: list[Event] = []
         for si in sorted(by_sentence):
             m, verbal = by_sentence[si]
             sent = doc.sentences[si]
-            participants = self._participants(doc, resolver, mentions, sent.start, sent.end, m)
-            d0 = bisect_left(date_starts, sent.start)
-            date = next((d.value for d in doc.dates[d0:bisect_left(date_starts, sent.end)] if d.value), None)
+            # The dateline (`مسکو - ایرنا -`) is not part of the sentence's clause.
+            a = sent.start
+            if doc.source is not None and sent.start <= doc.source.span.start < m.start():
+                a = max(a, doc.source.span.end)
+            participants = self._participants(doc, resolver, mentions, a, sent.end, m)
+            date = next((d.value for d in doc.dates[bisect_left(date_starts, sent.start):
+                                                    bisect_left(date_starts, sent.end)] if d.value), None)
+            # A lead and its body often tell one meeting twice: keep the first telling.
+            if participants and any(set(participants) == set(e.participants) and (e.date == date or None in (e.date, date))
+                                    for e in out):
+                continue
             place = self._place(text, mentions, sent.start, sent.end)
             trigger = doc.span(m.start(), m.end())
             out.append(Event("meeting", trigger, tuple(participants), date, place))

@@ -43,6 +43,7 @@ _NARRATIVE_END = re.compile(
 # Between `و` and a following cue: the words of a coordinated clause (`و افزود`, `و مدیرعامل … نیز گفت`).
 _MAX_COORD_WORDS = 8
 _APART_GU = re.compile(r"\s*و\s*گو")
+_FROM = re.compile(rf"(?<![\w{ZWNJ}])از\s+")
 _WHAT_WAS_SAID = re.compile(
     rf"(?<![\w{ZWNJ}])(?:آنچه|هرآنچه|چیزی\s+که|(?:سخنان|مطالب|اظهارات|حرف{ZWNJ}?ها|نکات)ی\s+که)(?![\w{ZWNJ}])")
 _RA = re.compile(rf"(?<![\w{ZWNJ}])را(?![\w{ZWNJ}])")
@@ -82,6 +83,8 @@ class QuoteExtractor:
         quoted = _quotations(text)
         cues = [c for c in self._cues(text, starts, doc.sentences) if not _inside(c.start, quoted)]
         resolver = self.speakers.start(doc)
+        # A dateline or `به گزارش …،` before the subject is no subject (`تهران - ایرنا - استانداری … اعلام کرد`).
+        credit_end = doc.source.span.end if doc.source is not None and doc.source.span.start < 400 else -1
         out: list[Quote] = []
         taken_until = -1  # end of the last indirect content: cues inside it are nested statements
         prev: tuple[_Cue, Quote | None] | None = None
@@ -101,7 +104,7 @@ class QuoteExtractor:
             # previous statement in the same sentence starts after the `و`.
             sent = doc.sentences[cue.sentence]
             # `به گفته X، …`: the speaker stands after the cue, before the content.
-            zone = (cue.end, cs) if cue.cls == "according" else (max(sent.start, zone_start), cue.start)
+            zone = (cue.end, cs) if cue.cls == "according" else (max(sent.start, zone_start, credit_end), cue.start)
             shared = None
             if prev is not None and prev[0].sentence == cue.sentence and prev[1] is not None:
                 join = _coordination(text, prev[1], cue.start)
@@ -183,6 +186,14 @@ class QuoteExtractor:
             return None
         if len(_WORD.findall(text[after:end])) >= 3 and not text[after:end].lstrip().startswith("و "):
             return (after, end), "indirect", sent.start
+        # `X از اجرای برنامه‌ها خبر داد`: what was announced stands after `از`.
+        if text.startswith("خبر", cue.start):
+            froms = list(_FROM.finditer(text, sent.start, cue.start))
+            if froms:
+                az = froms[-1]
+                cs, ce = az.end(), _strip_end(text, az.end(), cue.start)
+                if len(_WORD.findall(text[cs:ce])) >= 2:
+                    return (cs, ce), "indirect", sent.start
         return None
 
     def _according(self, text: str, cue: _Cue, sent_end: int) -> tuple[tuple[int, int], str, int] | None:

@@ -69,6 +69,7 @@ ROLE_HEADS = _set(
 UNIQUE_HEADS = _set("رهبر رئیس‌جمهور رئیس‌جمهوری نخست‌وزیر دبیرکل سخنگوی سخنگو پادشاه ولیعهد")
 # Bodies that speak (`وزارت امور خارجه چین اعلام کرد`).
 BODY_HEADS = _set("وزارت وزارتخانه سازمان دولت ارتش پلیس مجلس ستاد شورای شورا کمیسیون کمیته حزب جنبش "
+                  "استانداری فرمانداری شهرداری بخشداری سفارت کنسولگری دانشگاه پژوهشگاه فدراسیون باشگاه "
                   "مرکز دفتر کاخ بنیاد اتحادیه دادگاه قوه نیروی سپاه بانک شرکت گروه کرملین پنتاگون "
                   "انجمن خبرگزاری روزنامه بیانیه")
 # Plural nouns of groups that speak.
@@ -155,6 +156,8 @@ class _DocResolver:
         self.mentions: list[Mention] = sorted(doc.mentions, key=lambda m: m.start)
         self.mstarts = [m.start for m in self.mentions]
         self.by_start: dict[int, Mention] = {m.start: m for m in self.mentions}
+        # A dateline or opening credit is not part of the first sentence's clause.
+        self.credit_end = doc.source.span.end if doc.source is not None and doc.source.span.start < 400 else -1
         self.by_entity: dict[str, list[int]] = {}
         for m in self.mentions:
             if m.entity:
@@ -319,7 +322,8 @@ class _DocResolver:
     def _role(self, start: int, b: int, head: str) -> Speaker:
         lo, hi = bisect_left(self.mstarts, start), bisect_left(self.mstarts, b)
         inner = [m for m in self.mentions[lo:hi] if m.end <= b]
-        end = _np_end(self.text, start, b, inner)
+        # A group is its noun and one modifier (`فعالان بازار`, `منابع آگاه`) unless a name goes on.
+        end = _np_end(self.text, start, b, inner, max_words=2 if head in GROUP_HEADS else _MAX_NP_WORDS)
         phrase = self.text[start:end]
         inside = [m for m in inner if m.end <= end]
         persons = [m for m in inside if m.label == "PER" and not _starts_with_role(m.text)]
@@ -436,6 +440,8 @@ class _DocResolver:
         """The first person named outside a prepositional phrase in ``[a, b)``."""
         in_pp = False
         prev = ""
+        if a < self.credit_end < b:
+            a = self.credit_end
         i = bisect_left(self.mstarts, a)
         words = list(_WORDS.finditer(self.text, a, b))
         for k, w in enumerate(words):
@@ -455,6 +461,9 @@ class _DocResolver:
             prev = f
             while i < len(self.mentions) and self.mentions[i].start < w.start():
                 i += 1
+            if k == 0 and f in ROLE_HEADS:
+                # No name, but a role opens the sentence (`وزیر اقتصاد … خبر داد`).
+                return self._role(w.start(), b, f)
             if i < len(self.mentions) and self.mentions[i].start == w.start() and not in_pp:
                 m = self.mentions[i]
                 if m.label == "PER" and m.end <= b:
@@ -503,13 +512,26 @@ def _starts_with_role(name: str) -> bool:
     return bool(words) and fold(words[0]) in ROLE_HEADS
 
 
-def _np_end(text: str, start: int, limit: int, inner: list[Mention]) -> int:
-    """End of a noun phrase starting at ``start``: before a comma, a stop word, or ``limit``."""
+def _np_end(text: str, start: int, limit: int, inner: list[Mention], *, max_words: int = _MAX_NP_WORDS) -> int:
+    """End of a noun phrase starting at ``start``: before a comma, a stop word, or ``limit``.
+
+    ``و`` stays inside when a plain word follows (`وزیر آموزش و پرورش`, `معاون حمل و نقل`), not when
+    a new subject does (`وزیر نفت و مدیرعامل …`).
+    """
+    words = list(_WORDS.finditer(text, start, limit))
     end = start
-    for n, w in enumerate(_WORDS.finditer(text, start, limit)):
+    for n, w in enumerate(words):
         word = w.group()
-        if word in "،,؛;:«»" or (n > 0 and fold(word) in STOP) or n >= _MAX_NP_WORDS:
+        f = fold(word)
+        if word in "،,؛;:«»" or n >= max_words:
             break
+        if n > 0 and f in STOP:
+            nxt = fold(words[n + 1].group()) if n + 1 < len(words) else ""
+            if not (f == "و" and n + 1 < len(words) and nxt not in STOP and nxt not in ROLE_HEADS
+                    and nxt not in GROUP_HEADS and nxt not in PREPOSITIONS
+                    and not any(x.start == words[n + 1].start() for x in inner)):
+                break
+            continue
         # A mention is taken whole.
         m = next((x for x in inner if x.start <= w.start() < x.end), None)
         end = max(w.end(), m.end if m else 0)
