@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """NER figures: strict and lenient P/R/F1 per label and micro (PER/ORG/LOC) on each dev set, and speed.
 
-    nice .venv/bin/python bench/ner.py [--data ../shared/data] [--model-dir DIR] [--max N] [--sets tweets,wiki,multiconer]
+    nice .venv/bin/python bench/ner.py [--data ../shared/data] [--model-dir DIR] [--max N]
+                                       [--sets tweets,wiki,multiconer] [--zwnj keep|strip|space]
 
 Scored as ../shared/tools/ner_eval.py scores: each sentence's tokens are joined with single spaces,
 run through khabar's pipeline (normalize, zwnj, sentences, tokens, entities), and predicted
@@ -32,12 +33,27 @@ from khabar.pipeline import DEFAULT_STAGES  # noqa: E402
 from khabar.pipeline.entities import EntityRecognizer, bio_spans  # noqa: E402
 
 SCORED = ("PER", "ORG", "LOC")
+ZWNJ = "\u200c"
 
 
 def dev_sets(data: Path) -> dict[str, list[tuple[list[str], list[str]]]]:
     parts = splits(data)
     return {"tweets": read_conll(data / "ner" / "parstwiner" / "dev.txt"),
             "wiki": parts["wiki_dev"], "multiconer": parts["multiconer_dev"]}
+
+
+def unzwnj(sent: tuple[list[str], list[str]], how: str) -> tuple[list[str], list[str]]:
+    """The sentence with its ZWNJs removed (``strip``) or turned into spaces (``space``), tags kept."""
+    if how == "keep":
+        return sent
+    words: list[str] = []
+    tags: list[str] = []
+    for w, t in zip(*sent, strict=True):
+        parts = [p for p in w.split(ZWNJ) if p] if how == "space" else [w.replace(ZWNJ, "")]
+        for j, p in enumerate(parts or [w]):
+            words.append(p)
+            tags.append(t if j == 0 or t == "O" else "I-" + t[2:])
+    return words, tags
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -118,11 +134,13 @@ def main() -> None:
     ap.add_argument("--max", type=int, default=None, help="first N sentences of each set")
     ap.add_argument("--sets", default="tweets,wiki,multiconer")
     ap.add_argument("--json", action="store_true", help="one JSON line per set instead of tables")
+    ap.add_argument("--zwnj", choices=("keep", "strip", "space"), default="keep",
+                    help="score on the dev text with its ZWNJs removed or turned into spaces (robustness)")
     args = ap.parse_args()
     run = Runner(args.model_dir)
     sets = dev_sets(args.data)
     for name in args.sets.split(","):
-        res = score(run, sets[name][: args.max])
+        res = score(run, [unzwnj(x, args.zwnj) for x in sets[name][: args.max]])
         if args.json:
             print(json.dumps({"set": name, **res}, ensure_ascii=False))
             continue

@@ -24,6 +24,7 @@ Gazetteer features of the training sentences come from a lexicon built on the ot
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import sys
@@ -223,6 +224,11 @@ def main() -> None:
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "sequences": len(train)}
     (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(args.out / "model.crfsuite"))
+    kept = sorted({attr for attr, _ in tagger.info().state_features})
+    with gzip.open(args.out / "features.txt.gz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(kept))
     size = (args.out / "model.crfsuite").stat().st_size
     print(f"model {size / 1e6:.1f} MB, lexicon {len(lexicon)} words ({time.time() - t0:.0f}s)")
 

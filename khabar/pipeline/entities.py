@@ -15,12 +15,13 @@ apposition, roles) lives in :mod:`khabar.pipeline.identity`.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from khabar.document import Document, Mention
 
@@ -28,6 +29,7 @@ LABELS = ("PER", "ORG", "LOC", "EVE")
 RESOURCE_DIR = "resources/ner"
 MODEL_FILE = "model.crfsuite"
 LEXICON_FILE = "lexicon.json"
+FEATURES_FILE = "features.txt.gz"  # the attributes the model kept (nonzero weight), one a line
 
 # Folding for features and gazetteer keys: spelling variants of one word become one key.
 _FOLD = str.maketrans({
@@ -65,6 +67,15 @@ def _shape(word: str) -> str:
     return "p" + word[:1]
 
 
+class _Word(NamedTuple):
+    key: str
+    own: list[str]
+    left1: list[str]
+    right1: list[str]
+    left2: list[str]
+    right2: list[str]
+
+
 class Featurizer:
     """Turns a sentence's words into CRF feature lists; word-level features are cached per word.
 
@@ -77,17 +88,24 @@ class Featurizer:
     """
 
     def __init__(self, lexicon: dict[str, list[str]] | None = None, spans: dict[str, str] | None = None, *,
-                 cache_size: int = 200_000) -> None:
+                 known: frozenset[str] | None = None, cache_size: int = 200_000) -> None:
         self.lexicon = lexicon or {}
         # Multi-word names seen as entities in training (``احمدشاه مسعود`` → PER), by folded words.
         self.spans = spans or {}
         self._span_len = max((k.count(" ") + 1 for k in self.spans), default=0)
         self._span_first = {k.split(" ", 1)[0] for k in self.spans}
-        self._cache: dict[str, tuple[str, list[str], list[str]]] = {}
+        # The features the model has weights for: others are dropped before tagging (same result,
+        # less work). None while training.
+        self.known = known
+        self._cache: dict[str, _Word] = {}
         self._cache_size = cache_size
 
-    def word(self, word: str) -> tuple[str, list[str], list[str]]:
-        """(folded key, own features, features shared with neighbours) for one word."""
+    def _keep(self, feats: list[str]) -> list[str]:
+        known = self.known
+        return feats if known is None else [f for f in feats if f in known]
+
+    def word(self, word: str) -> _Word:
+        """(folded key, own features, features as left/right neighbour at distance 1 and 2) of one word."""
         hit = self._cache.get(word)
         if hit is not None:
             return hit
@@ -108,7 +126,10 @@ class Featurizer:
         if stem != f:
             for g in self.lexicon.get(stem, ()):
                 own.append("gzst=" + g)
-        out = (f, own, shared)
+        gzs = [x for x in shared if x.startswith("gz")]
+        out = _Word(f, self._keep(own), self._keep(["-1" + x for x in shared]),
+                    self._keep(["+1" + x for x in shared]), self._keep(["-2" + x for x in gzs]),
+                    self._keep(["+2" + x for x in gzs]))
         if len(self._cache) < self._cache_size:
             self._cache[word] = out
         return out
@@ -117,28 +138,33 @@ class Featurizer:
         """One feature list per word, with a ±2 window of neighbours' forms and classes."""
         info = [self.word(w) for w in words]
         n = len(info)
-        keys = ["<s>", "<s>"] + [k for k, _, _ in info] + ["</s>", "</s>"]
+        keys = ["<s>", "<s>"] + [w.key for w in info] + ["</s>", "</s>"]
+        known = self.known
         out: list[list[str]] = []
-        for i, (k, own, _) in enumerate(info):
-            feats = ["b", *own,
-                     "w-1=" + keys[i + 1], "w+1=" + keys[i + 3], "w-2=" + keys[i], "w+2=" + keys[i + 4],
-                     "w-1|w=" + keys[i + 1] + "|" + k, "w|w+1=" + k + "|" + keys[i + 3]]
+        for i, w in enumerate(info):
+            k = w.key
+            ctx = ["w-1=" + keys[i + 1], "w+1=" + keys[i + 3], "w-2=" + keys[i], "w+2=" + keys[i + 4],
+                   "w-1|w=" + keys[i + 1] + "|" + k, "w|w+1=" + k + "|" + keys[i + 3]]
+            if i > 1:
+                ctx.append("w-2|w-1=" + keys[i] + "|" + keys[i + 1])
+            if known is not None:
+                ctx = [x for x in ctx if x in known]
+            feats = ["b", *w.own, *ctx]
             if i > 0:
-                feats.extend("-1" + s for s in info[i - 1][2])
+                feats.extend(info[i - 1].left1)
             else:
                 feats.append("BOS")
             if i < n - 1:
-                feats.extend("+1" + s for s in info[i + 1][2])
+                feats.extend(info[i + 1].right1)
             else:
                 feats.append("EOS")
             if i > 1:
-                feats.append("w-2|w-1=" + keys[i] + "|" + keys[i + 1])
-                feats.extend("-2" + s for s in info[i - 2][2] if s.startswith("gz"))
+                feats.extend(info[i - 2].left2)
             if i < n - 2:
-                feats.extend("+2" + s for s in info[i + 2][2] if s.startswith("gz"))
+                feats.extend(info[i + 2].right2)
             out.append(feats)
         if self.spans:
-            self._span_features([k for k, _, _ in info], out)
+            self._span_features(keys[2:-2], out)
         return out
 
     def _span_features(self, keys: list[str], out: list[list[str]]) -> None:
@@ -176,18 +202,25 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
 
 
 @lru_cache(maxsize=2)
-def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, str], dict[str, Any]]:
+def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, str], frozenset[str] | None,
+                                             dict[str, Any]]:
     """The shipped tagger, its lexicon and its metadata, loaded once (from ``directory`` if given)."""
     import pycrfsuite
 
     base = resources.files("khabar") / RESOURCE_DIR if not directory else None
     model_path = str(base / MODEL_FILE) if base is not None else f"{directory}/{MODEL_FILE}"
     lex_path = str(base / LEXICON_FILE) if base is not None else f"{directory}/{LEXICON_FILE}"
+    feat_path = str(base / FEATURES_FILE) if base is not None else f"{directory}/{FEATURES_FILE}"
     tagger = pycrfsuite.Tagger()
     tagger.open(model_path)
     with open(lex_path, encoding="utf-8") as fh:
         data = json.load(fh)
-    return tagger, data["words"], data.get("spans", {}), data.get("meta", {})
+    try:
+        with gzip.open(feat_path, "rt", encoding="utf-8") as fh:
+            known: frozenset[str] | None = frozenset(fh.read().split("\n"))
+    except FileNotFoundError:
+        known = None
+    return tagger, data["words"], data.get("spans", {}), known, data.get("meta", {})
 
 
 class EntityRecognizer:
@@ -204,8 +237,8 @@ class EntityRecognizer:
 
     def __init__(self, *, model_dir: str = "", max_tokens: int = 300_000, max_sequence: int = 250,
                  link: bool = True) -> None:
-        self.tagger, lexicon, spans, self.meta = load_model(model_dir)
-        self.featurizer = Featurizer(lexicon, spans)
+        self.tagger, lexicon, spans, known, self.meta = load_model(model_dir)
+        self.featurizer = Featurizer(lexicon, spans, known=known)
         self.max_tokens = max_tokens
         self.max_sequence = max_sequence
         self.link = link
