@@ -80,6 +80,8 @@ _JOIN_MIN = 5
 _NOJ = (0, 0, 0, 0)
 # Endings that inflect a word without a ZWNJ: a known word + one of them is no compound.
 _INFLECTIONS = ("ان", "ی", "ش", "م", "ت", "یم", "ید", "ند", "د", "ات", "ین", "گان", "یان", "ها", "های", "شان")
+# Inflections a productive second part may carry (`‌نگاران`, `‌بارترین`).
+_HEAD_INFLECTIONS = ("انی", "ان", "ی", "ترین", "تر", "گان")
 # Person endings of a finite verb.
 _VERB_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند", "ست")
 # Personal pronouns take no plural suffix: `منهای` is a word (minus), not من + های.
@@ -210,6 +212,25 @@ class ZwnjRestorer(TextStage):
         if any(key.endswith(e) and self._strong(key[: -len(e)]) for e in _INFLECTIONS):
             # An inflected known word (`بیکاران`, `همکارش`), not a compound.
             return ()
+        return self._unknown(key)
+
+    def _unknown(self, key: str) -> tuple[int, ...]:
+        """A word no list holds: a verb with می, a participle with its ending, a doubled word, or a
+        compound of known parts."""
+        for p in PREFIX:
+            rest = key[len(p):]
+            if key.startswith(p) and len(rest) >= 3 and rest.endswith((*_VERB_ENDINGS, "ه")):
+                # `میخیساند`: a verb hazm's list lacks.
+                return (len(p),)
+        for suf in ("اند", "ایم", "اید", "ای", "ام"):
+            stem = key[: -len(suf)]
+            if key.endswith(suf) and len(stem) >= 4 and stem.endswith(("ده", "ته")):
+                # `بازتابیدهاند`: a past participle and the copula.
+                return (len(stem),)
+        n = len(key) // 2
+        if len(key) % 2 == 0 and n >= 2 and key[:n] == key[n:] and key[n - 1] not in NON_JOINING:
+            # `دانهدانه`: a doubled word.
+            return (n,)
         return self._compound(key)
 
     def _affix(self, key: str) -> tuple[int, ...]:
@@ -231,8 +252,7 @@ class ZwnjRestorer(TextStage):
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
                 if suf in PRON and stem[-1] != "ه" and not (
-                        stem[-1] == "ی" and suf in AFTER_I and len(stem) >= 3 and stem[-2] not in "اوی"
-                        and self._known(stem)):
+                        stem[-1] == "ی" and suf in AFTER_I and len(stem) >= 3 and self._known(stem)):
                     # After ی only a known stem, and never the ezafe ی after ا/و (`دنیای`).
                     continue
                 if not self._known(stem) and not (suf in HA and len(stem) >= 3):
@@ -293,9 +313,11 @@ class ZwnjRestorer(TextStage):
                 # می + a verb form that hazm's verb list lacks (`میگذرانیدند`), never می + noun.
                 continue
             score = 0
-            if heads.get(b, 0) >= _HEAD_MIN and len(a) >= 3 and a not in _FUNCTION and self._known(a):
-                score = heads[b]
-            elif a in _BOUND_FIRST and len(b) >= 3 and self._known(b):
+            head = max([heads.get(b, 0)] + [heads.get(b[: -len(e)], 0) for e in _HEAD_INFLECTIONS if b.endswith(e)])
+            if head >= _HEAD_MIN and len(a) >= 3 and a not in _FUNCTION and self._known(a):
+                # `مستعمرهنشینان`: a known word and a productive part, perhaps inflected (نشین + ان).
+                score = head
+            elif a in _BOUND_FIRST and len(b) >= 3 and (self._known(b) or (b.endswith("ی") and self._known(b[:-1]))):
                 # Only a first part that never stands alone generalizes (`بی‌اطلاعی`); free words
                 # and numbers make names too often (`ده‌دشت`, `نه‌صدمین`).
                 score = firsts.get(a, 1)
