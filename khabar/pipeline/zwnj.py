@@ -98,7 +98,7 @@ _SMOOTH = 1000
 # the usual one (`هیچکس`, `خوشمزه`), not a lost ZWNJ.
 _WEB = 3
 # Endings that look like words but are suffixes: never the second part of an unseen compound.
-_NOT_HEAD = frozenset(["شان", "مان", "تان", "اند", "ان", "ات", "ها", "های", "هایی", "ای", "ام", "اش", "ایم", "اید", "ین", "ی"])
+_NOT_HEAD = frozenset(["ایی", "یی", "شان", "مان", "تان", "اند", "ان", "ات", "ها", "های", "هایی", "ای", "ام", "اش", "ایم", "اید", "ین", "ی"])
 # Whether a compound in the curated list of standard spellings (shekar) takes its ZWNJ without UPDT
 # evidence: off, because on held-out UPDT text it adds 25 wrong ZWNJs for 3 right ones (the
 # treebank, like much news, joins `گرامیداشت`).
@@ -256,6 +256,10 @@ class ZwnjRestorer(TextStage):
                     # After ی only a known stem, and never the ezafe ی after ا/و (`دنیای`).
                     continue
                 if not self._known(stem) and not (suf in HA and len(stem) >= 3):
+                    continue
+                if suf in _PRON_SET and not (self._strong(stem) or stem in lex.by_key):
+                    # A pronoun ending needs a stem that hazm or UPDT knows: web counts alone let
+                    # colloquial forms through (`منهای` is not منه + ای).
                     continue
                 if suf[0] == "ا" and not stem.endswith("ه") and self._strong(key[: len(stem) + 1]):
                     # `دنیای` is دنیا + ی and `رهایم` is رها + یم, not دنی + ای or ره + ایم.
