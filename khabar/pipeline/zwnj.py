@@ -4,16 +4,23 @@ Scraped Persian loses its ZWNJs in two ways: deleted (``میکند``, ``گروه
 (``می کند``, ``گروه های``). The restorer decides each case from evidence shipped in
 :mod:`khabar.pipeline.zwnj_lexicon` (treebank text and open word lists):
 
-1. a word the lexicon knows decides by counts: written with ZWNJ more often than without → ZWNJ;
-2. an unknown word is taken apart: the verbal prefix ``می``/``نمی`` before a verb form, plural and
-   pronoun suffixes (``ها``, ``های``, ``‌ای``, ``‌اند``…) and ``تر``/``ترین`` after a known word,
-   and compounds of two known words (``مذاکره‌کنندگان``);
-3. two words with a space between are joined where correct text writes them joined: prefixes and
-   suffixes that never stand alone, and pairs that the treebank writes joined more often than spaced.
+1. a word the lexicon knows decides by counts (UPDT first, then hazm, then web counts): written with
+   ZWNJ more often than without → ZWNJ; affix boundaries (``می‌``, ``‌ها``, ``‌تر``, ``‌ای`` after ه)
+   take the modern standard spelling unless hazm lists the joined word as a word of its own;
+2. a word no list holds is taken apart: the verbal prefix ``می``/``نمی`` before a verb form,
+   plural and pronoun suffixes after a known stem (readings compete by stem frequency), participle
+   + copula, doubled words, and compounds of a known word with a productive part that builds many
+   ZWNJ compounds in the lexicon (``‌کنندگان``, ``‌گذاری``) or a bound first part (``بی‌``);
+3. two words with a space between are joined where correct text writes them joined: affixes that
+   never stand alone, pairs that UPDT writes joined far more often than spaced, and words that UPDT
+   nearly always joins to their neighbour; pairs after prepositions (``به خوبی``) are style.
 
-A document that already uses ZWNJs shows its author's convention: it is corrected conservatively
-(only forms the same document writes with ZWNJ elsewhere, and spaced prefixes/suffixes when the
-document joins them elsewhere). A document that has lost them all is restored fully.
+The document says how it was damaged (:meth:`ZwnjRestorer.mode_of`). One that already uses ZWNJs
+shows its author's convention and is corrected conservatively (only forms it writes with ZWNJ
+elsewhere). One whose verbal prefixes are joined (``میگوید``) lost its ZWNJs by deletion: its spaces
+are real, so only affixes join across them. One whose prefixes and plurals are spaced (``می گوید``,
+``گروه ها``) lost them to spaces: its joined words are the author's, so only affixes are split off.
+Mixed damage is restored fully.
 
 >>> ZwnjRestorer().apply("آنها میگویند برنامه ریزی ها انجام شده اند")
 'آن\u200cها می\u200cگویند برنامه\u200cریزی\u200cها انجام شده\u200cاند'
