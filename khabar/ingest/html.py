@@ -27,6 +27,7 @@ pipeline's credit stage reads them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -41,6 +42,9 @@ from khabar.ingest.urls import normalize_url
 if TYPE_CHECKING:
     from khabar.ingest import Failure, RawArticle
 
+# News pages have a few thousand elements; extraction time grows with the tree (~1 s per 3,000 long paragraphs).
+MAX_ELEMENTS = 30_000
+MAX_TEXT_CHARS = 1_000_000
 # Lines that are page furniture, not article text (folded: ی/ک Persian, digits ASCII).
 _BOILERPLATE = re.compile(
     r"^\s*(?:/?\s*انتهای (?:پیام|خبر)\s*/?|کد خبر\s*[:：]?\s*\d+.*|لینک کوتاه.*|اشتراک ?گذاری.*|برچسب ?ها\s*[:：].*"
@@ -84,6 +88,15 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
         from lxml import html as lxml_html
 
         tree = lxml_html.fromstring(html)
+        elements = sum(1 for _ in itertools.islice(tree.iter(), MAX_ELEMENTS + 1))
+        if elements > MAX_ELEMENTS:
+            # Extraction time grows with the tree; no article page comes near this.
+            return Failure(origin, f"over {MAX_ELEMENTS:,} HTML elements: not one article page (a site dump? "
+                                   "split it into pages)")
+        chars = len(tree.text_content())
+        if chars > MAX_TEXT_CHARS:
+            return Failure(origin, f"{chars:,} characters of text: not one article page (the longest articles "
+                                   f"have tens of thousands; the limit is {MAX_TEXT_CHARS:,})")
         found = trafilatura.bare_extraction(
             tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
             include_images=False, deduplicate=False)

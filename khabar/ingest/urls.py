@@ -14,7 +14,7 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from khabar import __version__
@@ -43,6 +43,18 @@ class Fetcher(Protocol):
     def fetch(self, url: str, *, max_bytes: int) -> FetchResult: ...
 
 
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) only (urllib would also follow one to ftp)."""
+
+    max_redirections = 10
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise FetchError(f"redirected to {newurl.split(':', 1)[0]}:, which khabar does not follow")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 class UrllibFetcher:
     """Fetches with ``urllib``: ``timeout`` seconds per connection/read, bodies over ``max_bytes`` refused."""
 
@@ -53,8 +65,11 @@ class UrllibFetcher:
     def fetch(self, url: str, *, max_bytes: int) -> FetchResult:
         """GET ``url``; raise :class:`FetchError` with a one-line reason on any failure."""
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent, "Accept": "*/*"})
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise FetchError("only http and https URLs are fetched")
+        opener = urllib.request.build_opener(_HttpOnlyRedirects)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with opener.open(request, timeout=self.timeout) as response:
                 length = response.headers.get("Content-Length")
                 if length and length.isdigit() and int(length) > max_bytes:
                     raise FetchError(f"{int(length):,} bytes is over the {max_bytes:,}-byte limit (raise max_bytes)")

@@ -194,3 +194,20 @@ def test_sample_pages(samples: Path) -> None:
     donya = articles["10-donya-inflation.html"]
     assert (donya.published, donya.author) == ("2024-10-13T09:12:00+03:30", "مریم احمدی")
     assert not donya.text.startswith("در نشست خبری")  # the kicker
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("<html><body>" + "<span>خبر</span>" * 40_000 + "</body></html>", "over 30,000 HTML elements"),
+        ("<html><body><p>" + "خبر مهم امروز. " * 80_000 + "</p></body></html>", "characters of text: not one article"),
+    ],
+)
+def test_oversized_page_is_refused_quickly(html: str, reason: str) -> None:
+    result = extract(html, "big.html")
+    assert isinstance(result, Failure) and reason in result.reason
+
+
+def test_deeply_nested_page_does_not_crash() -> None:
+    html = "<html><body>" + "<div>" * 100_000 + BODY + "</div>" * 100_000 + "</body></html>"
+    assert isinstance(extract(html, "deep.html"), (Failure, RawArticle))

@@ -56,6 +56,18 @@ def test_redirect_gives_the_final_url(server: tuple[str, dict]) -> None:
     assert article.url == f"{base}/long"  # type: ignore[union-attr]
 
 
+def test_redirect_to_another_scheme_is_refused(server: tuple[str, dict]) -> None:
+    base, routes = server
+    routes["/to-ftp"] = (302, "text/html", b"ftp://127.0.0.1/secret", {})
+    [failure] = list(read_sources([f"{base}/to-ftp"]))
+    assert isinstance(failure, Failure) and "redirected to ftp:" in failure.reason
+
+
+def test_fetcher_refuses_other_schemes() -> None:
+    with pytest.raises(FetchError, match="only http and https"):
+        UrllibFetcher().fetch("file:///etc/passwd", max_bytes=100)
+
+
 @pytest.mark.parametrize(("path", "status", "reason"), [("/missing", 404, "HTTP 404"), ("/error", 500, "HTTP 500")])
 def test_http_error_is_a_failure(server: tuple[str, dict], path: str, status: int, reason: str) -> None:
     base, routes = server
