@@ -56,6 +56,16 @@ CASES = [
      [("محسنی", "به گفته", "پرونده‌ها به‌زودی بسته می‌شوند", "indirect")]),
     ("پلیس اعلام کرد سه نفر در این حادثه بازداشت شدند.",
      [("پلیس", "اعلام کرد", "سه نفر در این حادثه بازداشت شدند", "indirect")]),
+    # A dateline is not the subject; a body named with a place is.
+    ("تهران - ایرنا - استانداری تهران اعلام کرد مدارس ابتدایی روز چهارشنبه تعطیل است.",
+     [("استانداری تهران", "اعلام کرد", "مدارس ابتدایی روز چهارشنبه تعطیل است", "indirect")]),
+    # What was announced, after `از`; `به گفته وی` refers to the role that opened the sentence before.
+    ("دنیای اقتصاد ـ وزیر امور اقتصادی و دارایی روز یکشنبه از اجرای برنامه‌های جدید دولت خبر داد. "
+     "به گفته وی، تورم کاهش می‌یابد.",
+     [("وزیر امور اقتصادی و دارایی", "خبر داد", "اجرای برنامه‌های جدید دولت", "indirect"),
+      ("وزیر امور اقتصادی و دارایی", "به گفته", "تورم کاهش می‌یابد", "indirect")]),
+    ("وزیر آموزش و پرورش گفت که مدارس باز است.",
+     [("وزیر آموزش و پرورش", "گفت", "مدارس باز است", "indirect")]),
 ]
 
 
@@ -233,3 +243,21 @@ def test_quotes_time_grows_linearly() -> None:
         docs[n] = time.perf_counter() - start
     # Ten times the text may take up to ~30 times as long on a busy machine, not a hundred.
     assert docs[200] < 30 * docs[20] + 0.05, docs
+
+
+def test_quotes_readable_output() -> None:
+    import io
+
+    from rich.console import Console
+
+    from khabar.render import render_document
+
+    doc = khabar.analyze("به گزارش ایلنا، عباس عراقچی امروز با سرگئی لاوروف دیدار کرد. او گفت: «ما آماده‌ایم.»",
+                         published="2025-08-09")
+    out = io.StringIO()
+    render_document(doc, Console(file=out, width=200, highlight=False, soft_wrap=True))
+    text = out.getvalue()
+    assert "عباس عراقچی (او) — گفت — «» ما آماده·ایم." in text
+    assert "meeting: عباس عراقچی · " in text and "on 2025-08-09" in text
+    assert "امروز → 2025-08-09" in text
+    assert "ایلنا (به گزارش ایلنا)" in text
