@@ -93,6 +93,24 @@ def test_archive_ingest_reports_each_failure_with_its_reason(tmp_path: Path) -> 
     assert any("missing.txt" in line["origin"] for line in lines)
 
 
+def test_archive_ingest_refuses_a_file_over_the_size_limit(tmp_path: Path) -> None:
+    store = open_storage(":memory:")
+    folder = _folder(tmp_path, ["خبر کوتاه.", "خبر " * 5000])
+    summary = ingest([str(folder)], store, jobs=1, max_bytes=2000)
+    assert (summary.added, summary.failed) == (1, 1)
+    assert summary.failures[0].origin.endswith("0001.txt")
+
+
+@pytest.mark.parametrize("encoding", ["cp1256", "utf-16", "utf-8-sig"])
+def test_archive_ingest_reads_other_encodings_and_finds_them(tmp_path: Path, encoding: str) -> None:
+    from khabar.search import search
+
+    (tmp_path / "a.txt").write_bytes("وزير اقتصاد گفت تورم كاهش مي يابد.".encode(encoding))
+    store = open_storage(":memory:")
+    assert ingest([str(tmp_path / "a.txt")], store, jobs=1).added == 1
+    assert [r.id for r in search(store, "می‌یابد")] == [1]
+
+
 def test_archive_ingest_failure_in_the_pipeline_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     from khabar import archive
 
@@ -144,6 +162,25 @@ def test_archive_workers_give_the_same_archive_as_one_process(tmp_path: Path) ->
             ingest([folder], store, jobs=jobs, chunk=3)
             dumps.append([(a.content_key, a.origin, a.doc) for a in store.iter_articles()])
     assert dumps[0] == dumps[1]
+
+
+def test_archive_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path: Path) -> None:
+    folder = _synthetic_folder(tmp_path, 600)
+    db = tmp_path / "int.db"
+    cmd = [sys.executable, "-m", "khabar.cli", "ingest", str(folder), "--db", str(db), "--jobs", "2"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline and not (db.exists() and _keys(db)):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before Ctrl-C reached it")
+    assert proc.returncode == 130 and "run the same command again" in err and "Traceback" not in err
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and len(_keys(db)) == 600
 
 
 def _synthetic_folder(tmp_path: Path, n: int) -> Path:

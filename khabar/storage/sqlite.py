@@ -271,7 +271,8 @@ def pack_document(doc: Document) -> tuple[bytes, dict[str, Any]]:
     >>> packed == pack_doc(doc.to_dict()) and "tokens" not in light
     True
     """
-    spans = {"sentences": doc.sentences, "tokens": doc.tokens}
+    sentences, tokens = doc.sentences, doc.tokens
+    spans: dict[str, list[Span]] = {"sentences": sentences, "tokens": list(tokens)}
     plain = all(type(x) in (Span, Token) and doc.text[x.start:x.end] == x.text for k in spans for x in spans[k])
     if not plain:
         full = doc.to_dict()
@@ -280,7 +281,7 @@ def pack_document(doc: Document) -> tuple[bytes, dict[str, Any]]:
     try:
         light = doc.to_dict()
     finally:
-        doc.sentences, doc.tokens = spans["sentences"], spans["tokens"]
+        doc.sentences, doc.tokens = sentences, tokens
     rest: dict[str, Any] = {}
     for k, v in light.items():
         if k in ("raw_text", "text"):
