@@ -178,6 +178,11 @@ class QuoteExtractor:
         before = self._quotation_before(text, cue, quoted, sent.start)
         if before is not None and end - after < 2:
             return before, "direct", before[1] + 1
+        if end - after < 2 and cue.cls == "strong":
+            # Nothing follows: `این اقدام را غیرقانونی اعلام کرد` is a statement in a `را` clause.
+            found = self._evaluative(doc, cue, sent.start, by_start)
+            if found is not None:
+                return found
         if cue.cls == "weak":
             return None
         # A bare clause: `گفت دولت …` — at least three words of it — unless the cue is inside a

@@ -79,7 +79,7 @@ GROUP_HEADS = _set(
     "نظامیان مردم دانشجویان کارگران پژوهشگران"
 )
 # Words that end a speaker's phrase: adverbs, time words, conjunctions.
-STOP = _set("نیز همچنین هم اما ولی که امروز دیروز روز صبح عصر شب بامداد پس سپس را و ضمن طی "
+STOP = _set("نیز همچنین هم اما ولی که امروز دیروز روز صبح عصر شب بامداد پس سپس را و ضمن طی این آن همین "
             "در با به از برای بر تا درباره علیه خطاب همراه پیش هنگام حین") | PRONOUNS
 ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
 HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین امام حضرت آیت مقام")
@@ -140,7 +140,8 @@ class SpeakerResolver:
                 continue
             if w in ROLE_HEADS or w in GROUP_HEADS:
                 # A role as subject: up to its end (the next stop word).
-                end = _np_end(text, m.start(1), limit, [])
+                # Past the limit by `را`, so the object before it is told from the role.
+                end = min(limit, _np_end(text, m.start(1), min(len(text), limit + 4), []))
                 pos = end
                 continue
             break
@@ -520,12 +521,19 @@ def _np_end(text: str, start: int, limit: int, inner: list[Mention], *, max_word
     """
     words = list(_WORDS.finditer(text, start, limit))
     end = start
+    taken: list[int] = []  # ends of the words taken
     for n, w in enumerate(words):
         word = w.group()
         f = fold(word)
         if word in "،,؛;:«»" or n >= max_words:
+            if f == "را" and len(taken) >= 2:
+                # `رهبر انقلاب اسلامی ایمان را …`: the word before `را` is the object, not the role.
+                end = taken[-2]
             break
         if n > 0 and f in STOP:
+            if f == "را" and len(taken) >= 2:
+                end = taken[-2]
+                break
             nxt = fold(words[n + 1].group()) if n + 1 < len(words) else ""
             if not (f == "و" and n + 1 < len(words) and nxt not in STOP and nxt not in ROLE_HEADS
                     and nxt not in GROUP_HEADS and nxt not in PREPOSITIONS
@@ -535,4 +543,5 @@ def _np_end(text: str, start: int, limit: int, inner: list[Mention], *, max_word
         # A mention is taken whole.
         m = next((x for x in inner if x.start <= w.start() < x.end), None)
         end = max(w.end(), m.end if m else 0)
+        taken.append(end)
     return max(end, start)
