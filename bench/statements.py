@@ -24,6 +24,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import subprocess
 import sys
@@ -217,8 +218,6 @@ def typical_article(docs: list[dict[str, Any]], words: int = 600) -> str:
 
 
 def speed(text: str, seconds: float = 4.0) -> dict[str, Any]:
-    import os
-
     from rich.console import Console
 
     from khabar.pipeline import default_pipeline
@@ -293,7 +292,8 @@ def main() -> None:
         sp = speed(typical_article(docs))
         print(f"speed: {sp['words']}-word article on one core ({sp['runs']} runs): "
               f"khabar.analyze {sp['analyze_per_second']}/s; `khabar analyze --json` {sp['json_per_second']}/s; "
-              f"`khabar analyze` (readable) {sp['articles_per_second']}/s ({sp['ms_per_article']} ms each)")
+              f"`khabar analyze` (readable) {sp['articles_per_second']}/s ({sp['ms_per_article']} ms each)"
+              + (f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores" if hasattr(os, "getloadavg") else ""))
         print("per stage, ms per article: " + ", ".join(f"{k} {v}" for k, v in sp["stages_ms"].items()))
         print(sp["profile"])
 
