@@ -300,18 +300,31 @@ class IdentityLinker:
         # Longest forms first, so a surname finds the full name it belongs to.
         order = sorted(range(len(spans)), key=lambda i: (-(spans[i][1] - spans[i][0]), spans[i][0]))
         assign: list[_Cluster | None] = [None] * len(spans)
+        # Persons by the shorter forms of their names (`اسماعیل درویش`, `درویش` for `محمد اسماعیل درویش`).
+        by_suffix: dict[tuple[str, ...], list[_Cluster]] = defaultdict(list)
+        # `خبرگزاری دانشجویان ایران (ایسنا)`: the name in brackets right after a name is another form of it.
+        bracketed: dict[int, int] = {}
+        for i in range(1, len(spans)):
+            (_, e0, lab0, _), (s1, e1, lab1, _) = spans[i - 1], spans[i]
+            if lab0 == lab1 and s1 == e0 + 1 and e1 < len(keys) and tokens[e0].text == "(" \
+                    and tokens[e1].text == ")" and e1 - s1 < e0 - spans[i - 1][0] + 1:
+                bracketed[i] = i - 1
         for i in order:
             s, e, lab, titles = spans[i]
             key = tuple(keys[s:e])
             cl = by_key.get((lab, key))
+            if cl is None and i in bracketed:
+                cl = assign[bracketed[i]]
             if cl is None and lab == "PER":
-                cands = [c for c in clusters if c.label == "PER" and len(c.key) > len(key)
-                         and c.key[len(c.key) - len(key):] == key]
+                cands = by_suffix.get(key, [])
                 if len(cands) == 1:
                     cl = cands[0]
             if cl is None:
                 cl = _Cluster(lab, key, doc.text[tokens[s].start:tokens[e - 1].end])
                 clusters.append(cl)
+                if lab == "PER":
+                    for j in range(1, len(key)):
+                        by_suffix[key[j:]].append(cl)
             by_key[(lab, key)] = cl
             cl.titles.extend(titles)
             assign[i] = cl

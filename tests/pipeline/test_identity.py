@@ -90,6 +90,13 @@ def test_identity_ambiguous_surname_stays_apart() -> None:
     assert bare and all(m.entity not in (ali.id, sadegh.id) for m in bare)
 
 
+def test_identity_bracketed_short_name_is_an_alias() -> None:
+    doc = khabar.analyze("به گزارش خبرگزاری دانشجویان ایران (ایسنا)، بانک مرکزی نرخ جدید ارز را اعلام کرد.")
+    agency = next(e for e in doc.entities if e.name == "خبرگزاری دانشجویان ایران")
+    assert "ایسنا" in agency.aliases
+    assert [m.entity for m in doc.mentions if m.text == "ایسنا"] == [agency.id]
+
+
 def test_identity_role_without_holder_is_not_a_mention() -> None:
     doc = khabar.analyze("رئیس سازمان برنامه و بودجه امروز از بودجه سال آینده خبر داد.")
     assert not [m for m in doc.mentions if m.label == "PER"]
