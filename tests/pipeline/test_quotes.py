@@ -163,6 +163,8 @@ def test_quotes_serialize_round_trip() -> None:
     "«»«»«»::::",
     "گفت " * 3000,
     "\x00\x01\x02 ﷽ \ufffd",
+    "وزیر گفت: «ما آماده‌ایم.»".encode().decode("cp1252", errors="replace"),  # wrongly decoded
+    "وزیر گفت: «ما آماده‌ایم.»".encode("cp1256", errors="replace").decode("latin-1"),
 ])
 def test_quotes_bad_input_gives_a_valid_document(text: str) -> None:
     doc = khabar.analyze(text)
