@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import random
 import sys
 import time
@@ -37,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from khabar.pipeline import Pipeline  # noqa: E402
-from khabar.pipeline.entities import Featurizer, bio_spans, fold_word  # noqa: E402
+from khabar.pipeline.entities import CharModel, Featurizer, bio_spans, fold_word  # noqa: E402
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
 from khabar.pipeline.tokens import Tokenizer  # noqa: E402
 from khabar.pipeline.zwnj import ZwnjRestorer  # noqa: E402
@@ -179,6 +180,27 @@ def build_spans(sents: list[Sentence], min_count: int = 1) -> dict[str, str]:
     return {k: c.most_common(1)[0][0] for k, c in seen.items() if sum(c.values()) >= min_count}
 
 
+def build_chars(sents: list[Sentence], min_count: int = 2) -> dict[str, dict[str, float]]:
+    """Letter-trigram log probabilities per class over word types (a word's class: its usual label)."""
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    for words, tags in sents:
+        for w, t in zip(words, tags, strict=True):
+            labels[fold_word(w)][t[2:] if t != "O" else "O"] += 1
+    grams: dict[str, Counter[str]] = {c: Counter() for c in ("PER", "ORG", "LOC", "O")}
+    for key, c in labels.items():
+        cls = c.most_common(1)[0][0]
+        if cls in grams and len(key) >= 3:
+            grams[cls].update(CharModel.trigrams(key))
+    vocab = {g for c in grams.values() for g in c}
+    out: dict[str, dict[str, float]] = {}
+    for cls, c in grams.items():
+        total = sum(c.values()) + len(vocab) + 1
+        table = {g: round(math.log((n + 1) / total), 3) for g, n in c.items() if n >= min_count}
+        table[""] = round(math.log(1 / total), 3)
+        out[cls] = table
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -210,7 +232,7 @@ def main() -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for k in range(args.folds):
         rest = [s for s, o in zip(train, origin, strict=True) if o % args.folds != k]
-        feat = Featurizer(build_lexicon(rest, static), build_spans(rest))
+        feat = Featurizer(build_lexicon(rest, static), build_spans(rest), chars=CharModel(build_chars(rest)))
         for (words, tags), o in zip(train, origin, strict=True):
             if o % args.folds == k:
                 trainer.append(feat.sentence(words), tags)
@@ -222,7 +244,7 @@ def main() -> None:
     lexicon = build_lexicon(train, static)
     meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "sequences": len(train)}
-    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train)}, ensure_ascii=False,
+    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train), "chars": build_chars(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")
     tagger = pycrfsuite.Tagger()
     tagger.open(str(args.out / "model.crfsuite"))

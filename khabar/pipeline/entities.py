@@ -67,6 +67,39 @@ def _shape(word: str) -> str:
     return "p" + word[:1]
 
 
+class CharModel:
+    """Which label a word's letters suggest: a naive Bayes over letter trigrams of word types.
+
+    It gives unseen names a hint (``ویلیامسون`` reads like a person, ``آبادان`` like a place).
+    ``tables`` maps each class (``PER ORG LOC O``) to ``{"": log prob of an unseen trigram,
+    trigram: log prob}``.
+
+    >>> cm = CharModel({"PER": {"": -9.0, "^سو": -2.0}, "O": {"": -9.0, "^می": -2.0}})
+    >>> cm.guess("سوزان")
+    'PER'
+    """
+
+    def __init__(self, tables: dict[str, dict[str, float]], *, margin: float = 2.0) -> None:
+        self.tables = tables
+        self.margin = margin
+
+    @staticmethod
+    def trigrams(key: str) -> list[str]:
+        w = f"^{key}$"
+        return [w[i:i + 3] for i in range(len(w) - 2)]
+
+    def guess(self, key: str) -> str:
+        """The best class when it beats ``O`` by ``margin`` nats per trigram, else ``""``."""
+        if len(key) < 3 or not _PERSIAN.search(key):
+            return ""
+        grams = self.trigrams(key)
+        scores = {c: sum(t.get(g, t[""]) for g in grams) / len(grams) for c, t in self.tables.items()}
+        best = max(scores, key=scores.__getitem__)
+        if best == "O" or scores[best] - scores.get("O", -1e9) < self.margin / 4:
+            return ""
+        return best if scores[best] - scores.get("O", -1e9) < self.margin else best + ":hi"
+
+
 class _Word(NamedTuple):
     key: str
     own: list[str]
@@ -88,8 +121,10 @@ class Featurizer:
     """
 
     def __init__(self, lexicon: dict[str, list[str]] | None = None, spans: dict[str, str] | None = None, *,
-                 known: frozenset[str] | None = None, cache_size: int = 200_000) -> None:
+                 known: frozenset[str] | None = None, chars: CharModel | None = None,
+                 cache_size: int = 200_000) -> None:
         self.lexicon = lexicon or {}
+        self.chars = chars
         # Multi-word names seen as entities in training (``احمدشاه مسعود`` → PER), by folded words.
         self.spans = spans or {}
         self._span_len = max((k.count(" ") + 1 for k in self.spans), default=0)
@@ -121,6 +156,10 @@ class Featurizer:
             own.append("zw")
         if f.startswith("ال") and len(f) > 4:
             own.append("al")
+        if self.chars is not None and not gz:
+            guess = self.chars.guess(f)
+            if guess:
+                own.append("cm=" + guess)
         shared = ["sh=" + shape, "s2=" + f[-2:], *("gz=" + g for g in gz)]
         own.extend("gz=" + g for g in gz)
         if stem != f:
@@ -203,7 +242,7 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
 
 @lru_cache(maxsize=2)
 def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, str], frozenset[str] | None,
-                                             dict[str, Any]]:
+                                             CharModel | None, dict[str, Any]]:
     """The shipped tagger, its lexicon and its metadata, loaded once (from ``directory`` if given)."""
     import pycrfsuite
 
@@ -220,7 +259,8 @@ def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str
             known: frozenset[str] | None = frozenset(fh.read().split("\n"))
     except FileNotFoundError:
         known = None
-    return tagger, data["words"], data.get("spans", {}), known, data.get("meta", {})
+    chars = CharModel(data["chars"]) if data.get("chars") else None
+    return tagger, data["words"], data.get("spans", {}), known, chars, data.get("meta", {})
 
 
 class EntityRecognizer:
@@ -237,8 +277,8 @@ class EntityRecognizer:
 
     def __init__(self, *, model_dir: str = "", max_tokens: int = 300_000, max_sequence: int = 250,
                  link: bool = True) -> None:
-        self.tagger, lexicon, spans, known, self.meta = load_model(model_dir)
-        self.featurizer = Featurizer(lexicon, spans, known=known)
+        self.tagger, lexicon, spans, known, chars, self.meta = load_model(model_dir)
+        self.featurizer = Featurizer(lexicon, spans, known=known, chars=chars)
         self.max_tokens = max_tokens
         self.max_sequence = max_sequence
         self.link = link
