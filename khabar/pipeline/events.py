@@ -33,6 +33,7 @@ TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(
 _ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G}ها|این{_G}ها)\s+$")
 _WITH = re.compile(rf"(?<![\w{ZWNJ}])با(?![\w{ZWNJ}])")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
+_PLACE_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد)\s+$")
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:]")
 # `در گفت‌وگو با خبرنگاران` is an interview, not a meeting.
 _MEDIA_AFTER = re.compile(
@@ -178,7 +179,7 @@ class EventExtractor:
         for ment in mentions[_first_at(mentions, a):_first_at(mentions, b)]:
             if ment.start < a or ment.start >= b:
                 continue
-            if not _IN_BEFORE.search(text, max(0, ment.start - 4), ment.start):
+            if not _PLACE_BEFORE.search(text, max(0, ment.start - 6), ment.start):
                 continue
             if ment.label == "LOC" or (ment.label == "ORG" and ment.text.startswith(_PLACE_ORG_HEADS)):
                 return ment.entity

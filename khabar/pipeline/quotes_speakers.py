@@ -84,6 +84,7 @@ STOP = _set("نیز همچنین هم اما ولی که امروز دیروز �
 ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
 HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین امام حضرت آیت مقام")
 _MAX_NP_WORDS = 8
+_ONE_OF = re.compile(rf"یکی\s+از\s+(?=[\w{ZWNJ}])")
 _NEXT_WORD = re.compile(rf"\s*([\w{ZWNJ}]+)")
 _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
 ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
@@ -177,6 +178,9 @@ class _DocResolver:
     def resolve(self, zone: tuple[int, int], *, cue_text: str, plural: bool, shared: Speaker | None,
                 content: tuple[int, int]) -> Speaker | None:
         a, b = zone
+        if a <= content[0] < b:
+            # The statement stands before its verb (`… را … دانست`): the subject precedes it.
+            b = content[0]
         found = self._scan(a, b, plural) if b > a else None
         if found is None and b > a:
             found = self._bare_name(a, b)
@@ -296,7 +300,9 @@ class _DocResolver:
             if w.group() in "،,؛;:«»" or f in STOP or f in PREPOSITIONS or f in _NOT_NAMES or w.group().isdigit():
                 break
             n += 1
-        if n == 0 or n > 3 or (n < len(words) and fold(words[n].group()) not in _AFTER_SUBJECT):
+        # A name is followed by an adverb, an adverbial phrase (`الفیاض در این دیدار …`) or the cue.
+        if n == 0 or n > 3 or (n < len(words) and fold(words[n].group()) not in _AFTER_SUBJECT
+                               and fold(words[n].group()) not in PREPOSITIONS):
             return None
         return self._link_name(words[0].start(), words[n - 1].end(), a)
 
@@ -323,8 +329,13 @@ class _DocResolver:
     def _role(self, start: int, b: int, head: str) -> Speaker:
         lo, hi = bisect_left(self.mstarts, start), bisect_left(self.mstarts, b)
         inner = [m for m in self.mentions[lo:hi] if m.end <= b]
-        # A group is its noun and one modifier (`فعالان بازار`, `منابع آگاه`) unless a name goes on.
-        end = _np_end(self.text, start, b, inner, max_words=2 if head in GROUP_HEADS else _MAX_NP_WORDS)
+        # A group is its noun and one modifier (`فعالان بازار`, `منابع آگاه`) unless a name goes on;
+        # `یکی از …` takes the group after `از` (`یکی از اعضای کمیسیون برنامه و بودجه`).
+        of = _ONE_OF.match(self.text, start)
+        if of:
+            end = _np_end(self.text, of.end(), b, inner)
+        else:
+            end = _np_end(self.text, start, b, inner, max_words=2 if head in GROUP_HEADS else _MAX_NP_WORDS)
         phrase = self.text[start:end]
         inside = [m for m in inner if m.end <= end]
         persons = [m for m in inside if m.label == "PER" and not _starts_with_role(m.text)]
