@@ -43,6 +43,10 @@ _NARRATIVE_END = re.compile(
 # Between `و` and a following cue: the words of a coordinated clause (`و افزود`, `و مدیرعامل … نیز گفت`).
 _MAX_COORD_WORDS = 8
 _APART_GU = re.compile(r"\s*و\s*گو")
+# Words that open an adverbial, not a predicate, after `را`.
+_TIME_WORDS = frozenset(["روز", "امروز", "دیروز", "صبح", "عصر", "شب", "هفته", "ماه", "سال", "پس", "پیش", "هنگام",
+                         "طی", "ضمن", "نیز", "هم", "همچنین"])
+_PREPOSITIONS = frozenset(["در", "به", "با", "از", "برای", "تا", "بر"])
 _FROM = re.compile(rf"(?<![\w{ZWNJ}])از\s+")
 _WHAT_WAS_SAID = re.compile(
     rf"(?<![\w{ZWNJ}])(?:آنچه|هرآنچه|چیزی\s+که|(?:سخنان|مطالب|اظهارات|حرف{ZWNJ}?ها|نکات)ی\s+که)(?![\w{ZWNJ}])")
@@ -223,8 +227,14 @@ class QuoteExtractor:
         if not ra:
             return None
         ra_pos = sent_start + ra[-1]
-        # Something must stand between `را` and the verb: `کتاب را خواند` is reading, not calling.
-        if len(_WORD.findall(text[ra_pos + 2:cue.start])) < 1:
+        # A predicate must stand between `را` and the verb: `کتاب را خواند` is reading, not calling,
+        # and `نتایج را روز شنبه اعلام کرد` announces results on a day, judging nothing.
+        between = _WORD.findall(text[ra_pos + 2:cue.start])
+        if not between or between[0] in _TIME_WORDS or between[0][0].isdigit():
+            return None
+        # `دانست` takes prepositional predicates (`را از اولویت‌ها دانست`, `را در گرو … دانست`); `خواند`
+        # and `اعلام کرد` do not (`کتاب را در کتابخانه خواند` reads, `آمادگی را برای مذاکره اعلام کرد` announces).
+        if between[0] in _PREPOSITIONS and (cue.cls != "evaluative" or "خوان" in text[cue.start:cue.end]):
             return None
         # The clause starts after the last comma (or `و` joining a previous verb) before `را`,
         # or at the sentence start; the speaker's own words are trimmed off by the resolver.

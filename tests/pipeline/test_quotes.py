@@ -118,6 +118,8 @@ def test_quotes_speaker_resolution(text: str, key: str) -> None:
     "وزیر با اشاره به مشکلات، از مردم تقدیر کرد.",
     "وزیر اشاره کرد.",
     "آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت.",  # what was said, not a statement
+    "او کتاب را در کتابخانه خواند.",  # reading
+    "وزارت کشور نتایج انتخابات را روز شنبه اعلام کرد.",  # announcing, judging nothing
     "وزیر به سخنانی که لاوروف گفت واکنش نشان داد.",
 ])
 def test_quotes_not_statements(text: str) -> None:
