@@ -27,6 +27,7 @@ pipeline's credit stage reads them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -45,6 +46,10 @@ if TYPE_CHECKING:
 # News pages have a few thousand elements; extraction time grows with the tree (~1 s per 3,000 long paragraphs).
 MAX_ELEMENTS = 30_000
 MAX_TEXT_CHARS = 1_000_000
+# Printable stand-ins for ZWNJ/ZWJ while trafilatura works (it drops non-printable characters).
+ZWNJ_MASK, ZWJ_MASK = "\u2e3b", "\u2e3a"
+_ZWNJ_FORMS = re.compile(r"\u200c|&zwnj;|&#8204;|&#x0*200c;", re.IGNORECASE)
+_ZWJ_FORMS = re.compile(r"\u200d|&zwj;|&#8205;|&#x0*200d;", re.IGNORECASE)
 # Lines that are page furniture, not article text (folded: ی/ک Persian, digits ASCII).
 _BOILERPLATE = re.compile(
     r"^\s*(?:/?\s*انتهای (?:پیام|خبر)\s*/?|کد خبر\s*[:：]?\s*\d+.*|لینک کوتاه.*|اشتراک ?گذاری.*|برچسب ?ها\s*[:：].*"
@@ -87,7 +92,7 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
         import trafilatura
         from lxml import html as lxml_html
 
-        tree = lxml_html.fromstring(html)
+        tree = lxml_html.fromstring(_mask(html))
         elements = sum(1 for _ in itertools.islice(tree.iter(), MAX_ELEMENTS + 1))
         if elements > MAX_ELEMENTS:
             # Extraction time grows with the tree; no article page comes near this.
@@ -99,24 +104,50 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
                                    f"have tens of thousands; the limit is {MAX_TEXT_CHARS:,})")
         found = trafilatura.bare_extraction(
             tree, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            include_images=False, deduplicate=False)
+            include_images=False, deduplicate=False, config=_config(),
+            # Dates from markup only: htmldate's free-text search finds years in the article body
+            # (۲۰۱۱ in a sentence) and reads no Jalali date; bylines are read by _byline_date.
+            date_extraction_params={"extensive_search": False, "original_date": True})
     except Exception as err:  # lxml/trafilatura raise many types on malformed pages
         return Failure(origin, f"cannot parse the HTML ({type(err).__name__}: {_first_line(str(err))})")
-    meta = _page_metadata(tree)
-    found_text = getattr(found, "text", None) if found is not None else None
-    title = _choose_title(getattr(found, "title", None), meta, found_text or "")
+    meta = {key: _unmask(value) for key, value in _page_metadata(tree).items()}
+    found_text = _unmask(getattr(found, "text", None))
+    title = _choose_title(_unmask(getattr(found, "title", None)) or None, meta, found_text)
     text = _clean_text(found_text or "", title, meta.get("kicker"))
     if not _looks_like_article(text):
         return Failure(origin, "no article text found in the page (a list or index page, an empty template, "
                                "or content loaded by JavaScript)")
     outlet = _outlet(found, meta, title)
     page_url = _page_url(meta, found, url)
-    author = getattr(found, "author", None)
+    author = _unmask(getattr(found, "author", None))
     if author and outlet and (_fold(author) == _fold(outlet) or _fold(outlet) in _fold(author)):
         author = None  # sites put their own name in <meta name="author">
     published = meta.get("published") or _iso_or_none(getattr(found, "date", None)) or _byline_date(tree, title)
     return RawArticle(text=text, origin=origin, kind="html", title=title or None, url=page_url,
-                      published=published, author=author or None, outlet=outlet or None, raw_html=html)
+                      published=published, author=author or None, outlet=_unmask(outlet) or None, raw_html=html)
+
+
+def _mask(html: str) -> str:
+    """Hide the ZWNJs (and ZWJs) of a page from trafilatura, which deletes every character that
+    ``str.isprintable()`` rejects: ``می‌کنند`` would come out ``میکنند``."""
+    if ZWNJ_MASK in html or ZWJ_MASK in html:
+        return html
+    return _ZWNJ_FORMS.sub(ZWNJ_MASK, _ZWJ_FORMS.sub(ZWJ_MASK, html))
+
+
+def _unmask(text: str | None) -> str:
+    return text.replace(ZWNJ_MASK, "\u200c").replace(ZWJ_MASK, "\u200d") if text else ""
+
+
+@functools.lru_cache(maxsize=1)
+def _config() -> Any:
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # Below 250 extracted characters trafilatura falls back to a baseline that flattens the page,
+    # byline and end marks included, into one line; short Persian news items are that short.
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "80")
+    return config
 
 
 def _page_metadata(tree: Any) -> dict[str, str]:
@@ -207,7 +238,7 @@ def _strip_site(title: str, site: str | None, text: str) -> str:
     if site:
         kept = [p for p in parts if _fold(site) not in _fold(p) and _fold(p) not in _fold(site)]
         return " - ".join(kept) if kept else title
-    if len(parts) == 2 and ("؛" not in title and ":" not in title):
+    if len(parts) == 2:
         # No site name known: the part whose words the article uses is the headline.
         body = set(_fold(text).split())
         return max(parts, key=lambda p: (sum(w in body for w in _fold(p).split()), len(p)))
@@ -230,8 +261,11 @@ def _clean_text(text: str, title: str, kicker: str | None) -> str:
 
 
 def _looks_like_article(text: str) -> bool:
-    """Prose, not a menu: some line reads as a sentence (menus and link lists are short lines)."""
-    return len(text.split()) >= 8 and any(len(line.split()) >= 6 for line in text.splitlines())
+    """Prose, not a menu: a line long enough to be a sentence, or several lines ending like sentences
+    (menus and link lists are short lines without a full stop)."""
+    lines = text.splitlines()
+    sentences = sum(1 for line in lines if line.rstrip().endswith((".", "؟", "?", "!", "»")))
+    return len(text.split()) >= 8 and (any(len(line.split()) >= 6 for line in lines) or sentences >= 2)
 
 
 def _outlet(found: Any, meta: dict[str, str], title: str) -> str | None:
@@ -289,7 +323,8 @@ def _iso_or_none(value: str | None) -> str | None:
 
 
 def _fold(text: str) -> str:
-    return " ".join(fold_digits(text).replace("\u200c", " ").split()).lower()
+    # ZWNJs dropped, as the search key does: ``می‌کنند`` and ``میکنند`` compare equal.
+    return " ".join(fold_digits(text.replace("\u200c", "")).split()).lower()
 
 
 def _first_line(text: str) -> str:

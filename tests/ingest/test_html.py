@@ -211,3 +211,13 @@ def test_oversized_page_is_refused_quickly(html: str, reason: str) -> None:
 def test_deeply_nested_page_does_not_crash() -> None:
     html = "<html><body>" + "<div>" * 100_000 + BODY + "</div>" * 100_000 + "</body></html>"
     assert isinstance(extract(html, "deep.html"), (Failure, RawArticle))
+
+
+@pytest.mark.parametrize("zwnj", ["\u200c", "&zwnj;", "&#8204;", "&#x200C;"])
+def test_zwnj_survives_extraction(zwnj: str) -> None:
+    # trafilatura deletes characters str.isprintable() rejects, ZWNJ among them.
+    body = BODY.replace("استان های", f"استان{zwnj}های").replace("می شود", f"می{zwnj}شود")
+    article = read(page(head=f"<title>هشدار{zwnj}ها</title>", body=body))
+    assert "استان\u200cهای" in article.text and "می\u200cشود" in article.text
+    assert article.title == "هشدار\u200cها"
+    assert "\u2e3b" not in article.text
