@@ -121,7 +121,7 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
     page_url = _page_url(meta, found, url)
     author = _unmask(getattr(found, "author", None))
     if author and outlet and (_fold(author) == _fold(outlet) or _fold(outlet) in _fold(author)):
-        author = None  # sites put their own name in <meta name="author">
+        author = ""  # sites put their own name in <meta name="author">
     published = meta.get("published") or _iso_or_none(getattr(found, "date", None)) or _byline_date(tree, title)
     return RawArticle(text=text, origin=origin, kind="html", title=title or None, url=page_url,
                       published=published, author=author or None, outlet=_unmask(outlet) or None, raw_html=html)
