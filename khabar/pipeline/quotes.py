@@ -47,6 +47,8 @@ _APART_GU = re.compile(r"\s*و\s*گو")
 _TIME_WORDS = frozenset(["روز", "امروز", "دیروز", "صبح", "عصر", "شب", "هفته", "ماه", "سال", "پس", "پیش", "هنگام",
                          "طی", "ضمن", "نیز", "هم", "همچنین"])
 _PREPOSITIONS = frozenset(["در", "به", "با", "از", "برای", "تا", "بر"])
+_BARE = re.compile(r"[ \t]*(?:[،,][ \t]*)?(?=[^\s؛;،,.:])")
+_CONJUNCTION = re.compile(rf"(?:و|اما|ولی|تا|زیرا|چون|چرا|که|یا|بلکه|سپس)(?![\w{ZWNJ}])")
 _FROM = re.compile(rf"(?<![\w{ZWNJ}])از\s+")
 _WHAT_WAS_SAID = re.compile(
     rf"(?<![\w{ZWNJ}])(?:آنچه|هرآنچه|چیزی\s+که|(?:سخنان|مطالب|اظهارات|حرف{ZWNJ}?ها|نکات)ی\s+که)(?![\w{ZWNJ}])")
@@ -179,8 +181,9 @@ class QuoteExtractor:
         if m.group("ke"):
             return ((after, end), "indirect", sent.start) if end > after else None
         # A quotation before the cue that it credits: `«…»؛ سرلشکر … این را گفت.`
-        before = self._quotation_before(text, cue, quoted, sent.start)
-        if before is not None and end - after < 2:
+        before = self._quotation_before(text, cue, quoted, sent.start) if cue.cls == "strong" else None
+        # A quoted word or two is a name or a term (`سرانجام «دوست‌نماها» … اعتراف می‌کنند`), not speech.
+        if before is not None and end - after < 2 and len(_WORD.findall(text[before[0]:before[1]])) >= 3:
             return before, "direct", before[1] + 1
         if end - after < 2 and cue.cls == "strong":
             # Nothing follows: `این اقدام را غیرقانونی اعلام کرد` is a statement in a `را` clause.
@@ -193,8 +196,10 @@ class QuoteExtractor:
         # relative clause about what was said (`آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت`).
         if _WHAT_WAS_SAID.search(text, sent.start, cue.start):
             return None
-        if len(_WORD.findall(text[after:end])) >= 3 and not text[after:end].lstrip().startswith("و "):
-            return (after, end), "indirect", sent.start
+        # It is a clause of its own, not one joined by a conjunction (`… بیان می‌کند، تا …`, `… را می‌نویسد ولی …`).
+        bare = _BARE.match(text, after, end)
+        if bare and len(_WORD.findall(text[bare.end():end])) >= 3 and not _CONJUNCTION.match(text, bare.end(), end):
+            return (bare.end(), end), "indirect", sent.start
         # `X از اجرای برنامه‌ها خبر داد`: what was announced stands after `از`.
         if text.startswith("خبر", cue.start):
             froms = list(_FROM.finditer(text, sent.start, cue.start))

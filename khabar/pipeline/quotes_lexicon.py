@@ -52,7 +52,8 @@ NOMINAL_CUES: list[tuple[str, str, str]] = [
 ]
 SIMPLE_CUES: list[tuple[str, str | None, str]] = [
     ("گفت", "گوی", "strong"), ("افزود", "افزای", "strong"), ("نوشت", "نویس", "strong"),
-    ("فرمود", "فرمای", "strong"),
+    # `فرمود` is also an honorific light verb (`واجب فرمود`): a statement only with که, a colon or a quote.
+    ("فرمود", "فرمای", "weak"),
 ]
 EVALUATIVE_VERBS: list[tuple[str, str | None]] = [("دانست", "دان"), ("خواند", "خوان")]
 

@@ -119,6 +119,9 @@ def test_quotes_speaker_resolution(text: str, key: str) -> None:
     "وزیر اشاره کرد.",
     "آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت.",  # what was said, not a statement
     "او کتاب را در کتابخانه خواند.",  # reading
+    "خداوند سخنان خویش را این چنین بیان می‌کند، تا شما در آنها تعقل کنید.",  # a clause joined by تا
+    "سرانجام «دوست‌نماها» به موجودیت اسرائیل اعتراف می‌کنند.",  # a quoted term, not speech
+    "خداوند امر به معروف را جهت اصلاح جامعه واجب فرمود.",  # an honorific light verb
     "وزارت کشور نتایج انتخابات را روز شنبه اعلام کرد.",  # announcing, judging nothing
     "وزیر به سخنانی که لاوروف گفت واکنش نشان داد.",
 ])
