@@ -145,11 +145,26 @@ def read_sources(sources: Iterable[str], *, fields: FieldMap | None = None,
             continue
         if source == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            yield from readers.read_stream(stream, "<stdin>", fields=fields, max_bytes=max_bytes)
+            found = readers.read_stream(stream, "<stdin>", fields=fields, max_bytes=max_bytes)
         elif source.lower().startswith(("http://", "https://")):
-            yield from readers.read_url(source, fetcher=fetcher or UrllibFetcher(), max_bytes=max_bytes)
+            found = readers.read_url(source, fetcher=fetcher or UrllibFetcher(), max_bytes=max_bytes)
         else:
-            yield from _read_path(Path(source), source, fields=fields, max_bytes=max_bytes)
+            found = _read_path(Path(source), source, fields=fields, max_bytes=max_bytes)
+        yield from _guarded(found, source)
+
+
+def _guarded(found: Iterator[RawArticle | Failure], source: str) -> Iterator[RawArticle | Failure]:
+    """The readers' results; a reader bug becomes a Failure instead of ending the whole run."""
+    last = source
+    try:
+        for result in found:
+            last = result.origin
+            yield result
+    except Exception as err:  # a bug, not bad input: report it, keep going with the next source
+        where = source if last == source else f"{source} (after {last})"
+        message = " ".join(str(err).split())[:200]
+        yield Failure(where, f"internal error while reading ({type(err).__name__}: {message}); the rest of this "
+                             "source was skipped — please report it")
 
 
 def _read_path(path: Path, origin: str, *, fields: FieldMap, max_bytes: int) -> Iterator[RawArticle | Failure]:

@@ -1,0 +1,42 @@
+"""Whatever the bytes, reading yields results and never raises."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from khabar.ingest import Failure, FieldMap, RawArticle, read_sources
+from khabar.ingest.readers import read_bytes
+
+MARKUP = st.sampled_from(["<p>", "</p>", "<html>", "<?xml version='1.0'?>", "<rss>", "<item>", "<description>",
+                          "&amp;", "&zwnj;", "<!DOCTYPE x [<!ENTITY a 'b'>]>", "{", "}", '"text":', ",", "\n",
+                          "خبر", "می‌کند", "ي", "\x00", "\ufeff", "<meta charset='windows-1256'>", "\u200c"])
+DOCS = st.one_of(st.binary(max_size=2000),
+                 st.lists(MARKUP, max_size=60).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=DOCS, kind=st.sampled_from([None, "text", "html", "feed", "jsonl", "csv"]))
+def test_read_bytes_never_raises(data: bytes, kind: str | None) -> None:
+    results = list(read_bytes(data, "x", kind=kind, fields=FieldMap()))
+    assert results
+    assert all(isinstance(r, (RawArticle, Failure)) for r in results)
+    assert all("\n" not in r.reason for r in results if isinstance(r, Failure))
+
+
+def test_a_reader_bug_is_a_failure_and_the_run_goes_on(monkeypatch: object) -> None:
+    import khabar.ingest.text as text_module
+
+    def broken(text: str, origin: str) -> object:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(text_module, "read_text", broken)  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a.txt").write_text("خبر", encoding="utf-8")
+        (Path(tmp) / "b.jsonl").write_text('{"text": "خبر دوم"}', encoding="utf-8")
+        results = list(read_sources([str(Path(tmp) / "a.txt"), str(Path(tmp) / "b.jsonl")]))
+    assert isinstance(results[0], Failure) and "internal error" in results[0].reason
+    assert isinstance(results[1], RawArticle)
