@@ -49,6 +49,11 @@ KINDS = ("text", "html", "feed", "jsonl", "csv")
 # The fields a tabular source can fill, in the order they appear on RawArticle.
 ARTICLE_FIELDS = ("text", "title", "url", "published", "author", "outlet")
 DEFAULT_MAX_BYTES = 100 * 2**20
+# Files in a folder that are never articles (saved pages bring these along); given by name, they are read.
+ASSET_EXTENSIONS = frozenset({
+    ".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".bmp", ".woff",
+    ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".webm", ".wav", ".ogg", ".avi", ".mov",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,11 +188,20 @@ def _read_path(path: Path, origin: str, *, fields: FieldMap, max_bytes: int) -> 
         yield from readers.read_file(path, origin, fields=fields, max_bytes=max_bytes)
         return
     # Sorted, recursive, not following directory symlinks (no loops); hidden files and folders
-    # (.git, .DS_Store) are not articles and are left out.
+    # (.git, .DS_Store) are not articles and are left out. The assets of saved pages (page_files/:
+    # styles, scripts, images, fonts) are skipped and counted in one Failure, so none goes unsaid.
+    skipped: dict[str, int] = {}
     for root, dirs, files in os.walk(path, onerror=None):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
                 continue
+            suffix = Path(name).suffix.lower()
+            if suffix in ASSET_EXTENSIONS:
+                skipped[suffix] = skipped.get(suffix, 0) + 1
+                continue
             child = Path(root) / name
             yield from readers.read_file(child, str(child), fields=fields, max_bytes=max_bytes)
+    if skipped:
+        counts = ", ".join(f"{n} {ext}" for ext, n in sorted(skipped.items()))
+        yield Failure(origin, f"skipped {sum(skipped.values())} files that are page assets, not articles ({counts})")

@@ -173,3 +173,23 @@ def test_utf8_file_with_a_corrupt_byte_is_not_read_as_mojibake(tmp_path: Path) -
     result = _one(path)
     assert isinstance(result, Failure)
     assert result.reason.startswith("invalid UTF-8 at byte offset 40 in a file that is otherwise UTF-8")
+
+
+def test_saved_page_assets_are_skipped_and_counted(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<html><body><article><p>" + TEXT * 3 + "</p></article></body></html>", encoding="utf-8")
+    assets = tmp_path / "page_files"
+    assets.mkdir()
+    for name in ("style.css", "app.js", "logo.png", "font.woff2", "b.css"):
+        (assets / name).write_bytes(b"body{}")
+    results = list(read_sources([str(tmp_path)]))
+    assert [type(r).__name__ for r in results] == ["RawArticle", "Failure"]
+    assert results[1] == Failure(str(tmp_path), "skipped 5 files that are page assets, not articles "
+                                                "(2 .css, 1 .js, 1 .png, 1 .woff2)")
+
+
+def test_text_without_persian_is_a_failure(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("Meeting notes: nothing here is Persian.", encoding="utf-8")
+    result = _one(path)
+    assert isinstance(result, Failure) and "no Persian" in result.reason
