@@ -400,3 +400,34 @@ _GIVEN_HINT = _folded(
     "علی محمد حسن حسین مهدی رضا احمد محمود جواد قاسم اسماعیل ابراهیم عباس مجتبی محمدباقر محمدجواد "
     "محمدرضا غلامحسین اکبر هاشم صادق کاظم مرتضی مصطفی سعید حمید مجید ناصر یحیی خلیل زاهر سید"
 )
+
+
+def _fold_phrase(text: str) -> str:
+    return " ".join(fold_word(w) for w in text.split())
+
+
+def holder_of(doc: Document, role: str) -> Entity | None:
+    """The one person in ``doc`` whose titles include ``role``, an equivalent role, or a longer
+    form of it (``رئیس شورای رهبری`` → the holder of ``رئیس شورای رهبری حماس``); None if no one or
+    several people hold it. For stages that resolve speakers given by role.
+
+    >>> import khabar
+    >>> doc = khabar.analyze("آیت‌الله خامنه‌ای، رهبر جمهوری اسلامی ایران، با دانشجویان دیدار کرد.")
+    >>> holder_of(doc, "رهبر انقلاب").name
+    'خامنه\u200cای'
+    """
+    want = _fold_phrase(role)
+    if not want:
+        return None
+    same = {want}
+    for cls in ROLE_CLASSES:
+        if want in cls:
+            same |= cls
+    found = []
+    for e in doc.entities:
+        if e.label != "PER":
+            continue
+        titles = {_fold_phrase(t) for t in e.titles}
+        if titles & same or any(t.startswith(want + " ") for t in titles):
+            found.append(e)
+    return found[0] if len(found) == 1 else None

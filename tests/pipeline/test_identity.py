@@ -6,7 +6,7 @@ import pytest
 
 import khabar
 from khabar.document import Document, Entity
-from khabar.pipeline.identity import entity_id
+from khabar.pipeline.identity import entity_id, holder_of
 
 # Short articles written for these tests (original text in the style of Persian news).
 ROUHANI = ("حجت‌الاسلام حسن روحانی، رئیس‌جمهور پیشین ایران، روز دوشنبه در تهران با خبرنگاران گفت‌وگو کرد. "
@@ -95,6 +95,18 @@ def test_identity_bracketed_short_name_is_an_alias() -> None:
     agency = next(e for e in doc.entities if e.name == "خبرگزاری دانشجویان ایران")
     assert "ایسنا" in agency.aliases
     assert [m.entity for m in doc.mentions if m.text == "ایسنا"] == [agency.id]
+
+
+@pytest.mark.parametrize(("text", "role", "name"), [
+    (LEADER, "رهبر معظم انقلاب اسلامی", "خامنه‌ای"),
+    (SALAMI, "فرمانده کل سپاه", "حسین سلامی"),
+    (ROUHANI, "رئیس‌جمهور پیشین ایران", "حسن روحانی"),
+    (ROUHANI, "وزیر کشور", None),
+    (ROUHANI, "", None),
+])
+def test_identity_holder_of_role(text: str, role: str, name: str | None) -> None:
+    holder = holder_of(khabar.analyze(text), role)
+    assert (holder.name if holder else None) == name
 
 
 def test_identity_role_without_holder_is_not_a_mention() -> None:
