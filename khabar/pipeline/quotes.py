@@ -244,7 +244,8 @@ class QuoteExtractor:
         # The clause starts after the last comma (or `و` joining a previous verb) before `را`,
         # or at the sentence start; the speaker's own words are trimmed off by the resolver.
         start = sent_start
-        comma = text.rfind("،", sent_start, ra_pos)
+        # A comma, a colon or a semicolon ends what came before (`… نوشته است: …`).
+        comma = max(text.rfind(p, sent_start, ra_pos) for p in "،:؛")
         if comma >= 0:
             start = comma + 1
         prev_cue = None

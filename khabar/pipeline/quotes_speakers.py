@@ -70,6 +70,7 @@ UNIQUE_HEADS = _set("رهبر رئیس‌جمهور رئیس‌جمهوری نخ
 # Bodies that speak (`وزارت امور خارجه چین اعلام کرد`).
 BODY_HEADS = _set("وزارت وزارتخانه سازمان دولت ارتش پلیس مجلس ستاد شورای شورا کمیسیون کمیته حزب جنبش "
                   "استانداری فرمانداری شهرداری بخشداری سفارت کنسولگری دانشگاه پژوهشگاه فدراسیون باشگاه "
+                  "هفته‌نامه ماهنامه نشریه مجله شبکه پایگاه "
                   "مرکز دفتر کاخ بنیاد اتحادیه دادگاه قوه نیروی سپاه بانک شرکت گروه کرملین پنتاگون "
                   "انجمن خبرگزاری روزنامه بیانیه")
 # Plural nouns of groups that speak.
@@ -89,6 +90,8 @@ _NEXT_WORD = re.compile(rf"\s*([\w{ZWNJ}]+)")
 _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
 ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
 # After a bare-name subject: an adverb or the cue itself (the zone ends there).
+_DATELINE_AFTER = re.compile(r"\s*[-ـ–—:]")
+_LEADING = _set("اما ولی سپس همچنین و بنابراین ضمنا ضمناً")
 _AFTER_SUBJECT = _set("نیز هم همچنین اما سپس ، ,")
 DEMONSTRATIVES = _set("این آن همین همان")
 # Nouns of adverbial frames: `در ادامه`, `در پایان`, `در حاشیه …`.
@@ -233,8 +236,17 @@ class _DocResolver:
                 i += 1
             ment = self.mentions[i] if i < len(self.mentions) and self.mentions[i].start == w.start() else None
             if not in_pp:
+                if ment is not None and ment.end <= b and _DATELINE_AFTER.match(self.text, ment.end) \
+                        and len(_WORDS.findall(self.text, ment.end, b)) > 2:
+                    # `لندن - ایرنا: …`: a dateline inside the text names no speaker.
+                    ment = None
                 if ment is not None and ment.end <= b:
                     sp = self._from_mention(ment, first=(k == 0 or prev == ""), b=b)
+                    if sp is not None and ment.label == "LOC":
+                        # A country speaks (`چین اعلام کرد`) unless someone else does later in the clause
+                        # (`لندن - ایرنا: هفته‌نامه … چاپ لندن نوشت`).
+                        later = self._scan(ment.end, b, plural)
+                        return later if later is not None else sp
                     if sp is not None:
                         return sp
                 if f in PRONOUNS:
@@ -294,6 +306,11 @@ class _DocResolver:
         written), and kept without an entity otherwise, which beats borrowing the last speaker.
         """
         words = list(_WORDS.finditer(self.text, a, b))
+        # Conjunctions and adverbs before the name (`اما مونتی … گفت`).
+        while words and fold(words[0].group()) in _LEADING:
+            words.pop(0)
+        if words:
+            a = words[0].start()
         n = 0
         for w in words:
             f = fold(w.group())

@@ -98,6 +98,13 @@ def test_quotes_found(text: str, expected: list[tuple[str, str, str, str]]) -> N
     ("در ادامه عباس عراقچی گفت که ایران آماده است.", "عراقچی"),
     # A name after an adverbial that names someone else.
     ("با اشاره به سخنان عراقچی، سرگئی لاوروف گفت که آماده‌ایم.", "لاوروف"),
+    # A dateline inside the text, then the outlet that wrote.
+    ("لندن - ایرنا: هفته‌نامه اقتصادی میدل‌ایست اکونومیک چاپ لندن نوشت: قراردادها به‌زودی اعلام می‌شود.",
+     "میدل‌ایست"),
+    # A country speaks.
+    ("چین اعلام کرد که با تحریم‌ها مخالف است.", "چین"),
+    # A conjunction before a name the entity model may not know.
+    ("اما ماریو مونتی ضمن رد این نگرانی‌ها گفت: پیشنهاد فیشر مهم است.", "مونتی"),
     # A sentence with no subject after a question of the narrative.
     ("فاطمه مهاجرانی در پاسخ به این پرسش که آیا کابینه ترمیم می‌شود؟ گفت: هنوز تصمیمی گرفته نشده است.", "مهاجرانی"),
 ])
