@@ -33,6 +33,7 @@ TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(
 _ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G}ها|این{_G}ها)\s+$")
 _WITH = re.compile(rf"(?<![\w{ZWNJ}])با(?![\w{ZWNJ}])")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
+_FROM_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])از(?![\w{ZWNJ}])")
 _PLACE_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد)\s+$")
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:]")
 # `در گفت‌وگو با خبرنگاران` is an interview, not a meeting.
@@ -84,6 +85,13 @@ class EventExtractor:
             si = max(0, bisect_right(starts, m.start()) - 1)
             if _BACK_REFERENCE.search(text, doc.sentences[si].start, doc.sentences[si].end):
                 continue
+            if verbal and not _WITH.search(text, doc.sentences[si].start, m.start()):
+                # Without `با`, only people meeting each other (`X و Y … دیدار کردند`) make a meeting;
+                # `از X دیدار کردند` is a visit, `می‌توان … ملاقات نمود` no event.
+                light = m.group("light").split()[-1]
+                if not light.endswith("ند") or _FROM_BEFORE.search(text, max(doc.sentences[si].start,
+                                                                              m.start() - 60), m.start()):
+                    continue
             if not verbal:
                 # A noun alone is a meeting only as `در دیدار (X) با Y`.
                 if not _IN_BEFORE.search(text, max(0, m.start() - 6), m.start()):

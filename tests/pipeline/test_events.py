@@ -43,6 +43,8 @@ def test_events_meeting(text: str, trigger: str, people: list[str], date: str | 
     "ادامه گفت‌وگوها ضروری است.",
     "وزیر گفت که فردا با همتای خود دیدار می‌کند.",  # a meeting inside a statement
     "دیدار تیم‌های فوتبال لغو شد.",
+    "شرکت‌کنندگان از مرکز فرهنگی خرمشهر دیدار کردند.",  # a visit to a place
+    "در آنجا می‌توان خریداران را ملاقات نمود.",
     "",
     "meeting " * 100,
 ])
