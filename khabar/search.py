@@ -467,27 +467,60 @@ def _estimate(storage: Storage, node: Node) -> int:
     return _estimate(storage, node.child)
 
 
-def _matches(word_key: str, terms: Sequence[Term]) -> bool:
-    for term in terms:
-        for i, tok in enumerate(term.tokens):
-            last = i == len(term.tokens) - 1
-            if word_key == tok or (term.prefix and last and word_key.startswith(tok)):
-                return True
-    return False
+def _same_length_fold_table() -> dict[int, str]:
+    """``str.translate`` table folding Arabic-script letters, digits and marks one character for one:
+    dropped characters (marks, ZWNJ, tatweel) become NUL, so offsets into the text stay valid."""
+    table: dict[int, str] = {}
+    ranges = [(0x0600, 0x0700), (0x0750, 0x0780), (0x08A0, 0x0900), (0xFB50, 0xFE00), (0xFE70, 0xFF00),
+              (0x200B, 0x2010), (0x00AD, 0x00AE), (0xFEFF, 0xFF00)]
+    for lo, hi in ranges:
+        for cp in range(lo, hi):
+            c = chr(cp)
+            f = fold(c)
+            if f == c:
+                continue
+            if f == "":
+                table[cp] = "\x00"
+            elif len(f) == 1:
+                table[cp] = f
+    return table
+
+
+_FOLD_SAME_LENGTH = _same_length_fold_table()
+_FOLDED_WORD = re.compile(r"[\w\x00]+")
 
 
 def highlight_spans(text: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
     """Offsets in ``text`` (a restored text) of the words that fold to a query term.
 
+    The text is folded once with a same-length table (dropped marks and joiners become NUL), so
+    a word found in the folded text has the same offsets in ``text``.
+
     >>> highlight_spans("او می‌کند", parse_query("ميكند").terms)
     [(3, 9)]
+    >>> highlight_spans("کِتابِ نو", parse_query("کتاب").terms)
+    [(0, 6)]
     """
     if not terms:
         return []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few non-Persian letters change length when lowered
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    folded = lowered.translate(_FOLD_SAME_LENGTH)
+    exact = {tok for term in terms for tok in term.tokens}
+    prefixes = tuple(term.tokens[-1] for term in terms if term.prefix)
     spans = []
-    for m in _WORD.finditer(text):
-        if _matches(fold(m.group()), terms):
-            spans.append((m.start(), m.end()))
+    for m in _FOLDED_WORD.finditer(folded):
+        word = m.group()
+        if "\x00" in word:
+            word = word.replace("\x00", "")
+            if not word:
+                continue
+        if word in exact or (prefixes and word.startswith(prefixes)):
+            start, end = m.start(), m.end()
+            while start < end and folded[start] == "\x00":  # a leading joiner is not part of the word
+                start += 1
+            spans.append((start, end))
     return spans
 
 

@@ -176,17 +176,41 @@ def _migrate_date_ordered_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE UNIQUE INDEX articles_fts_key ON articles(fts_key)")
 
 
+# Facet lists kept in index-key (date) order, and the filters of a search readable from indexes
+# alone: article rows hold the text and are only read for the results shown.
+_FACETS_BY_KEY = """
+CREATE TABLE article_entities_new (
+    entity_id TEXT NOT NULL REFERENCES entities(id),
+    fts_key INTEGER NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    mentions INTEGER NOT NULL,
+    PRIMARY KEY (entity_id, fts_key)
+) WITHOUT ROWID;
+INSERT INTO article_entities_new (entity_id, fts_key, article_id, label, mentions)
+    SELECT ae.entity_id, a.fts_key, ae.article_id, ae.label, ae.mentions
+    FROM article_entities ae JOIN articles a ON a.id = ae.article_id;
+DROP TABLE article_entities;
+ALTER TABLE article_entities_new RENAME TO article_entities;
+CREATE INDEX article_entities_article ON article_entities(article_id);
+DROP INDEX articles_fts_key;
+CREATE UNIQUE INDEX articles_scan ON articles(fts_key, outlet_id, quotes, story_id);
+DROP INDEX articles_outlet;
+CREATE INDEX articles_outlet ON articles(outlet_id, fts_key, quotes, story_id)
+"""
+
 # Named migrations, applied in order and recorded in `migrations`: SQL scripts or functions of the
 # connection. Never edit one that has shipped; add the next one instead.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _INITIAL),
     ("0002_date_ordered_index", _migrate_date_ordered_index),
+    ("0003_facets_by_key", _FACETS_BY_KEY),
 ]
 
 DAY_SHIFT = 32  # fts_key = (day ordinal << 32) | article id
 # `relevance` ranks (bm25) the newest this-many matches, so a broad query costs the same at 1M
 # articles as at 10k; narrower queries are ranked in full.
-RANK_WINDOW = 5000
+RANK_WINDOW = 1000
 
 
 def fts_key(article_id: int, published: str | None) -> int:
@@ -470,15 +494,17 @@ class SqliteStorage(Storage):
                 body_key = article.body_key if article.body_key is not None else fold(doc["text"])
                 self.db.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
                                 (key, title_key, body_key))
-                self._add_structure(article_id, doc)
+                self._add_structure(article_id, doc, key)
         except sqlite3.IntegrityError:
             return None
         except sqlite3.Error as err:
             raise self._error(err) from None
         return article_id
 
-    def _add_structure(self, article_id: int, doc: dict[str, Any]) -> None:
+    def _add_structure(self, article_id: int, doc: dict[str, Any], key: int | None = None) -> None:
         db = self.db
+        if key is None:
+            key = int(db.execute("SELECT fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()[0])
         entities = {e["id"]: e for e in doc.get("entities") or ()}
         counts: dict[str, int] = {}
         for m in doc.get("mentions") or ():
@@ -494,8 +520,8 @@ class SqliteStorage(Storage):
             [(article_id, m.get("entity"), m.get("label", ""), m["text"], m["start"], m["end"],
               m.get("raw_start"), m.get("raw_end")) for m in doc.get("mentions") or ()])
         db.executemany(
-            "INSERT INTO article_entities (entity_id, article_id, label, mentions) VALUES (?,?,?,?)",
-            [(eid, article_id, ent.get("label", ""), counts.get(eid, 0)) for eid, ent in entities.items()])
+            "INSERT INTO article_entities (entity_id, fts_key, article_id, label, mentions) VALUES (?,?,?,?,?)",
+            [(eid, key, article_id, ent.get("label", ""), counts.get(eid, 0)) for eid, ent in entities.items()])
         for q in doc.get("quotes") or ():
             sp, content = q.get("speaker") or {}, q["content"]
             speaker_entity = sp.get("entity")
@@ -561,7 +587,7 @@ class SqliteStorage(Storage):
                                (row[2], _title_key(row[0]), fold(doc["text"])))
                 db.execute("UPDATE articles SET text = ?, doc = ?, analysis = ?, quotes = ? WHERE id = ?",
                            (doc["text"], pack_doc(doc), analysis, len(doc.get("quotes") or ()), article_id))
-                self._add_structure(article_id, doc)
+                self._add_structure(article_id, doc, row[2])
         except sqlite3.Error as err:
             raise self._error(err) from None
 
@@ -701,8 +727,8 @@ class SqliteStorage(Storage):
         for i, group in enumerate(filt.entity_groups):
             if i == skip_group:
                 continue
-            clauses.append("EXISTS (SELECT 1 FROM article_entities ae WHERE ae.article_id = a.id AND ae.entity_id "
-                           f"IN ({','.join('?' * len(group))}))")
+            clauses.append(f"EXISTS (SELECT 1 FROM article_entities ae WHERE ae.entity_id IN ({','.join('?' * len(group))}) "
+                           "AND ae.fts_key = a.fts_key)")
             params += list(group)
         if filt.outlet_ids is not None and not skip_outlets:
             clauses.append(f"a.outlet_id IN ({','.join('?' * len(filt.outlet_ids))})")
@@ -738,21 +764,26 @@ class SqliteStorage(Storage):
               limit: int) -> tuple[str, list[Any]]:
         """``SELECT a.id, key …`` in index-key order, driven by the full-text index or by the smallest facet.
 
-        Scanning the text matches newest first stops once ``limit`` articles pass the filters, which
-        takes about ``limit × articles / facet size`` rows; walking a facet's articles costs its size.
-        The cheaper one drives.
+        Scanning the text matches newest first stops once ``limit`` of them pass the filters: about
+        ``limit × articles / facet size`` rows (at most all ``estimate`` matches), each joined to
+        its article. Driving by a facet reads the text matches once into a set (cheap per row) and
+        walks the facet's articles. The cheaper one drives (costs in rough microseconds).
         """
         lo, hi = self._key_range(filt)
         sizes = self._facet_sizes(filt)
-        total = max(1, self.count())
+        # MAX(id) reads one page; COUNT(*) would read the whole table on every search.
+        total = max(1, int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0]))
         driver = None
         if sizes:
             n, kind, i = sizes[0]
-            fts_cost = estimate if estimate is not None else total
-            if fts:
-                fts_cost = min(fts_cost, limit * total // max(1, n))
-            if not fts or n < fts_cost:
+            matches = estimate if estimate is not None else total
+            if not fts:
                 driver = (kind, i)
+            else:
+                scan_cost = 6 * min(matches, limit * total // max(1, n))
+                facet_cost = matches // 2 + 3 * n
+                if facet_cost < scan_cost:
+                    driver = (kind, i)
         if fts and driver is None:
             clauses, params = self._filters(filt)
             where = ["articles_fts MATCH ?"]
@@ -771,31 +802,37 @@ class SqliteStorage(Storage):
         args = []
         if driver and driver[0] == "entity":
             group = filt.entity_groups[driver[1]]
-            source = ("FROM article_entities d JOIN articles a ON a.id = d.article_id "
+            source = ("FROM article_entities d JOIN articles a ON a.fts_key = d.fts_key "
                       f"WHERE d.entity_id IN ({','.join('?' * len(group))})")
             args += list(group)
+            keycol = "d.fts_key"
         elif driver:
             assert filt.outlet_ids is not None
             source = f"FROM articles a WHERE a.outlet_id IN ({','.join('?' * len(filt.outlet_ids))})"
             args += list(filt.outlet_ids)
+            keycol = "a.fts_key"
         else:
             source = "FROM articles a WHERE 1"
+            keycol = "a.fts_key"
         if lo is not None:
-            clauses.append("a.fts_key >= ?")
+            clauses.append(f"{keycol} >= ?")
             params.append(lo)
         if hi is not None:
-            clauses.append("a.fts_key < ?")
+            clauses.append(f"{keycol} < ?")
             params.append(hi)
         if fts:
-            clauses.append("EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND articles_fts.rowid = a.fts_key)")
+            # One pass over the text index into a set; probing it per article (MATCH … AND rowid = ?)
+            # would reload the terms' doclists every time.
+            clauses.append(f"{keycol} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(fts)
-        sql = f"SELECT a.id AS id, a.fts_key AS k, 0 AS r {source}" + "".join(f" AND {c}" for c in clauses)
+        sql = f"SELECT a.id AS id, {keycol} AS k, 0 AS r {source}" + "".join(f" AND {c}" for c in clauses)
         return sql, args + params
 
     def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
                order: str = "newest", estimate: int | None = None) -> list[Hit]:
-        sql, params = self._plan(fts, filt, estimate, limit + offset)
-        if order == "relevance" and fts:
+        ranked = order == "relevance" and fts is not None
+        sql, params = self._plan(fts, filt, estimate, RANK_WINDOW if ranked else limit + offset)
+        if ranked:
             sql = (f"SELECT id FROM ({sql} ORDER BY k DESC LIMIT {RANK_WINDOW}) ORDER BY r, k DESC "
                    "LIMIT ? OFFSET ?")
         elif order == "oldest":
