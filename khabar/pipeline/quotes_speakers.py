@@ -91,6 +91,7 @@ _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
 ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
 # After a bare-name subject: an adverb or the cue itself (the zone ends there).
 _DATELINE_AFTER = re.compile(r"\s*[-ـ–—:]")
+_SUBJECT_ADVERBS = _set("نیز هم همچنین اما")
 _LEADING = _set("اما ولی سپس همچنین و بنابراین ضمنا ضمناً")
 _AFTER_SUBJECT = _set("نیز هم همچنین اما سپس ، ,")
 DEMONSTRATIVES = _set("این آن همین همان")
@@ -147,6 +148,13 @@ class SpeakerResolver:
                 # Past the limit by `را`, so the object before it is told from the role.
                 end = min(limit, _np_end(text, m.start(1), min(len(text), limit + 4), []))
                 pos = end
+                continue
+            # A name the entity model missed, marked by the adverb after it (`گروسی اما …`, `فیدان نیز …`).
+            ahead = list(_WORDS.finditer(text, m.start(1), limit))[:4]
+            adverb = next((i for i, x in enumerate(ahead) if fold(x.group()) in _SUBJECT_ADVERBS), None)
+            if adverb and all(fold(x.group()) not in STOP and fold(x.group()) not in PREPOSITIONS
+                              and x.group() not in "،,؛;:«»" for x in ahead[:adverb]):
+                pos = ahead[adverb].end()
                 continue
             break
         while pos < limit and text[pos].isspace():
