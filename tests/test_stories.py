@@ -195,3 +195,45 @@ def test_forget_before_keeps_story_ids() -> None:
     assert clusterer.forget_before(DAY + dt.timedelta(days=10)) == 1
     assert clusterer.story_of("old") == "old"
     assert clusterer.add("new", FLOOD_B, DAY) == "new"  # the forgotten article no longer matches
+
+
+# Written after the thresholds were set: three events by two outlets each, and a recurring report.
+PAIRS = {
+ "bourse_a": ("شاخص کل بورس تهران رکورد زد", "به گزارش بورس نیوز، شاخص کل بورس تهران در معاملات امروز با رشد ۴۲ هزار واحدی به سطح ۲ میلیون و ۳۵۰ هزار واحد رسید و رکورد تاریخی خود را شکست. ارزش معاملات خرد نیز از ۱۲ هزار میلیارد تومان فراتر رفت و نمادهای بانکی و خودرویی بیشترین تقاضا را داشتند.", "2024-12-01"),
+ "bourse_b": ("بورس در مدار صعود؛ شاخص از ۲.۳ میلیون واحد گذشت", "اقتصادنیوز - بازار سهام امروز یکشنبه نیز سبزپوش بود و شاخص کل با افزایش ۴۲ هزار واحد، برای نخستین بار از مرز ۲ میلیون و ۳۵۰ هزار واحد عبور کرد. کارشناسان بازار سرمایه افزایش تقاضا در گروه بانکی و خودرویی و رشد ارزش معاملات به بیش از ۱۲ هزار میلیارد تومان را نشانه ورود نقدینگی تازه می دانند.", "2024-12-01"),
+ "football_a": ("ایران ۲ - قطر ۱؛ صعود یک قدمی شد", "به گزارش ایسنا، تیم ملی فوتبال ایران در هفته هفتم مقدماتی جام جهانی در ورزشگاه آزادی با نتیجه دو بر یک قطر را شکست داد. مهدی طارمی در دقیقه ۱۲ و سردار آزمون در دقیقه ۶۵ برای ایران گلزنی کردند و اکرم عفیف گل قطر را زد. ایران با این برد ۱۹ امتیازی شد.", "2024-11-14"),
+ "football_b": ("پیروزی شاگردان قلعه نویی برابر قطر", "ورزش سه - ملی پوشان در ورزشگاه آزادی مقابل قطر به برتری ۲ بر یک رسیدند. گل های ایران را طارمی و آزمون به ثمر رساندند و عفیف برای قطر گل زد. سرمربی تیم ملی پس از بازی گفت: «بازیکنان با غیرت بازی کردند و سه امتیاز حساس را گرفتیم.» تیم ملی با ۱۹ امتیاز صدرنشین گروه است.", "2024-11-15"),
+ "fuel_a": ("وزیر نفت: قیمت بنزین تغییر نمی کند", "به گزارش شانا، وزیر نفت امروز در حاشیه جلسه هیئت دولت گفت: هیچ تصمیمی برای افزایش قیمت بنزین در سال جاری گرفته نشده است و سهمیه کارت های سوخت خودروهای شخصی همچنان ۶۰ لیتر در ماه است. وی افزود مصرف روزانه بنزین به ۱۳۰ میلیون لیتر رسیده و واردات بنزین ادامه دارد.", "2024-12-04"),
+ "fuel_b": ("تکذیب گرانی بنزین از سوی وزیر نفت", "به گزارش خبرگزاری تسنیم، وزیر نفت شایعه افزایش قیمت بنزین را رد کرد و گفت سهمیه ماهانه ۶۰ لیتری خودروهای شخصی تغییری نخواهد کرد. به گفته وی، مصرف بنزین کشور روزانه به حدود ۱۳۰ میلیون لیتر رسیده و دولت برای جبران کسری، بنزین وارد می کند.", "2024-12-04"),
+ "gold_d1": ("قیمت سکه امروز ۱۲ آذر", "به گزارش ایسنا، قیمت سکه تمام بهار آزادی طرح جدید امروز دوشنبه در بازار تهران با ۳۰۰ هزار تومان افزایش به ۵۱ میلیون و ۲۰۰ هزار تومان رسید. نیم سکه ۲۸ میلیون و ربع سکه ۱۷ میلیون تومان معامله شد و هر گرم طلای ۱۸ عیار ۴ میلیون و ۸۰۰ هزار تومان قیمت خورد.", "2024-12-02"),
+ "gold_d2": ("قیمت سکه امروز ۱۳ آذر", "به گزارش ایسنا، قیمت سکه تمام بهار آزادی طرح جدید امروز سه شنبه در بازار تهران با ۵۰۰ هزار تومان کاهش به ۵۰ میلیون و ۷۰۰ هزار تومان رسید. نیم سکه ۲۷ میلیون و ۶۰۰ هزار و ربع سکه ۱۶ میلیون و ۸۰۰ هزار تومان معامله شد و هر گرم طلای ۱۸ عیار ۴ میلیون و ۷۵۰ هزار تومان قیمت خورد.", "2024-12-03"),
+}
+
+
+@pytest.mark.parametrize("event", ["bourse", "football", "fuel"])
+def test_held_out_rewrites_join(event: str) -> None:
+    clusterer = StoryClusterer()
+    for suffix in ("a", "b"):
+        title, text, published = PAIRS[f"{event}_{suffix}"]
+        clusterer.add(f"{event}_{suffix}", f"{title}\n{text}", published)
+    assert clusterer.story_of(f"{event}_b") == f"{event}_a"
+
+
+def test_all_held_out_articles_together() -> None:
+    clusterer = StoryClusterer()
+    found = clusterer.cluster((k, f"{t}\n{x}", d) for k, (t, x, d) in PAIRS.items())
+    assert found == {"bourse_a": "bourse_a", "bourse_b": "bourse_a", "football_a": "football_a",
+                     "football_b": "football_a", "fuel_a": "fuel_a", "fuel_b": "fuel_a", "gold_d1": "gold_d1",
+                     "gold_d2": "gold_d2"}
+
+
+def test_recurring_report_of_the_next_day_is_a_new_story() -> None:
+    # One template, other figures: without the figures veto, daily price reports chain into one story.
+    clusterer = StoryClusterer()
+    title, text, published = PAIRS["gold_d1"]
+    clusterer.add("d1", f"{title}\n{text}", published)
+    title, text, published = PAIRS["gold_d2"]
+    assignment = clusterer.assign("d2", f"{title}\n{text}", published)
+    assert assignment.story_id == "d2"
+    assert StoryClusterer(near_duplicate=0.3).cluster(
+        [("d1", PAIRS["gold_d1"][1], "2024-12-02"), ("d2", PAIRS["gold_d2"][1], "2024-12-03")])["d2"] == "d1"

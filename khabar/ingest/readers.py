@@ -166,6 +166,8 @@ def read_bytes(data: bytes, origin: str, *, kind: str | None, fields: FieldMap, 
         return
     if kind is None:
         kind = sniff_kind(text)
+        if kind == "text" and _csv_header(text, fields.column("text")):
+            kind = "csv"
         if remote and kind in ("text", "jsonl"):
             kind = "html"
         if kind in ("html", "feed"):
@@ -197,6 +199,16 @@ def _read_markup(data: bytes, origin: str, kind: str, *, url: str | None,
         from khabar.ingest.html import read_html
 
         yield from read_html(data, origin, url=url, charset=charset)
+
+
+def _csv_header(text: str, column: str) -> bool:
+    """Whether the first line is a CSV/TSV header naming the text column (CSV on stdin has no name)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    for sep in (",", "\t", ";", "|"):
+        names = [n.strip().strip('"') for n in first.split(sep)]
+        if len(names) > 1 and column in names:
+            return True
+    return False
 
 
 def _binary_kind(data: bytes) -> str | None:

@@ -116,6 +116,8 @@ def test_read_twice_gives_the_same_sequence(samples: Path) -> None:
         ("وزیر امور خارجه امروز به مسکو رفت.".encode(), "text"),
         ("<!DOCTYPE html><html><body><article><p>" + TEXT * 3 + "</p></article></body></html>", "html"),
         ('{"text": "خبر اول"}\n{"text": "خبر دوم"}\n', "jsonl"),
+        ("title,text\nالف,خبر اول\nب,خبر دوم\n", "csv"),
+        ("عنوان,متن\nخبر اول, و دوم\n", "text"),  # no text column named: plain text
     ],
 )
 def test_stdin_kind_is_sniffed(data: bytes | str, kind: str) -> None:
