@@ -201,42 +201,73 @@ def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None
 
 
 def build_search_archive(path: str, n: int, *, seed: int = 7) -> float:
-    """Write ``n`` synthetic analysed articles straight into storage; returns seconds taken."""
+    """Write ``n`` synthetic analysed articles straight into storage (bulk SQL, the same rows
+    ``Storage.add`` writes: articles, outlets, entities, mentions, facets, the text index); returns
+    seconds taken. An archive that already has some articles is topped up."""
     from khabar.folding import fold, search_key
-    from khabar.storage import NewArticle, open_storage
+    from khabar.storage import open_storage
+    from khabar.storage.sqlite import fts_key, pack_doc
 
     store = open_storage(path)
-    have = store.count()
+    db = store.db  # type: ignore[attr-defined]
+    have = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
     rng = random.Random(seed + have)
     t = time.perf_counter()
     title_keys: dict[str, str] = {}
-    batch = 2000
+    outlets: dict[str, int] = {}
+    known: set[str] = {r[0] for r in db.execute("SELECT id FROM entities")}
+    batch = 5000
     i = have
+    now = "2026-01-01T00:00:00+00:00"
     while i < n:
+        rows_a, rows_f, rows_m, rows_ae, rows_e, rows_en = [], [], [], [], [], []
+        for _ in range(min(batch, n - i)):
+            i += 1
+            raw, ents = article(rng, i, noise=False)
+            text = raw.text
+            mentions, entities, seen = [], [], set()
+            for name, label in ents:
+                eid = f"{label.lower()}:{name.replace(' ', '_')}"
+                pos = text.find(name)
+                if pos >= 0:
+                    mentions.append({"text": name, "start": pos, "end": pos + len(name), "raw_start": pos,
+                                     "raw_end": pos + len(name), "label": label, "entity": eid})
+                if eid not in seen:
+                    seen.add(eid)
+                    entities.append({"id": eid, "name": name, "label": label, "aliases": [], "titles": []})
+                if eid not in known:
+                    known.add(eid)
+                    rows_e.append((eid, name, label))
+                    rows_en.append((fold(name), eid))
+            doc = {"raw_text": text, "text": text, "sentences": [], "tokens": [], "mentions": mentions,
+                   "entities": entities, "quotes": [], "events": [], "dates": [], "source": None,
+                   "warnings": [], "changes": [], "meta": {"published": raw.published, "url": raw.url}}
+            tk = title_keys.get(raw.title or "")
+            if tk is None:
+                tk = title_keys[raw.title or ""] = search_key(raw.title or "")
+            outlet = raw.outlet or ""
+            if outlet not in outlets:
+                row = db.execute("SELECT id FROM outlets WHERE key = ?", (fold(outlet),)).fetchone()
+                outlets[outlet] = row[0] if row else int(db.execute(
+                    "INSERT INTO outlets (name, key) VALUES (?, ?)", (outlet, fold(outlet))).lastrowid or 0)
+            key = fts_key(i, raw.published)
+            rows_a.append((i, key, raw.url, f"synthetic-{seed}-{i}", raw.title, raw.published, None, outlets[outlet],
+                           raw.origin, "synthetic", text, text, pack_doc(doc), "full", 0, now))
+            rows_f.append((key, tk, fold(text)))
+            rows_m += [(i, m["entity"], m["label"], m["text"], m["start"], m["end"], m["start"], m["end"])
+                       for m in mentions]
+            rows_ae += [(e["id"], key, i, e["label"], 1) for e in entities]
         with store.transaction():
-            for _ in range(min(batch, n - i)):
-                raw, ents = article(rng, i, noise=False)
-                text = raw.text
-                mentions, entities, seen = [], [], set()
-                for name, label in ents:
-                    eid = f"{label.lower()}:{name.replace(' ', '_')}"
-                    pos = text.find(name)
-                    if pos >= 0:
-                        mentions.append({"text": name, "start": pos, "end": pos + len(name), "raw_start": pos,
-                                         "raw_end": pos + len(name), "label": label, "entity": eid})
-                    if eid not in seen:
-                        seen.add(eid)
-                        entities.append({"id": eid, "name": name, "label": label, "aliases": [], "titles": []})
-                doc = {"raw_text": text, "text": text, "sentences": [], "tokens": [], "mentions": mentions,
-                       "entities": entities, "quotes": [], "events": [], "dates": [], "source": None,
-                       "warnings": [], "changes": [], "meta": {"published": raw.published, "url": raw.url}}
-                tk = title_keys.get(raw.title or "")
-                if tk is None:
-                    tk = title_keys[raw.title or ""] = search_key(raw.title or "")
-                store.add(NewArticle(doc=doc, content_key=f"synthetic-{seed}-{i}", title=raw.title, url=raw.url,
-                                     published=raw.published, outlet=raw.outlet, origin=raw.origin, kind="synthetic",
-                                     analysis="full", title_key=tk, body_key=fold(text)))
-                i += 1
+            db.executemany("INSERT INTO entities (id, name, label) VALUES (?, ?, ?)", rows_e)
+            db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)", rows_en)
+            db.executemany("INSERT INTO articles (id, fts_key, url, content_key, title, published, author, outlet_id, "
+                           "origin, kind, raw_text, text, doc, analysis, quotes, added) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows_a)
+            db.executemany("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)", rows_f)
+            db.executemany('INSERT INTO mentions (article_id, entity_id, label, text, start, "end", raw_start, raw_end) '
+                           "VALUES (?,?,?,?,?,?,?,?)", rows_m)
+            db.executemany("INSERT INTO article_entities (entity_id, fts_key, article_id, label, mentions) "
+                           "VALUES (?,?,?,?,?)", rows_ae)
         if i % 50_000 < batch:
             print(f"  … {i:,} articles ({time.perf_counter() - t:.0f}s)", file=sys.stderr, flush=True)
     store.checkpoint()  # type: ignore[attr-defined]
