@@ -202,6 +202,8 @@ def test_quotes_fifty_sentence_quotation_is_one_statement() -> None:
     ("تأکید کردند", "strong", True), ("اظهار داشت", "strong", False), ("یادآور شد", "strong", False),
     ("اشاره کرد", "weak", False), ("دانستند", "evaluative", True), ("خواند", "evaluative", False),
     ("می‌گوید", "strong", False), ("ابراز امیدواری کرد", "strong", False),
+    ("خاطرنشان ساخت", "strong", False), ("پیشنهاد داد", "weak", False), ("تأکید نمودند", "strong", True),
+    ("اظهار داشته است", "strong", False), ("می‌افزاید", "strong", False),
 ])
 def test_quotes_lexicon(cue: str, cls: str, plural: bool) -> None:
     assert CUE.fullmatch(cue)
