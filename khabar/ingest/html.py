@@ -66,6 +66,7 @@ _META_DATE_KEYS = ("article:published_time", "og:published_time", "published_tim
                    "publishdate", "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created",
                    "sailthru.date", "article.published", "created")
 _PERSIAN = re.compile(r"[\u0600-\u06ff]")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WS = re.compile(r"[ \t\u00a0]+")
 
 
@@ -92,7 +93,8 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
         import trafilatura
         from lxml import html as lxml_html
 
-        tree = lxml_html.fromstring(_mask(html))
+        # lxml refuses str input that still declares an encoding (XHTML's <?xml … encoding=…?>).
+        tree = lxml_html.fromstring(_XML_DECLARATION.sub("", _mask(html), count=1))
         elements = sum(1 for _ in itertools.islice(tree.iter(), MAX_ELEMENTS + 1))
         if elements > MAX_ELEMENTS:
             # Extraction time grows with the tree; no article page comes near this.

@@ -106,7 +106,13 @@ def read_jsonl_lines(data: bytes, origin: str, *, fields: FieldMap, error: str) 
 
 
 def read_csv(text: str, origin: str, *, fields: FieldMap) -> Iterator[RawArticle | Failure]:
-    """One article per row of a CSV/TSV file with a header row; the delimiter is detected."""
+    """One article per row of a CSV/TSV file with a header row; the delimiter is detected.
+
+    >>> from khabar.ingest import FieldMap
+    >>> rows = "عنوان,متن\nباران,بارش باران در تهران\n"
+    >>> [(a.origin, a.title, a.text) for a in read_csv(rows, "d.csv", fields=FieldMap.parse("text=متن,title=عنوان"))]
+    [('d.csv#2', 'باران', 'بارش باران در تهران')]
+    """
     from khabar.ingest import Failure
 
     if csv.field_size_limit() < _FIELD_LIMIT:

@@ -221,3 +221,12 @@ def test_zwnj_survives_extraction(zwnj: str) -> None:
     assert "استان\u200cهای" in article.text and "می\u200cشود" in article.text
     assert article.title == "هشدار\u200cها"
     assert "\u2e3b" not in article.text
+
+
+def test_xhtml_page_with_xml_declaration() -> None:
+    html = ('<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http://www.w3.org/1999/xhtml">'
+            f"<head><title>هشدار</title></head><body><article>{BODY}</article></body></html>")
+    assert read(html).text.startswith("به گزارش خبرگزاری نمونه")
+    [article] = list(read_sources(["-"], stdin=__import__("io").BytesIO(html.encode())))
+    assert isinstance(article, RawArticle) and article.kind == "html"
