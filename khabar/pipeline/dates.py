@@ -105,7 +105,7 @@ _PART_OF_DAY = r"(?:\s+(?:صبح|ظهر|عصر|شب|بامداد|بعدازظه�
 
 # A full or partial calendar date: [weekday] day month [year], or month year.
 CALENDAR_DATE = re.compile(
-    rf"{_B}(?:{_WEEKDAY})?{_DAY}\s+{_MONTH}{_MAH}(?:\s*،?\s*(?:سال\s+)?{_YEAR})?{_E}"
+    rf"{_B}(?:{_WEEKDAY})?{_DAY}\s+(?:ماه\s+)?{_MONTH}{_MAH}(?:\s*،?\s*(?:سال\s+)?{_YEAR})?{_E}"
     rf"|{_B}(?P<month2>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])}){_MAH}\s+(?:سال\s+)?"
     rf"(?P<year2>\d{{4}}){_CAL_SUFFIX.replace('suffix', 'suffix2')}{_E}"
 )
@@ -121,7 +121,8 @@ RELATIVE_WEEKDAY = re.compile(
     rf"{_B}(?:روز\s+)?(?P<weekday>{_alt(WEEKDAYS)})(?P<dir>\s+(?:گذشته|آینده|هفته\s+گذشته|هفته\s+آینده|این\s+هفته))?{_PART_OF_DAY}{_E}"
 )
 RELATIVE_PERIOD = re.compile(
-    rf"{_B}(?:(?P<unit>هفته|ماه|سال)\s+(?P<dir>گذشته|پیش|قبل|آینده|بعد|جاری|حاضر)|(?P<this>امسال|پارسال|این\s+هفته|این\s+ماه)){_E}"
+    rf"{_B}(?:(?P<unit>هفته|ماه|سال)\s+(?P<dir>گذشته|پیش|قبل|آینده|بعد|جاری|حاضر)|(?P<this>امسال|پارسال|این\s+هفته|این\s+ماه))"
+    rf"(?P<greg>\s+میلادی)?{_E}"
 )
 AGO = re.compile(
     rf"{_B}(?P<n>\d{{1,3}}|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+(?P<unit>روز|هفته|ماه|سال)\s+(?P<dir>پیش|قبل|بعد)(?!\s+از){_E}"
@@ -142,9 +143,15 @@ def _rest_of_sentence(text: str, pos: int) -> str:
     return text[pos:min(end, pos + 300)]
 
 
+# A date that names a street, a front or a paper (`خیابان ۱۵ خرداد`, `جبهه دوم خرداد`, `روزنامه صبح امروز`).
+_NAMED_BY = re.compile(
+    r"(?:جبهه|جنبش|حماسه|قیام|خیابان|میدان|بلوار|بزرگراه|کوچه|چهارراه|پل|ورزشگاه|مجتمع|بیمارستان|دبیرستان|"
+    r"مدرسه|شهرک|روزنامه|هفته‌نامه|ایستگاه|پایگاه|گردان|لشکر|تیپ)\s+$")
 _PRAYER = re.compile(r"(?:امام|ائمه|نماز|نمازهای|اقامه)\s+$")
 _UNTIL = re.compile(r"(?<![\w\u200c])تا\s+$")
-_COUNT_BEFORE = re.compile(rf"(?:\d+|چند|{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+$")
+_COUNT_BEFORE = re.compile(
+    rf"(?:\d+|چند|چندین|ده{ZWNJ}?ها|صدها|هزاران|صد|دویست|سیصد|چهارصد|پانصد|ششصد|هفتصد|هشتصد|نهصد|هزار|"
+    rf"{_alt(k for k in NUMBER_WORDS if NUMBER_WORDS[k])})\s+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +373,9 @@ def _relative_period(m: re.Match[str], published: dt.date | None) -> Found | Non
     else:
         unit = m.group("unit")
         shift = {"گذشته": -1, "پیش": -1, "قبل": -1, "آینده": 1, "بعد": 1}.get(m.group("dir"), 0)
+    if unit == "سال" and m.group("greg"):
+        # `سال جاری میلادی`: the Gregorian year.
+        return Found(m.start(), m.end(), f"{published.year + shift:04d}" if published else None, "relative", "year")
     value, gran = _period(unit, shift, published)
     return Found(m.start(), m.end(), value, "relative", gran)
 
@@ -430,7 +440,7 @@ def find_dates(text: str, published: dt.date | None = None) -> list[Found]:
             continue
         for m in pattern.finditer(text):
             f = fn(m, published)
-            if f is not None:
+            if f is not None and not _NAMED_BY.search(text, max(0, f.start - 12), f.start):
                 cands.append(f)
     # Longest wins where candidates overlap; `امروز صبح` beside `۱۸ مرداد` stays two dates.
     cands.sort(key=lambda f: (-(f.end - f.start), f.start))

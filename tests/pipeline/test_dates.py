@@ -39,6 +39,8 @@ PUBLISHED = dt.date(2025, 8, 9)  # a Saturday, 18 Mordad 1404
     ("ماه گذشته", "2025-06-22/2025-07-22", "relative", "month"),
     ("امسال", "2025-03-21/2026-03-20", "relative", "year"),
     ("سه روز پیش", "2025-08-06", "relative", "day"),
+    ("سال جاری میلادی", "2025", "relative", "year"),
+    ("اول ماه ژوئن ۲۰۱۰", "2010-06-01", "gregorian", "day"),
 ])
 def test_dates_value(text: str, value: str, calendar: str, granularity: str) -> None:
     found = find_dates(text, PUBLISHED)
@@ -52,6 +54,10 @@ def test_dates_value(text: str, value: str, calendar: str, granularity: str) -> 
     "کشور تا سه سال آینده",  # a span of time, not a date
     "تا چند ماه آینده",
     "امام جمعه تهران گفت",  # Friday prayers, not a Friday
+    "سخنگوی جبهه دوم خرداد",  # a name
+    "خیابان ۱۵ خرداد",
+    "روزنامه صبح امروز نوشت",
+    "برای دویست سال آینده",
     "قیمت ۱۲۳۴ تومان است",
     "",
 ])
