@@ -109,7 +109,7 @@ def read_csv(text: str, origin: str, *, fields: FieldMap) -> Iterator[RawArticle
     """One article per row of a CSV/TSV file with a header row; the delimiter is detected.
 
     >>> from khabar.ingest import FieldMap
-    >>> rows = "عنوان,متن\nباران,بارش باران در تهران\n"
+    >>> rows = "عنوان,متن\\nباران,بارش باران در تهران\\n"
     >>> [(a.origin, a.title, a.text) for a in read_csv(rows, "d.csv", fields=FieldMap.parse("text=متن,title=عنوان"))]
     [('d.csv#2', 'باران', 'بارش باران در تهران')]
     """
