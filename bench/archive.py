@@ -315,6 +315,7 @@ def bench_search(n: int, *, db: str | None, queries: int, seed: int = 99) -> dic
     return {"bench": "search", "articles": count, "queries": len(times), "with_results": found,
             "p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
             "max_ms": round(times[-1], 2), "build_s": round(build_s, 1), "db_bytes_per_article": round(size / count),
+            "load_average_1min": round(os.getloadavg()[0], 2),
             **_peak_mb()}
 
 

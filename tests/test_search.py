@@ -257,3 +257,64 @@ def test_search_refuses_a_bad_limit() -> None:
 def test_search_text_span_is_plain_span() -> None:
     # A guard for the fixtures above: the core's Span still carries raw offsets.
     assert {"raw_start", "raw_end"} <= set(Span("a", 0, 1, 0, 1).to_dict())
+
+
+def _planned_archive():
+    """400 articles with known words, people, outlets and dates, for checking query plans."""
+    import random
+
+    rng = random.Random(3)
+    store = open_storage(":memory:")
+    truth = []
+    words = ["تورم", "بازار", "سکه", "بورس", "مسکن"]
+    for i in range(400):
+        chosen = [w for w in words if rng.random() < (0.8 if w == "تورم" else 0.1)]
+        people = [p for p, share in (("کریمی", 0.02), ("رحیمی", 0.7)) if rng.random() < share]
+        text = " ".join([*chosen, "گزارش", "روز", *people]) + "."
+        doc = analyze(text)
+        doc.entities = [Entity(f"per:{p}", p, "PER") for p in people]
+        doc.mentions = [doc.span(doc.text.index(p), doc.text.index(p) + len(p), Mention, label="PER",
+                                 entity=f"per:{p}") for p in people]
+        published = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if rng.random() < 0.9 else None
+        outlet = rng.choice(["ایرنا", "ایسنا", "مهر"])
+        article_id = store.add(NewArticle.from_document(doc, content_key=str(i), outlet=outlet, published=published))
+        truth.append({"id": article_id, "words": set(chosen), "people": set(people), "outlet": outlet,
+                      "published": published})
+    return store, truth
+
+
+@pytest.mark.parametrize(("query", "kwargs"), [
+    ("تورم", {"person": "کریمی"}),        # common word, rare person: the facet drives
+    ("سکه", {"person": "رحیمی"}),         # rare word, common person: the text index drives
+    ("تورم", {"person": "رحیمی"}),
+    ("سکه بورس", {"person": "کریمی"}),
+    ("تورم", {"source": "مهر"}),
+    ("سکه", {"since": "2025-03-01", "until": "2025-06-30"}),
+    ("", {"person": "کریمی"}),
+    ("", {"until": "2025-02-15"}),
+    ("تورم OR مسکن", {"person": "رحیمی", "source": "ایسنا", "since": "2025-05-01"}),
+])
+def test_search_every_plan_finds_exactly_the_matching_articles_newest_first(query: str, kwargs: dict) -> None:
+    store, truth = _PLANNED
+
+    def ok(t: dict) -> bool:
+        if query and not any(set(alt.split()) <= t["words"] for alt in query.split(" OR ")):
+            return False
+        if "person" in kwargs and kwargs["person"] not in t["people"]:
+            return False
+        if "source" in kwargs and t["outlet"] != kwargs["source"]:
+            return False
+        if ("since" in kwargs or "until" in kwargs) and not t["published"]:
+            return False
+        if "since" in kwargs and t["published"] < kwargs["since"]:
+            return False
+        return not ("until" in kwargs and t["published"] > kwargs["until"])
+
+    expected = sorted((t for t in truth if ok(t)), key=lambda t: (t["published"] or "", t["id"]), reverse=True)
+    found = search(store, query, limit=500, order="newest", count=True, **kwargs)
+    assert [r.id for r in found] == [t["id"] for t in expected]
+    assert found.total == len(expected)
+    assert {r.id for r in search(store, query, limit=500, order="relevance", **kwargs)} == {t["id"] for t in expected}
+
+
+_PLANNED = _planned_archive()
