@@ -40,14 +40,16 @@ from khabar.pipeline.zwnj_lexicon import LETTERS, NON_JOINING, ZWNJ, Lexicon
 # A run of Persian words separated by single spaces, vowel marks allowed inside words: the unit the
 # restorer looks at (pairs never cross punctuation or line breaks).
 _WORDCH = f"[{LETTERS}\u064b-\u065f\u0670{ZWNJ}]"
-_PHRASE = re.compile(f"(?<!{_WORDCH}){_WORDCH}+(?: {_WORDCH}+)*")
+# At most 64 words: a hostile run of millions of words without punctuation is handled in bounded
+# pieces (no pair is joined across the cut between two pieces).
+_PHRASE = re.compile(f"(?<!{_WORDCH}){_WORDCH}+(?: {_WORDCH}+){{0,63}}")
 _DIAC_RE = re.compile("[\u064b-\u065f\u0670]")
 _HAS_DIAC = _DIAC_RE
 # Per word as written: (key without vowel marks, ZWNJ positions in the word as written, the word
 # with them inserted, whether it already has a ZWNJ, the key a following word may join to).
 _Info = tuple[str, tuple[int, ...], str, bool, str]
 # Word caches are dropped past this many entries, so that huge inputs stay in bounded memory.
-_CACHE_MAX = 500_000
+_CACHE_MAX = 200_000
 # No Persian word is longer than this; the analysis recurses once per affix.
 _LONGEST = 40
 _ANY_LETTER = re.compile(f"[{LETTERS}]")
@@ -175,6 +177,8 @@ class ZwnjRestorer(TextStage):
         """
         hit = self._word_cache.get(key)
         if hit is None:
+            if len(self._word_cache) > _CACHE_MAX:
+                self._word_cache.clear()
             hit = self._word_cache[key] = self._analyze(key)
         return hit
 
@@ -359,6 +363,8 @@ class ZwnjRestorer(TextStage):
         k = (a, b)
         hit = self._pair_cache.get(k)
         if hit is None:
+            if len(self._pair_cache) > _CACHE_MAX:
+                self._pair_cache.clear()
             hit = self._pair_cache[k] = self._join(a, b)
         if hit == _MAYBE and not deleted:
             hit = self._pair_cache[k] = self._compound_pair(a, b)
