@@ -176,3 +176,22 @@ def test_identity_seed_apposition_titles(seed_doc: Document) -> None:
     by_name = {e.name: e for e in seed_doc.entities}
     assert "رئیس شورای رهبری حماس" in by_name["محمد اسماعیل درویش"].titles
     assert "معاون رئیس دفتر سیاسی حماس" in by_name["خلیل لحیة"].titles
+
+
+@pytest.mark.parametrize("text", [
+    "آقای " * 500,
+    "آیت الله " * 300 + "تهران",
+    "رئیس، " * 1000,
+    "علی رضایی، " + "رئیس " * 50 + "،",
+    "(" * 200 + "ایسنا" + ")" * 200,
+    "رهبر انقلاب " * 400,
+    "حسن روحانی و " * 2000,
+])
+def test_identity_hostile_text_gives_consistent_document(text: str) -> None:
+    doc = khabar.analyze(text)
+    ids = {e.id for e in doc.entities}
+    for m in doc.mentions:
+        assert m.entity in ids
+        assert doc.text[m.start:m.end] == m.text
+        assert m.start < m.end
+    assert len(ids) == len(doc.entities)
