@@ -1,7 +1,7 @@
 """Run one peer toolkit's ZWNJ-restoring normalizer: stdin → stdout, line by line.
 
 Executed by bench/restore.py with the peer's own interpreter (bench/.peers/NAME/bin/python), so it
-imports nothing from khabar. Prints the seconds spent inside the peer's function on stderr's last
+imports nothing from khabar. Prints the CPU seconds spent inside the peer's function on stderr's last
 line as ``SECONDS <float>``.
 
 usage: python bench/peer_runner.py hazm|shekar|parsivar < text > restored
@@ -38,10 +38,10 @@ def main() -> None:
     fn = peer(sys.argv[1])
     lines = sys.stdin.read().split("\n")
     out = []
-    t = time.perf_counter()
+    t = time.thread_time()  # CPU time of this thread: per core, however busy the machine is
     for line in lines:
         out.append(fn(line).replace("\n", " ") if line.strip() else line)
-    dt = time.perf_counter() - t
+    dt = time.thread_time() - t
     sys.stdout.write("\n".join(out))
     print(f"SECONDS {dt}", file=sys.stderr)
 

@@ -187,6 +187,8 @@ class ZwnjRestorer(TextStage):
             # Longer "words" are junk (or hostile input): taking them apart is slow and pointless.
             return ()
         cuts = self._decide(key)
+        if not cuts:
+            return cuts
         # After a letter that does not join (ا د ر و …) a ZWNJ changes nothing on screen and the
         # treebanks rarely write one: never insert it there.
         return tuple(c for c in cuts if key[c - 1] not in NON_JOINING)
