@@ -458,6 +458,7 @@ class ZwnjRestorer(TextStage):
             cache.clear()
         has_diac = _HAS_DIAC.search(raw) is not None
         key = _DIAC_RE.sub("", raw) if has_diac else raw
+        info: _Info
         if ZWNJ in key:
             info = (key, (), raw, True, key.rsplit(ZWNJ, 1)[-1])
         else:
