@@ -312,8 +312,10 @@ def _quotations(text: str) -> list[tuple[int, int]]:
             depth -= 1
             if depth == 0:
                 out.append((start, m.end()))
-        elif ch == "\n" and depth and text[m.start() + 1:m.start() + 2] == "\n":
-            # A quotation left open at a paragraph break is unbalanced: forget it.
+        elif ch == "\n" and depth:
+            # A quotation left open at a line break is unbalanced: forget it, so that one stray `«`
+            # cannot hide every statement after it. (Persian news reopens `«` on each paragraph of a
+            # long quotation, so a line break rarely falls inside a balanced one.)
             depth = 0
     return out
 

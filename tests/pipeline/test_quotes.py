@@ -285,3 +285,9 @@ def test_quotes_readable_output() -> None:
     assert "meeting: عباس عراقچی · " in text and "on 2025-08-09" in text
     assert "امروز → 2025-08-09" in text
     assert "ایلنا (به گزارش ایلنا)" in text
+
+
+def test_quotes_stray_open_quote_hides_nothing_after_its_line() -> None:
+    doc = khabar.analyze("وزیر گفت: «ما آماده‌ایم.\nعباس عراقچی تأکید کرد که ایران صبور است.")
+    assert [q.cue.text for q in doc.quotes] == ["گفت", "تأکید کرد"]
+    assert doc.quotes[0].content.text == "ما آماده‌ایم."
