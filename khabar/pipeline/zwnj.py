@@ -330,7 +330,8 @@ class ZwnjRestorer(TextStage):
                 # می + a verb form that hazm's verb list lacks (`میگذرانیدند`), never می + noun.
                 continue
             score = 0
-            head = max([heads.get(b, 0)] + [heads.get(b[: -len(e)], 0) for e in _HEAD_INFLECTIONS if b.endswith(e)])
+            head = max([heads.get(b, 0)] + [heads.get(b[: -len(e)], 0) for e in _HEAD_INFLECTIONS
+                                             if b.endswith(e) and b[: -len(e)] not in _NOT_HEAD])
             if head >= _HEAD_MIN and len(a) >= 3 and a not in _FUNCTION and self._known(a):
                 # `مستعمرهنشینان`: a known word and a productive part, perhaps inflected (نشین + ان).
                 score = head
