@@ -61,6 +61,7 @@ class CreditFinder:
         self.head_chars = head_chars
 
     def find(self, doc: Document) -> SourceCredit | None:
+        """The credited outlet: an opening credit, a dateline, a footer, then `به نقل از` (example above)."""
         text = doc.text
         head = text[: self.head_chars]
         m = OPENING.search(head)

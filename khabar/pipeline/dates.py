@@ -459,6 +459,7 @@ class DateFinder:
     assigns: ClassVar[tuple[str, ...]] = ("dates",)
 
     def find(self, doc: Document) -> list[DateMention]:
+        """Every date of the document as a span (example in the module docstring)."""
         raw = doc.meta.get("published")
         published = parse_published(raw)
         if raw is not None and published is None:

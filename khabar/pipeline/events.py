@@ -66,6 +66,7 @@ class EventExtractor:
     assigns: ClassVar[tuple[str, ...]] = ("events",)
 
     def find(self, doc: Document) -> list[Event]:
+        """The meetings a document tells, one per sentence at most (example in the module docstring)."""
         text = doc.text
         if not text or not doc.sentences:
             return []

@@ -82,6 +82,7 @@ class QuoteExtractor:
     # -- finding -------------------------------------------------------------------------------
 
     def find(self, doc: Document) -> list[Quote]:
+        """The statements of a document, in text order (see the module docstring for an example)."""
         text = doc.text
         if not text or not doc.sentences:
             return []
