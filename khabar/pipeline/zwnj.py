@@ -284,12 +284,14 @@ class ZwnjRestorer(TextStage):
                     # `داشتهایم` is داشته + ایم, not داشت + هایم (but `بافتها` is بافت + ها).
                     continue
                 w = self._weight(stem)
-                cut = 0 if stem[-1] in NON_JOINING else len(stem)
                 if best is None or w > best[0]:
-                    best = (w, cut)
-        if best is None or not best[1]:
+                    best = (w, len(stem))
+        if best is None:
             return ()
         stem = key[: best[1]]
+        if stem[-1] in NON_JOINING:
+            # No ZWNJ before the suffix, but the stem keeps its own (`گفت‌وگوها`).
+            return self.word_boundaries(stem)
         return (*self.word_boundaries(stem), len(stem))
 
     def _modern(self, key: str, cuts: tuple[int, ...]) -> bool:
@@ -402,9 +404,12 @@ class ZwnjRestorer(TextStage):
                 # always joined, and often, is joined.
                 return _COMPOUND if seen[0] >= _STYLE_MIN and not seen[1] else _NO
             return _COMPOUND if seen[0] > _PAIR_RATIO * seen[1] else _NO
-        form = f"{a}{ZWNJ}{b}"
-        if form in lex.zwnj and a not in _FUNCTION and b not in _LIGHT and lex.zwnj[form][1] >= _JOIN_H:
-            return _COMPOUND
+        if a not in _FUNCTION and b not in _LIGHT:
+            # A compound hazm counts often, perhaps with a plural or pronoun on it (`گفت وگوها`).
+            for b_stem in (b, *(b[: -len(x)] for x in _SUFFIXES_BY_LAST.get(b[-1], ()) if b.endswith(x))):
+                c = lex.zwnj.get(f"{a}{ZWNJ}{b_stem}")
+                if c is not None and c[1] >= _JOIN_H:
+                    return _COMPOUND
         if a in _BOUND_FIRST and len(b) >= 3 and self._known(b):
             return _COMPOUND
         # A word that UPDT nearly always joins to the word before it (`شده` after a noun: `تنظیم‌شده`)
