@@ -26,8 +26,9 @@ _ROLE = (
 )
 _OUTLET = rf"(?P<name>(?:{_W}|\.|-)(?:\s+(?:{_W}|\.)){{0,4}}?)"
 # The outlet is what stands before the comma; `به نقل از` after it names the outlet's own source.
+# At the start of a line: `به گزارش …` inside a paragraph cites a source for one fact.
 OPENING = re.compile(
-    rf"(?<![\w{ZWNJ}])به\s+گزارش\s+(?!این|همین)(?:{_ROLE})?{_OUTLET}(?:\s*\((?P<short>[^()\n]{{1,30}})\))?"
+    rf"(?:^|(?<=\n))[^\S\n]*به\s+گزارش\s+(?!این|همین)(?:{_ROLE})?{_OUTLET}(?:\s*\((?P<short>[^()\n]{{1,30}})\))?"
     rf"\s*(?=،|,|\s+به\s+نقل\s+از|\s+از\s+{_W}\s*،)"
 )
 QUOTING = re.compile(rf"(?<![\w{ZWNJ}])به\s+نقل\s+از\s+(?:{_ROLE})?{_OUTLET}\s*(?=[،,])")

@@ -109,7 +109,8 @@ def _key(phrase: str) -> str:
 
 CUE, _CLASSES = _build()
 # `به گفته X، …`: according to X.
-ACCORDING_TO = re.compile(rf"(?<![\w{ZWNJ}])به\s+گفته(?:ٔ|{ZWNJ}?ی)?(?![\w{ZWNJ}])")
+ACCORDING_TO = re.compile(
+    rf"(?<![\w{ZWNJ}])به\s+(?:گفته|اعتقاد|عقیده|باور)(?:ٔ|{ZWNJ}?ی)?(?![\w{ZWNJ}])")
 
 
 def cue_class(cue: str) -> str:

@@ -83,6 +83,10 @@ GROUP_HEADS = _set(
 STOP = _set("نیز همچنین هم اما ولی که امروز دیروز روز صبح عصر شب بامداد پس سپس را و ضمن طی این آن همین "
             "در با به از برای بر تا درباره علیه خطاب همراه پیش هنگام حین") | PRONOUNS
 ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
+# Honorifics and ranks written before a name; never a speaker themselves.
+HONORIFIC_WORDS = _set("آیت‌الله آیت‌الله‌العظمی آیت‌اللّه حجت‌الاسلام حجت‌الاسلام‌والمسلمین والمسلمین حجه‌الاسلام "
+                       "سردار سرلشکر سرتیپ سرهنگ سپهبد دریادار دریابان امیر دکتر مهندس شهید حاج حاجی شیخ آقای خانم "
+                       "جناب سرکار مرحوم علامه پروفسور")
 HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین امام حضرت آیت مقام")
 _MAX_NP_WORDS = 8
 _ONE_OF = re.compile(rf"یکی\s+از\s+(?=[\w{ZWNJ}])")
@@ -91,6 +95,7 @@ _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
 ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
 # After a bare-name subject: an adverb or the cue itself (the zone ends there).
 _DATELINE_AFTER = re.compile(r"\s*[-ـ–—:]")
+_TIME_WORDS = _set("روز امروز دیروز صبح عصر شب بامداد ظهر شامگاه")
 _SUBJECT_ADVERBS = _set("نیز هم همچنین اما")
 _LEADING = _set("اما ولی سپس همچنین و بنابراین ضمنا ضمناً")
 _AFTER_SUBJECT = _set("نیز هم همچنین اما سپس ، ,")
@@ -239,6 +244,10 @@ class _DocResolver:
                 prev = f
                 k += 1
                 continue
+            if f in HONORIFIC_WORDS:
+                # `حجت‌الاسلام والمسلمین محسن قمی`: honorifics before a name (even when tagged as one).
+                k += 1
+                continue
             # A mention starting here.
             while i < len(self.mentions) and self.mentions[i].start < w.start():
                 i += 1
@@ -314,8 +323,14 @@ class _DocResolver:
         written), and kept without an entity otherwise, which beats borrowing the last speaker.
         """
         words = list(_WORDS.finditer(self.text, a, b))
-        # Conjunctions and adverbs before the name (`اما مونتی … گفت`).
-        while words and fold(words[0].group()) in _LEADING:
+        # Conjunctions, adverbs, honorifics and an object (`این را`) before the name
+        # (`اما مونتی … گفت`, `«…»؛ این را مسعود پزشکیان … گفت`).
+        while words and (fold(words[0].group()) in _LEADING or fold(words[0].group()) in HONORIFIC_WORDS
+                         or words[0].group() in "،,؛;:«»"
+                         or (len(words) > 1 and fold(words[0].group()) in DEMONSTRATIVES
+                             and fold(words[1].group()) == "را")):
+            if len(words) > 1 and fold(words[1].group()) == "را" and fold(words[0].group()) in DEMONSTRATIVES:
+                words.pop(0)
             words.pop(0)
         if words:
             a = words[0].start()
@@ -327,7 +342,8 @@ class _DocResolver:
             n += 1
         # A name is followed by an adverb, an adverbial phrase (`الفیاض در این دیدار …`) or the cue.
         if n == 0 or n > 3 or (n < len(words) and fold(words[n].group()) not in _AFTER_SUBJECT
-                               and fold(words[n].group()) not in PREPOSITIONS):
+                               and fold(words[n].group()) not in PREPOSITIONS
+                               and fold(words[n].group()) not in _TIME_WORDS):
             return None
         return self._link_name(words[0].start(), words[n - 1].end(), a)
 
@@ -349,7 +365,30 @@ class _DocResolver:
         start = ment.start
         if g and fold(g.group(1)) in GROUP_HEADS:
             start = ment.start - len(before) + g.start(1)
-        return self._span(start, ment.end, ment.entity)
+        return self._span(start, self._name_end(ment, b), ment.entity)
+
+    def _name_end(self, ment: Mention, b: int) -> int:
+        """End of a person's name the model cut short (`حسین` tagged in `حسین کرمانپور گفت`).
+
+        One plain word after the mention is taken when what follows it is a comma, an adverb, a
+        preposition or the cue — where a name ends — and the word is no role, stop word or mention.
+        """
+        if ment.label != "PER":
+            return ment.end
+        words = list(_WORDS.finditer(self.text, ment.end, min(b, ment.end + 60)))
+        nxt = self.by_start.get(words[0].start()) if words else None
+        if nxt is not None and nxt.label == "PER" and not self.text[ment.end:nxt.start].strip():
+            # The model split one name in two (`حسین` `کرمانپور`).
+            return nxt.end
+        if not words or words[0].group() in "،,؛;:«»" or nxt is not None:
+            return ment.end
+        f = fold(words[0].group())
+        if f in STOP or f in PREPOSITIONS or f in ROLE_HEADS or f in GROUP_HEADS or f in _NOT_NAMES:
+            return ment.end
+        after = fold(words[1].group()) if len(words) > 1 else ""
+        if len(words) == 1 or words[1].group() in "،," or after in _SUBJECT_ADVERBS or after in PREPOSITIONS:
+            return words[0].end()
+        return ment.end
 
     def _role(self, start: int, b: int, head: str) -> Speaker:
         lo, hi = bisect_left(self.mstarts, start), bisect_left(self.mstarts, b)
@@ -378,7 +417,23 @@ class _DocResolver:
             holder = titled[0].entity if titled else None
         if holder is None and not inside and head not in _set("منبع مقام کارشناس"):
             holder = self._recent_untitled(start)
+            if holder is None:
+                # The person just quoted has a name but no entity (the model missed it): show the name.
+                named = self._recent_unlinked_name(start)
+                if named is not None:
+                    return named
         return self._span(start, end, holder)
+
+    def _recent_unlinked_name(self, pos: int) -> Speaker | None:
+        if not self.history:
+            return None
+        p, sp, _ = self.history[-1]
+        si = bisect_right(self.sstarts, pos) - 1
+        words = _WORDS.findall(sp.text)
+        if (sp.entity is not None or bisect_right(self.sstarts, p) - 1 < si - 1 or not words
+                or fold(words[0]) in ROLE_HEADS | GROUP_HEADS | BODY_HEADS | PRONOUNS | _set("یک یکی این")):
+            return None
+        return sp
 
     def _recent_untitled(self, pos: int) -> str | None:
         """The last speaker, when a bare role follows a named person whose role the article never gave.

@@ -53,6 +53,11 @@ def test_credits_late_credit_is_not_the_source() -> None:
     assert khabar.analyze(text).source is None
 
 
+def test_credits_mid_paragraph_report_is_no_credit() -> None:
+    # `به گزارش X` inside a paragraph cites a source for one fact, not the article's outlet.
+    assert khabar.analyze("پوتین و اردوغان دیروز رایزنی کردند. به گزارش کرملین، پوتین گفت که آماده است.").source is None
+
+
 def test_credits_raw_offsets() -> None:
     raw = "به گزارش ايلنا، وزير گفت."
     doc = khabar.analyze(raw)

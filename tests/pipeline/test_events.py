@@ -22,6 +22,8 @@ def names(doc: Document, ids: tuple[str, ...]) -> str:
      None, None),
     ("ولادیمیر پوتین در گفت‌وگوی تلفنی با دونالد ترامپ گفت که آماده است.", "گفت‌وگوی تلفنی", ["پوتین", "ترامپ"],
      None, None),
+    ("ولادیمیر پوتین در گفت‌وگویی تلفنی با دونالد ترامپ گفت که آماده است.", "گفت‌وگویی تلفنی", ["پوتین", "ترامپ"],
+     None, None),
 ])
 def test_events_meeting(text: str, trigger: str, people: list[str], date: str | None, place: str | None) -> None:
     doc = khabar.analyze(text, published="2025-08-09")

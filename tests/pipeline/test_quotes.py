@@ -108,6 +108,14 @@ def test_quotes_found(text: str, expected: list[tuple[str, str, str, str]]) -> N
     ("چین اعلام کرد که با تحریم‌ها مخالف است.", "چین"),
     # A conjunction before a name the entity model may not know.
     ("اما ماریو مونتی ضمن رد این نگرانی‌ها گفت: پیشنهاد فیشر مهم است.", "مونتی"),
+    # Honorifics before a name are not the speaker, even when tagged as a person.
+    ("حجت‌الاسلام والمسلمین محسن قمی، معاون بین‌الملل دفتر رهبر انقلاب، گفت: «وحدت لازم است.»", "قمی"),
+    # A name split in two by the entity model.
+    ("حسین کرمانپور گفت: «بیش از ۶۰ درصد موارد بستری است.»", "کرمانپور"),
+    # `این را` before the speaker of a quotation.
+    ("«ما از حقوق خود عقب‌نشینی نمی‌کنیم»؛ این را مسعود پزشکیان روز شنبه در جلسه هیئت دولت گفت.", "پزشکیان"),
+    # `به اعتقاد X،` attributes an opinion.
+    ("ناصر کنعانی در یادداشتی نوشت: دیپلماسی مهم است. به اعتقاد او، همسایگان شرکای ایران هستند.", "کنعانی"),
     # A sentence with no subject after a question of the narrative.
     ("فاطمه مهاجرانی در پاسخ به این پرسش که آیا کابینه ترمیم می‌شود؟ گفت: هنوز تصمیمی گرفته نشده است.", "مهاجرانی"),
 ])
