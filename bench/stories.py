@@ -19,9 +19,9 @@ import argparse
 import datetime as dt
 import itertools
 import random
-import resource
 import sys
 import time
+import tracemalloc
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
@@ -122,18 +122,22 @@ def evaluate(name: str, items: Sequence[Item], gold: dict[Hashable, int], **kwar
 
 
 def speed(n: int) -> None:
+    """add() throughput and memory, unbounded and ``bounded`` (items in date order)."""
     path = DATA / "seraji-dev.conllu"
     items, _ = synthetic_set(path, limit=n // 2)
-    items = items[:n]
-    clusterer = StoryClusterer()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    clusterer.cluster(items)
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"speed: {len(items)} articles in {elapsed:.1f} s = {len(items) / elapsed:.0f} articles/s "
-          f"(search_key included); peak RSS grew {(after - before) / 1024:.0f} MiB "
-          f"(~{(after - before) * 1024 / len(items):.0f} bytes/article)")
+    items = sorted(items[:n], key=lambda item: (item[2] is None, item[2] or ""))
+    for bounded in (False, True):
+        start = time.perf_counter()
+        StoryClusterer().cluster(items, bounded=bounded)
+        elapsed = time.perf_counter() - start
+        tracemalloc.start()  # a second run: tracing slows the first one's timing threefold
+        clusterer = StoryClusterer()
+        clusterer.cluster(items, bounded=bounded)
+        held = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        print(f"speed{' (bounded)' if bounded else ''}: {len(items)} articles in {elapsed:.1f} s = "
+              f"{len(items) / elapsed:.0f} articles/s (search_key included); memory held at the end "
+              f"{held / 2**20:.0f} MiB (~{held / len(items):,.0f} bytes/article)")
 
 
 def main() -> None:

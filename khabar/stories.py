@@ -269,24 +269,37 @@ class StoryClusterer:
         return Assignment(article_id, story, best[2], round(best[0], 4), round(best[1], 4),
                           best[0] >= self.near_duplicate)
 
-    def cluster(self, items: Iterable[tuple[Hashable, str, Any] | Mapping[str, Any]]) -> dict[Hashable, Hashable]:
+    def cluster(self, items: Iterable[tuple[Hashable, str, Any] | Mapping[str, Any]], *,
+                bounded: bool = False) -> dict[Hashable, Hashable]:
         """Add many articles in the given order; ``{article_id: story_id}`` for all of them.
 
         Items are ``(id, text, published)`` tuples or mappings with ``id``, ``text``, ``published``
         and optionally ``title`` (joined to the text), ``entities`` and ``key`` (the search key of
         title and text). Sort them by date first for stories named by their earliest article.
+
+        ``bounded``: for items in date order (undated last), forget what is older than the window
+        as the dates advance, so memory holds only the recent days, whatever the archive's size;
+        undated articles then meet only the most recent days.
         """
         out: dict[Hashable, Hashable] = {}
+        newest: int | None = None
+        forgotten = -1  # the index span up to which memory was last cleared
         for item in items:
             if isinstance(item, Mapping):
-                text = item["text"]
+                article_id, text, published = item["id"], item["text"], item.get("published")
                 if item.get("title"):
                     text = f"{item['title']}\n{text}"
-                out[item["id"]] = self.add(item["id"], text, item.get("published"),
-                                           entities=item.get("entities") or (), key=item.get("key"))
+                entities, key = item.get("entities") or (), item.get("key")
             else:
                 article_id, text, published = item
-                out[article_id] = self.add(article_id, text, published)
+                entities, key = (), None
+            day = _day(published)
+            if bounded and day is not None and (newest is None or day > newest):
+                newest = day
+                if (newest - self.window_days) // self._span > forgotten:  # once per span is enough
+                    forgotten = (newest - self.window_days) // self._span
+                    self.forget_before(dt.date.fromordinal(newest - self.window_days))
+            out[article_id] = self.add(article_id, text, published, entities=entities, key=key)
         return out
 
     def forget_before(self, published: Any) -> int:

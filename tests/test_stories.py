@@ -237,3 +237,11 @@ def test_recurring_report_of_the_next_day_is_a_new_story() -> None:
     assert assignment.story_id == "d2"
     assert StoryClusterer(near_duplicate=0.3).cluster(
         [("d1", PAIRS["gold_d1"][1], "2024-12-02"), ("d2", PAIRS["gold_d2"][1], "2024-12-03")])["d2"] == "d1"
+
+
+def test_bounded_cluster_forgets_old_days_and_gives_the_same_stories() -> None:
+    items = [(f"{n}-{i}", text, DAY + dt.timedelta(days=7 * n))
+             for n in range(12) for i, text in enumerate([FLOOD_A, SMOG_A, FLOOD_B])]
+    bounded = StoryClusterer()
+    assert bounded.cluster(items, bounded=True) == StoryClusterer().cluster(items)
+    assert len(bounded._shingles) < len(items) / 3  # only the recent weeks are kept
