@@ -131,9 +131,13 @@ _MODES = ("auto", "full", "deleted", "spaced", "conservative")
 # Kinds of a word pair: no join, a bound affix (`می کند`, `کتاب ها`), a compound of two words.
 _NO, _AFFIX, _COMPOUND, _MAYBE = 0, 1, 2, 3
 # Signs of how a document without ZWNJs lost them: the verbal prefix spaced or joined.
-_SPACED_MARK = re.compile(f"(?<![{LETTERS}{ZWNJ}])ن?می (?=[{LETTERS}])|(?<=[{LETTERS}]) های?(?![{LETTERS}])")
+# (`می گوید`, `گروه ها`, `شده اند` against `میگوید`, `شدهاند`.)
+_SPACED_MARK = re.compile(
+    f"(?<![{LETTERS}{ZWNJ}])ن?می (?=[{LETTERS}])|(?<=[{LETTERS}]) های?(?![{LETTERS}])"
+    f"|(?<=[{LETTERS}]ه) (?:ای|اند)(?![{LETTERS}])")
 _JOINED_MARK = re.compile(
-    f"(?<![{LETTERS}{ZWNJ}])ن?می(?:کن|شو|کرد|شد|گو|گفت|دان|توان|خواه|رو|رفت|آی|آمد|ده|داد|گیر|رس|زن|بین|دار|داشت)")
+    f"(?<![{LETTERS}{ZWNJ}])ن?می(?:کن|شو|کرد|شد|گو|گفت|دان|توان|خواه|رو|رفت|آی|آمد|ده|داد|گیر|رس|زن|بین|دار|داشت)"
+    f"|(?<=[{LETTERS}]{{2}})ه(?:اند)(?![{LETTERS}])")
 # One sign must outnumber the other this many times to decide.
 _DAMAGE_RATIO = 3
 # A document whose Persian words carry at least this many ZWNJs per 1,000 words keeps its convention.
