@@ -247,6 +247,8 @@ FLOORS = {
              "source_accuracy": 0.95},
     "dev": {"cue_recall": 0.95, "cue_precision": 0.95, "speaker_accuracy": 0.9, "content_overlap": 0.9,
             "date_accuracy": 0.9, "event_recall": 0.9},
+    "dev3": {"cue_recall": 0.95, "cue_precision": 0.95, "speaker_accuracy": 0.85, "content_overlap": 0.9,
+             "date_accuracy": 0.9},
 }
 
 
