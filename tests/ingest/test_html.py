@@ -157,7 +157,8 @@ def test_garbage_markup_does_not_crash() -> None:
     ("declared", "encoding"),
     [("<meta charset='windows-1256'>", "cp1256"),
      ("<meta http-equiv='Content-Type' content='text/html; charset=windows-1256'>", "cp1256"),
-     ("<meta charset='utf-8'>", "utf-8"), ("", "utf-8"), ("<meta charset='iso-8859-1'>", "utf-8")],
+     ("<meta charset='utf-8'>", "utf-8"), ("", "utf-8"), ("<meta charset='iso-8859-1'>", "utf-8"),
+     ("", "utf-16"), ("", "utf-16-le"), ("<meta charset='utf-8'>", "utf-8-sig")],
 )
 def test_html_charset_is_honoured(declared: str, encoding: str) -> None:
     html = page(head=declared).replace("<meta charset='utf-8'>", "", 1) if declared else page()
