@@ -2,15 +2,18 @@
 
 How two articles are compared, and why:
 
-- Text is reduced to its *content words*: :func:`khabar.folding.search_key` (restored, then folded,
-  so ``زمین لرزه``, ``زمینلرزه`` and ``زمين‌لرزه`` are one word), tokens of two or more characters,
-  Persian function words and news boilerplate (``گزارش``, ``گفت``, ``افزود``…) removed.
-- Its *shingles* are those words and the pairs of consecutive ones (word 1- and 2-grams), plus one
-  shingle per entity name passed in. Outlets rewriting one event share names, numbers and phrases
-  (``۵.۱ ریشتر``, ``مدیریت بحران``), while the function words all Persian text shares are gone.
+- Text is reduced to its *content words*: :func:`khabar.folding.search_key` (restored, then folded:
+  ي/ی, ك/ک, digits, marks and ZWNJs unified), tokens of two or more characters with affixes written
+  apart glued back (``می رسد``, ``همکاری ها``, ``بین المللی``), Persian function words and news
+  boilerplate (``گزارش``, ``گفت``, ``افزود``…) removed.
+- Its *shingles* are those words and the pairs of consecutive ones hashed without their space (so
+  ``زمین لرزه`` in one article meets ``زمینلرزه`` in another), plus one shingle per entity name
+  passed in. Outlets rewriting one event share names, numbers and phrases (``مدیریت بحران``),
+  while the function words all Persian text shares are gone.
 - Candidates come from MinHash LSH (datasketch) over the content *words*, 128 permutations in 64
   bands of 2 rows: a pair with word Jaccard 0.23 is found with probability 0.97, one at 0.05 with 0.15.
-  The index is split by publication day, and only days within ``window_days`` are asked.
+  The index is split into spans of ``window_days + 1`` days; a dated article asks the (at most
+  three) spans around it and keeps candidates within ``window_days`` (3) of its date.
 - Candidates are then checked exactly on the shingles (sorted 32-bit hashes kept per article):
   same story when Jaccard ≥ ``threshold`` (0.10), or when the shorter article is mostly inside the
   longer one (containment ≥ ``containment``, 0.30, the shorter having ≥ ``min_shingles``) — a feed
