@@ -136,7 +136,8 @@ def _from_match(m: re.Match[str]) -> str | None:
         year, day = int(groups["y"]), int(groups["d"])
         mon = groups.get("mon")
         month = int(groups["m"]) if mon is None else _JALALI_NAMES.get(mon) or _GREGORIAN_NAMES[mon]
-        jalali = (mon in _JALALI_NAMES) if mon else 1200 <= year <= 1500
+        # Numeric Jalali years are 13xx-14xx; 1440-1460 are lunar Hijri years (a byline gives both).
+        jalali = (mon in _JALALI_NAMES) if mon else 1250 <= year <= 1435
         if mon in _GREGORIAN_NAMES and not 1800 <= year <= 2200:
             return None
         if not jalali and not 1800 <= year <= 2200:

@@ -45,6 +45,8 @@ def test_impossible_jalali_dates(jalali: tuple[int, int, int]) -> None:
         ("۴۵ مهر ۱۴۰۳", None),
         ("0000-00-00", None),
         ("کد خبر: ۱۴۰۳۰۷۲۴۱۲۳۴", None),
+        ("۱۴۴۶/۰۴/۱۰", None),  # a lunar Hijri date, not Jalali 1446
+        ("۱۰ ربیع الثانی ۱۴۴۶ - ۲۴ مهر ۱۴۰۳", "2024-10-15"),
     ],
 )
 def test_parse_published(text: str, expected: str | None) -> None:
