@@ -43,6 +43,8 @@ _MEDIA_AFTER = re.compile(
 )
 # `در این دیدار … رایزنی کردند`: a verb in a sentence that refers back to a meeting tells no new one.
 _BACK_REFERENCE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین)\s+(?:{_NOUN}|نشست|سفر|تماس)(?![\w{ZWNJ}])")
+_SPORT = re.compile(rf"(?<![\w{ZWNJ}])(?:تیم|تیم{_G}های|فوتبال|فوتسال|والیبال|بسکتبال|هندبال|لیگ|جام|مسابقه|"
+                    rf"ورزشگاه|داور|گل|بازیکن|بازیکنان|شهرآورد|دربی|برتری|تساوی|مساوی|نیمه\s+اول|نیمه\s+دوم)(?![\w{ZWNJ}])")
 _PLACE_ORG_HEADS = ("کاخ", "مقر", "ساختمان", "سالن", "هتل", "دانشگاه")
 
 
@@ -121,6 +123,10 @@ class EventExtractor:
             participants = self._participants(doc, resolver, mentions, a, sent.end, m)
             date = next((d.value for d in doc.dates[bisect_left(date_starts, sent.start):
                                                     bisect_left(date_starts, sent.end)] if d.value), None)
+            # `دیدار` is also a match: teams meeting on a pitch are no meeting of people.
+            if _SPORT.search(text, sent.start, sent.end) and not any(
+                    (e := doc.entity(p)) is not None and e.label == "PER" for p in participants):
+                continue
             # A lead and its body often tell one meeting twice: keep the first telling.
             if participants and any(set(participants) == set(e.participants) and (e.date == date or None in (e.date, date))
                                     for e in out):
