@@ -165,7 +165,7 @@ def test_archive_workers_give_the_same_archive_as_one_process(tmp_path: Path) ->
 
 
 def test_archive_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path: Path) -> None:
-    folder = _synthetic_folder(tmp_path, 600)
+    folder = _synthetic_folder(tmp_path, 400)
     db = tmp_path / "int.db"
     cmd = [sys.executable, "-m", "khabar.cli", "ingest", str(folder), "--db", str(db), "--jobs", "2"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -180,7 +180,7 @@ def test_archive_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path: Path) -> None
         pytest.skip("the run finished before Ctrl-C reached it")
     assert proc.returncode == 130 and "run the same command again" in err and "Traceback" not in err
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0 and len(_keys(db)) == 600
+    assert done.returncode == 0 and len(_keys(db)) == 400
 
 
 def _synthetic_folder(tmp_path: Path, n: int) -> Path:
@@ -209,12 +209,12 @@ def _keys(db: Path) -> list[str]:
 
 
 def test_archive_survives_kill_9_and_rerun_finishes_the_job(tmp_path: Path) -> None:
-    folder = _synthetic_folder(tmp_path, 900)
+    folder = _synthetic_folder(tmp_path, 700)
     reference = tmp_path / "reference.db"
     with open_storage(reference) as store:
         ingest([str(folder)], store, jobs=1)
     expected = _keys(reference)
-    assert len(expected) == 900
+    assert len(expected) == 700
 
     db = tmp_path / "killed.db"
     cmd = [sys.executable, "-m", "khabar.cli", "ingest", str(folder), "--db", str(db), "--jobs", "2"]
