@@ -8,6 +8,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import khabar
 from khabar.document import Document, Quote
@@ -301,3 +303,24 @@ def test_quotes_stray_open_quote_hides_nothing_after_its_line() -> None:
     doc = khabar.analyze("وزیر گفت: «ما آماده‌ایم.\nعباس عراقچی تأکید کرد که ایران صبور است.")
     assert [q.cue.text for q in doc.quotes] == ["گفت", "تأکید کرد"]
     assert doc.quotes[0].content.text == "ما آماده‌ایم."
+
+
+_PIECES = ["وزیر", "گفت", "افزود", "تأکید کرد", "که", ":", "«", "»", "،", ".", "؟", "\n", "او", "ایشان", "را",
+           "دانست", "به گفته", "دیدار کرد", "با", "در", "امروز", "۱۸ مرداد ۱۴۰۴", "عباس عراقچی", "رهبران حماس",
+           "و", "نیز", "این", "x", " "]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_quotes_any_mix_gives_valid_spans(pieces: list[str]) -> None:
+    doc = khabar.analyze(" ".join(pieces), published="2025-08-09")
+    for q in doc.quotes:
+        for span in (q.cue, q.content, q.speaker):
+            if span is not None:
+                assert doc.text[span.start:span.end] == span.text
+                assert 0 <= span.raw_start <= span.raw_end <= len(doc.raw_text)
+        assert q.kind in ("direct", "indirect")
+    for e in doc.events:
+        assert doc.text[e.trigger.start:e.trigger.end] == e.trigger.text
+    for d in doc.dates:
+        assert doc.text[d.start:d.end] == d.text
