@@ -104,9 +104,9 @@ def _statements(doc: Document, console: Console) -> None:
             if name != q.speaker.text:
                 who += f" [dim]({escape(q.speaker.text)})[/]"
         content = q.content.text if len(q.content.text) <= 160 else q.content.text[:160] + " …"
-        mark = "«»" if q.kind == "direct" else "که"
-        lines.append(f"[dim]{i:>3}[/] {who} — [yellow]{escape(q.cue.text)}[/] — "
-                     f"[dim]{mark}[/] {escape(_visible(content))}")
+        # Direct speech in guillemets, reported speech as it stands.
+        said = f"«{escape(_visible(content))}»" if q.kind == "direct" else escape(_visible(content))
+        lines.append(f"[dim]{i:>3}[/] {who} — [yellow]{escape(q.cue.text)}[/] — {said}")
     console.print("\n".join(lines))
 
 

@@ -293,7 +293,7 @@ def test_quotes_readable_output() -> None:
     out = io.StringIO()
     render_document(doc, Console(file=out, width=200, highlight=False, soft_wrap=True))
     text = out.getvalue()
-    assert "عباس عراقچی (او) — گفت — «» ما آماده·ایم." in text
+    assert "عباس عراقچی (او) — گفت — «ما آماده·ایم.»" in text
     assert "meeting: عباس عراقچی · " in text and "on 2025-08-09" in text
     assert "امروز → 2025-08-09" in text
     assert "ایلنا (به گزارش ایلنا)" in text
