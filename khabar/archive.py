@@ -283,6 +283,8 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
                 summary.duplicates += 1
                 summary.already += res.content_key not in seen_keys
 
+    if jobs > 1:
+        default_pipeline()  # loaded once here: forked workers share its lexicons and models
     pool = _Pool(jobs, (storage.path, restore_only))
     terminate = False
     try:
@@ -329,6 +331,8 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
     jobs = jobs or default_jobs()
     done = 0
     failures: list[Failure] = []
+    if jobs > 1:
+        default_pipeline()
     pool = _Pool(jobs, (None, False))
     terminate = False
     try:
