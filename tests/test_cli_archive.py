@@ -184,3 +184,22 @@ def test_cli_restore_only_then_reanalyze(tmp_path: Path, runner: CliRunner) -> N
     assert result.exit_code == 0 and "1 articles reanalyzed" in result.output
     show = json.loads(runner.invoke(main, ["show", "1", "--db", db, "--json"]).output)
     assert show["article"]["analysis"] == "full"
+
+
+@pytest.mark.parametrize("spec", ["text", "colour=body", "=body"])
+def test_cli_ingest_refuses_a_bad_field_map(tmp_path: Path, runner: CliRunner, spec: str) -> None:
+    result = runner.invoke(main, ["ingest", "-", "--field", spec, "--db", str(tmp_path / "f.db")], input=b"x")
+    assert result.exit_code == 2 and "field" in result.output
+
+
+def test_cli_ingest_into_a_missing_folder(tmp_path: Path, runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ingest", "-", "--db", str(tmp_path / "no" / "x.db")], input="خبر".encode())
+    assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_cli_export_an_empty_archive(tmp_path: Path, runner: CliRunner) -> None:
+    from khabar.storage import open_storage
+
+    open_storage(tmp_path / "e.db").close()
+    result = runner.invoke(main, ["export", "--db", str(tmp_path / "e.db")])
+    assert result.exit_code == 0 and result.output == ""
