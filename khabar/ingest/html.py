@@ -66,6 +66,10 @@ _META_DATE_KEYS = ("article:published_time", "og:published_time", "published_tim
                    "publishdate", "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created",
                    "sailthru.date", "article.published", "created")
 _PERSIAN = re.compile(r"[\u0600-\u06ff]")
+# "تهران- ایرنا-", "مشهد ـ ایسنا ـ", "خبرگزاری مهر ـ": a place and/or agency, dashes or tatweels between.
+# Only lines ending in the dash: "کریدور شمال - جنوب" alone on a line is a subheading.
+_DATELINE = re.compile(r"^(?:[^\s\-–—ـ:.،]+(?: [^\s\-–—ـ:.،]+){0,2}\s*[-–—ـ]+\s*){1,2}$")
+_DATELINE_CLASS = re.compile(r"dateline", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WS = re.compile(r"[ \t\u00a0]+")
 
@@ -115,7 +119,7 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
     meta = {key: _unmask(value) for key, value in _page_metadata(tree).items()}
     found_text = _unmask(getattr(found, "text", None))
     title = _choose_title(_unmask(getattr(found, "title", None)) or None, meta, found_text)
-    text = _clean_text(found_text or "", title, meta.get("kicker"))
+    text = _clean_text(found_text or "", title, meta.get("kicker"), meta.get("dateline"))
     if not _looks_like_article(text):
         return Failure(origin, "no article text found in the page (a list or index page, an empty template, "
                                "or content loaded by JavaScript)")
@@ -182,6 +186,11 @@ def _page_metadata(tree: Any) -> dict[str, str]:
             if value:
                 meta["published"] = value
                 break
+    for el in tree.iter():
+        if isinstance(el.tag, str) and _DATELINE_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            line = _WS.sub(" ", el.text_content()).strip()
+            if 0 < len(line.split()) <= 6:
+                meta.setdefault("dateline", line)
     titles = [el.text_content().strip() for el in tree.iter("title")]
     if titles and titles[0]:
         meta["title_tag"] = _WS.sub(" ", titles[0])
@@ -247,7 +256,7 @@ def _strip_site(title: str, site: str | None, text: str) -> str:
     return title
 
 
-def _clean_text(text: str, title: str, kicker: str | None) -> str:
+def _clean_text(text: str, title: str, kicker: str | None, dateline: str | None = None) -> str:
     lines = [_WS.sub(" ", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     # The headline (and the kicker above it) repeated at the top of the body.
@@ -259,7 +268,14 @@ def _clean_text(text: str, title: str, kicker: str | None) -> str:
     kept = [line for line in lines if not _BOILERPLATE.match(fold_digits(line))]
     if kept:
         kept[-1] = _END_MARK.sub("", kept[-1])
-    return "\n".join(line for line in kept if line)
+    kept = [line for line in kept if line]
+    if dateline and kept and _fold(dateline) not in _fold(kept[0]):
+        kept.insert(0, dateline if _DATELINE.match(dateline) else f"{dateline} -")
+    # A dateline in its own element (<p>تهران- ایرنا-</p>) opens the lead: one line, as the
+    # agencies write it, so the credit stage finds it at the start of the article.
+    if len(kept) > 1 and _DATELINE.match(kept[0]):
+        kept[:2] = [f"{kept[0]} {kept[1]}"]
+    return "\n".join(kept)
 
 
 def _looks_like_article(text: str) -> bool:

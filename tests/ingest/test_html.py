@@ -231,3 +231,16 @@ def test_xhtml_page_with_xml_declaration() -> None:
     assert read(html).text.startswith("به گزارش خبرگزاری نمونه")
     [article] = list(read_sources(["-"], stdin=__import__("io").BytesIO(html.encode())))
     assert isinstance(article, RawArticle) and article.kind == "html"
+
+
+@pytest.mark.parametrize(
+    ("dateline", "start"),
+    [
+        ("<p>تهران- ایرنا-</p>", "تهران- ایرنا- به گزارش"),  # own paragraph: joined to the lead
+        ("<p><span>خبرگزاری مهر ـ</span></p>", "خبرگزاری مهر ـ به گزارش"),
+        ("<div class='dateline'>مشهد - ایسنا</div>", "مشهد - ایسنا - به گزارش"),  # dropped by trafilatura: put back
+        ("<p>کریدور شمال - جنوب</p>", "کریدور شمال - جنوب\nبه گزارش"),  # a subheading is not a dateline
+    ],
+)
+def test_dateline_opens_the_lead(dateline: str, start: str) -> None:
+    assert read(page(before=dateline)).text.startswith(start)
