@@ -69,6 +69,7 @@ AFTER_I = ("ای", "اند", "ایم", "اید", "ام", "اش", "ات")
 # Preverbs written joined before می/نمی: `برمی‌آورم`, `فرومی‌افتند`.
 PREVERBS = ("بر", "فرو", "در", "باز", "فرا", "وا")
 _PREVERB_FIRST = frozenset(p[0] for p in PREVERBS)
+_PREVERB_MI = frozenset(pv + p for pv in PREVERBS for p in ("می", "نمی"))
 TAR = ("ترین", "تری", "تر")
 PREFIX = ("نمی", "می")
 SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
@@ -326,7 +327,7 @@ class ZwnjRestorer(TextStage):
         """An unseen compound: a known word + a productive second part (``‌کنندگان``, ``‌گذاری``), or a
         productive first part (``بی‌``, ``غیر‌``) + a known word. Productive parts are those that
         build many ZWNJ compounds in the lexicon."""
-        heads, firsts = self.lex.heads, self.lex.firsts
+        firsts = self.lex.firsts
         best: tuple[int, int] | None = None
         for i in range(2, len(key) - 1):
             a, b = key[:i], key[i:]
@@ -336,8 +337,7 @@ class ZwnjRestorer(TextStage):
                 # می + a verb form that hazm's verb list lacks (`میگذرانیدند`), never می + noun.
                 continue
             score = 0
-            head = max([heads.get(b, 0)] + [heads.get(b[: -len(e)], 0) for e in _HEAD_INFLECTIONS
-                                             if b.endswith(e) and b[: -len(e)] not in _NOT_HEAD])
+            head = self._head(b)
             if head >= _HEAD_MIN and len(a) >= 3 and a not in _FUNCTION and self._known(a):
                 # `مستعمرهنشینان`: a known word and a productive part, perhaps inflected (نشین + ان).
                 score = head
@@ -351,6 +351,12 @@ class ZwnjRestorer(TextStage):
             i = best[1]
             return (*self.word_boundaries(key[:i]), i, *(i + j for j in self.word_boundaries(key[i:])))
         return ()
+
+    def _head(self, b: str) -> int:
+        """How many ZWNJ compounds ``b`` (perhaps inflected: نشین + ان) ends in the lexicon."""
+        heads = self.lex.heads
+        return max([heads.get(b, 0)] + [heads.get(b[: -len(e)], 0) for e in _HEAD_INFLECTIONS
+                                        if b.endswith(e) and b[: -len(e)] not in _NOT_HEAD])
 
     def _known(self, word: str) -> bool:
         u, h, s = self.lex.plain.get(word, (0, 0, 0))
@@ -382,8 +388,9 @@ class ZwnjRestorer(TextStage):
     def _join(self, a: str, b: str) -> int:
         """_NO, _AFFIX (a prefix or suffix that never stands alone) or _COMPOUND (two words)."""
         lex = self.lex
-        if a in _PREFIX_SET:
-            return _AFFIX if b in lex.verbs or self.word_boundaries(a + b) else _NO
+        if a in _PREFIX_SET or a in _PREVERB_MI:
+            # `می گوید`, `فرومی خورد`: the prefix never stands alone before a verb.
+            return _AFFIX if b in lex.verbs or b.endswith(_VERB_ENDINGS) or self.word_boundaries(a + b) else _NO
         if b in _HA_SET:
             return _AFFIX
         if a[-1] in NON_JOINING:
@@ -414,7 +421,8 @@ class ZwnjRestorer(TextStage):
                 c = lex.zwnj.get(f"{a}{ZWNJ}{b_stem}")
                 if c is not None and c[1] >= _JOIN_H:
                     return _COMPOUND
-        if a in _BOUND_FIRST and len(b) >= 3 and self._known(b):
+        if a in _BOUND_FIRST and len(b) >= 3 and (self._known(b) or (b.endswith("ی") and self._known(b[:-1]))):
+            # (Not before two letters: `بی سی`, `سی بی اس` spell Latin letters.)
             return _COMPOUND
         # A word that UPDT nearly always joins to the word before it (`شده` after a noun: `تنظیم‌شده`)
         # or after it.
@@ -426,7 +434,7 @@ class ZwnjRestorer(TextStage):
             return _NO
         # A productive second part that correct text never writes alone (`توزیع کنندگان`), or a
         # first part that never stands alone (`بی فایده`).
-        if lex.heads.get(b, 0) >= _HEAD_MIN and lex.plain.get(b, (0, 0, 0))[0] == 0 and self._known(a):
+        if self._head(b) >= _HEAD_MIN and lex.plain.get(b, (0, 0, 0))[0] == 0 and self._known(a):
             return _COMPOUND
         return _NO
 
