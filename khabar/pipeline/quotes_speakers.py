@@ -150,8 +150,10 @@ class SpeakerResolver:
                 continue
             if w in ROLE_HEADS or w in GROUP_HEADS:
                 # A role as subject: up to its end (the next stop word).
-                # Past the limit by `را`, so the object before it is told from the role.
-                end = min(limit, _np_end(text, m.start(1), min(len(text), limit + 4), []))
+                # Past the limit by `را`, so the object before it is told from the role; a group is its
+                # noun and one modifier here (`فعالان بازار | کاهش قیمت دلار را …`).
+                end = min(limit, _np_end(text, m.start(1), min(len(text), limit + 4), [],
+                                         max_words=2 if w in GROUP_HEADS else _MAX_NP_WORDS))
                 pos = end
                 continue
             # A name the entity model missed, marked by the adverb after it (`گروسی اما …`, `فیدان نیز …`).
@@ -393,13 +395,10 @@ class _DocResolver:
     def _role(self, start: int, b: int, head: str) -> Speaker:
         lo, hi = bisect_left(self.mstarts, start), bisect_left(self.mstarts, b)
         inner = [m for m in self.mentions[lo:hi] if m.end <= b]
-        # A group is its noun and one modifier (`فعالان بازار`, `منابع آگاه`) unless a name goes on;
-        # `یکی از …` takes the group after `از` (`یکی از اعضای کمیسیون برنامه و بودجه`).
+        # `یکی از …` takes the group after `از` (`یکی از اعضای کمیسیون برنامه و بودجه`). A statement
+        # standing before its verb has already cut the zone where the speaker's phrase must end.
         of = _ONE_OF.match(self.text, start)
-        if of:
-            end = _np_end(self.text, of.end(), b, inner)
-        else:
-            end = _np_end(self.text, start, b, inner, max_words=2 if head in GROUP_HEADS else _MAX_NP_WORDS)
+        end = _np_end(self.text, of.end() if of else start, b, inner)
         phrase = self.text[start:end]
         inside = [m for m in inner if m.end <= end]
         persons = [m for m in inside if m.label == "PER" and not _starts_with_role(m.text)]
