@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 _FEED_ROOTS = frozenset({"rss", "feed", "RDF", "rdf"})
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_END_MARK = re.compile(r"\s*/?\s*انتهای (?:پیام|خبر)\s*/?\s*$")
+_END_MARK = re.compile(r"\s*/?\s*انتهای (?:پیام|خبر)\s*(?:/\s*[\u0600-\u06ff]{0,2})?\s*$")
 
 
 def read_feed(data: bytes, origin: str, *, charset: str | None = None) -> Iterator[RawArticle | Failure]:

@@ -50,14 +50,16 @@ MAX_TEXT_CHARS = 1_000_000
 ZWNJ_MASK, ZWJ_MASK = "\u2e3b", "\u2e3a"
 _ZWNJ_FORMS = re.compile(r"\u200c|&zwnj;|&#8204;|&#x0*200c;", re.IGNORECASE)
 _ZWJ_FORMS = re.compile(r"\u200d|&zwj;|&#8205;|&#x0*200d;", re.IGNORECASE)
-# Lines that are page furniture, not article text (folded: ی/ک Persian, digits ASCII).
+# Lines that are page furniture, not article text (agency sign-offs too: "انتهای پیام/ر", "/ج",
+# the reporter codes "۷۳۲۳/۱۸۰۸", "***") (folded: ی/ک Persian, digits ASCII).
 _BOILERPLATE = re.compile(
-    r"^\s*(?:/?\s*انتهای (?:پیام|خبر)\s*/?|کد خبر\s*[:：]?\s*\d+.*|لینک کوتاه.*|اشتراک ?گذاری.*|برچسب ?ها\s*[:：].*"
+    r"^\s*(?:/?\s*انتهای (?:پیام|خبر)\s*(?:/\s*[\u0600-\u06ff]{0,2})?|/\s*[\u0600-\u06ff]{1,2}|\d{2,5}\s*/\s*\d{2,5}"
+    r"|\*+|کد خبر\s*[:：]?\s*\d+.*|لینک کوتاه.*|اشتراک ?گذاری.*|برچسب ?ها\s*[:：].*"
     r"|(?:چاپ|نسخه چاپی|ارسال به دوستان|کپی شد|ذخیره|بازگشت)(?:\s*[|،-]\s*(?:چاپ|نسخه چاپی|ارسال به دوستان|کپی شد"
     r"|ذخیره|بازگشت))*|تعداد بازدید\s*[:：]?\s*\d+|\d+\s*نظر|ارسال نظر|نظرات|اخبار مرتبط|پربیننده ?ترین"
     r"|تاریخ انتشار\s*[:：].*|خبرنگار\s*[:：]\s*\S+|\S+\s*[:：]\s*کد خبر.*)\s*$")
 # An end mark glued to the last paragraph: «… می‌کنند. انتهای خبر».
-_END_MARK = re.compile(r"\s*/?\s*انتهای (?:پیام|خبر)\s*/?\s*$")
+_END_MARK = re.compile(r"\s*/?\s*انتهای (?:پیام|خبر)\s*(?:/\s*[\u0600-\u06ff]{0,2})?\s*$")
 _TITLE_SPLIT = re.compile(r"\s+[-|–—:«»]{1,2}\s+|\s*[|]\s*")
 _DATE_CONTEXT = re.compile(r"date|time|publish|byline|news-?meta|info|tarikh", re.IGNORECASE)
 _TODAY = re.compile(r"امروز\s*[:：]?\s*$")

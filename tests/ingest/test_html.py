@@ -74,7 +74,8 @@ def test_headline_and_kicker_are_not_repeated_in_text() -> None:
 @pytest.mark.parametrize(
     "furniture",
     ["<p>انتهای پیام/</p>", "<p>/انتهای خبر/</p>", "<p>کد خبر: ۳۱۷۹۴۵۶</p>", "<p>چاپ | ارسال به دوستان | کپی شد</p>",
-     "<p>لینک کوتاه: tn.ai/3179456</p>", "<p>برچسب ها: هواشناسی، سیل</p>", "<p>تعداد بازدید: 1532</p>"],
+     "<p>لینک کوتاه: tn.ai/3179456</p>", "<p>برچسب ها: هواشناسی، سیل</p>", "<p>تعداد بازدید: 1532</p>",
+     "<p>انتهای پیام/ر</p>", "<p>/ج</p>", "<p>۷۳۲۳/ ۱۸۰۸</p>", "<p>***</p>"],
 )
 def test_page_furniture_is_removed(furniture: str) -> None:
     text = read(page(after=furniture)).text
