@@ -366,7 +366,8 @@ def build_stories(storage: Storage) -> int:
     story is named by its earliest article) and store them; returns how many have several articles."""
     from khabar.stories import StoryClusterer
 
-    assigned = StoryClusterer().cluster(storage.story_items())
+    # Items come oldest first, undated last, so the clusterer may forget days behind its window.
+    assigned = StoryClusterer().cluster(storage.story_items(), bounded=True)
     clusters: dict[int, list[int]] = {}
     for article_id, story_id in assigned.items():
         clusters.setdefault(int(story_id), []).append(int(article_id))  # type: ignore[call-overload]
