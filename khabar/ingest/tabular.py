@@ -41,6 +41,21 @@ def read_jsonl(text: str, origin: str, *, fields: FieldMap, number: int | None =
         return
 
     stripped = text.lstrip()
+    if stripped.startswith("{") and "\n" in stripped.strip():
+        # One pretty-printed JSON object (an article, or {"items": [...]}) rather than JSON Lines;
+        # for real JSONL this fails at once, on the second line's "extra data".
+        try:
+            whole = json.loads(stripped)
+        except (json.JSONDecodeError, RecursionError):
+            whole = None
+        if isinstance(whole, dict):
+            lists = [v for v in whole.values() if isinstance(v, list) and v and isinstance(v[0], Mapping)]
+            if _value(whole, fields.column("text")) is None and len(lists) == 1:
+                for number, item in enumerate(lists[0], 1):
+                    yield _record(item, f"{origin}#{number}", fields, "item")
+            else:
+                yield _record(whole, f"{origin}#1", fields, "object")
+            return
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)

@@ -137,3 +137,17 @@ def test_binary_file_named_jsonl_is_one_failure(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 100)
     [failure] = read(path)
     assert isinstance(failure, Failure) and failure.origin == str(path)
+
+
+def test_pretty_printed_json_object_is_one_article(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.json", json.dumps(ROW, ensure_ascii=False, indent=2))
+    [article] = read(path)
+    assert isinstance(article, RawArticle) and article.text == ROW["text"] and article.origin == f"{path}#1"
+
+
+def test_json_object_holding_a_list_of_articles(tmp_path: Path) -> None:
+    dump = {"source": "ایلنا", "items": [ROW, {"text": "خبر دوم"}, {"title": "بی متن"}]}
+    path = write(tmp_path, "a.json", json.dumps(dump, ensure_ascii=False, indent=1))
+    results = read(path)
+    assert [type(r).__name__ for r in results] == ["RawArticle", "RawArticle", "Failure"]
+    assert results[2].origin == f"{path}#3"
