@@ -52,7 +52,6 @@ _Info = tuple[str, tuple[int, ...], str, bool, str]
 _CACHE_MAX = 200_000
 # No Persian word is longer than this; the analysis recurses once per affix.
 _LONGEST = 40
-_ANY_LETTER = re.compile(f"[{LETTERS}]")
 # Markers in a document's set of forms: it writes the prefix می‌ / the suffix ‌ها with ZWNJ.
 _MI = f"می{ZWNJ}"
 _HA = f"{ZWNJ}ها"
@@ -78,9 +77,6 @@ _SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {
     c: tuple(x for x in SUFFIXES if x[-1] == c) for c in {x[-1] for x in SUFFIXES}}
 # Membership sets (the tuples above keep their order for readability and longest-first matching).
 _HA_SET, _PRON_SET, _TAR_SET, _PREFIX_SET = frozenset(HA), frozenset(PRON), frozenset(TAR), frozenset(PREFIX)
-# Short words that also stand alone, so a space before them may be the author's: ``ای`` (vocative),
-# ``ام``. They join only after the silent ه, where the standalone reading is rare.
-_STANDALONE_AFTER_H = frozenset(PRON)
 # First parts that never stand alone as words.
 _BOUND_FIRST = frozenset(["بی", "نا", "غیر"])
 # A word joined to its neighbour in at least this share of its UPDT occurrences (and this often)
@@ -120,10 +116,8 @@ _NOT_HEAD = frozenset(["ایی", "یی", "شان", "مان", "تان", "اند",
 _CURATED = False
 # A joined spelling this common on the web (shekar) is a word of its own, not a lost ZWNJ.
 _PART_S = 2_000_000
-# A second part that builds this many ZWNJ compounds in the lexicon is productive (``‌کنندگان``);
-# likewise a first part (``بی‌``, ``غیر‌``).
+# A second part that builds this many ZWNJ compounds in the lexicon is productive (``‌کنندگان``).
 _HEAD_MIN = 12
-_FIRST_MIN = 40
 # A word pair that UPDT writes joined at least this many times as often as spaced is joined.
 _PAIR_RATIO = 2
 # Second words that make verb phrases, not compounds, after a noun or participle (`تأمین شده`).
