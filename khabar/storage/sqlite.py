@@ -630,20 +630,19 @@ class SqliteStorage(Storage):
     def story_items(self, *, batch: int = 2000) -> Iterator[dict[str, Any]]:
         """``{id, text, published, title, entities}`` of every article, oldest first, undated last (what
         story clustering reads)."""
-        rows = self._query("SELECT id FROM articles ORDER BY published IS NULL, published, id")
-        ids = [r[0] for r in rows]
+        ids = [r[0] for r in self._query("SELECT id FROM articles ORDER BY published IS NULL, published, id")]
         for i in range(0, len(ids), batch):
             part = ids[i:i + batch]
             marks = ",".join("?" * len(part))
-            rows = {r[0]: r[1:] for r in self._query(f"SELECT id, text, published, title FROM articles "
-                                                      f"WHERE id IN ({marks})", part)}
+            found = {r[0]: r[1:] for r in self._query(f"SELECT id, text, published, title FROM articles "
+                                                       f"WHERE id IN ({marks})", part)}
             names: dict[int, list[str]] = {}
             for aid, name in self._query(
                     "SELECT ae.article_id, e.name FROM article_entities ae JOIN entities e ON e.id = ae.entity_id "
                     f"WHERE ae.article_id IN ({marks}) ORDER BY e.id", part):
                 names.setdefault(aid, []).append(name)
             for aid in part:
-                text, published, title = rows[aid]
+                text, published, title = found[aid]
                 yield {"id": aid, "text": text, "published": published, "title": title or "",
                        "entities": names.get(aid, [])}
 
