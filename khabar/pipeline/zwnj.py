@@ -117,12 +117,12 @@ _PART_S = 2_000_000
 _HEAD_MIN = 12
 # A word pair that UPDT writes joined at least this many times as often as spaced is joined.
 _PAIR_RATIO = 2
-# Second words that make verb phrases, not compounds, after a noun or participle (`تأمین شده`).
 # First words whose joined pairs are a matter of style (`به خوبی`, `هیچ گاه`, `این که`).
 _STYLE_FIRST = frozenset(["به", "در", "از", "با", "بر", "تا", "هیچ", "یک", "این", "آن", "چه", "هر"])
 _STYLE_MIN = 20
 # A compound hazm counts this often is joined when its parts arrive spaced.
 _JOIN_H = 50_000
+# Second words that make verb phrases, not compounds, after a noun or participle (`تأمین شده`).
 _LIGHT = frozenset(["شده", "نشده", "شد", "شدن", "شود", "کرد", "کرده", "کردن", "کند", "گرفته", "گرفت", "دیده", "داده", "زده", "است", "بود"])
 _MODES = ("auto", "full", "deleted", "spaced", "conservative")
 # Kinds of a word pair: no join, a bound affix (`می کند`, `کتاب ها`), a compound of two words.
