@@ -281,7 +281,7 @@ def main() -> None:
     cols = ["statements", "cue_recall", "cue_precision", "speaker_accuracy", "content_overlap", "kind_accuracy",
             "event_accuracy", "event_precision", "date_accuracy", "date_precision", "source_accuracy"]
     print(f"{'split':<6} " + " ".join(f"{c[:12]:>12}" for c in cols))
-    for split in ("seed", "tune", "dev", "dev2", "dev3"):
+    for split in ("seed", "tune", "dev", "dev2", "dev3", "dev4"):
         if split in results:
             row = results[split]
             print(f"{split:<6} " + " ".join(f"{'-' if row[c] is None else row[c]:>12}" for c in cols))

@@ -34,8 +34,11 @@ OPENING = re.compile(
 QUOTING = re.compile(rf"(?<![\w{ZWNJ}])به\s+نقل\s+از\s+(?:{_ROLE})?{_OUTLET}\s*(?=[،,])")
 # A dateline: up to four words, a dash, at the very start of the article or a line (`تهران- ایرنا-`).
 DATELINE = re.compile(
-    rf"^\s*(?:(?P<city>{_W})\s*[ـ\-–—]\s*)?(?P<name>{_W}(?:\s+{_W}){{0,3}}?)\s*[ـ\-–—](?=\s)"
+    # `لندن - ایرنا: …`: a city, then the outlet and a colon (a colon alone is a headline, `وزیر: …`).
+    rf"^\s*(?P<city2>{_W})\s*[ـ\-–—]\s*(?P<name2>{_W}(?:\s+{_W}){{0,2}}?)\s*:(?=\s)"
+    rf"|^\s*(?:(?P<city>{_W})\s*[ـ\-–—]\s*)?(?P<name>{_W}(?:\s+{_W}){{0,3}}?)\s*[ـ\-–—](?=\s)"
 )
+_DIGIT = re.compile(r"\d")
 FOOTER = re.compile(
     r"(?:^|\n)\s*(?:منبع|مأخذ|ماخذ|source|توسط)\s*[:：]?\s*(?P<name>[^\n]{2,60}?)\s*$", re.I
 )
@@ -69,7 +72,8 @@ class CreditFinder:
         if m:
             return self._credit(doc, m)
         d = DATELINE.match(head)
-        if d and d.group("name").strip() not in NOT_OUTLET and not re.search(r"\d", d.group("name")):
+        dname = (d.group("name") or d.group("name2")) if d else ""
+        if d and dname.strip() not in NOT_OUTLET and not _DIGIT.search(dname):
             return self._credit(doc, d)
         dash = self._tatweel_dateline(doc)
         if dash is not None:
@@ -104,8 +108,9 @@ class CreditFinder:
         while start < end and text_isspace(doc.text[start]):
             start += 1
         # `خبرگزاری دانشجویان ایران (ایسنا)`: the short name in brackets is the one readers know.
-        short = m.groupdict().get("short")
-        name = re.sub(r"\s+", " ", short or m.group("name")).strip(" .،,:-ـ")
+        groups = m.groupdict()
+        name = re.sub(r"\s+", " ", groups.get("short") or groups.get("name") or groups.get("name2") or "")
+        name = name.strip(" .،,:-ـ")
         head = OUTLET_HEAD.search(name)
         name = name[head.start():] if head else DESKS.sub("", name) or name
         return SourceCredit(name, doc.span(start, end))

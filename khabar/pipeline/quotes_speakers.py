@@ -254,6 +254,12 @@ class _DocResolver:
             while i < len(self.mentions) and self.mentions[i].start < w.start():
                 i += 1
             ment = self.mentions[i] if i < len(self.mentions) and self.mentions[i].start == w.start() else None
+            if not in_pp and f in ROLE_HEADS and prev == "" and k >= 2 and words[k - 1].group() in "،,":
+                # `دمیتری پسکوف، سخنگوی کرملین، …`: plain words, then a role in apposition (tagged or
+                # not) — the words are a name the entity model missed.
+                named = self._name_before(a, words[k - 1].start())
+                if named is not None:
+                    return named
             if not in_pp:
                 if ment is not None and ment.end <= b and _DATELINE_AFTER.match(self.text, ment.end) \
                         and len(_WORDS.findall(self.text, ment.end, b)) > 2:
@@ -272,12 +278,6 @@ class _DocResolver:
                     return self._pronoun(w.start(), w.end(), honorific=f in HONORIFIC_PRONOUNS or plural)
                 if f == fold("این") and k + 1 < len(words) and fold(words[k + 1].group()) in ANAPHORIC_ALL:
                     return self._anaphor(w.start(), words[k + 1].end())
-                if f in ROLE_HEADS and prev == "" and k >= 2 and words[k - 1].group() in "،,":
-                    # `دمیتری پسکوف، سخنگوی کرملین، …`: plain words, then a role in apposition —
-                    # the words are a name the entity model missed.
-                    named = self._name_before(a, words[k - 1].start())
-                    if named is not None:
-                        return named
                 if f in GROUP_HEADS or f in ROLE_HEADS or f in BODY_HEADS or (
                         f in _set("یک یکی") and k + 1 < len(words)
                         and (fold(words[k + 1].group()) in ROLE_HEADS | GROUP_HEADS | _set("از"))):
@@ -297,7 +297,7 @@ class _DocResolver:
 
     def _name_before(self, a: int, comma: int) -> Speaker | None:
         """Plain words (one to four, no stop words or mentions) from ``a`` to a comma, as a name."""
-        words = list(_WORDS.finditer(self.text, a, comma))
+        words = [w for w in _WORDS.finditer(self.text, a, comma) if w.group() not in "،,؛;:«»"]
         if not 1 <= len(words) <= 4:
             return None
         if any(fold(w.group()) in STOP or fold(w.group()) in PREPOSITIONS or fold(w.group()) in _NOT_NAMES
