@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from khabar.document import Document, Entity, Mention, Quote, Speaker
+from khabar.pipeline.identity import holder_of
 
 ZWNJ = "\u200c"
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:«»]")
@@ -454,7 +455,14 @@ class _DocResolver:
     # -- references ----------------------------------------------------------------------------
 
     def _holder(self, phrase: str, before: int) -> str | None:
-        """The person in the article holding the role ``phrase``, most recently mentioned first."""
+        """The person in the article holding the role ``phrase``, most recently mentioned first.
+
+        The entities stage knows equivalent roles (``رهبر انقلاب`` = ``رهبر جمهوری اسلامی``); its
+        answer is taken first when that person was named before.
+        """
+        known = holder_of(self.doc, phrase.strip())
+        if known is not None and self._last_seen(known.id, before) >= 0:
+            return known.id
         key = fold(phrase)
         words = _WORDS.findall(phrase)
         head = fold(words[0]) if words else ""
