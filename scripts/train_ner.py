@@ -180,6 +180,20 @@ def build_spans(sents: list[Sentence], min_count: int = 1) -> dict[str, str]:
     return {k: c.most_common(1)[0][0] for k, c in seen.items() if sum(c.values()) >= min_count}
 
 
+def build_common(sents: list[Sentence], min_count: int = 5, max_alone: float = 0.25) -> list[str]:
+    """Frequent words that are rarely a name by themselves (``مجلس``, ``گردشگری``): the linker never
+    tags a lone repeat of one of them just because it was tagged once."""
+    total: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    for words, tags in sents:
+        for w in words:
+            total[fold_word(w)] += 1
+        for s, e, _ in bio_spans(tags):
+            if e - s == 1:
+                alone[fold_word(words[s])] += 1
+    return sorted(f for f, n in total.items() if n >= min_count and alone[f] <= max_alone * n)
+
+
 def build_chars(sents: list[Sentence], min_count: int = 2) -> dict[str, dict[str, float]]:
     """Letter-trigram log probabilities per class over word types (a word's class: its usual label)."""
     labels: dict[str, Counter[str]] = defaultdict(Counter)
@@ -244,7 +258,8 @@ def main() -> None:
     lexicon = build_lexicon(train, static)
     meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "sequences": len(train)}
-    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train), "chars": build_chars(train)}, ensure_ascii=False,
+    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train), "chars": build_chars(train),
+                                                      "common": build_common(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")
     tagger = pycrfsuite.Tagger()
     tagger.open(str(args.out / "model.crfsuite"))

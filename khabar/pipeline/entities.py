@@ -260,7 +260,8 @@ def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str
     except FileNotFoundError:
         known = None
     chars = CharModel(data["chars"]) if data.get("chars") else None
-    return tagger, data["words"], data.get("spans", {}), known, chars, data.get("meta", {})
+    meta = {**data.get("meta", {}), "common": frozenset(data.get("common", ()))}
+    return tagger, data["words"], data.get("spans", {}), known, chars, meta
 
 
 class EntityRecognizer:
@@ -329,7 +330,8 @@ class EntityRecognizer:
 
         found = self.find(doc)
         if self.link:
-            doc.mentions, doc.entities = IdentityLinker(lexicon=self.featurizer.lexicon).link(doc, found, self.max_tokens)
+            doc.mentions, doc.entities = IdentityLinker(lexicon=self.featurizer.lexicon, common=self.meta["common"]).link(
+                doc, found, self.max_tokens)
             return doc
         mentions = []
         for s, e, lab in found:

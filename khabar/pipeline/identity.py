@@ -103,9 +103,12 @@ class _Cluster:
 class IdentityLinker:
     """Turns model mentions (token ranges) into linked :class:`Mention` s and :class:`Entity` s."""
 
-    def __init__(self, *, lexicon: dict[str, list[str]] | None = None, max_title_tokens: int = 12) -> None:
+    def __init__(self, *, lexicon: dict[str, list[str]] | None = None, common: frozenset[str] = frozenset(),
+                 max_title_tokens: int = 12) -> None:
         # The model's word lexicon: which words are names, to split a role the model tagged as a person.
         self.lexicon = lexicon or {}
+        # Frequent words rarely in a name: a lone repeat of one is not tagged by propagation.
+        self.common = common
         self.max_title_tokens = max_title_tokens
 
     def _is_name_word(self, key: str) -> bool:
@@ -254,7 +257,8 @@ class IdentityLinker:
                 # lexicon knows the word as one.
                 forms.setdefault((keys[e - 1],), lab)
         forms = {f: lab for f, lab in forms.items()
-                 if not (len(f) == 1 and (f[0] in _STOP or f[0] in HONORIFICS or f[0] in ROLE_HEADS or len(f[0]) < 2))}
+                 if not (len(f) == 1 and (f[0] in _STOP or f[0] in HONORIFICS or f[0] in ROLE_HEADS
+                                          or f[0] in self.common or len(f[0]) < 2))}
         if not forms:
             return spans
         covered = bytearray(n)
