@@ -223,6 +223,7 @@ def main() -> None:
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=150)
     ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--min-count", type=int, default=2, help="times a word must be seen in names to enter the lexicon")
     ap.add_argument("--no-v2", action="store_true", help="leave out MultiCoNER II (a skewed sample)")
     args = ap.parse_args()
     import pycrfsuite
@@ -246,7 +247,8 @@ def main() -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for k in range(args.folds):
         rest = [s for s, o in zip(train, origin, strict=True) if o % args.folds != k]
-        feat = Featurizer(build_lexicon(rest, static), build_spans(rest), chars=CharModel(build_chars(rest)))
+        feat = Featurizer(build_lexicon(rest, static, args.min_count), build_spans(rest),
+                          chars=CharModel(build_chars(rest)))
         for (words, tags), o in zip(train, origin, strict=True):
             if o % args.folds == k:
                 trainer.append(feat.sentence(words), tags)
@@ -255,9 +257,10 @@ def main() -> None:
                         "feature.possible_transitions": True})
     args.out.mkdir(parents=True, exist_ok=True)
     trainer.train(str(args.out / "model.crfsuite"))
-    lexicon = build_lexicon(train, static)
+    lexicon = build_lexicon(train, static, args.min_count)
     meta = {"trained_on": sources,
-            "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "sequences": len(train)}
+            "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "min_count": args.min_count,
+            "sequences": len(train)}
     (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train), "chars": build_chars(train),
                                                       "common": build_common(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")

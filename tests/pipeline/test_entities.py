@@ -147,3 +147,19 @@ def test_entities_f1_gate_on_dev(bench, name: str) -> None:  # type: ignore[no-u
     ner, sets = bench
     res = ner.score(ner.Runner(), sets[name][:GATE_SENTENCES])
     assert res["strict"]["micro"]["F1"] >= FLOORS[name]
+
+
+def test_entities_rendered_grouped_with_titles() -> None:
+    from rich.console import Console
+
+    from khabar.render import render_document
+
+    doc = khabar.analyze("حجت‌الاسلام حسن روحانی، رئیس‌جمهور پیشین ایران، به مشهد رفت. روحانی سخنرانی کرد.")
+    console = Console(record=True, width=200, highlight=False)
+    render_document(doc, console)
+    out = console.export_text()
+    assert "entities (" in out
+    section = out[out.index("entities ("):]
+    assert "PER حسن روحانی ×2" in section
+    assert "حجت‌الاسلام" in section and "رئیس‌جمهور پیشین ایران" in section
+    assert "also: روحانی" in section
