@@ -179,9 +179,8 @@ class IdentityLinker:
                 old = entities[cl.id]
                 cl.titles = [*old.titles, *cl.titles]
                 cl.forms = [*old.aliases, *cl.forms]
-            aliases = tuple(dict.fromkeys(f for f in cl.forms if f != cl.name))
-            titles = tuple(dict.fromkeys(cl.titles))
-            entities[cl.id] = Entity(cl.id, cl.name, cl.label, aliases, titles)
+            entities[cl.id] = Entity(cl.id, cl.name, cl.label, tuple(dict.fromkeys(f for f in cl.forms if f != cl.name)),
+                                     tuple(dict.fromkeys(cl.titles)))
         return mentions, list(entities.values())
 
     def _strong_honorific_names(self, keys: Sequence[str], found: list[tuple[int, int, str]],
