@@ -177,22 +177,21 @@ class ZwnjRestorer(TextStage):
         (2,)
         """
         hit = self._word_cache.get(key)
-        if hit is None:
-            if len(self._word_cache) > _CACHE_MAX:
-                self._word_cache.clear()
-            hit = self._word_cache[key] = self._analyze(key)
-        return hit
-
-    def _analyze(self, key: str) -> tuple[int, ...]:
+        if hit is not None:
+            return hit
+        if len(self._word_cache) > _CACHE_MAX:
+            self._word_cache.clear()
         if len(key) < 3 or len(key) > _LONGEST:
             # Longer "words" are junk (or hostile input): taking them apart is slow and pointless.
-            return ()
-        cuts = self._decide(key)
-        if not cuts:
-            return cuts
-        # After a letter that does not join (ا د ر و …) a ZWNJ changes nothing on screen and the
-        # treebanks rarely write one: never insert it there.
-        return tuple(c for c in cuts if key[c - 1] not in NON_JOINING)
+            hit = ()
+        else:
+            hit = self._decide(key)
+            if hit:
+                # After a letter that does not join (ا د ر و …) a ZWNJ changes nothing on screen and
+                # the treebanks rarely write one: never insert it there.
+                hit = tuple(c for c in hit if key[c - 1] not in NON_JOINING)
+        self._word_cache[key] = hit
+        return hit
 
     def _decide(self, key: str) -> tuple[int, ...]:
         lex = self.lex
