@@ -69,6 +69,7 @@ AFTER_I = ("ای", "اند", "ایم", "اید", "ام", "اش", "ات")
 PREVERBS = ("بر", "فرو", "در", "باز", "فرا", "وا")
 _PREVERB_FIRST = frozenset(p[0] for p in PREVERBS)
 _PREVERB_MI = frozenset(pv + p for pv in PREVERBS for p in ("می", "نمی"))
+# The words that make an affix pair (`_join` gives _AFFIX only with one of them).
 TAR = ("ترین", "تری", "تر")
 PREFIX = ("نمی", "می")
 SUFFIXES = tuple(sorted({*HA, *PRON, *TAR}, key=len, reverse=True))
@@ -77,6 +78,8 @@ _SUFFIXES_BY_LAST: dict[str, tuple[str, ...]] = {
     c: tuple(x for x in SUFFIXES if x[-1] == c) for c in {x[-1] for x in SUFFIXES}}
 # Membership sets (the tuples above keep their order for readability and longest-first matching).
 _HA_SET, _PRON_SET, _TAR_SET, _PREFIX_SET = frozenset(HA), frozenset(PRON), frozenset(TAR), frozenset(PREFIX)
+_AFFIX_LEFT = _PREFIX_SET | _PREVERB_MI
+_AFFIX_RIGHT = _HA_SET | _TAR_SET | _PRON_SET
 # First parts that never stand alone as words.
 _BOUND_FIRST = frozenset(["بی", "نا", "غیر"])
 # A word joined to its neighbour in at least this share of its UPDT occurrences (and this often)
@@ -475,7 +478,9 @@ class ZwnjRestorer(TextStage):
         key = _DIAC_RE.sub("", raw) if has_diac else raw
         info: _Info
         if ZWNJ in key:
-            info = (key, (), raw, True, key.rsplit(ZWNJ, 1)[-1])
+            # The next word pairs with this whole word, as it would have before its ZWNJs were
+            # restored: a second pass then sees the pairs the first saw (idempotence).
+            info = (key, (), raw, True, key.replace(ZWNJ, ""))
         else:
             cuts = self.word_boundaries(key)
             if cuts and mode == "spaced":
@@ -520,8 +525,11 @@ class ZwnjRestorer(TextStage):
         prev_last = first[4]
         for raw in words[1:]:
             i = info.get(raw) or self._info(raw, mode)
-            # A word of vowel marks alone has an empty key: nothing joins to it.
-            if prev_last and i[0] and not i[3]:
+            # A word of vowel marks alone has an empty key: nothing joins to it. Where ZWNJs were
+            # deleted only an affix joins, so most pairs need no look-up at all.
+            if deleted and prev_last not in _AFFIX_LEFT and i[0] not in _AFFIX_RIGHT:
+                parts.append(" ")
+            elif prev_last and i[0] and not i[3]:
                 j = pairs.get((prev_last, i[0]))
                 if j is None or (j == _MAYBE and not deleted):
                     j = self._pair_kind(prev_last, i[0], deleted)

@@ -280,6 +280,13 @@ def test_zwnj_restore_never_raises(text: str) -> None:
     assert isinstance(khabar.restore(text), str)
 
 
+@pytest.mark.parametrize("text", ["میمی ضلانمی", "ط.میمی غتژبئمی آاند", "کتابها ها", "برنامه ریزی ها شده اند"])
+def test_zwnj_restore_is_idempotent_on_found_cases(text: str) -> None:
+    # Cases a random search once found: a restored word must pair with the next as before.
+    once = khabar.restore(text)
+    assert khabar.restore(once) == once
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(PERSIAN, ANY))
 def test_zwnj_restore_is_idempotent(text: str) -> None:
