@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import khabar
 from khabar.document import KEYS, Document
 
-_PUNCT = str.maketrans({",": "،", ";": "؛", "?": "؟", "\u200c": None, " ": None})
+_PUNCT = str.maketrans({",": "،", ";": "؛", "?": "؟", "\u200c": None, " ": None, "\u0640": None})
 
 
 def _letters(s: str) -> str:

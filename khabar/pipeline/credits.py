@@ -18,7 +18,7 @@ from typing import ClassVar
 from khabar.document import Document, SourceCredit
 
 ZWNJ = "\u200c"
-_W = rf"[\w{ZWNJ}]+"
+_W = rf"(?:(?!\u0640)[\w{ZWNJ}])+"  # a word; a lone tatweel is a dash, not a letter
 # Roles between `به گزارش` and the outlet: the reporter, the desk, the correspondent abroad.
 _ROLE = (
     rf"(?:(?:خبرنگار|گروه|سرویس|دبیر|پایگاه\s+اطلاع{ZWNJ}?رسانی|پایگاه\s+خبری|سایت|روابط\s+عمومی|مرکز\s+رسانه)"
@@ -75,9 +75,6 @@ class CreditFinder:
         dname = (d.group("name") or d.group("name2")) if d else ""
         if d and dname.strip() not in NOT_OUTLET and not _DIGIT.search(dname):
             return self._credit(doc, d)
-        dash = self._tatweel_dateline(doc)
-        if dash is not None:
-            return dash
         tail_start = max(0, len(text) - 300)
         footers = list(FOOTER.finditer(text, tail_start))
         if footers:
@@ -85,21 +82,6 @@ class CreditFinder:
         q = QUOTING.search(head)
         if q:
             return self._credit(doc, q)
-        return None
-
-    @staticmethod
-    def _tatweel_dateline(doc: Document) -> SourceCredit | None:
-        """A dateline whose dash was a lone tatweel (``باشگاه خبرنگاران جوان ـ``), which the
-        normalizer removes from the text: the removal itself marks where the dash stood."""
-        for c in doc.alignment.changes:
-            if c.start > 80:
-                break
-            if c.start == c.end and doc.raw_text[c.raw_start:c.raw_end].strip() == "ـ":
-                name = doc.text[:c.start].strip()
-                words = name.split()
-                if 0 < len(words) <= 4 and name not in NOT_OUTLET and not re.search(r"\d", name):
-                    start = len(doc.text[:c.start]) - len(doc.text[:c.start].lstrip())
-                    return SourceCredit(name, doc.span(start, start + len(name)))
         return None
 
     @staticmethod

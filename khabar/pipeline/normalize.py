@@ -26,7 +26,8 @@ LETTER = "\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
 
 LETTERS = {"ي": "ی", "ى": "ی", "ئ\u0654": "ئ", "ك": "ک", "ڪ": "ک", "ہ": "ه", "ھ": "ه", "ۍ": "ی", "ې": "ی"}
 # Bidi controls, zero-width space/joiner, BOM, soft hyphen: invisible residue of web pages.
-INVISIBLE = "\u200b\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad\u0640"
+# (Tatweel is handled apart: between spaces it is a dash, `باشگاه خبرنگاران جوان ـ`.)
+INVISIBLE = "\u200b\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad"
 SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
 
 
@@ -63,6 +64,7 @@ class Normalizer(TextStage):
             TranslateRule({k: v for k, v in LETTERS.items() if len(k) == 1}, "{n} Arabic letters unified to Persian"),
             TranslateRule({c: "" for c in INVISIBLE}, "{n} tatweel, bidi or zero-width marks removed"),
             TranslateRule({c: " " for c in SPACES}),
+            Rule(f"(?<=[{LETTER}{DIACRITICS}])\u0640+|\u0640+(?=[{LETTER}])", "", "{n} tatweels removed", trigger="\u0640"),
         ]
         if digits == "persian":
             rules.append(TranslateRule(dict(zip(ARABIC_DIGITS, PERSIAN_DIGITS, strict=False)), "{n} Arabic-Indic digits made Persian"))

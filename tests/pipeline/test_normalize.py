@@ -21,6 +21,7 @@ NORMALIZER = Normalizer()
         ("ﻛﺘﺎﺏ", "کتاب"),  # presentation forms
         ("ﻻ", "لا"),  # lam-alef ligature
         ("سـلـام", "سلام"),  # tatweel
+        ("باشگاه خبرنگاران جوان ـ تهران", "باشگاه خبرنگاران جوان ـ تهران"),  # a lone tatweel is a dash
         ("\u200fسلام\u200e", "سلام"),  # bidi marks
         ("سال ١٤٠٣", "سال ۱۴۰۳"),  # Arabic-Indic digits
         ("سال 1403", "سال 1403"),  # ASCII digits stay by default
