@@ -171,7 +171,7 @@ class ZwnjRestorer(TextStage):
         self._pair_cache: dict[tuple[str, str], int] = {}
         self._raw_caches: dict[str, dict[str, _Info]] = {m: {} for m in _MODES}
 
-    # -- the document's convention -------------------------------------------------------------
+    # -- single words --------------------------------------------------------------------------
 
     def word_boundaries(self, key: str) -> tuple[int, ...]:
         """Letter positions in ``key`` (a word without ZWNJ or vowel marks) after which a ZWNJ belongs.
@@ -265,13 +265,14 @@ class ZwnjRestorer(TextStage):
                         return (n,)
         # Every reading stem + suffix competes; the most frequent stem wins (`آیهای` is آیه + ای, not
         # آی + های; `کارهایم` is کار + هایم, with no ZWNJ after the non-joining ر).
-        best: tuple[int, int] | None = None  # (weight, stem length; 0 = a reading with no ZWNJ)
+        best: tuple[int, int] | None = None  # (weight of the stem, length of the stem)
         for suf in _SUFFIXES_BY_LAST.get(key[-1], ()):
             if key.endswith(suf) and len(key) - len(suf) >= 2:
                 stem = key[: -len(suf)]
                 if suf in PRON and stem[-1] != "ه" and not (
                         stem[-1] == "ی" and suf in AFTER_I and len(stem) >= 3 and self._known(stem)):
-                    # After ی only a known stem, and never the ezafe ی after ا/و (`دنیای`).
+                    # Pronoun endings follow the silent ه; after ی only the few in AFTER_I, on a
+                    # known stem (`فردی‌اند`).
                     continue
                 if not self._known(stem) and not (suf in HA and len(stem) >= 3):
                     continue
