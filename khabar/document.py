@@ -13,7 +13,7 @@ serialization, used by storage, ``--json`` and the API.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Self
 
 from khabar.offsets import Alignment, Edit
 
@@ -37,8 +37,9 @@ class Span:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Span:
-        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
+        return cls(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,20 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return "".join(parts)
 
 
+class _Group:
+    """Old changes and new edits that overlap, in the coordinates of the text being edited.
+
+    ``raw_start``/``raw_end`` are known where an old change sits at the group's edge; else mapped.
+    """
+
+    __slots__ = ("delta", "end", "raw_end", "raw_start", "start")
+
+    def __init__(self, start: int, end: int, delta: int, raw_start: int | None = None,
+                 raw_end: int | None = None) -> None:
+        self.start, self.end, self.delta = start, end, delta
+        self.raw_start, self.raw_end = raw_start, raw_end
+
+
 class Alignment:
     """Maps offsets in the restored text to offsets in the raw text."""
 
@@ -118,38 +132,36 @@ class Alignment:
         old = self.changes
         # Intervals in the coordinates of the current text, old changes and new edits; each merged
         # group becomes one change of the result.
-        groups: list[list[int | None]] = []  # [start, end, length difference, raw start, raw end]
+        groups: list[_Group] = []
         i = j = 0
         while i < len(old) or j < len(edits):
-            raw_s: int | None = None
-            raw_e: int | None = None
             if j >= len(edits) or (i < len(old) and old[i].start <= edits[j][0]):
                 c = old[i]
-                s, e, d, raw_s, raw_e = c.start, c.end, 0, c.raw_start, c.raw_end
+                piece = _Group(c.start, c.end, 0, c.raw_start, c.raw_end)
                 i += 1
             else:
                 s, e, r = edits[j]
-                d = len(r) - (e - s)
+                piece = _Group(s, e, len(r) - (e - s))
                 j += 1
             # Merge what overlaps, and a zero-length piece with whatever it touches; two changes
             # that merely touch stay apart, so a span ending between them maps exactly.
             g = groups[-1] if groups else None
-            if g is not None and (s < g[1] or (s == g[1] and (s == e or g[0] == g[1]))):  # type: ignore[operator]
+            if g is not None and (piece.start < g.end or (
+                    piece.start == g.end and (piece.start == piece.end or g.start == g.end))):
                 # The group's raw end comes from whatever ends last; an old change knows it exactly.
-                if e > g[1] or (e == g[1] and g[4] is None):  # type: ignore[operator]
-                    g[4] = raw_e
-                g[1] = max(g[1], e)  # type: ignore[type-var]
-                g[2] += d  # type: ignore[operator]
+                if piece.end > g.end or (piece.end == g.end and g.raw_end is None):
+                    g.raw_end = piece.raw_end
+                g.end = max(g.end, piece.end)
+                g.delta += piece.delta
             else:
-                groups.append([s, e, d, raw_s, raw_e])
+                groups.append(piece)
         result: list[Change] = []
         shift = 0
-        for s, e, d, raw_s, raw_e in groups:
-            assert s is not None and e is not None and d is not None
-            c = Change(s + shift, e + shift + d,
-                       self._map(s, start=True) if raw_s is None else raw_s,
-                       self._map(e, start=False) if raw_e is None else raw_e)
-            shift += d
+        for g in groups:
+            c = Change(g.start + shift, g.end + shift + g.delta,
+                       self._map(g.start, start=True) if g.raw_start is None else g.raw_start,
+                       self._map(g.end, start=False) if g.raw_end is None else g.raw_end)
+            shift += g.delta
             prev = result[-1] if result else None
             if prev and prev.end == c.start and (prev.start == prev.end or c.start == c.end):
                 # Empty in the new text and touching: one change, so no two share a position.

@@ -46,10 +46,7 @@ class Rule:
         self.note = note
         # A substring without which the pattern cannot match: `in` is far cheaper than a scan.
         self.trigger = trigger
-        if callable(repl):
-            self._fn: Callable[[re.Match[str]], str] = repl
-        else:
-            self._fn = lambda m, r=repl: m.expand(r)
+        self._fn: Callable[[re.Match[str]], str] = repl if callable(repl) else _expander(repl)
 
     def apply(self, text: str) -> str:
         if self.trigger is not None and self.trigger not in text:
@@ -76,6 +73,13 @@ class Rule:
                 q += 1
             out.append((start + p, end - q, new[p:len(new) - q]))
         return out
+
+
+def _expander(template: str) -> Callable[[re.Match[str]], str]:
+    def expand(m: re.Match[str]) -> str:
+        return m.expand(template)
+
+    return expand
 
 
 class TranslateRule(Rule):
