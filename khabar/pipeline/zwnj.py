@@ -416,7 +416,7 @@ class ZwnjRestorer(TextStage):
                 # always joined, and often, is joined.
                 return _COMPOUND if seen[0] >= _STYLE_MIN and not seen[1] else _NO
             return _COMPOUND if seen[0] > _PAIR_RATIO * seen[1] else _NO
-        if a not in _FUNCTION and b not in _LIGHT:
+        if a in lex.lefts and a not in _FUNCTION and b not in _LIGHT:
             # A compound hazm counts often, perhaps with a plural or pronoun on it (`گفت وگوها`).
             for b_stem in (b, *(b[: -len(x)] for x in _SUFFIXES_BY_LAST.get(b[-1], ()) if b.endswith(x))):
                 c = lex.zwnj.get(f"{a}{ZWNJ}{b_stem}")

@@ -77,6 +77,8 @@ class Lexicon:
     # how many distinct ZWNJ compounds each second part / first part builds
     heads: dict[str, int] = field(default_factory=dict)
     firsts: dict[str, int] = field(default_factory=dict)
+    # every word that begins a ZWNJ form (`برنامه` of `برنامه‌ریزی‌ها`)
+    lefts: frozenset[str] = frozenset()
     # word → UPDT counts (joined to the previous word, spaced from it, joined to the next, spaced)
     joins: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     # ZWNJ forms in a curated list of standard compound spellings
@@ -134,4 +136,5 @@ def _load(path: Path) -> Lexicon:
             heads[parts[1]] = heads.get(parts[1], 0) + 1
             firsts[parts[0]] = firsts.get(parts[0], 0) + 1
     lex.heads, lex.firsts = heads, firsts
+    lex.lefts = frozenset(w.split(ZWNJ, 1)[0] for w in lex.zwnj)
     return lex
