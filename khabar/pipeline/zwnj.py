@@ -435,7 +435,7 @@ class ZwnjRestorer(TextStage):
             return _NO
         # A productive second part that correct text never writes alone (`توزیع کنندگان`), or a
         # first part that never stands alone (`بی فایده`).
-        if self._head(b) >= _HEAD_MIN and lex.plain.get(b, (0, 0, 0))[0] == 0 and self._known(a):
+        if lex.plain.get(b, (0, 0, 0))[0] == 0 and self._head(b) >= _HEAD_MIN and self._known(a):
             return _COMPOUND
         return _NO
 
