@@ -243,7 +243,8 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
 @click.option("--until", metavar="DATE", help="Published on or before (same forms as --since).")
 @click.option("--has-quotes", is_flag=True, help="Only articles with statements.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
-@click.option("--order", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--order", type=click.Choice(["newest", "oldest", "relevance"]), default="newest", show_default=True,
+              help="relevance: bm25 among the most recent matches (costlier on broad queries).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results.")
 def search(query: str, db: str | None, person: str | None, org: str | None, place: str | None, source: str | None,
            since: str | None, until: str | None, has_quotes: bool, limit: int, order: str, as_json: bool) -> None:

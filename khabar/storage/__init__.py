@@ -210,8 +210,8 @@ class Storage(ABC):
         helps choose between the text index and a facet to drive the query."""
 
     @abstractmethod
-    def term_docs(self, token: str, *, prefix: bool = False) -> int:
-        """How many articles hold an index token (or any token with this prefix)."""
+    def estimate_matches(self, fts: str) -> int:
+        """About how many articles match an FTS5 expression (cheap; guides the query plan)."""
 
     @abstractmethod
     def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 10_000) -> int: ...

@@ -208,9 +208,18 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
 ]
 
 DAY_SHIFT = 32  # fts_key = (day ordinal << 32) | article id
-# `relevance` ranks (bm25) the newest this-many matches, so a broad query costs the same at 1M
-# articles as at 10k; narrower queries are ranked in full.
-RANK_WINDOW = 1000
+# `relevance` ranks (bm25) the newest this-many matches, so a broad query costs about the same at
+# 1M articles as at 10k; narrower queries are ranked in full. With a facet, the window shrinks so
+# that finding it scans at most SCAN_BUDGET text matches.
+RANK_WINDOW = 300
+SCAN_BUDGET = 10_000
+# Rough costs in microseconds, measured on the 1M-article bench archive: one text match scanned
+# newest first and checked against the filters; one text match read into a set.
+SCAN_US, SET_US = 2.0, 0.65
+# Facet sizes are counted up to this (a larger facet only makes scanning the text index cheaper).
+FACET_CAP = 20_000
+# Text matches are estimated by counting them among the newest this-many articles.
+SAMPLE = 5000
 
 
 def fts_key(article_id: int, published: str | None) -> int:
@@ -712,14 +721,16 @@ class SqliteStorage(Storage):
                            (_like_words(name_key),))
         return [int(r[0]) for r in rows]
 
-    def term_docs(self, token: str, *, prefix: bool = False) -> int:
-        """How many articles hold an index token (or, for a prefix, any token starting with it)."""
-        if prefix:
-            row = self._query("SELECT COALESCE(SUM(doc), 0) FROM articles_vocab WHERE term >= ? AND term < ?",
-                              (token, token + "\U0010ffff"))
-        else:
-            row = self._query("SELECT COALESCE(SUM(doc), 0) FROM articles_vocab WHERE term = ?", (token,))
-        return int(row[0][0])
+    def estimate_matches(self, fts: str) -> int:
+        """About how many articles match an FTS5 expression: the count among the newest
+        :data:`SAMPLE` articles, scaled to the archive (exact for an archive that small)."""
+        total = int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0])
+        if total <= SAMPLE:
+            return int(self._query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts,))[0][0])
+        bound = self._query(f"SELECT fts_key FROM articles ORDER BY fts_key DESC LIMIT 1 OFFSET {SAMPLE}")[0][0]
+        n = int(self._query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
+                            (fts, bound))[0][0])
+        return n * total // SAMPLE
 
     def _filters(self, filt: ArticleFilter, *, skip_group: int | None = None,
                  skip_outlets: bool = False) -> tuple[list[str], list[Any]]:
@@ -753,37 +764,40 @@ class SqliteStorage(Storage):
         """``(articles, kind, index)`` of each filter that can drive a query, smallest first."""
         sizes = []
         for i, group in enumerate(filt.entity_groups):
-            n = self._query(f"SELECT COUNT(*) FROM article_entities WHERE entity_id IN ({','.join('?' * len(group))})",
-                            list(group))[0][0]
+            n = self._query(f"SELECT COUNT(*) FROM (SELECT 1 FROM article_entities WHERE entity_id IN "
+                            f"({','.join('?' * len(group))}) LIMIT {FACET_CAP})", list(group))[0][0]
             sizes.append((int(n), "entity", i))
         if filt.outlet_ids is not None:
-            n = self._query(f"SELECT COUNT(*) FROM articles WHERE outlet_id IN ({','.join('?' * len(filt.outlet_ids))})",
-                            list(filt.outlet_ids))[0][0]
+            n = self._query(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles WHERE outlet_id IN "
+                            f"({','.join('?' * len(filt.outlet_ids))}) LIMIT {FACET_CAP})", list(filt.outlet_ids))[0][0]
             sizes.append((int(n), "outlet", 0))
         return sorted(sizes)
 
     def _plan(self, fts: str | None, filt: ArticleFilter, estimate: int | None,
-              limit: int) -> tuple[str, list[Any]]:
-        """``SELECT a.id, key …`` in index-key order, driven by the full-text index or by the smallest facet.
+              need: int, *, ranked: bool = False) -> tuple[str, list[Any], int]:
+        """``(SELECT a.id, key …, params, rows)`` in index-key order, driven by the text index or the smallest facet.
 
-        Scanning the text matches newest first stops once ``limit`` of them pass the filters: about
-        ``limit × articles / facet size`` rows (at most all ``estimate`` matches), each joined to
-        its article. Driving by a facet reads the text matches once into a set (cheap per row) and
-        walks the facet's articles. The cheaper one drives (costs in rough microseconds).
+        Scanning the text matches newest first stops once ``need`` of them pass the filters: about
+        ``need × articles / facet size`` rows (at most all ``estimate`` matches). Driving by a facet
+        reads the text matches once into a set and walks the facet's articles. The cheaper one
+        drives. ``rows`` is how many to take in key order (more than ``need`` when ``ranked``).
         """
         lo, hi = self._key_range(filt)
         sizes = self._facet_sizes(filt)
         # MAX(id) reads one page; COUNT(*) would read the whole table on every search.
         total = max(1, int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0]))
+        rows = max(need, RANK_WINDOW) if ranked else need
         driver = None
         if sizes:
             n, kind, i = sizes[0]
             matches = estimate if estimate is not None else total
+            if ranked:
+                rows = max(need, min(RANK_WINDOW, SCAN_BUDGET * max(1, n) // total))
             if not fts:
                 driver = (kind, i)
             else:
-                scan_cost = 6 * min(matches, limit * total // max(1, n))
-                facet_cost = matches // 2 + 3 * n
+                scan_cost = SCAN_US * min(matches, rows * total // max(1, n))
+                facet_cost = SET_US * matches + n
                 if facet_cost < scan_cost:
                     driver = (kind, i)
         if fts and driver is None:
@@ -796,9 +810,11 @@ class SqliteStorage(Storage):
             if hi is not None:
                 where.append("articles_fts.rowid < ?")
                 args.append(hi)
-            sql = ("SELECT a.id AS id, articles_fts.rowid AS k, articles_fts.rank AS r FROM articles_fts "
+            # rank (bm25) first reads every match of each term for its statistics: only when asked.
+            rank = "articles_fts.rank" if ranked else "0"
+            sql = (f"SELECT a.id AS id, articles_fts.rowid AS k, {rank} AS r FROM articles_fts "
                    "JOIN articles a ON a.fts_key = articles_fts.rowid WHERE " + " AND ".join(where + clauses))
-            return sql, args + params
+            return sql, args + params, rows
         clauses, params = self._filters(filt, skip_group=driver[1] if driver and driver[0] == "entity" else None,
                                         skip_outlets=bool(driver and driver[0] == "outlet"))
         args = []
@@ -828,15 +844,14 @@ class SqliteStorage(Storage):
             clauses.append(f"{keycol} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(fts)
         sql = f"SELECT a.id AS id, {keycol} AS k, 0 AS r {source}" + "".join(f" AND {c}" for c in clauses)
-        return sql, args + params
+        return sql, args + params, rows
 
     def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
                order: str = "newest", estimate: int | None = None) -> list[Hit]:
         ranked = order == "relevance" and fts is not None
-        sql, params = self._plan(fts, filt, estimate, RANK_WINDOW if ranked else limit + offset)
+        sql, params, rows = self._plan(fts, filt, estimate, limit + offset, ranked=ranked)
         if ranked:
-            sql = (f"SELECT id FROM ({sql} ORDER BY k DESC LIMIT {RANK_WINDOW}) ORDER BY r, k DESC "
-                   "LIMIT ? OFFSET ?")
+            sql = f"SELECT id FROM ({sql} ORDER BY k DESC LIMIT {int(rows)}) ORDER BY r, k DESC LIMIT ? OFFSET ?"
         elif order == "oldest":
             sql = f"SELECT id FROM ({sql}) ORDER BY k LIMIT ? OFFSET ?"
         else:
@@ -851,7 +866,7 @@ class SqliteStorage(Storage):
         return hits
 
     def _ids_sql(self, fts: str | None, filt: ArticleFilter, limit: int) -> tuple[str, list[Any]]:
-        sql, params = self._plan(fts, filt, None, limit)
+        sql, params, _ = self._plan(fts, filt, None, limit)
         return f"SELECT id FROM ({sql} LIMIT {int(limit)})", params
 
     def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 10_000) -> int:
