@@ -70,6 +70,8 @@ _STOP = _folded(
     "و در با به از که را این آن برای تا نیز هم همچنین امروز دیروز روز شب صبح اما ولی یا پس چون اگر "
     "گفت گفته کرد کردند است بود شد شده دیدار دیداری ملاقات همراه نزد سوی توسط میان بین"
 )
+# Words that close a role: `رئیس‌جمهور پیشین ایران`, `وزیر خارجه کشورمان`.
+_ROLE_TAIL = _folded("پیشین سابق وقت فعلی کشورمان")
 _PRONOUNS = _folded("او وی ایشان آنها آن‌ها ایشان‌ها ما شما من تو همه دیگران همکارانش دیگر سایر")
 _PUNCT = re.compile(r"^[^\w\u200c]+$")
 _ENDS_TITLE = frozenset({"،", ",", ".", "؛", ";", ":", "!", "؟", "?", ")", "»", "(", "«", "-", "–", "—"})
@@ -140,6 +142,7 @@ class IdentityLinker:
         found = self._strong_honorific_names(keys, found, n)
         found = self._listed_names(doc, keys, found, n)
         spans: list[list] = []  # [start, end, label, titles]
+        starts = {s: (e, lab) for s, e, lab in found}
         for s, e, lab in found:
             titles: list[str] = []
             if lab == "PER" and keys[s] in ROLE_HEADS:
@@ -158,7 +161,7 @@ class IdentityLinker:
                 k = self._honorific_before(keys, s)
                 if k:
                     titles.insert(0, doc.text[tokens[s - k].start:tokens[s - 1].end])
-                titles.extend(self._roles_around(doc, keys, s, e))
+                titles.extend(self._roles_around(doc, keys, s, e, starts))
             spans.append([s, e, lab, titles])
         spans = self._propagate(keys, spans, n)
         self._harmonize_labels(keys, spans)
@@ -223,8 +226,9 @@ class IdentityLinker:
                 covered.update(range(e + 1, j))
         return sorted([*found, *extra]) if extra else found
 
-    def _roles_around(self, doc: Document, keys: Sequence[str], s: int, e: int) -> list[str]:
-        """Roles in apposition after the name (between commas) or written right before it."""
+    def _roles_around(self, doc: Document, keys: Sequence[str], s: int, e: int,
+                      starts: dict[int, tuple[int, str]]) -> list[str]:
+        """Roles in apposition after the name (between commas, or straight after it) or right before it."""
         tokens, n, out = doc.tokens, len(keys), []
         # After: `NAME، ROLE ...،`
         if e + 1 < n and tokens[e].text in ("،", ",") and keys[e + 1] in ROLE_HEADS:
@@ -233,6 +237,25 @@ class IdentityLinker:
                 j += 1
             if j < n and j - e <= self.max_title_tokens and tokens[j].text in ("،", ",", ".", "؛", ")"):
                 out.append(doc.text[tokens[e + 1].start:tokens[j - 1].end])
+        # After, no comma: `NAME ROLE ORG|LOC` (`آنتونیو گوترش دبیرکل سازمان ملل`); without a named
+        # organization or place, the role noun and at most three more words that are not stop words.
+        elif e < n and keys[e] in ROLE_HEADS and e not in starts:
+            j, end = e + 1, 0
+            while j < n and j - e <= 5 and keys[j] not in _STOP and not _PUNCT.match(tokens[j].text):
+                hit = starts.get(j)
+                if hit is not None:
+                    end = hit[0] if hit[1] in ("ORG", "LOC") else 0
+                    break
+                j += 1
+            if not end:
+                end = e + 1
+                while end < n and end - e <= 3 and end not in starts and keys[end] not in _STOP \
+                        and keys[end].isalpha():
+                    end += 1
+            while end < n and keys[end] in _ROLE_TAIL:
+                end += 1
+            if not (end < n and end in starts and starts[end][1] == "PER"):
+                out.append(doc.text[tokens[e].start:tokens[end - 1].end])
         # Before: `ROLE ... NAME`, the role starting at a role head after a stop word or punctuation.
         j = s - self._honorific_before(keys, s)
         k = j
@@ -384,8 +407,8 @@ class IdentityLinker:
                     if who and len(who) == 1 and (ln >= 2 or phrase in holders):
                         hit = (ln, people[next(iter(who))])
                         break
-                # A role right after `NAME،` is that name's title, already attached.
-                apposition = i >= 2 and tokens[i - 1].text in ("،", ",") and per_end[i - 1]
+                # A role right after `NAME` or `NAME،` is that name's title, already attached.
+                apposition = per_end[i] or (i >= 2 and tokens[i - 1].text in ("،", ",") and per_end[i - 1])
                 if hit and not apposition:
                     ln, cl = hit
                     out.append((i, i + ln, cl))

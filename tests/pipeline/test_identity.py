@@ -54,6 +54,22 @@ def test_identity_apposition_role_becomes_title(text: str, name: str, title: str
     assert title in people(text)[name].titles
 
 
+@pytest.mark.parametrize(("text", "titles"), [
+    ("آنتونیو گوترش دبیرکل سازمان ملل خواستار آتش‌بس فوری شد.", {"آنتونیو گوترش": "دبیرکل سازمان ملل"}),
+    ("ولادیمیر پوتین رئیس‌جمهور روسیه و رجب طیب اردوغان رئیس‌جمهور ترکیه در سوچی دیدار کردند.",
+     {"ولادیمیر پوتین": "رئیس‌جمهور روسیه", "رجب طیب اردوغان": "رئیس‌جمهور ترکیه"}),
+    ("عباس عراقچی وزیر امور خارجه کشورمان صبح امروز در بغداد گفت‌وگو کرد.",
+     {"عباس عراقچی": "وزیر امور خارجه کشورمان"}),
+])
+def test_identity_role_right_after_name_becomes_title(text: str, titles: dict[str, str]) -> None:
+    doc = khabar.analyze(text)
+    found = {e.name: e.titles for e in doc.entities if e.label == "PER"}
+    for name, title in titles.items():
+        assert found[name] == (title,)
+    # The title is not a second mention of the person.
+    assert all(m.text in found for m in doc.mentions if m.label == "PER")
+
+
 def test_identity_role_before_name_becomes_title() -> None:
     assert "سخنگوی وزارت امور خارجه" in people(BAGHAEI)["اسماعیل بقائی"].titles
 
