@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any, ClassVar, NamedTuple
 
 from khabar.document import Document, Mention
+from khabar.errors import KhabarError
 
 LABELS = ("PER", "ORG", "LOC", "EVE")
 RESOURCE_DIR = "resources/ner"
@@ -251,9 +252,13 @@ def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str
     lex_path = str(base / LEXICON_FILE) if base is not None else f"{directory}/{LEXICON_FILE}"
     feat_path = str(base / FEATURES_FILE) if base is not None else f"{directory}/{FEATURES_FILE}"
     tagger = pycrfsuite.Tagger()
-    tagger.open(model_path)
-    with open(lex_path, encoding="utf-8") as fh:
-        data = json.load(fh)
+    try:
+        tagger.open(model_path)
+        with open(lex_path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise KhabarError(f"the entities model cannot be loaded from {model_path} ({exc}); "
+                          "rebuild it with scripts/train_ner.py") from exc
     try:
         with gzip.open(feat_path, "rt", encoding="utf-8") as fh:
             known: frozenset[str] | None = frozenset(fh.read().split("\n"))

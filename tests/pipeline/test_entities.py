@@ -163,3 +163,10 @@ def test_entities_rendered_grouped_with_titles() -> None:
     assert "PER حسن روحانی ×2" in section
     assert "حجت‌الاسلام" in section and "رئیس‌جمهور پیشین ایران" in section
     assert "also: روحانی" in section
+
+
+def test_entities_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    from khabar.errors import KhabarError
+
+    with pytest.raises(KhabarError, match=r"train_ner\.py"):
+        EntityRecognizer(model_dir=str(tmp_path))
