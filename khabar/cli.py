@@ -331,11 +331,15 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
     console = _console()
     console.print(f"[bold]{escape(profile['name'])}[/] [dim]({profile['label']}, in {profile['article_count']} "
                   f"article{'s' if profile['article_count'] != 1 else ''})[/]")
-    others = [m["name"] for m in profile["matches"] if m["name"] != profile["name"]]
+    together = [m["name"] for m in profile["matches"] if m["chosen"] and m["name"] != profile["name"]]
+    others = [m["name"] for m in profile["matches"] if not m["chosen"]]
     if profile["aliases"]:
         console.print(f"[dim]also written:[/] {escape('، '.join(profile['aliases']))}")
+    if together:
+        console.print(f"[dim]taken together with:[/] {escape('، '.join(together))}")
     if others:
-        console.print(f"[dim]taken together with:[/] {escape('، '.join(others))}")
+        shown = "، ".join(others[:12]) + (f" … ({len(others)} in all)" if len(others) > 12 else "")
+        console.print(f"[dim]other people with this name (ask for one by full name):[/] {escape(shown)}")
     if profile["titles"]:
         console.rule("titles")
         for t in profile["titles"]:

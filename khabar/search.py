@@ -558,6 +558,24 @@ def statements(storage: Storage, person: str, about: str | None = None, *, limit
     return storage.statements(ids, about_key, limit=limit)
 
 
+def choose_identities(storage: Storage, key: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Which of the entities a name matched are the person asked for.
+
+    The linker gives one id per written form it cannot join within an article (سرگئی لاوروف and
+    لاوروف), so a name that matches an entity exactly also takes the longer names that appear in
+    the same articles. A name that matches none exactly (a surname shared by many) takes the one
+    mentioned in the most articles; the others are listed as other matches.
+    """
+    exact = [e for e in found if fold(e["name"]) == key]
+    if exact:
+        ids = [e["id"] for e in exact]
+        others = [e for e in found if e not in exact]
+        together = set(storage.co_occurring(ids, [e["id"] for e in others])) if others else set()
+        return exact + [e for e in others if e["id"] in together]
+    counts = storage.entity_article_counts([e["id"] for e in found])
+    return [max(found, key=lambda e: (counts.get(e["id"], 0), e["name"]))]
+
+
 def person_profile(storage: Storage, name: str, *, limit: int = 20) -> dict[str, Any]:
     """Titles, articles, statements, meetings and co-mentioned entities of the person named ``name``.
 
@@ -570,9 +588,9 @@ def person_profile(storage: Storage, name: str, *, limit: int = 20) -> dict[str,
         found = storage.find_entities(search_key(name))
     if not found:
         raise NotFoundError(f"no person named {name!r} in the archive (try part of the name, or `khabar search {name}`)")
-    # The linker gives one id per written form it cannot join (سرگئی لاوروف / لاوروف); every person
-    # whose name holds the query as whole words is taken together, and listed in "matches".
-    profile = storage.person([e["id"] for e in found], limit=limit)
-    profile["name"] = max((e["name"] for e in found), key=len)
-    profile["matches"] = [{"id": e["id"], "name": e["name"], "label": e["label"]} for e in found]
+    chosen = choose_identities(storage, search_key(name), found)
+    profile = storage.person([e["id"] for e in chosen], limit=limit)
+    profile["name"] = max((e["name"] for e in chosen), key=len)
+    profile["matches"] = [{"id": e["id"], "name": e["name"], "label": e["label"],
+                           "chosen": e in chosen} for e in found]
     return profile

@@ -318,3 +318,33 @@ def test_search_every_plan_finds_exactly_the_matching_articles_newest_first(quer
 
 
 _PLANNED = _planned_archive()
+
+
+def _people_archive():
+    from khabar.archive import restore_pipeline
+
+    store = open_storage(":memory:")
+    rows = [("سرگئی لاوروف گفت و لاوروف افزود.", [("per:sl", "سرگئی لاوروف"), ("per:l", "لاوروف")]),
+            ("علی رحیمی آمد.", [("per:ar", "علی رحیمی")]),
+            ("علی رحیمی رفت.", [("per:ar", "علی رحیمی")]),
+            ("زهرا رحیمی گفت.", [("per:zr", "زهرا رحیمی")])]
+    for i, (text, people) in enumerate(rows):
+        doc = restore_pipeline().analyze(text)  # entities written here only, not by the NER stage
+        for eid, name in people:
+            s = doc.text.index(name) if eid != "per:l" else doc.text.rindex(name)
+            doc.entities.append(Entity(eid, name, "PER"))
+            doc.mentions.append(doc.span(s, s + len(name), Mention, label="PER", entity=eid))
+        store.add(NewArticle.from_document(doc, content_key=str(i)))
+    return store
+
+
+@pytest.mark.parametrize(("name", "chosen", "others"), [
+    ("لاوروف", {"لاوروف", "سرگئی لاوروف"}, set()),            # exact, with the full name it stands for
+    ("سرگئی لاوروف", {"سرگئی لاوروف"}, set()),
+    ("رحیمی", {"علی رحیمی"}, {"زهرا رحیمی"}),               # a shared surname: the most mentioned
+    ("زهرا رحیمی", {"زهرا رحیمی"}, set()),
+])
+def test_search_person_profile_chooses_identities(name: str, chosen: set[str], others: set[str]) -> None:
+    profile = person_profile(_people_archive(), name)
+    assert {m["name"] for m in profile["matches"] if m["chosen"]} == chosen
+    assert {m["name"] for m in profile["matches"] if not m["chosen"]} == others

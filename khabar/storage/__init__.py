@@ -203,6 +203,14 @@ class Storage(ABC):
     def find_outlets(self, name_key: str) -> list[int]: ...
 
     @abstractmethod
+    def co_occurring(self, entity_ids: Sequence[str], candidates: Sequence[str]) -> list[str]:
+        """The candidates mentioned in at least one article together with one of ``entity_ids``."""
+
+    @abstractmethod
+    def entity_article_counts(self, entity_ids: Sequence[str]) -> dict[str, int]:
+        """How many articles mention each entity."""
+
+    @abstractmethod
     def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
                order: str = "newest", estimate: int | None = None) -> list[Hit]:
         """Articles matching an FTS5 expression (already escaped) and the filters, ``newest``,

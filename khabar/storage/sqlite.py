@@ -906,6 +906,25 @@ class SqliteStorage(Storage):
         return [{"article": r[0], "title": r[1], "published": r[2], "source": r[3], "speaker": r[8] or r[4],
                  "cue": r[5], "content": r[6], "kind": r[7]} for r in rows]
 
+    def co_occurring(self, entity_ids: Sequence[str], candidates: Sequence[str]) -> list[str]:
+        """The candidates that are mentioned in at least one article with one of ``entity_ids``."""
+        out = []
+        marks = ",".join("?" * len(entity_ids))
+        for cand in candidates:
+            row = self._query(
+                "SELECT 1 FROM article_entities a1 JOIN article_entities a2 ON a2.article_id = a1.article_id "
+                f"WHERE a1.entity_id = ? AND a2.entity_id IN ({marks}) LIMIT 1", [cand, *entity_ids])
+            if row:
+                out.append(cand)
+        return out
+
+    def entity_article_counts(self, entity_ids: Sequence[str]) -> dict[str, int]:
+        """How many articles mention each entity."""
+        marks = ",".join("?" * len(entity_ids))
+        rows = self._query(f"SELECT entity_id, COUNT(*) FROM article_entities WHERE entity_id IN ({marks}) "
+                           "GROUP BY entity_id", list(entity_ids))
+        return {r[0]: int(r[1]) for r in rows}
+
     def person(self, entity_ids: Sequence[str], *, limit: int = 20) -> dict[str, Any]:
         if not entity_ids:
             raise NotFoundError("no such person in the archive")
