@@ -4,6 +4,7 @@ Synthetic Persian news articles are generated here (outlets, people with titles,
 places, Jalali and Gregorian dates, quotes, several topics) and scraped-looking noise is added
 (ZWNJ dropped or spaced, Arabic ي/ك, Arabic-Indic digits), so the pipeline has real work to do.
 
+    nice .venv/bin/python bench/archive.py                                 # the three below with defaults
     nice .venv/bin/python bench/archive.py ingest --n 2000                 # full pipeline, all cores
     nice .venv/bin/python bench/archive.py ingest --n 10000 --restore-only # restoration + segmentation
     nice .venv/bin/python bench/archive.py search --n 100000               # latency at 100k articles
@@ -324,7 +325,7 @@ def bench_search(n: int, *, db: str | None, queries: int, seed: int = 99) -> dic
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub = ap.add_subparsers(dest="cmd")
     a = sub.add_parser("ingest", help="ingest throughput")
     a.add_argument("--n", type=int, default=2000)
     a.add_argument("--restore-only", action="store_true")
@@ -338,6 +339,11 @@ def main() -> None:
     g = sub.add_parser("sample", help="print synthetic articles as JSONL (for trying `khabar ingest`)")
     g.add_argument("--n", type=int, default=5)
     args = ap.parse_args()
+    if args.cmd is None:  # the default figures: both ingest modes and search at 100k articles
+        print(json.dumps(bench_ingest(2000, restore_only=False, jobs=None, db=None), ensure_ascii=False), flush=True)
+        print(json.dumps(bench_ingest(10_000, restore_only=True, jobs=None, db=None), ensure_ascii=False), flush=True)
+        print(json.dumps(bench_search(100_000, db=None, queries=300), ensure_ascii=False))
+        return
     if args.cmd == "ingest":
         out = bench_ingest(args.n, restore_only=args.restore_only, jobs=args.jobs, db=args.db)
     elif args.cmd == "search":
