@@ -2,7 +2,7 @@
 
 Synthetic Persian news articles are generated here (outlets, people with titles, organizations,
 places, Jalali and Gregorian dates, quotes, several topics) and scraped-looking noise is added
-(ZWNJ dropped or spaced, Arabic ي/ك, Arabic-Indic digits), so the pipeline has real work to do.
+(ZWNJ dropped or spaced, Arabic ي/ك), so the pipeline has real work to do.
 
     nice .venv/bin/python bench/archive.py                                 # the three below with defaults
     nice .venv/bin/python bench/archive.py ingest --n 2000                 # full pipeline, all cores
