@@ -239,6 +239,7 @@ def main() -> None:
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=150)
     ap.add_argument("--folds", type=int, default=4)
+    ap.add_argument("--sources", default="", help="comma-separated subset of tweets,wiki,multiconer,multiconer2")
     ap.add_argument("--harmonize", action="store_true",
                     help="join administrative units before places to the place in every source (tried: no gain)")
     ap.add_argument("--min-count", type=int, default=2, help="times a word must be seen in names to enter the lexicon")
@@ -252,7 +253,8 @@ def main() -> None:
     train: list[Sentence] = []
     n_sent = 0
     origin: list[int] = []  # the source sentence of each sequence: its variants share a fold
-    sources = ("tweets", "wiki", "multiconer") + (() if args.no_v2 else ("multiconer2",))
+    sources = tuple(args.sources.split(",")) if args.sources else \
+        ("tweets", "wiki", "multiconer") + (() if args.no_v2 else ("multiconer2",))
     for src in sources:
         for words, tags0 in parts[src]:
             tags = harmonize(words, tags0) if args.harmonize else tags0
