@@ -199,10 +199,12 @@ def _keys(db: Path) -> list[str]:
     if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles'").fetchone():
         con.close()
         return []  # the run is still creating the archive
+    con.execute("BEGIN")  # one snapshot for every count below, even while a run is writing
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     keys = sorted(r[0] for r in con.execute("SELECT content_key FROM articles"))
     fts = con.execute("SELECT COUNT(*) FROM articles_fts").fetchone()[0]
     orphans = con.execute("SELECT COUNT(*) FROM mentions WHERE article_id NOT IN (SELECT id FROM articles)").fetchone()
+    con.execute("COMMIT")
     con.close()
     assert fts == len(keys) and orphans[0] == 0
     return keys

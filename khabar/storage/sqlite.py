@@ -276,6 +276,39 @@ def _columns(spans: list[dict[str, Any]], text: str) -> dict[str, list[int]] | N
     return cols
 
 
+def _deltas(start: list[int], end: list[int], raw_start: list[int], raw_end: list[int]) -> dict[str, list[int]]:
+    """Span offsets as small repeating numbers (gap, length, raw shift, raw length change), which
+    compress to a fraction of the offsets themselves.
+
+    >>> _undeltas(_deltas([0, 4], [3, 9], [0, 5], [3, 11])) == {"start": [0, 4], "end": [3, 9], "raw_start": [0, 5], "raw_end": [3, 11]}
+    True
+    """
+    gap, length, shift, grow = [], [], [], []
+    prev_end = prev_shift = 0
+    for s, e, rs, re_ in zip(start, end, raw_start, raw_end, strict=True):
+        gap.append(s - prev_end)
+        length.append(e - s)
+        shift.append(rs - s - prev_shift)
+        grow.append((re_ - rs) - (e - s))
+        prev_end, prev_shift = e, rs - s
+    return {"g": gap, "l": length, "s": shift, "r": grow}
+
+
+def _undeltas(d: dict[str, list[int]]) -> dict[str, list[int]]:
+    start, end, raw_start, raw_end = [], [], [], []
+    prev_end = prev_shift = 0
+    for g, ln, sh, gr in zip(d["g"], d["l"], d["s"], d["r"], strict=True):
+        s = prev_end + g
+        e = s + ln
+        shift = prev_shift + sh
+        start.append(s)
+        end.append(e)
+        raw_start.append(s + shift)
+        raw_end.append(s + shift + ln + gr)
+        prev_end, prev_shift = e, shift
+    return {"start": start, "end": end, "raw_start": raw_start, "raw_end": raw_end}
+
+
 def pack_doc(doc: dict[str, Any]) -> bytes:
     """The stored form of ``Document.to_dict()`` less its two texts (stored in their own columns).
 
@@ -292,7 +325,7 @@ def pack_doc(doc: dict[str, Any]) -> bytes:
         if k in _COLUMNAR and isinstance(v, list) and v:
             cols = _columns(v, text)
             if cols is not None:
-                rest["@" + k] = cols
+                rest["#" + k] = _deltas(cols["start"], cols["end"], cols["raw_start"], cols["raw_end"])
                 continue
         rest[k] = v
     return zlib.compress(json.dumps(rest, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
@@ -325,8 +358,8 @@ def pack_document(doc: Document) -> tuple[bytes, dict[str, Any]]:
             continue
         if k in _COLUMNAR:
             if spans[k]:
-                rest["@" + k] = {"start": [x.start for x in spans[k]], "end": [x.end for x in spans[k]],
-                                 "raw_start": [x.raw_start for x in spans[k]], "raw_end": [x.raw_end for x in spans[k]]}
+                rest["#" + k] = _deltas([x.start for x in spans[k]], [x.end for x in spans[k]],
+                                        [x.raw_start for x in spans[k]], [x.raw_end for x in spans[k]])
             else:
                 rest[k] = v
             continue
@@ -340,7 +373,9 @@ def unpack_doc(blob: bytes, raw_text: str, text: str) -> dict[str, Any]:
     rest = json.loads(zlib.decompress(blob).decode("utf-8"))
     out: dict[str, Any] = {"raw_text": raw_text, "text": text}
     for k, v in rest.items():
-        if k.startswith("@"):
+        if k.startswith("#"):
+            v = _undeltas(v)
+        if k[0] in "@#":  # "@": plain columns, as 0002-era archives stored them
             out[k[1:]] = [{"text": text[s:e], "start": s, "end": e, "raw_start": rs, "raw_end": re_}
                           for s, e, rs, re_ in zip(v["start"], v["end"], v["raw_start"], v["raw_end"], strict=True)]
         else:
