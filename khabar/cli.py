@@ -318,12 +318,10 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
     """What the archive knows about a person: titles, articles, statements, meetings, who appears with them."""
     from rich.markup import escape
 
-    from khabar.search import person_profile, statements
+    from khabar.search import person_profile
 
     store = _open_archive(db)
-    profile = person_profile(store, name, limit=limit)
-    if about:
-        profile["statements"] = statements(store, name, about, limit=limit)
+    profile = person_profile(store, name, about=about, limit=limit)
     store.close()
     if as_json:
         click.echo(json.dumps(profile, ensure_ascii=False, indent=1))

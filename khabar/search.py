@@ -576,8 +576,9 @@ def choose_identities(storage: Storage, key: str, found: list[dict[str, Any]]) -
     return [max(found, key=lambda e: (counts.get(e["id"], 0), e["name"]))]
 
 
-def person_profile(storage: Storage, name: str, *, limit: int = 20) -> dict[str, Any]:
-    """Titles, articles, statements, meetings and co-mentioned entities of the person named ``name``.
+def person_profile(storage: Storage, name: str, *, about: str | None = None, limit: int = 20) -> dict[str, Any]:
+    """Titles, articles, statements, meetings and co-mentioned entities of the person named ``name``;
+    with ``about``, only the statements that mention it.
 
     Raises :class:`~khabar.errors.NotFoundError` when no person of that name is in the archive.
     """
@@ -591,6 +592,9 @@ def person_profile(storage: Storage, name: str, *, limit: int = 20) -> dict[str,
     chosen = choose_identities(storage, search_key(name), found)
     profile = storage.person([e["id"] for e in chosen], limit=limit)
     profile["name"] = max((e["name"] for e in chosen), key=len)
+    if about:
+        about_key = " ".join(_tokens(about))
+        profile["statements"] = storage.statements(profile["ids"], about_key, limit=limit)
     profile["matches"] = [{"id": e["id"], "name": e["name"], "label": e["label"],
                            "chosen": e in chosen} for e in found]
     return profile

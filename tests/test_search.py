@@ -227,6 +227,12 @@ def test_search_person_profile(archive) -> None:
     assert {c["name"] for c in profile["co_mentioned"]} >= {"لاوروف", "مسکو", "تهران"}
 
 
+def test_search_person_profile_statements_about_a_term(archive) -> None:
+    store, ids = archive
+    profile = person_profile(store, "عراقچی", about="تحریم‌ها")
+    assert [s["article"] for s in profile["statements"]] == [ids["tehran"]]
+
+
 def test_search_person_profile_unknown_raises(archive) -> None:
     with pytest.raises(NotFoundError, match="no person named"):
         person_profile(archive[0], "ناشناس")
