@@ -140,6 +140,9 @@ def analyze(files: tuple[str, ...], as_json: bool, published: str | None, url: s
 
 # -- the archive: ingest, search, show, person, export, stories, reanalyze ------------------------
 
+COUNT_CAP = 10_000  # `khabar search` counts matches up to this
+
+
 def _db_option(fn: Any) -> Any:
     return click.option("--db", "db", metavar="PATH", default=None, envvar="KHABAR_DB", show_envvar=True,
                         help="The archive file (default ./khabar.db).")(fn)
@@ -259,7 +262,8 @@ def search(query: str, db: str | None, person: str | None, org: str | None, plac
 
     store = _open_archive(db)
     found = run_search(store, query, person=person, org=org, place=place, source=source, since=since, until=until,
-                       has_quotes=has_quotes, limit=limit, order=order, count=not as_json, facets=not as_json)
+                       has_quotes=has_quotes, limit=limit, order=order, count=not as_json, count_cap=COUNT_CAP,
+                       facets=not as_json)
     store.close()
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in found.results], ensure_ascii=False, indent=1))
@@ -267,8 +271,10 @@ def search(query: str, db: str | None, person: str | None, org: str | None, plac
     console = _console()
     for note in found.notes:
         console.print(f"[yellow]{escape(note)}[/]")
-    console.print(f"[dim]{found.total:,} article{'s' if found.total != 1 else ''}"
-                  f"{f', showing {len(found.results)}' if found.total and found.total > len(found.results) else ''}[/]")
+    total = found.total or 0
+    more = "+" if total >= COUNT_CAP else ""  # counting stops there; a broad query matches more
+    console.print(f"[dim]{total:,}{more} article{'s' if total != 1 else ''}"
+                  f"{f', showing {len(found.results)}' if total > len(found.results) else ''}[/]")
     for r in found.results:
         console.print(f"[bold cyan]{r.id:>5}[/] [bold]{escape(_title({'title': r.title, 'lead': r.snippet.strip('…')}))}[/]"
                       f"  [dim]{escape(r.source or '')} {escape((r.published or '')[:10])}[/]")

@@ -425,7 +425,7 @@ def build_filter(storage: Storage, *, person: str | None = None, org: str | None
 def search(storage: Storage, query: str = "", *, person: str | None = None, org: str | None = None,
            place: str | None = None, source: str | None = None, since: str | None = None,
            until: str | None = None, has_quotes: bool = False, limit: int = 20, offset: int = 0,
-           order: str = "newest", count: bool = False, facets: bool = False,
+           order: str = "newest", count: bool = False, count_cap: int = 10_000, facets: bool = False,
            snippet_chars: int = 160) -> SearchResults:
     """Search the archive; an empty query with filters lists the filtered articles.
 
@@ -453,7 +453,7 @@ def search(storage: Storage, query: str = "", *, person: str | None = None, org:
     hits = storage.search(fts, filt, limit=limit, offset=offset, order=order if fts else "newest",
                           estimate=estimate)
     results = [make_result(hit, parsed.terms, snippet_chars) for hit in hits]
-    total = storage.count_matches(fts, filt) if count else None
+    total = storage.count_matches(fts, filt, cap=count_cap) if count else None
     facet_counts = storage.facet_counts(fts, filt) if facets else {}
     return SearchResults(parsed, results, total, facet_counts, notes)
 
