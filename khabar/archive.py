@@ -35,7 +35,7 @@ from typing import IO, Any
 from khabar.document import Document
 from khabar.folding import fold
 from khabar.ingest import Failure, FieldMap, RawArticle, content_key, read_sources
-from khabar.pipeline import Pipeline, default_pipeline
+from khabar.pipeline import Pipeline, default_pipeline, restore
 from khabar.storage import NewArticle, Storage
 from khabar.storage.sqlite import pack_document
 
@@ -124,8 +124,6 @@ def folded_key(search_key_text: str) -> str:
 
 def _prepare(raw: RawArticle) -> NewArticle | Failure | _Duplicate:
     """Analyse one article (in a worker); never raises."""
-    from khabar.folding import search_key
-
     try:
         if not raw.text.strip():
             return Failure(raw.origin, "empty article: the source has no text (nothing to store)")
@@ -147,10 +145,14 @@ def _prepare(raw: RawArticle) -> NewArticle | Failure | _Duplicate:
         # Packed here, in parallel; the main process (the one writer) gets the blob and only the
         # parts it indexes, not the token list.
         packed, light = pack_document(doc)
-        return NewArticle(doc=light, packed=packed, content_key=key, title=raw.title, url=raw.url,
-                          published=raw.published, author=raw.author, outlet=raw.outlet, origin=raw.origin,
+        # Titles, authors and outlet names are scraped text too: stored restored, so that they read
+        # right and `همشهري آنلاين` and `همشهری آنلاین` are one outlet.
+        title = restore(raw.title) if raw.title else raw.title
+        return NewArticle(doc=light, packed=packed, content_key=key, title=title, url=raw.url,
+                          published=raw.published, author=restore(raw.author) if raw.author else raw.author,
+                          outlet=restore(raw.outlet) if raw.outlet else raw.outlet, origin=raw.origin,
                           kind=raw.kind, analysis=_state["analysis"],
-                          title_key=search_key(raw.title) if raw.title else "", body_key=body_key)
+                          title_key=fold(title) if title else "", body_key=body_key)
     except Exception as err:  # one bad article must not stop the run; it is reported instead
         return Failure(raw.origin, f"analysis failed ({type(err).__name__}: {err}); please report this article")
 
