@@ -209,6 +209,8 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0001_initial", _INITIAL),
     ("0002_date_ordered_index", _migrate_date_ordered_index),
     ("0003_facets_by_key", _FACETS_BY_KEY),
+    # 0002 made a vocabulary view of the index that nothing reads.
+    ("0004_drop_unused_vocab", "DROP TABLE IF EXISTS articles_vocab"),
 ]
 
 DAY_SHIFT = 32  # fts_key = (day ordinal << 32) | article id
