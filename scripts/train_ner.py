@@ -240,6 +240,7 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=150)
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--sources", default="", help="comma-separated subset of tweets,wiki,multiconer,multiconer2")
+    ap.add_argument("--repeat", default="", help="weight a source by repeating it, e.g. tweets=2")
     ap.add_argument("--harmonize", action="store_true",
                     help="join administrative units before places to the place in every source (tried: no gain)")
     ap.add_argument("--min-count", type=int, default=2, help="times a word must be seen in names to enter the lexicon")
@@ -255,13 +256,15 @@ def main() -> None:
     origin: list[int] = []  # the source sentence of each sequence: its variants share a fold
     sources = tuple(args.sources.split(",")) if args.sources else \
         ("tweets", "wiki", "multiconer") + (() if args.no_v2 else ("multiconer2",))
+    repeat = {k: int(v) for k, v in (x.split("=") for x in args.repeat.split(",") if x)}
     for src in sources:
-        for words, tags0 in parts[src]:
+        # Repeated copies of a sentence keep its origin, so they fall in one jackknife fold.
+        for idx, (words, tags0) in [*enumerate(parts[src])] * repeat.get(src, 1):
             tags = harmonize(words, tags0) if args.harmonize else tags0
-            n_sent += 1
             for w, t in variants(words, tags, rng):
                 train.append(project(w, t))
-                origin.append(n_sent)
+                origin.append(n_sent + idx)
+        n_sent += len(parts[src])
     print(f"{len(train)} training sequences, {sum(len(w) for w, _ in train)} tokens "
           f"({time.time() - t0:.0f}s)", flush=True)
     static = gazetteers(args.data)
@@ -281,7 +284,7 @@ def main() -> None:
     lexicon = build_lexicon(train, static, args.min_count)
     meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "min_count": args.min_count,
-            "harmonize": args.harmonize,
+            "harmonize": args.harmonize, "repeat": args.repeat,
             "sequences": len(train)}
     (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train), "chars": build_chars(train),
                                                       "common": build_common(train)}, ensure_ascii=False,
