@@ -21,7 +21,8 @@ from bisect import bisect_left, bisect_right
 from typing import ClassVar
 
 from khabar.document import Document, Event, Mention
-from khabar.pipeline.quotes_speakers import PREPOSITIONS, SpeakerResolver, fold
+from khabar.pipeline.events_participants import ParticipantFinder
+from khabar.pipeline.quotes_speakers import SpeakerResolver
 
 ZWNJ = "\u200c"
 _G = f"[{ZWNJ} ]?"
@@ -35,7 +36,6 @@ _WITH = re.compile(rf"(?<![\w{ZWNJ}])با(?![\w{ZWNJ}])")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
 _FROM_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])از(?![\w{ZWNJ}])")
 _PLACE_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد)\s+$")
-_WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:]")
 # `در گفت‌وگو با خبرنگاران` is an interview, not a meeting.
 _MEDIA_AFTER = re.compile(
     rf"\s+با\s+(?:(?:یک|این|آن|چند)\s+)?(?:خبرنگار|خبرنگاران|رسانه|رسانه{_G}ها|شبکه|خبرگزاری|روزنامه|برنامه|تلویزیون|رادیو|پایگاه|سایت|"
@@ -112,6 +112,7 @@ class EventExtractor:
             resolver.said(q)
         mentions = sorted(doc.mentions, key=lambda x: x.start)
         date_starts = [d.start for d in doc.dates]
+        finder = ParticipantFinder(doc, resolver, mentions)
         out: list[Event] = []
         for si in sorted(by_sentence):
             m, verbal = by_sentence[si]
@@ -120,7 +121,7 @@ class EventExtractor:
             a = sent.start
             if doc.source is not None and sent.start <= doc.source.span.start < m.start():
                 a = max(a, doc.source.span.end)
-            participants = self._participants(doc, resolver, mentions, a, sent.end, m)
+            participants = finder.find(a, sent.end, m)
             date = next((d.value for d in doc.dates[bisect_left(date_starts, sent.start):
                                                     bisect_left(date_starts, sent.end)] if d.value), None)
             # `دیدار` is also a match: teams meeting on a pitch are no meeting of people.
@@ -131,63 +132,10 @@ class EventExtractor:
             if participants and any(set(participants) == set(e.participants) and (e.date == date or None in (e.date, date))
                                     for e in out):
                 continue
-            place = self._place(text, mentions, sent.start, sent.end)
+            place = self._place(text, mentions, sent.start, sent.end) or finder.place(sent.start, sent.end)
             trigger = doc.span(m.start(), m.end())
             out.append(Event("meeting", trigger, tuple(participants), date, place))
         return out
-
-    @staticmethod
-    def _participants(doc: Document, resolver: object, mentions: list[Mention], a: int, b: int,
-                      m: re.Match[str]) -> list[str]:
-        text = doc.text
-        ids: list[str] = []
-        lo = _first_at(mentions, a)
-        near = mentions[lo:_first_at(mentions, b, lo)]
-        by_start = {x.start: x for x in near}
-
-        def add(eid: str | None) -> None:
-            if eid and eid not in ids:
-                ids.append(eid)
-
-        # The subject: the speaker-style reading of the clause before `با` (or the trigger).
-        first_with = _WITH.search(text, a, m.start())
-        head_end = first_with.start() if first_with else m.start()
-        subj = resolver._scan(a, head_end, False) if head_end > a else None  # type: ignore[attr-defined]
-        if subj is not None:
-            add(subj.entity)
-        # Every person named outside a prepositional phrase before the trigger (`X و Y … دیدار کردند`).
-        in_pp = False
-        persons_after_with: list[str | None] = []
-        after_with = False
-        for w in _WORDS.finditer(text, a, m.start()):
-            f = fold(w.group())
-            if w.group() in "،,؛;:":
-                in_pp = False
-                continue
-            if f == "با":
-                after_with, in_pp = True, False
-                continue
-            if f in PREPOSITIONS:
-                in_pp = True
-                continue
-            ment = by_start.get(w.start())
-            if ment is None or in_pp or ment.label not in ("PER", "ORG"):
-                continue
-            if after_with:
-                persons_after_with.append(ment.entity if ment.label == "PER" else None)
-                if ment.label == "ORG" and not any(persons_after_with[:-1]):
-                    persons_after_with[-1] = ment.entity
-            elif ment.label == "PER" or not ids:
-                add(ment.entity)
-        for eid in persons_after_with:
-            add(eid)
-        # `در دیدار با Y` after the trigger.
-        if not m.group("light"):
-            for ment in near:
-                if m.end() <= ment.start < min(b, m.end() + 80) and ment.label in ("PER", "ORG"):
-                    add(ment.entity)
-                    break
-        return ids
 
     @staticmethod
     def _place(text: str, mentions: list[Mention], a: int, b: int) -> str | None:

@@ -1,0 +1,304 @@
+"""Who took part in a meeting: entity ids for the people, groups and bodies of a meeting clause.
+
+The clause before a meeting verb holds its subject and, after ``با``, the other side
+(``X، role، و Y … با Z، role، دیدار کردند``); a meeting noun (``در دیدار با Z``) has the other side
+after it. A participant is taken, in order of preference, from
+
+- a mention of the entity model (a person's name the model cut short, ``هاکان`` in ``هاکان فیدان``,
+  is completed by the plain word after it);
+- a role (``دبیر شورای عالی امنیت ملی``): the person holding it in the article, as speakers are;
+- plain words the model did not tag, where a name stands: a run of one to three words opening the
+  clause, after ``و`` or ``با``, ended by a comma, a time word, a preposition or the verb, with at
+  least one word that is neither common nor a place (``رافائل گروسی``, ``پاپ لئو چهاردهم``);
+- a group (``رهبران حماس`` → the body it names; ``هیئتی از اندیشکده‌های چینی`` → the group itself).
+
+Participants are entity ids. One the entity stage did not find gets the id the entity stage would
+give it (:func:`khabar.pipeline.identity.entity_id`), and an :class:`~khabar.document.Entity` is
+added to ``doc.entities`` so that every participant resolves to a name.
+
+>>> from khabar.pipeline import analyze
+>>> doc = analyze("محمد اسلامی و رافائل گروسی دیروز در تهران با یکدیگر دیدار کردند.")
+>>> [doc.entity(p).name for p in doc.events[0].participants]
+['محمد اسلامی', 'رافائل گروسی']
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from typing import Any
+
+from khabar.document import Document, Entity, Mention
+from khabar.errors import KhabarError
+from khabar.pipeline.entities import fold_word, load_model
+from khabar.pipeline.identity import entity_id
+from khabar.pipeline.quotes_speakers import (
+    BODY_HEADS,
+    GROUP_HEADS,
+    HONORIFIC_WORDS,
+    PREPOSITIONS,
+    PRONOUNS,
+    ROLE_HEADS,
+    STOP,
+    fold,
+)
+
+ZWNJ = "\u200c"
+_WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:«»()\-–—]")
+_PUNCT = frozenset("،,؛;:«»()-–—")
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in words.split())
+
+
+_TIME = _set("روز امروز دیروز فردا صبح عصر شب بامداد ظهر شامگاه امشب دیشب هفته ماه سال گذشته آینده پیش "
+             "شنبه یکشنبه دوشنبه سه‌شنبه چهارشنبه پنجشنبه پنج‌شنبه جمعه")
+_ADVERBS = _set("نیز هم همچنین اما ولی سپس بعد همچنان پیشتر قبلا قبلاً اخیرا اخیراً")
+_MEETING_WORDS = _set("دیدار ملاقات گفت‌وگو گفتگو رایزنی تماس تلفنی دیداری ملاقاتی نشست جلسه سفر سفری "
+                      "کرد کردند داشت داشتند نمود نمودند شد شدند است بود")
+_NOT_NAME = (STOP | PREPOSITIONS | PRONOUNS | ROLE_HEADS | GROUP_HEADS | BODY_HEADS | _TIME | _ADVERBS
+             | _MEETING_WORDS | HONORIFIC_WORDS
+             | _set("یکدیگر همدیگر خود خویش یک یکی چند برخی همه هر این آن همین همان دو سه طرف طرفین "
+                    "جمعی گروهی هیئتی هیئت هیات تنی تن شماری عده عده‌ای جمع اعضای حاشیه جریان خلال"))
+# Groups met as such: `با جمعی از …`, `با هیئتی از …`, `با چند تن از …`.
+_GROUP_OPENERS = _set("جمعی گروهی هیئتی هیئت هیات هیاتی شماری عده‌ای تنی جمع اعضای نمایندگان") | GROUP_HEADS
+_RECIPROCAL = _set("یکدیگر همدیگر")
+_PHRASE_STOP = _set("در با که را برای درباره و")
+
+
+class ParticipantFinder:
+    """Participants of the meetings of one document (see the module docstring)."""
+
+    def __init__(self, doc: Document, resolver: Any, mentions: list[Mention]) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.resolver = resolver
+        self.mentions = mentions
+        self.mstarts = [m.start for m in mentions]
+        self.by_start = {m.start: m for m in mentions}
+        self.cue_starts = {q.cue.start for q in doc.quotes}
+        self.date_spans = sorted((d.start, d.end) for d in doc.dates)
+        self.date_starts = [a for a, _ in self.date_spans]
+        try:
+            _, self.lexicon, _, _, _, meta = load_model("")
+            self.common: frozenset[str] = meta.get("common", frozenset())
+        except KhabarError:  # without the model, names are judged on stop words alone
+            self.lexicon, self.common = {}, frozenset()
+
+    # -- the entry point -----------------------------------------------------------------------
+
+    def find(self, a: int, b: int, m: re.Match[str]) -> list[str]:
+        """Participant ids of the meeting whose trigger is ``m``, in the clause ``[a, b)``."""
+        ids: list[str] = []
+
+        def add(eid: str | None) -> None:
+            if eid and eid not in ids:
+                ids.append(eid)
+
+        text = self.text
+        words = [w for w in _WORDS.finditer(text, a, m.start()) if not self._in_date(w.start())]
+        # The subject, read as a speaker is (a name, a role's holder, a pronoun's antecedent).
+        with_k = next((k for k, w in enumerate(words) if fold(w.group()) == "با"), len(words))
+        head_end = words[with_k].start() if with_k < len(words) else m.start()
+        subj = self.resolver._scan(a, head_end, False) if head_end > a else None
+        if subj is None and head_end > a:
+            subj = self.resolver._bare_name(a, head_end)
+        if subj is None and not any(fold(w.group()) not in _ADVERBS | _set("و") for w in words[:with_k]):
+            # No subject in the clause (`سپس با X دیدار کرد`): the one of the sentence before.
+            subj = self.resolver._zero_subject(a)
+        if subj is not None:
+            if subj.entity:
+                add(subj.entity)
+            elif fold(subj.text) not in PRONOUNS and subj.text.strip():
+                add(self._new(subj.text, "PER"))
+        # Everyone else named where a participant stands: clause start, after `و`, after `با`.
+        self._scan_slots(words, add, m)
+        if not m.group("light"):
+            # `در دیدار با Y`: the other side follows the noun.
+            after = [w for w in _WORDS.finditer(text, m.end(), min(b, m.end() + 120))
+                     if not self._in_date(w.start())]
+            if after and fold(after[0].group()) == "با":
+                self._slot(after, 1, add, m, limit=b)
+        return ids
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _scan_slots(self, words: list[re.Match[str]], add: Any, m: re.Match[str]) -> None:
+        k = 0
+        expect = True  # a participant may start here
+        in_pp = False
+        while k < len(words):
+            w = words[k]
+            f = fold(w.group())
+            if w.group() in _PUNCT:
+                nxt = fold(words[k + 1].group()) if k + 1 < len(words) else ""
+                if w.group() in "،," and (nxt in ROLE_HEADS or nxt in GROUP_HEADS) and not in_pp:
+                    # An apposition (`، رئیس سازمان انرژی اتمی،`) says who the last one is.
+                    k += 1
+                    while k < len(words) and words[k].group() not in "،,":
+                        k += 1
+                    k += 1
+                    expect = False
+                    continue
+                in_pp, expect = False, False
+                k += 1
+                continue
+            if f == "و" and not in_pp:
+                expect = True
+                k += 1
+                continue
+            if f == "با":
+                k = self._slot(words, k + 1, add, m, limit=m.start())
+                in_pp, expect = False, False
+                continue
+            if f in PREPOSITIONS:
+                in_pp, expect = True, False
+                k += 1
+                continue
+            if f in HONORIFIC_WORDS:
+                k += 1
+                continue
+            if expect and not in_pp:
+                k = self._slot(words, k, add, m, limit=m.start())
+                expect = False
+                continue
+            ment = self.by_start.get(w.start())
+            if ment is not None and not in_pp and ment.label == "PER":
+                add(self._person(ment, words, k, m)[0])
+            k += 1
+
+    def _slot(self, words: list[re.Match[str]], k: int, add: Any, m: re.Match[str], *, limit: int) -> int:
+        """Takes one participant starting at ``words[k]``; returns the index after it."""
+        while k < len(words) and fold(words[k].group()) in HONORIFIC_WORDS:
+            k += 1
+        if k >= len(words):
+            return k
+        w = words[k]
+        f = fold(w.group())
+        if f in _RECIPROCAL:
+            return k + 1
+        ment = self.by_start.get(w.start())
+        if ment is not None and ment.end <= max(limit, w.end()):
+            if ment.label == "PER":
+                eid, nk = self._person(ment, words, k, m)
+                add(eid)
+                return nk
+            if ment.label == "ORG":
+                add(ment.entity)
+                return self._skip_mention(words, k, ment)
+            return k + 1
+        if f in ROLE_HEADS:
+            sp = self.resolver._role(w.start(), self._phrase_end(words, k, limit), f)
+            if sp is not None:
+                if sp.entity:
+                    add(sp.entity)
+                elif f not in _set("منبع مقام"):
+                    add(self._new(sp.text, "PER"))
+            return self._index_at(words, k, sp.end if sp is not None else w.end())
+        if f in _GROUP_OPENERS or f in BODY_HEADS:
+            end = self._phrase_end(words, k, limit)
+            inner = [x for x in self.mentions[bisect_left(self.mstarts, w.start()):] if x.end <= end]
+            body = next((x for x in inner if x.label in ("ORG", "PER")), None)
+            if body is not None and body.entity:
+                add(body.entity)
+            elif end > w.start():
+                add(self._new(self.text[w.start():end], "ORG"))
+            return self._index_at(words, k, end)
+        run = self._plain_name(words, k, m)
+        if run:
+            add(self._new(self.text[words[k].start():words[k + run - 1].end()], "PER"))
+            return k + run
+        return k + 1
+
+    def _person(self, ment: Mention, words: list[re.Match[str]], k: int, m: re.Match[str]) -> tuple[str | None, int]:
+        """A person's mention, completed by a plain word the model cut off (``هاکان`` + ``فیدان``)."""
+        nk = self._skip_mention(words, k, ment)
+        if nk < len(words) and self.by_start.get(words[nk].start()) is None and self._namelike(words[nk].group()) \
+                and fold_word(words[nk].group()) not in self.common \
+                and self._ends_name(words, nk + 1, m) and not self.text[ment.end:words[nk].start()].strip():
+            return self._new(f"{ment.text} {words[nk].group()}", "PER"), nk + 1
+        return ment.entity, nk
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def _plain_name(self, words: list[re.Match[str]], k: int, m: re.Match[str]) -> int:
+        """How many words from ``k`` make a name the model missed (0 if none)."""
+        n = 0
+        while k + n < len(words) and n < 4:
+            w = words[k + n]
+            if w.group() in _PUNCT or w.start() in self.by_start or not self._namelike(w.group()):
+                break
+            n += 1
+        if not 1 <= n <= 3 or not self._ends_name(words, k + n, m):
+            return 0
+        # A name has a word that is neither common nor a place (`رافائل گروسی`, not `جلسه مشترک`).
+        if not any(fold_word(w.group()) not in self.common and not self._place_word(w.group())
+                   for w in words[k:k + n]):
+            return 0
+        return n
+
+    def _namelike(self, word: str) -> bool:
+        f = fold(word)
+        return len(f) > 1 and f not in _NOT_NAME and not any(c.isdigit() for c in word)
+
+    def _ends_name(self, words: list[re.Match[str]], k: int, m: re.Match[str]) -> bool:
+        """Whether a name may end before ``words[k]``: punctuation, ``و``, a time word, the verb …"""
+        if k >= len(words):
+            return True
+        w = words[k]
+        f = fold(w.group())
+        return (w.group() in _PUNCT or f == "و" or f in PREPOSITIONS or f in _TIME or f in _ADVERBS
+                or w.start() in self.cue_starts or w.start() == m.start() or self._in_date(w.start())
+                or f in _RECIPROCAL or f == fold("که"))
+
+    def _place_word(self, word: str) -> bool:
+        return any(lab.startswith("LOC") or lab == "place" for lab in self.lexicon.get(fold_word(word), ()))
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _in_date(self, pos: int) -> bool:
+        i = bisect_left(self.date_starts, pos + 1) - 1
+        return i >= 0 and self.date_spans[i][0] <= pos < self.date_spans[i][1]
+
+    def _skip_mention(self, words: list[re.Match[str]], k: int, ment: Mention) -> int:
+        while k < len(words) and words[k].start() < ment.end:
+            k += 1
+        return k
+
+    @staticmethod
+    def _index_at(words: list[re.Match[str]], k: int, pos: int) -> int:
+        while k < len(words) and words[k].start() < pos:
+            k += 1
+        return max(k, 1)
+
+    def _phrase_end(self, words: list[re.Match[str]], k: int, limit: int) -> int:
+        """End of a role or group phrase from ``words[k]``: before a comma, a time word, ``در`` or the verb."""
+        end = words[k].end()
+        for w in words[k + 1:k + 9]:
+            f = fold(w.group())
+            if w.start() >= limit or w.group() in _PUNCT or f in _TIME or f in _ADVERBS or f in _MEETING_WORDS \
+                    or f in _PHRASE_STOP or self._in_date(w.start()) or w.start() in self.cue_starts:
+                break
+            end = w.end()
+        return end
+
+    def _new(self, name: str, label: str) -> str:
+        """The id of a participant the entity stage missed; its entity is added to the document."""
+        name = " ".join(name.split())
+        eid = entity_id(name, label)
+        if self.doc.entity(eid) is None:
+            self.doc.entities.append(Entity(eid, name, label))
+        return eid
+
+    def place(self, a: int, b: int) -> str | None:
+        """A place the entity model missed, where a meeting's place stands (``در پکن``, ``وارد بغداد``)."""
+        for w in _PLACE_SLOT.finditer(self.text, a, b):
+            word = w.group("place")
+            if w.start("place") in self.by_start or not self._place_word(word) or fold_word(word) in self.common:
+                continue
+            return self._new(word, "LOC")
+        return None
+
+
+_PLACE_SLOT = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد|سفر(?:ی)?\s+به)\s+(?P<place>[\w{ZWNJ}]+)")
