@@ -35,7 +35,7 @@ _ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G
 _WITH = re.compile(rf"(?<![\w{ZWNJ}])با(?![\w{ZWNJ}])")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
 _FROM_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])از(?![\w{ZWNJ}])")
-_PLACE_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد)\s+$")
+_PLACE_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد|سفر(?:ی)?\s+به)\s+$")
 # `در گفت‌وگو با خبرنگاران` is an interview, not a meeting.
 _MEDIA_AFTER = re.compile(
     rf"\s+با\s+(?:(?:یک|این|آن|چند)\s+)?(?:خبرنگار|خبرنگاران|رسانه|رسانه{_G}ها|شبکه|خبرگزاری|روزنامه|برنامه|تلویزیون|رادیو|پایگاه|سایت|"
@@ -142,7 +142,7 @@ class EventExtractor:
         for ment in mentions[_first_at(mentions, a):_first_at(mentions, b)]:
             if ment.start < a or ment.start >= b:
                 continue
-            if not _PLACE_BEFORE.search(text, max(0, ment.start - 6), ment.start):
+            if not _PLACE_BEFORE.search(text, max(0, ment.start - 12), ment.start):
                 continue
             if ment.label == "LOC" or (ment.label == "ORG" and ment.text.startswith(_PLACE_ORG_HEADS)):
                 return ment.entity

@@ -64,6 +64,8 @@ _NOT_NAME = (STOP | PREPOSITIONS | PRONOUNS | ROLE_HEADS | GROUP_HEADS | BODY_HE
 # Groups met as such: `با جمعی از …`, `با هیئتی از …`, `با چند تن از …`.
 _GROUP_OPENERS = _set("جمعی گروهی هیئتی هیئت هیات هیاتی شماری عده‌ای تنی جمع اعضای نمایندگان") | GROUP_HEADS
 _RECIPROCAL = _set("یکدیگر همدیگر")
+_MORE_ROLES = _set("سلطان ملک امیرنشین")
+_COUNTERPART = _set("همتای همتایان")
 _PHRASE_STOP = _set("در با که را برای درباره و")
 
 
@@ -107,13 +109,26 @@ class ParticipantFinder:
         if subj is None and not any(fold(w.group()) not in _ADVERBS | _set("و") for w in words[:with_k]):
             # No subject in the clause (`سپس با X دیدار کرد`): the one of the sentence before.
             subj = self.resolver._zero_subject(a)
-        if subj is not None:
+        skip = (a, a)  # the subject's words, read already
+        if subj is not None and a <= subj.start < head_end:
+            # The subject stands in the clause: read it as a slot unless it is a known entity.
+            ment = self.by_start.get(subj.start)
+            if ment is not None and ment.label == "PER":
+                k = self._index_at(words, 0, ment.start)
+                add(self._person(ment, words, k, m)[0])
+                skip = (subj.start, max(subj.end, ment.end))
+            elif subj.entity:
+                add(subj.entity)
+                skip = (subj.start, subj.end)
+        elif subj is not None:
+            # Someone named before (a pronoun's antecedent, the subject of the sentence before).
             if subj.entity:
                 add(subj.entity)
             elif fold(subj.text) not in PRONOUNS and subj.text.strip():
                 add(self._new(subj.text, "PER"))
         # Everyone else named where a participant stands: clause start, after `و`, after `با`.
-        self._scan_slots(words, add, m)
+        self._scan_slots([w for w in words if not skip[0] <= w.start() < skip[1]], add, m,
+                         opening=skip[0] > a or skip[1] == a)
         if not m.group("light"):
             # `در دیدار با Y`: the other side follows the noun.
             after = [w for w in _WORDS.finditer(text, m.end(), min(b, m.end() + 120))
@@ -124,9 +139,9 @@ class ParticipantFinder:
 
     # -- slots ---------------------------------------------------------------------------------
 
-    def _scan_slots(self, words: list[re.Match[str]], add: Any, m: re.Match[str]) -> None:
+    def _scan_slots(self, words: list[re.Match[str]], add: Any, m: re.Match[str], *, opening: bool) -> None:
         k = 0
-        expect = True  # a participant may start here
+        expect = opening  # a participant may start here
         in_pp = False
         while k < len(words):
             w = words[k]
@@ -188,7 +203,9 @@ class ParticipantFinder:
                 add(ment.entity)
                 return self._skip_mention(words, k, ment)
             return k + 1
-        if f in ROLE_HEADS:
+        if f in _COUNTERPART:
+            return self._counterpart(words, k, add)
+        if f in ROLE_HEADS or f in _MORE_ROLES:
             sp = self.resolver._role(w.start(), self._phrase_end(words, k, limit), f)
             if sp is not None:
                 if sp.entity:
@@ -211,11 +228,29 @@ class ParticipantFinder:
             return k + run
         return k + 1
 
+    def _counterpart(self, words: list[re.Match[str]], k: int, add: Any) -> int:
+        """``همتای روسی خود``: the person in the article holding a role of that country, else the role."""
+        if k + 1 >= len(words) or words[k + 1].group() in _PUNCT:
+            return k + 1
+        adj = words[k + 1].group()
+        stem = fold_word(adj[:-1] if adj.endswith("ی") else adj)
+        stems = {stem, stem[:-1] + "ه"} if stem.endswith("و") else {stem}  # فرانسوی → فرانسه
+        found = [e.id for e in self.doc.entities if e.label == "PER" and any(
+            st and any(fold_word(t).startswith(st) for x in e.titles for t in x.split()) for st in stems)]
+        nk = k + 2
+        if nk < len(words) and fold(words[nk].group()) in _set("خود خویش"):
+            nk += 1
+        if len(found) == 1:
+            add(found[0])
+        else:
+            add(self._new(f"{words[k].group()} {adj}", "PER"))
+        return nk
+
     def _person(self, ment: Mention, words: list[re.Match[str]], k: int, m: re.Match[str]) -> tuple[str | None, int]:
         """A person's mention, completed by a plain word the model cut off (``هاکان`` + ``فیدان``)."""
         nk = self._skip_mention(words, k, ment)
         if nk < len(words) and self.by_start.get(words[nk].start()) is None and self._namelike(words[nk].group()) \
-                and fold_word(words[nk].group()) not in self.common \
+                and self._name_word(words[nk].group()) \
                 and self._ends_name(words, nk + 1, m) and not self.text[ment.end:words[nk].start()].strip():
             return self._new(f"{ment.text} {words[nk].group()}", "PER"), nk + 1
         return ment.entity, nk
@@ -233,8 +268,7 @@ class ParticipantFinder:
         if not 1 <= n <= 3 or not self._ends_name(words, k + n, m):
             return 0
         # A name has a word that is neither common nor a place (`رافائل گروسی`, not `جلسه مشترک`).
-        if not any(fold_word(w.group()) not in self.common and not self._place_word(w.group())
-                   for w in words[k:k + n]):
+        if not any(self._name_word(w.group()) for w in words[k:k + n]):
             return 0
         return n
 
@@ -251,6 +285,13 @@ class ParticipantFinder:
         return (w.group() in _PUNCT or f == "و" or f in PREPOSITIONS or f in _TIME or f in _ADVERBS
                 or w.start() in self.cue_starts or w.start() == m.start() or self._in_date(w.start())
                 or f in _RECIPROCAL or f == fold("که"))
+
+    def _name_word(self, word: str) -> bool:
+        """A word that is evidence of a name: a person's in the lexicon, or rare and no place."""
+        labels = self.lexicon.get(fold_word(word), ())
+        if any(lab.startswith("PER") for lab in labels):
+            return True
+        return fold_word(word) not in self.common and not self._place_word(word)
 
     def _place_word(self, word: str) -> bool:
         return any(lab.startswith("LOC") or lab == "place" for lab in self.lexicon.get(fold_word(word), ()))
