@@ -62,7 +62,8 @@ _NOT_NAME = (STOP | PREPOSITIONS | PRONOUNS | ROLE_HEADS | GROUP_HEADS | BODY_HE
              | _set("یکدیگر همدیگر خود خویش یک یکی چند برخی همه هر این آن همین همان دو سه طرف طرفین "
                     "جمعی گروهی هیئتی هیئت هیات تنی تن شماری عده عده‌ای جمع اعضای حاشیه جریان خلال"))
 # Groups met as such: `با جمعی از …`, `با هیئتی از …`, `با چند تن از …`.
-_GROUP_OPENERS = _set("جمعی گروهی هیئتی هیئت هیات هیاتی شماری عده‌ای تنی جمع اعضای نمایندگان") | GROUP_HEADS
+_GROUP_OPENERS = _set("جمعی گروهی هیئتی هیئت هیات هیاتی شماری عده‌ای تنی جمع اعضای نمایندگان خانواده "
+                      "خانواده‌های اهالی") | GROUP_HEADS
 _RECIPROCAL = _set("یکدیگر همدیگر")
 _MORE_ROLES = _set("سلطان ملک امیرنشین")
 _COUNTERPART = _set("همتای همتایان")
@@ -215,7 +216,8 @@ class ParticipantFinder:
             return self._index_at(words, k, sp.end if sp is not None else w.end())
         if f in _GROUP_OPENERS or f in BODY_HEADS:
             end = self._phrase_end(words, k, limit)
-            inner = [x for x in self.mentions[bisect_left(self.mstarts, w.start()):] if x.end <= end]
+            inner = [x for x in self.mentions[bisect_left(self.mstarts, w.start()):bisect_left(self.mstarts, end)]
+                     if x.end <= end]
             body = next((x for x in inner if x.label in ("ORG", "PER")), None)
             if body is not None and body.entity:
                 add(body.entity)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
 import pytest
 
 import khabar
 from khabar.document import Document
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def names(doc: Document, ids: tuple[str, ...]) -> str:
@@ -72,3 +78,133 @@ def test_events_round_trip() -> None:
 def test_events_hostile_input(text: str) -> None:
     doc = khabar.analyze(text)
     assert all(e.trigger.start < e.trigger.end for e in doc.events)
+
+
+# Participants the entity model misses or cuts short; roles, groups and counterparts; places it does not tag.
+@pytest.mark.parametrize(("text", "people", "place"), [
+    # a name the model cuts short, completed by the word after it
+    ("عباس عراقچی روز یکشنبه در دیدار با هاکان فیدان گفت که روابط دو کشور خوب است.", ["عراقچی", "هاکان فیدان"],
+     None),
+    # untagged names: opening the clause, after `و`, after `با`, before a role in apposition
+    ("پاپ لئو چهاردهم روز شنبه در واتیکان با ولودیمیر زلنسکی دیدار کرد.", ["لئو", "زلنسکی"], "واتیکان"),
+    ("محمد اسلامی، رئیس سازمان انرژی اتمی، و رافائل گروسی دیروز با یکدیگر دیدار کردند.", ["اسلامی", "گروسی"],
+     None),
+    ("کایا کالاس، مسئول سیاست خارجی اتحادیه، در گفت‌وگوی تلفنی با عباس عراقچی خواستار آرامش شد.",
+     ["کالاس", "عراقچی"], None),
+    ("علی لاریجانی روز شنبه وارد بغداد شد و با محمد شیاع السودانی، نخست‌وزیر عراق، دیدار کرد.",
+     ["لاریجانی", "السودانی"], "بغداد"),
+    ("کیر استارمر و امانوئل مکرون روز جمعه در لندن با یکدیگر دیدار کردند.", ["استارمر", "مکرون"], "لندن"),
+    # the subject of the sentence before (`سپس`, a pronoun)
+    ("علی لاریجانی وارد بیروت شد. او سپس با نبیه بری، رئیس پارلمان لبنان، دیدار کرد.", ["لاریجانی", "بری"], None),
+    # a role with no name in the article stays a role; one held by someone named is that person
+    ("وزیر امور خارجه ایران امروز در مسقط با سلطان عمان دیدار کرد.", ["وزیر امور خارجه ایران", "سلطان عمان"],
+     "مسقط"),
+    ("سرگئی لاوروف، وزیر امور خارجه روسیه، وارد تهران شد. عباس عراقچی امروز با همتای روسی خود دیدار کرد.",
+     ["عراقچی", "لاوروف"], None),
+    ("وزیر کشور عراق امروز در بغداد با همتای ایرانی خود ملاقات کرد.", ["وزیر کشور عراق", "همتای ایرانی"], "بغداد"),
+    # groups
+    ("رهبران حماس صبح امروز با آیت‌الله خامنه‌ای دیدار کردند.", ["حماس", "خامنه"], None),
+    ("هیئتی از طالبان امروز در کابل با نماینده ویژه چین دیدار کرد.", ["هیئتی از طالبان", "نماینده ویژه چین"],
+     "کابل"),
+    ("رئیس قوه قضاییه صبح امروز با خانواده‌های شهدا دیدار کرد.", ["رئیس قوه قضاییه", "خانواده‌های شهدا"], None),
+    # places after `در سفر به`
+    ("عباس عراقچی روز سه‌شنبه در سفر به مسکو با سرگئی لاوروف رایزنی کرد.", ["عراقچی", "لاوروف"], "مسکو"),
+])
+def test_events_participants_beyond_the_entity_model(text: str, people: list[str], place: str | None) -> None:
+    doc = khabar.analyze(text, published="2025-08-09")
+    assert len(doc.events) == 1
+    ev = doc.events[0]
+    who = names(doc, ev.participants).replace("\u200c", "")
+    for p in people:
+        assert p.replace("\u200c", "") in who, (p, who)
+    if place is None:
+        assert ev.place is None
+    else:
+        assert ev.place is not None and place in names(doc, (ev.place,))
+
+
+@pytest.mark.parametrize("text", [
+    "پاپ لئو چهاردهم روز شنبه با ولودیمیر زلنسکی دیدار کرد.",
+    "وزیر کشور عراق امروز در بغداد با همتای ایرانی خود ملاقات کرد.",
+    "هیئتی از طالبان امروز در کابل با نماینده ویژه چین دیدار کرد.",
+    "عباس عراقچی روز یکشنبه در دیدار با هاکان فیدان گفت که روابط خوب است.",
+])
+def test_events_every_participant_and_place_is_an_entity(text: str) -> None:
+    doc = khabar.analyze(text)
+    ev = doc.events[0]
+    for eid in (*ev.participants, *([ev.place] if ev.place else [])):
+        assert doc.entity(eid) is not None, eid
+    assert len({e.id for e in doc.entities}) == len(doc.entities)
+    assert Document.from_dict(doc.to_dict()).entities == doc.entities
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("عباس عراقچی امروز با سرگئی لاوروف دیدار کرد.", "2025-08-09"),
+    ("عباس عراقچی روز دوشنبه ۱۸ مرداد ۱۴۰۴ با سرگئی لاوروف دیدار کرد.", "2025-08-09"),
+    ("عباس عراقچی با سرگئی لاوروف دیدار کرد.", None),
+])
+def test_events_date(text: str, date: str | None) -> None:
+    assert khabar.analyze(text, published="2025-08-09").events[0].date == date
+
+
+@pytest.mark.parametrize("text", [
+    "دیدار کردند.",  # a trigger at the start, nobody named
+    "با یکدیگر دیدار کردند",  # no subject, a reciprocal
+    "امروز در تهران با",  # `با` with nothing after it
+    "عباس عراقچی گفت که با",
+    "در دیدار با",  # a trigger at the end
+    "سرگئی لاوروف دیدار",
+    "«با» ، ، و و با دیدار کرد",
+    "\u200c\u200cدیدار\u200c کرد",
+    "۱۲۳ با ۴۵۶ دیدار کرد.",
+    "abc با xyz دیدار کرد.",
+])
+def test_events_bad_input_gives_valid_events(text: str) -> None:
+    doc = khabar.analyze(text, published="2025-08-09")
+    for ev in doc.events:
+        assert doc.text[ev.trigger.start:ev.trigger.end] == ev.trigger.text
+        assert all(doc.entity(p) is not None for p in ev.participants)
+
+
+def test_events_long_text_one_meeting_per_sentence() -> None:
+    sentence = "عباس عراقچی امروز در تهران با هاکان فیدان و رافائل گروسی دیدار کرد. "
+    doc = khabar.analyze(sentence * 50, published="2025-08-09")
+    # The same meeting told fifty times is one meeting.
+    assert len(doc.events) == 1
+    who = names(doc, doc.events[0].participants)
+    assert "عراقچی" in who and "فیدان" in who and "گروسی" in who
+    varied = " ".join(f"شخص{i} نام{i} روز شنبه با فرد{i} خانواده{i} دیدار کرد." for i in range(50))
+    assert len(khabar.analyze(varied).events) == 50
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_statements", REPO / "bench" / "statements.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_events_seed_meeting(shared_data: Path) -> None:
+    bench = _bench()
+    docs = [d for d in bench.load(bench.GOLD) if d["split"] == "seed"]
+    if not docs:
+        pytest.skip("the seed article is not in ../shared/data")
+    figures = bench.score(docs, set())["seed"]
+    assert figures["event_recall"] == 1.0 and figures["event_accuracy"] == 1.0
+
+
+# Floors pinned from `bench/statements.py` (tune 1.0 on 16 meetings, dev 0.667 on 6; one miss of slack on
+# tune while the entity model is still changing). They only move up.
+EVENT_FLOORS = {"tune": {"event_recall": 0.95, "event_precision": 0.95, "event_accuracy": 0.93},
+                "dev": {"event_recall": 0.95, "event_precision": 0.95, "event_accuracy": 0.66},
+                "dev4": {"event_accuracy": 0.99}}
+
+
+def test_events_quality_gate() -> None:
+    bench = _bench()
+    docs = [d for d in bench.load(bench.GOLD) if d["split"] in EVENT_FLOORS and d.get("events")]
+    figures = bench.score(docs, set())
+    for split, floors in EVENT_FLOORS.items():
+        for name, floor in floors.items():
+            assert figures[split][name] >= floor, (split, name, figures[split][name])
