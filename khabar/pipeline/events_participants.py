@@ -83,6 +83,7 @@ class ParticipantFinder:
         self.cue_starts = {q.cue.start for q in doc.quotes}
         self.date_spans = sorted((d.start, d.end) for d in doc.dates)
         self.date_starts = [a for a, _ in self.date_spans]
+        self._ids: list[str] = []
         try:
             _, self.lexicon, _, _, _, meta = load_model("")
             self.common: frozenset[str] = meta.get("common", frozenset())
@@ -94,6 +95,7 @@ class ParticipantFinder:
     def find(self, a: int, b: int, m: re.Match[str]) -> list[str]:
         """Participant ids of the meeting whose trigger is ``m``, in the clause ``[a, b)``."""
         ids: list[str] = []
+        self._ids = ids
 
         def add(eid: str | None) -> None:
             if eid and eid not in ids:
@@ -135,7 +137,13 @@ class ParticipantFinder:
             after = [w for w in _WORDS.finditer(text, m.end(), min(b, m.end() + 120))
                      if not self._in_date(w.start())]
             if after and fold(after[0].group()) == "با":
-                self._slot(after, 1, add, m, limit=b)
+                k = self._slot(after, 1, add, m, limit=b)
+                # `در دیدار با X و Y`: more names joined by `و`.
+                while k + 1 < len(after) and fold(after[k].group()) == "و" and len(ids) < 8:
+                    before = len(ids)
+                    k = self._slot(after, k + 1, add, m, limit=b)
+                    if len(ids) == before:
+                        break
         return ids
 
     # -- slots ---------------------------------------------------------------------------------
@@ -200,7 +208,9 @@ class ParticipantFinder:
                 eid, nk = self._person(ment, words, k, m)
                 add(eid)
                 return nk
-            if ment.label == "ORG":
+            if ment.label == "ORG" or (ment.label == "LOC" and self._ids and self._ids[-1].startswith("loc:")
+                                       and fold(words[k - 1].group()) == "و"):
+                # A country joined to a country acting (`مقامات ایران و عربستان`) acts too.
                 add(ment.entity)
                 return self._skip_mention(words, k, ment)
             return k + 1
@@ -242,6 +252,11 @@ class ParticipantFinder:
         nk = k + 2
         if nk < len(words) and fold(words[nk].group()) in _set("خود خویش"):
             nk += 1
+        # `با همتای ایرانی خود، مسعود پزشکیان،`: the name follows; it is read as the next slot.
+        named = nk + (nk < len(words) and words[nk].group() in "،,")
+        if named < len(words) and (self.by_start.get(words[named].start()) is not None
+                                   and self.by_start[words[named].start()].label == "PER"):
+            return named
         if len(found) == 1:
             add(found[0])
         else:
@@ -264,7 +279,8 @@ class ParticipantFinder:
         n = 0
         while k + n < len(words) and n < 4:
             w = words[k + n]
-            if w.group() in _PUNCT or w.start() in self.by_start or not self._namelike(w.group()):
+            if w.group() in _PUNCT or w.start() in self.by_start or not self._namelike(w.group()) \
+                    or w.start() in self.cue_starts or w.start() == m.start():
                 break
             n += 1
         if not 1 <= n <= 3 or not self._ends_name(words, k + n, m):
