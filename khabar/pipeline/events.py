@@ -122,8 +122,7 @@ class EventExtractor:
             if doc.source is not None and sent.start <= doc.source.span.start < m.start():
                 a = max(a, doc.source.span.end)
             participants = finder.find(a, sent.end, m)
-            date = next((d.value for d in doc.dates[bisect_left(date_starts, sent.start):
-                                                    bisect_left(date_starts, sent.end)] if d.value), None)
+            date = self._date(doc, date_starts, contents, sent.start, sent.end, m.start())
             # `دیدار` is also a match: teams meeting on a pitch are no meeting of people.
             if _SPORT.search(text, sent.start, sent.end) and not any(
                     (e := doc.entity(p)) is not None and e.label == "PER" for p in participants):
@@ -136,6 +135,20 @@ class EventExtractor:
             trigger = doc.span(m.start(), m.end())
             out.append(Event("meeting", trigger, tuple(participants), date, place))
         return out
+
+    @staticmethod
+    def _date(doc: Document, date_starts: list[int], contents: list[tuple[int, int]], a: int, b: int,
+              at: int) -> str | None:
+        """The meeting's date: the sentence's date nearest before the trigger (`X، که دیروز وارد شد،
+        امروز با Y دیدار کرد`), else its first one after it outside a statement."""
+        in_sentence = [d for d in doc.dates[bisect_left(date_starts, a):bisect_left(date_starts, b)] if d.value]
+        before = [d for d in in_sentence if d.start < at]
+        if before:
+            return before[-1].value
+        for d in in_sentence:
+            if not any(s <= d.start < e for s, e in contents):
+                return d.value
+        return None
 
     @staticmethod
     def _place(text: str, mentions: list[Mention], a: int, b: int) -> str | None:

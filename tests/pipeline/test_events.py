@@ -148,6 +148,11 @@ def test_events_every_participant_and_place_is_an_entity(text: str) -> None:
     ("عباس عراقچی امروز با سرگئی لاوروف دیدار کرد.", "2025-08-09"),
     ("عباس عراقچی روز دوشنبه ۱۸ مرداد ۱۴۰۴ با سرگئی لاوروف دیدار کرد.", "2025-08-09"),
     ("عباس عراقچی با سرگئی لاوروف دیدار کرد.", None),
+    # the date nearest before the trigger, not one of a clause about something else
+    ("عباس عراقچی، که دیروز وارد مسکو شد، امروز با سرگئی لاوروف دیدار کرد.", "2025-08-09"),
+    ("عباس عراقچی با سرگئی لاوروف روز دوشنبه دیدار کرد.", "2025-08-04"),
+    # a date inside what was said is not the meeting's
+    ("عباس عراقچی با سرگئی لاوروف دیدار کرد و گفت که فردا به تهران بازمی‌گردد.", None),
 ])
 def test_events_date(text: str, date: str | None) -> None:
     assert khabar.analyze(text, published="2025-08-09").events[0].date == date
