@@ -66,6 +66,9 @@ _GROUP_OPENERS = _set("جمعی گروهی هیئتی هیئت هیات هیات
                       "خانواده‌های اهالی") | GROUP_HEADS
 _RECIPROCAL = _set("یکدیگر همدیگر")
 _MORE_ROLES = _set("سلطان ملک امیرنشین")
+# The two sides of a meeting, opening a clause.
+_BOTH_SIDES = re.compile(rf"\s*(?:(?:همچنین|سپس|نیز)\s+)?(?:طرفین|دو\s+(?:طرف|وزیر|رهبر|رئیس{ZWNJ}?جمهور|مقام|هیئت|"
+                         rf"نخست{ZWNJ}?وزیر|مسئول|دیپلمات|فرمانده))(?![\w{ZWNJ}])")
 _COUNTERPART = _set("همتای همتایان")
 _PHRASE_STOP = _set("در با که را برای درباره و")
 
@@ -84,6 +87,7 @@ class ParticipantFinder:
         self.date_spans = sorted((d.start, d.end) for d in doc.dates)
         self.date_starts = [a for a, _ in self.date_spans]
         self._ids: list[str] = []
+        self._last_ids: list[str] = []
         try:
             _, self.lexicon, _, _, _, meta = load_model("")
             self.common: frozenset[str] = meta.get("common", frozenset())
@@ -103,6 +107,12 @@ class ParticipantFinder:
 
         text = self.text
         words = [w for w in _WORDS.finditer(text, a, m.start()) if not self._in_date(w.start())]
+        both = _BOTH_SIDES.match(text, a)
+        if both is not None:
+            # `دو طرف …`, `دو وزیر …`: the sides of the meeting told before, or the people just named.
+            for eid in self._last_ids or self._recent_people(a):
+                add(eid)
+            words = [w for w in words if w.start() >= both.end()]
         # The subject, read as a speaker is (a name, a role's holder, a pronoun's antecedent).
         with_k = next((k for k, w in enumerate(words) if fold(w.group()) == "با"), len(words))
         head_end = words[with_k].start() if with_k < len(words) else m.start()
@@ -144,7 +154,20 @@ class ParticipantFinder:
                     k = self._slot(after, k + 1, add, m, limit=b)
                     if len(ids) == before:
                         break
+        if ids:
+            self._last_ids = list(ids)
         return ids
+
+    def _recent_people(self, pos: int) -> list[str]:
+        """People named in the two sentences before ``pos`` (at most two)."""
+        starts = [x.start for x in self.doc.sentences]
+        si = bisect_left(starts, pos + 1) - 1
+        lo = self.doc.sentences[max(0, si - 2)].start if si >= 0 else 0
+        found: list[str] = []
+        for x in self.mentions[bisect_left(self.mstarts, lo):bisect_left(self.mstarts, pos)]:
+            if x.label == "PER" and x.entity and x.entity not in found:
+                found.append(x.entity)
+        return found[-2:]
 
     # -- slots ---------------------------------------------------------------------------------
 
