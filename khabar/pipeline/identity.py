@@ -135,12 +135,13 @@ class IdentityLinker:
              limit: int | None = None) -> tuple[list[Mention], list[Entity]]:
         """Linked mentions (sorted by position) and the article's entities, over the first ``limit`` tokens."""
         tokens = doc.tokens[:limit] if limit is not None else doc.tokens
-        if not found:
+        if not tokens:
             return [], []
         keys = [fold_word(t.text[:100]) for t in tokens]
         n = len(tokens)
         found = self._strong_honorific_names(keys, found, n)
         found = self._listed_names(doc, keys, found, n)
+        found = self._given_name_pairs(keys, found, n)
         spans: list[list] = []  # [start, end, label, titles]
         starts = {s: (e, lab) for s, e, lab in found}
         for s, e, lab in found:
@@ -206,6 +207,26 @@ class IdentityLinker:
             extra.append((j, end, "PER"))
             covered.update(range(j, end))
         return sorted([*found, *extra])
+
+    def _given_name_pairs(self, keys: Sequence[str], found: list[tuple[int, int, str]],
+                          n: int) -> list[tuple[int, int, str]]:
+        """A given name followed by a rare word (``خلیل لحیة``), both untagged, is a person's name."""
+        covered = bytearray(n + 1)
+        for s, e, _ in found:
+            covered[s:e] = b"\x01" * (e - s)
+        extra = []
+        for i in range(n - 1):
+            a, b = keys[i], keys[i + 1]
+            # The given name must be one the training data mostly saw inside names (`خلیل`), not
+            # one that is also a common word (`امید`, `جهان`, `بهنام`).
+            if covered[i] or covered[i + 1] or "PER:hi" not in self.lexicon.get(a, ()):
+                continue
+            if b in self.common or not b.isalpha() or len(b) < 3 or b in _STOP \
+                    or b in ROLE_HEADS or b in HONORIFICS or b in _PRONOUNS:
+                continue
+            extra.append((i, i + 2, "PER"))
+            covered[i:i + 2] = b"\x01\x01"
+        return sorted([*found, *extra]) if extra else found
 
     def _listed_names(self, doc: Document, keys: Sequence[str], found: list[tuple[int, int, str]],
                       n: int) -> list[tuple[int, int, str]]:

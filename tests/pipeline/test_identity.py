@@ -125,6 +125,14 @@ def test_identity_holder_of_role(text: str, role: str, name: str | None) -> None
     assert (holder.name if holder else None) == name
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("خلیل لحیة این پیروزی را مشترک دانست.", "خلیل لحیة"),
+    ("محمد صبوری در این مراسم حضور داشت.", "محمد صبوری"),
+])
+def test_identity_given_name_and_rare_word_is_a_person(text: str, name: str) -> None:
+    assert name in people(text)
+
+
 def test_identity_role_without_holder_is_not_a_mention() -> None:
     doc = khabar.analyze("رئیس سازمان برنامه و بودجه امروز از بودجه سال آینده خبر داد.")
     assert not [m for m in doc.mentions if m.label == "PER"]
