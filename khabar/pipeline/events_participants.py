@@ -143,20 +143,35 @@ class ParticipantFinder:
         self._scan_slots([w for w in words if not skip[0] <= w.start() < skip[1]], add, m,
                          opening=skip[0] > a or skip[1] == a)
         if not m.group("light"):
-            # `در دیدار با Y`: the other side follows the noun.
-            after = [w for w in _WORDS.finditer(text, m.end(), min(b, m.end() + 120))
+            # `در دیدار با Y`: the other side follows the noun; `در دیدار X با Y`: both do.
+            after = [w for w in _WORDS.finditer(text, m.end(), min(b, m.end() + 160))
                      if not self._in_date(w.start())]
-            if after and fold(after[0].group()) == "با":
-                k = self._slot(after, 1, add, m, limit=b)
-                # `در دیدار با X و Y`: more names joined by `و`.
-                while k + 1 < len(after) and fold(after[k].group()) == "و" and len(ids) < 8:
-                    before = len(ids)
-                    k = self._slot(after, k + 1, add, m, limit=b)
-                    if len(ids) == before:
-                        break
+            j = next((i for i, w in enumerate(after[:10]) if fold(w.group()) == "با"), -1)
+            if j > 0 and self._names_here(after[0]):
+                self._slots_joined(after, 0, add, m, b, stop=j)
+            if j >= 0:
+                self._slots_joined(after, j + 1, add, m, b, stop=len(after))
         if ids:
             self._last_ids = list(ids)
         return ids
+
+    def _names_here(self, w: re.Match[str]) -> bool:
+        """Whether a word opens a mention of someone, a role or a group (not an adjective: `دیدار دوجانبه`)."""
+        ment = self.by_start.get(w.start())
+        f = fold(w.group())
+        return (ment is not None and ment.label in ("PER", "ORG")) or f in ROLE_HEADS or f in _GROUP_OPENERS \
+            or f in HONORIFIC_WORDS
+
+    def _slots_joined(self, words: list[re.Match[str]], k: int, add: Any, m: re.Match[str], limit: int, *,
+                      stop: int) -> None:
+        """Participants from ``words[k]`` on, joined by ``و`` (`با X و Y`), up to ``words[stop]``."""
+        part = words[:stop]
+        k = self._slot(part, k, add, m, limit=limit)
+        while k + 1 < len(part) and fold(part[k].group()) == "و" and len(self._ids) < 8:
+            before = len(self._ids)
+            k = self._slot(part, k + 1, add, m, limit=limit)
+            if len(self._ids) == before:
+                break
 
     def _recent_people(self, pos: int) -> list[str]:
         """People named in the two sentences before ``pos`` (at most two)."""
@@ -261,6 +276,10 @@ class ParticipantFinder:
         if run:
             add(self._new(self.text[words[k].start():words[k + run - 1].end()], "PER"))
             return k + run
+        nxt = self.by_start.get(words[k + 1].start()) if k + 1 < len(words) else None
+        if nxt is not None and nxt.label == "PER" and self._namelike(w.group()):
+            # A first name the model left out before the name it tagged (`سرگئی` `لاوروف`).
+            return self._slot(words, k + 1, add, m, limit=limit)
         return k + 1
 
     def _counterpart(self, words: list[re.Match[str]], k: int, add: Any) -> int:
