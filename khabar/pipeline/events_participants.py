@@ -14,7 +14,8 @@ after it. A participant is taken, in order of preference, from
 
 Participants are entity ids. One the entity stage did not find gets the id the entity stage would
 give it (:func:`khabar.pipeline.identity.entity_id`), and an :class:`~khabar.document.Entity` is
-added to ``doc.entities`` so that every participant resolves to a name.
+added to ``doc.entities`` (with a mention where none covers its words) so that every participant
+resolves to a name.
 
 >>> from khabar.pipeline import analyze
 >>> doc = analyze("محمد اسلامی و رافائل گروسی دیروز در تهران با یکدیگر دیدار کردند.")
@@ -260,7 +261,7 @@ class ParticipantFinder:
                 if sp.entity:
                     add(sp.entity)
                 elif f not in _set("منبع مقام"):
-                    add(self._new(sp.text, "PER"))
+                    add(self._new(sp.text, "PER", (sp.start, sp.end)))
             return self._index_at(words, k, sp.end if sp is not None else w.end())
         if f in _GROUP_OPENERS or f in BODY_HEADS:
             end = self._phrase_end(words, k, limit)
@@ -270,11 +271,12 @@ class ParticipantFinder:
             if body is not None and body.entity:
                 add(body.entity)
             elif end > w.start():
-                add(self._new(self.text[w.start():end], "ORG"))
+                add(self._new(self.text[w.start():end], "ORG", (w.start(), end)))
             return self._index_at(words, k, end)
         run = self._plain_name(words, k, m)
         if run:
-            add(self._new(self.text[words[k].start():words[k + run - 1].end()], "PER"))
+            add(self._new(self.text[words[k].start():words[k + run - 1].end()], "PER",
+                          (words[k].start(), words[k + run - 1].end())))
             return k + run
         nxt = self.by_start.get(words[k + 1].start()) if k + 1 < len(words) else None
         if nxt is not None and nxt.label == "PER" and self._namelike(w.group()):
@@ -302,7 +304,7 @@ class ParticipantFinder:
         if len(found) == 1:
             add(found[0])
         else:
-            add(self._new(f"{words[k].group()} {adj}", "PER"))
+            add(self._new(f"{words[k].group()} {adj}", "PER", (words[k].start(), words[k + 1].end())))
         return nk
 
     def _person(self, ment: Mention, words: list[re.Match[str]], k: int, m: re.Match[str]) -> tuple[str | None, int]:
@@ -384,12 +386,18 @@ class ParticipantFinder:
             end = w.end()
         return end
 
-    def _new(self, name: str, label: str) -> str:
-        """The id of a participant the entity stage missed; its entity is added to the document."""
+    def _new(self, name: str, label: str, span: tuple[int, int] | None = None) -> str:
+        """The id of a participant the entity stage missed; its entity (and, where no mention covers
+        ``span``, a mention) is added to the document."""
         name = " ".join(name.split())
         eid = entity_id(name, label)
         if self.doc.entity(eid) is None:
             self.doc.entities.append(Entity(eid, name, label))
+        if span is not None and span[0] < span[1]:
+            i = bisect_left(self.mstarts, span[1])
+            if not any(x.end > span[0] for x in self.mentions[max(0, i - 8):i]):
+                at = bisect_left([x.start for x in self.doc.mentions], span[0])
+                self.doc.mentions.insert(at, self.doc.span(span[0], span[1], Mention, label=label, entity=eid))
         return eid
 
     def place(self, a: int, b: int) -> str | None:
@@ -398,7 +406,7 @@ class ParticipantFinder:
             word = w.group("place")
             if w.start("place") in self.by_start or not self._place_word(word) or fold_word(word) in self.common:
                 continue
-            return self._new(word, "LOC")
+            return self._new(word, "LOC", (w.start("place"), w.end("place")))
         return None
 
 

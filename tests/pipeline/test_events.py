@@ -146,7 +146,20 @@ def test_events_every_participant_and_place_is_an_entity(text: str) -> None:
     for eid in (*ev.participants, *([ev.place] if ev.place else [])):
         assert doc.entity(eid) is not None, eid
     assert len({e.id for e in doc.entities}) == len(doc.entities)
+    # Mentions stay in text order and valid.
+    assert [m.start for m in doc.mentions] == sorted(m.start for m in doc.mentions)
+    assert all(doc.text[m.start:m.end] == m.text for m in doc.mentions)
     assert Document.from_dict(doc.to_dict()).entities == doc.entities
+
+
+@pytest.mark.parametrize("text", [
+    "پاپ لئو چهاردهم روز شنبه با ولودیمیر زلنسکی دیدار کرد.",
+    "کایا کالاس، مسئول سیاست خارجی اتحادیه، در گفت‌وگوی تلفنی با عباس عراقچی خواستار آرامش شد.",
+])
+def test_events_name_the_model_missed_is_mentioned(text: str) -> None:
+    doc = khabar.analyze(text)
+    missed = doc.events[0].participants[0]
+    assert [m.text for m in doc.mentions if m.entity == missed] == [doc.entity(missed).name]  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("text", "date"), [
