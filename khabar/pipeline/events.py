@@ -5,8 +5,10 @@ A meeting is told either by a verb (``X با Y دیدار کرد``, ``رایزن
 ``در گفت‌وگوی تلفنی با``). One sentence tells at most one meeting, the verb winning over the noun;
 ``این دیدار`` (this meeting) refers back to one already told and is not a new one, and neither is a
 meeting inside someone's statement. Participants are entity ids: the subject (a pronoun resolved as
-for speakers) and those after ``با``; the date is the first date of the sentence and the place the
-first place after ``در``. A phone call counts as a meeting.
+for speakers) and those after ``با``, including names, roles and groups the entity model missed
+(:mod:`khabar.pipeline.events_participants`); the date is the sentence's date nearest before the
+trigger and the place the first place after ``در``, ``وارد`` or ``سفر به``. A phone call counts as a
+meeting.
 
 >>> from khabar.pipeline import analyze
 >>> ev = analyze("وزیر خارجه امروز در تهران با همتای عمانی خود دیدار کرد.", published="2025-08-09").events[0]
