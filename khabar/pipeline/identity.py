@@ -337,7 +337,10 @@ class IdentityLinker:
         for sp in spans:
             c = votes[tuple(keys[sp[0]:sp[1]])]
             if len(c) > 1:
-                sp[2] = c.most_common(1)[0][0]
+                label = c.most_common(1)[0][0]
+                if label != sp[2] and sp[2] == "PER":
+                    sp[3] = []  # titles belong to persons only
+                sp[2] = label
 
     def _cluster(self, doc: Document, keys: Sequence[str], spans: list[list]) -> tuple[list[_Cluster], list[_Cluster]]:
         """Groups mentions into identities; a person's shorter name forms join the longer one."""

@@ -219,3 +219,13 @@ def test_identity_hostile_text_gives_consistent_document(text: str) -> None:
         assert doc.text[m.start:m.end] == m.text
         assert m.start < m.end
     assert len(ids) == len(doc.entities)
+
+
+def test_identity_seed_titles_only_on_people(seed_doc: Document) -> None:
+    assert [e.name for e in seed_doc.entities if e.titles and e.label != "PER"] == []
+
+
+@pytest.mark.parametrize("text", [ROUHANI, BAGHAEI, PEZESHKIAN, LARIJANI, SALAMI, LEADER])
+def test_identity_titles_only_on_people(text: str) -> None:
+    doc = khabar.analyze(text)
+    assert [e.name for e in doc.entities if e.titles and e.label != "PER"] == []
