@@ -67,7 +67,8 @@ class EventExtractor:
 
     name: ClassVar[str] = "events"
     requires: ClassVar[tuple[str, ...]] = ("sentences", "mentions", "dates", "quotes", "source")
-    assigns: ClassVar[tuple[str, ...]] = ("events",)
+    # Participants the entities stage missed are added as entities (and mentions where none covers them).
+    assigns: ClassVar[tuple[str, ...]] = ("events", "entities", "mentions")
 
     def find(self, doc: Document) -> list[Event]:
         """The meetings a document tells, one per sentence at most (example in the module docstring)."""
