@@ -44,11 +44,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
-from khabar.pipeline.zwnj_lexicon import NON_JOINING, clean_word  # noqa: E402
+from khabar.pipeline.zwnj_lexicon import NON_JOINING, Lexicon, clean_word  # noqa: E402
+from khabar.pipeline.zwnj_model import BoundaryModel, boundary_features, candidate_boundaries, train  # noqa: E402
 
 ZWNJ = "\u200c"
 DIAC = re.compile("[\u064b-\u065f\u0670]")
 WORD = re.compile(r"[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u06c0\u200c]+")
+# The boundary model's threshold, tuned with --holdout 0.15 on the held-out UPDT lines (see
+# build_model): the lowest score at which the model's ZWNJs on unseen words stay precise.
+THRESHOLD = 10.0
+# Every this-many-th hazm word written joined joins the model's training data as a negative example.
+HAZM_PLAIN_STRIDE = 4
 PEERS = {"hazm": "hazm==0.10.0", "shekar": "shekar==1.7.0"}
 
 
@@ -73,6 +79,10 @@ def main() -> None:
     ap.add_argument("--train", type=Path, default=REPO.parent / "shared" / "data" / "zwnj" / "updt-train.txt")
     ap.add_argument("--wheels", type=Path, default=None, help="folder holding hazm and shekar wheels")
     ap.add_argument("--out", type=Path, default=REPO / "khabar" / "resources" / "zwnj" / "lexicon.tsv.gz")
+    ap.add_argument("--model-out", type=Path, default=None,
+                    help="where the boundary model goes (default: boundary.tsv.gz beside --out)")
+    ap.add_argument("--threshold", type=float, default=THRESHOLD,
+                    help="the boundary model's decision threshold (tuned on held-out UPDT lines)")
     ap.add_argument("--holdout", type=float, default=0.0,
                     help="leave the last FRACTION of the training lines out (for tuning on them)")
     args = ap.parse_args()
@@ -167,8 +177,46 @@ def main() -> None:
     # mtime=0: the same sources give the same bytes, so a rebuild shows no spurious diff.
     with open(args.out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
         f.write(out.getvalue().encode("utf-8"))
+    model_out = args.model_out or args.out.parent / "boundary.tsv.gz"
+    nsamples = build_model(args.out, u, h, model_out, args.threshold)
+    print(f"{model_out}: {nsamples} training boundaries, {model_out.stat().st_size / 1e6:.1f} MB")
     print(f"{args.out}: {nz} ZWNJ forms, {np_} plain words, {len(verbs)} verbs, {len(pairs)} pairs, "
           f"{args.out.stat().st_size / 1e6:.1f} MB")
+
+
+def build_model(lex_path: Path, u: collections.Counter[str], h: dict[str, int], out: Path, threshold: float) -> int:
+    """Train the boundary model on UPDT word types and hazm's ZWNJ forms (and a sample of hazm's
+    joined words), with the features the restorer computes from the lexicon just built."""
+    lex = Lexicon.load(lex_path)
+    labelled: dict[str, tuple[int, ...]] = {}
+    plain_h = sorted(w for w in h if ZWNJ not in w)
+    for w in plain_h[::HAZM_PLAIN_STRIDE]:
+        labelled[w] = ()
+    for w in h:
+        if ZWNJ in w:
+            labelled[w.replace(ZWNJ, "")] = _cuts(w)
+    # UPDT last: where it disagrees with hazm, the treebank's spelling is the one to learn.
+    for w in u:
+        labelled[w.replace(ZWNJ, "")] = _cuts(w)
+    samples = []
+    for key, cuts in sorted(labelled.items()):
+        if len(key) < 4 or len(key) > 30:
+            continue
+        for i in candidate_boundaries(key):
+            samples.append((boundary_features(key, i, lex), 1 if i in cuts else -1))
+    BoundaryModel(train(samples), threshold).save(out)
+    return len(samples)
+
+
+def _cuts(form: str) -> tuple[int, ...]:
+    out: list[int] = []
+    n = 0
+    for ch in form:
+        if ch == ZWNJ:
+            out.append(n)
+        else:
+            n += 1
+    return tuple(out)
 
 
 if __name__ == "__main__":

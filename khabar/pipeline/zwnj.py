@@ -36,6 +36,7 @@ from khabar.document import Document
 from khabar.offsets import Edit, apply_edits
 from khabar.pipeline.base import TextStage
 from khabar.pipeline.zwnj_lexicon import LETTERS, NON_JOINING, ZWNJ, Lexicon
+from khabar.pipeline.zwnj_model import BoundaryModel
 
 # A run of Persian words separated by single spaces, vowel marks allowed inside words: the unit the
 # restorer looks at (pairs never cross punctuation or line breaks).
@@ -88,7 +89,7 @@ _JOIN_SHARE = 0.8
 _JOIN_MIN = 5
 _NOJ = (0, 0, 0, 0)
 # A UPDT occurrence weighs as much as this many hazm counts when readings compete.
-_U_WEIGHT = 10_000
+_U_WEIGHT = 10_000_000
 # Endings that inflect a word without a ZWNJ: a known word + one of them is no compound.
 _INFLECTIONS = ("ان", "ی", "ش", "م", "ت", "یم", "ید", "ند", "د", "ات", "ین", "گان", "یان", "ها", "های", "شان")
 # Inflections a productive second part may carry (`‌نگاران`, `‌بارترین`).
@@ -101,6 +102,10 @@ _NO_PLURAL = frozenset(["من", "تو", "او", "ما", "شما", "ایشان"])
 _FUNCTION = frozenset(
     ["به", "در", "از", "با", "که", "این", "آن", "هم", "بی", "نا", "را", "تا", "چه", "هر", "یک", "دو", "سه", "چند", "همه", "بر", "پس", "پیش", "چون", "اگر", "یا", "و", "نه", "ما", "شما", "او"])
 
+# Numbers: as a first part they make names (`ده‌دشت`, `سه‌شاخه`) more often than compounds.
+_NUMBERS = frozenset(["یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه", "ده", "صد", "سی", "چهل", "شصت", "هزار"])
+# First parts the boundary model may not propose.
+_NOT_FIRST = _FUNCTION | _NUMBERS | _PREFIX_SET | frozenset(["ب", "بن", "ابن"])
 # How much a hazm count must favour the ZWNJ spelling before it wins without UPDT evidence; hazm
 # counts are smoothed so that a handful of occurrences decides nothing.
 _RATIO = 1.0
@@ -161,11 +166,14 @@ class ZwnjRestorer(TextStage):
 
     name: ClassVar[str] = "zwnj"
 
-    def __init__(self, *, mode: str = "auto", lexicon: Lexicon | None = None) -> None:
+    def __init__(self, *, mode: str = "auto", lexicon: Lexicon | None = None,
+                 model: BoundaryModel | None = None) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, not {mode!r}")
         self.mode = mode
         self.lex = lexicon or Lexicon.load()
+        # The learned classifier for words no list holds (see zwnj_model); BoundaryModel() never fires.
+        self.model = model if model is not None else BoundaryModel.load()
         self.rules = ()
         self._word_cache: dict[str, tuple[int, ...]] = {}
         self._pair_cache: dict[tuple[str, str], int] = {}
@@ -230,7 +238,10 @@ class ZwnjRestorer(TextStage):
         if any(key.endswith(e) and self._strong(key[: -len(e)]) for e in _INFLECTIONS):
             # An inflected known word (`بیکاران`, `همکارش`), not a compound.
             return ()
-        return self._unknown(key)
+        # Last, the learned classifier: letters and what the lexicon knows of the parts; never after
+        # a function word, a number or the verbal prefix (`ده‌دشت` is a name, `بیانجامد` a verb).
+        return self._unknown(key) or tuple(
+            c for c in self.model.cuts(key, lex) if key[:c] not in _NOT_FIRST and key[c:] not in _NOT_HEAD)
 
     def _unknown(self, key: str) -> tuple[int, ...]:
         """A word no list holds: a verb with می, a participle with its ending, a doubled word, or a
