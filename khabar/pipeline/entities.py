@@ -161,7 +161,7 @@ class Featurizer:
             guess = self.chars.guess(f)
             if guess:
                 own.append("cm=" + guess)
-        shared = ["sh=" + shape, "s2=" + f[-2:], *("gz=" + g for g in gz)]
+        shared = ["sh=" + shape, "s2=" + f[-2:], "s3=" + f[-3:], "p3=" + f[:3], *("gz=" + g for g in gz)]
         own.extend("gz=" + g for g in gz)
         if stem != f:
             for g in self.lexicon.get(stem, ()):
