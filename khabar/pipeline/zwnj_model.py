@@ -105,8 +105,8 @@ class BoundaryModel:
     def cuts(self, key: str, lex: Lexicon) -> tuple[int, ...]:
         """Boundaries of ``key`` whose score passes the threshold (no two adjacent).
 
-        >>> BoundaryModel.load().cuts("بیضیشکل", Lexicon.load())
-        (4,)
+        >>> BoundaryModel.load().cuts("کرهشکل", Lexicon.load())
+        (3,)
         """
         if not self.weights:
             return ()
