@@ -11,6 +11,7 @@ Also checks the seed article: every ZWNJ of the hand-made gold restored, nothing
 
 usage: .venv/bin/python bench/restore.py [--peers hazm,shekar,parsivar] [--files seraji,perdt]
                                          [--variants stripped,spaced,clean] [--lines N]
+       .venv/bin/python bench/restore.py --holdout 0.15 [--wheels DIR]   (held-out UPDT, ZWNJ stage only)
 """
 
 from __future__ import annotations
@@ -109,13 +110,53 @@ def _zwnj_marks(text: str) -> list[bool]:
     return marks
 
 
+def holdout_check(frac: float, wheels: str | None) -> None:
+    """Rebuild the lexicon and boundary model without the last ``frac`` of the UPDT training lines
+    (``scripts/build_zwnj.py --holdout``) and score the ZWNJ stage alone on those lines (vowel marks
+    removed, as in the dev treebanks), with and without the boundary model: the figures the model's
+    threshold is tuned on, never the dev files."""
+    import re
+    import tempfile
+    import unicodedata
+
+    from khabar.pipeline.normalize import Normalizer
+    from khabar.pipeline.zwnj import ZwnjRestorer
+    from khabar.pipeline.zwnj_lexicon import Lexicon
+    from khabar.pipeline.zwnj_model import BoundaryModel
+
+    zs = scorer()
+    train = SHARED / "data" / "zwnj" / "updt-train.txt"
+    lines = train.read_text(encoding="utf-8").split("\n")
+    held = lines[int(len(lines) * (1 - frac)):]
+    diac = re.compile("[\u064b-\u065f\u0670]")
+    norm = Normalizer()
+    gold = "\n".join(diac.sub("", norm.apply(unicodedata.normalize("NFC", line))) for line in held)
+    with tempfile.TemporaryDirectory() as tmp:
+        lex_path = Path(tmp) / "lexicon.tsv.gz"
+        cmd = [sys.executable, str(REPO / "scripts" / "build_zwnj.py"), "--holdout", str(frac), "--out", str(lex_path)]
+        subprocess.run(cmd + (["--wheels", wheels] if wheels else []), check=True, capture_output=True)
+        lex = Lexicon.load(lex_path)
+        model = BoundaryModel.load(Path(tmp) / "boundary.tsv.gz")
+        for label, m in (("no model", BoundaryModel()), ("model", model)):
+            for v in ("stripped", "spaced", "clean"):
+                r = zs.score(gold, ZwnjRestorer(lexicon=lex, model=m).apply(zs.variant(gold, v)))
+                print(f"updt-held-out {v:9} {label:9} P {r['P']:.4f} R {r['R']:.4f} fp {r['fp']} fn {r['fn']}"
+                      f"  ({len(held)} lines, {len(gold.split())} words)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--peers", default="hazm,shekar,parsivar", help="comma-separated; '' for none")
     ap.add_argument("--files", default="seraji,perdt")
     ap.add_argument("--variants", default="stripped,spaced,clean")
     ap.add_argument("--lines", type=int, default=0, help="only the first N sentences of each file")
+    ap.add_argument("--holdout", type=float, default=0.0,
+                    help="instead: score held-out UPDT lines (this fraction) with a lexicon built without them")
+    ap.add_argument("--wheels", default=None, help="hazm/shekar wheels for the --holdout build (else pip download)")
     args = ap.parse_args()
+    if args.holdout:
+        holdout_check(args.holdout, args.wheels)
+        return
     zs = scorer()
     peers = [p for p in args.peers.split(",") if p]
     print(f"{'file':8} {'variant':9} {'system':9} {'P':>6} {'R':>6} {'F1':>6} {'fp':>5} {'fn':>5} "
