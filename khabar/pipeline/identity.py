@@ -142,6 +142,7 @@ class IdentityLinker:
         found = self._strong_honorific_names(keys, found, n)
         found = self._listed_names(doc, keys, found, n)
         found = self._given_name_pairs(keys, found, n)
+        found = self._apposition_names(doc, keys, found, n)
         spans: list[list] = []  # [start, end, label, titles]
         starts = {s: (e, lab) for s, e, lab in found}
         for s, e, lab in found:
@@ -207,6 +208,42 @@ class IdentityLinker:
             extra.append((j, end, "PER"))
             covered.update(range(j, end))
         return sorted([*found, *extra])
+
+    def _apposition_names(self, doc: Document, keys: Sequence[str], found: list[tuple[int, int, str]],
+                          n: int) -> list[tuple[int, int, str]]:
+        """A name with a role in apposition (``کایا کالاس، مسئول سیاست خارجی اتحادیه،``) is a person:
+        a short mention there becomes PER, and two or three untagged words there become one."""
+        tokens = doc.tokens
+        ends = {e: k for k, (_, e, _) in enumerate(found)}
+        covered = bytearray(n + 1)
+        for s, e, _ in found:
+            covered[s:e] = b"\x01" * (e - s)
+        out = list(found)
+        extra = []
+        for i in range(1, n - 1):
+            if tokens[i].text not in ("،", ",") or keys[i + 1] not in ROLE_HEADS:
+                continue
+            j = i + 1
+            while j < n and j - i <= self.max_title_tokens and tokens[j].text not in _ENDS_TITLE:
+                j += 1
+            if not (j < n and tokens[j].text in ("،", ",")):
+                continue
+            k = ends.get(i)
+            s = out[k][0] if k is not None else i
+            if k is not None and (out[k][2] not in ("LOC", "ORG") or i - s > 3):
+                continue
+            # Untagged name words before it, back to the start of the clause.
+            a = s
+            while a > 0 and i - a < 3 and not covered[a - 1] and keys[a - 1].isalpha() \
+                    and keys[a - 1] not in _STOP and keys[a - 1] not in ROLE_HEADS and keys[a - 1] not in _PRONOUNS:
+                a -= 1
+            if a < s and not (a == 0 or _PUNCT.match(tokens[a - 1].text) or keys[a - 1] in _STOP):
+                a = s
+            if k is not None:
+                out[k] = (a, i, "PER")
+            elif i - a >= 2:
+                extra.append((a, i, "PER"))
+        return sorted([*out, *extra])
 
     def _given_name_pairs(self, keys: Sequence[str], found: list[tuple[int, int, str]],
                           n: int) -> list[tuple[int, int, str]]:

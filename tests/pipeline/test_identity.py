@@ -133,6 +133,16 @@ def test_identity_given_name_and_rare_word_is_a_person(text: str, name: str) -> 
     assert name in people(text)
 
 
+@pytest.mark.parametrize(("text", "name", "title"), [
+    ("کایا کالاس، مسئول سیاست خارجی اتحادیه، در گفت‌وگوی تلفنی با عباس عراقچی خواستار آرامش شد.",
+     "کایا کالاس", "مسئول سیاست خارجی اتحادیه"),
+    ("امروز ژوزپ بورل، رئیس سابق دیپلماسی اروپا، به تهران آمد.", "ژوزپ بورل", "رئیس سابق دیپلماسی اروپا"),
+])
+def test_identity_name_with_apposition_role_is_a_person(text: str, name: str, title: str) -> None:
+    found = people(text)
+    assert title in found[name].titles
+
+
 def test_identity_role_without_holder_is_not_a_mention() -> None:
     doc = khabar.analyze("رئیس سازمان برنامه و بودجه امروز از بودجه سال آینده خبر داد.")
     assert not [m for m in doc.mentions if m.label == "PER"]
