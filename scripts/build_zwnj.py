@@ -158,25 +158,25 @@ def main() -> None:
                 s.setdefault(w, 1)
                 curated.add(w)
 
-    words = set(u) | set(h) | set(s)
+    vocab = set(u) | set(h) | set(s)
     out = io.StringIO()
     nz = np_ = 0
-    for w in sorted(words):
+    for w in sorted(vocab):
         kind = "Z" if ZWNJ in w else "P"
         nz += kind == "Z"
         np_ += kind == "P"
         out.write(f"{kind}\t{w}\t{u.get(w, 0)}\t{h.get(w, 0)}\t{s.get(w, 0)}\t{int(w in curated)}\n")
     for past, present in sorted(verbs):
         out.write(f"V\t{past}\t{present}\n")
-    pairs = {p for p in joined} | {p for p, c in spaced.items() if (p[0] + ZWNJ + p[1]) in words}
+    pairs = {p for p in joined} | {p for p, c in spaced.items() if (p[0] + ZWNJ + p[1]) in vocab}
     for a, b in sorted(pairs):
         out.write(f"B\t{a}\t{b}\t{joined.get((a, b), 0)}\t{spaced.get((a, b), 0)}\n")
     for w in sorted(set(right_j) | set(left_j)):
         out.write(f"J\t{w}\t{right_j[w]}\t{right_sp[w]}\t{left_j[w]}\t{left_sp[w]}\n")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     # mtime=0: the same sources give the same bytes, so a rebuild shows no spurious diff.
-    with open(args.out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
-        f.write(out.getvalue().encode("utf-8"))
+    with open(args.out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
+        gz.write(out.getvalue().encode("utf-8"))
     model_out = args.model_out or args.out.parent / "boundary.tsv.gz"
     nsamples = build_model(args.out, u, h, model_out, args.threshold)
     print(f"{model_out}: {nsamples} training boundaries, {model_out.stat().st_size / 1e6:.1f} MB")
