@@ -10,7 +10,9 @@ Scraped Persian loses its ZWNJs in two ways: deleted (``میکند``, ``گروه
 2. a word no list holds is taken apart: the verbal prefix ``می``/``نمی`` before a verb form,
    plural and pronoun suffixes after a known stem (readings compete by stem frequency), participle
    + copula, doubled words, and compounds of a known word with a productive part that builds many
-   ZWNJ compounds in the lexicon (``‌کنندگان``, ``‌گذاری``) or a bound first part (``بی‌``);
+   ZWNJ compounds in the lexicon (``‌کنندگان``, ``‌گذاری``) or a bound first part (``بی‌``); what
+   none of these decides goes to a learned per-boundary classifier (:mod:`khabar.pipeline.zwnj_model`:
+   ``کره‌شکل``, ``عدالت‌محور``), never after a number, a function word or the verbal prefix;
 3. two words with a space between are joined where correct text writes them joined: affixes that
    never stand alone, pairs that UPDT writes joined far more often than spaced, and words that UPDT
    nearly always joins to their neighbour; pairs after prepositions (``به خوبی``) are style.
