@@ -44,6 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
+from khabar.pipeline.zwnj import positions  # noqa: E402
 from khabar.pipeline.zwnj_lexicon import NON_JOINING, Lexicon, clean_word  # noqa: E402
 from khabar.pipeline.zwnj_model import BoundaryModel, boundary_features, candidate_boundaries, train  # noqa: E402
 
@@ -194,10 +195,10 @@ def build_model(lex_path: Path, u: collections.Counter[str], h: dict[str, int], 
         labelled[w] = ()
     for w in h:
         if ZWNJ in w:
-            labelled[w.replace(ZWNJ, "")] = _cuts(w)
+            labelled[w.replace(ZWNJ, "")] = positions(w)
     # UPDT last: where it disagrees with hazm, the treebank's spelling is the one to learn.
     for w in u:
-        labelled[w.replace(ZWNJ, "")] = _cuts(w)
+        labelled[w.replace(ZWNJ, "")] = positions(w)
     samples = []
     for key, cuts in sorted(labelled.items()):
         if len(key) < 4 or len(key) > 30:
@@ -206,17 +207,6 @@ def build_model(lex_path: Path, u: collections.Counter[str], h: dict[str, int], 
             samples.append((boundary_features(key, i, lex), 1 if i in cuts else -1))
     BoundaryModel(train(samples), threshold).save(out)
     return len(samples)
-
-
-def _cuts(form: str) -> tuple[int, ...]:
-    out: list[int] = []
-    n = 0
-    for ch in form:
-        if ch == ZWNJ:
-            out.append(n)
-        else:
-            n += 1
-    return tuple(out)
 
 
 if __name__ == "__main__":

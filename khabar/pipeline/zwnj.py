@@ -216,7 +216,7 @@ class ZwnjRestorer(TextStage):
         affix = self._affix(key)
         if form is not None:
             zu, zh, zs = lex.zwnj[form]
-            cuts = _positions(form)
+            cuts = positions(form)
             if affix and set(cuts) <= set(affix):
                 # Affix boundaries: modern standard spelling unless hazm lists the joined word itself.
                 return affix if not ph or zh >= ph else ()
@@ -519,7 +519,7 @@ class ZwnjRestorer(TextStage):
             if not has_zwnj:
                 if prev_last and key and self._join_ok(prev_last, key, mode, seen):
                     out.append((prev_end, prev_end + 1, ZWNJ))
-                if cuts and conservative and _with_zwnj(key, self.word_boundaries(key)) not in seen:
+                if cuts and conservative and _insert(key, self.word_boundaries(key)) not in seen:
                     cuts = ()
                 out.extend((start + c, start + c, ZWNJ) for c in cuts)
             prev_last, prev_end = last, start + len(raw)
@@ -614,7 +614,7 @@ class ZwnjRestorer(TextStage):
         return doc
 
 
-def _positions(form: str) -> tuple[int, ...]:
+def positions(form: str) -> tuple[int, ...]:
     """Letter positions of the ZWNJs in ``form``, counted without the ZWNJs."""
     out: list[int] = []
     n = 0
@@ -626,17 +626,8 @@ def _positions(form: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _with_zwnj(key: str, cuts: tuple[int, ...]) -> str:
-    parts: list[str] = []
-    prev = 0
-    for c in cuts:
-        parts.append(key[prev:c])
-        prev = c
-    parts.append(key[prev:])
-    return ZWNJ.join(parts)
-
-
 def _insert(raw: str, cuts: tuple[int, ...]) -> str:
+    """``raw`` with a ZWNJ at each of the positions ``cuts``."""
     parts: list[str] = []
     prev = 0
     for c in cuts:

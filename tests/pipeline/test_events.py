@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
@@ -10,8 +9,6 @@ import pytest
 
 import khabar
 from khabar.document import Document
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def names(doc: Document, ids: tuple[str, ...]) -> str:
@@ -206,16 +203,9 @@ def test_events_long_text_one_meeting_per_sentence() -> None:
     assert len(khabar.analyze(varied).events) == 50
 
 
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_statements", REPO / "bench" / "statements.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
-
-def test_events_seed_meeting(shared_data: Path) -> None:
-    bench = _bench()
+def test_events_seed_meeting(shared_data: Path, statements_bench: ModuleType) -> None:
+    bench = statements_bench
     docs = [d for d in bench.load(bench.GOLD) if d["split"] == "seed"]
     if not docs:
         pytest.skip("the seed article is not in ../shared/data")
@@ -230,8 +220,8 @@ EVENT_FLOORS = {"tune": {"event_recall": 0.95, "event_precision": 0.95, "event_a
                 "dev4": {"event_accuracy": 0.99}}
 
 
-def test_events_quality_gate() -> None:
-    bench = _bench()
+def test_events_quality_gate(statements_bench: ModuleType) -> None:
+    bench = statements_bench
     docs = [d for d in bench.load(bench.GOLD) if d["split"] in EVENT_FLOORS and d.get("events")]
     figures = bench.score(docs, set())
     for split, floors in EVENT_FLOORS.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -15,7 +14,6 @@ import khabar
 from khabar.document import Document, Quote
 from khabar.pipeline.quotes_lexicon import CUE, cue_class, is_plural
 
-REPO = Path(__file__).resolve().parents[2]
 FOLD = str.maketrans({"\u200c": None, " ": None, "ي": "ی", "ك": "ک", "ة": "ه"})
 
 
@@ -227,16 +225,9 @@ def test_quotes_lexicon(cue: str, cls: str, plural: bool) -> None:
 
 # -- the seed article and the gold passages ------------------------------------------------------
 
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_statements", REPO / "bench" / "statements.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
-
-def test_quotes_seed_all_fifteen_attributed(shared_data: Path) -> None:
-    bench = _bench()
+def test_quotes_seed_all_fifteen_attributed(shared_data: Path, statements_bench: ModuleType) -> None:
+    bench = statements_bench
     docs = [d for d in bench.load(bench.GOLD) if d["split"] == "seed"]
     if not docs:
         pytest.skip("the seed article is not in ../shared/data")
@@ -258,8 +249,8 @@ FLOORS = {
 }
 
 
-def test_quotes_quality_gate() -> None:
-    bench = _bench()
+def test_quotes_quality_gate(statements_bench: ModuleType) -> None:
+    bench = statements_bench
     docs = [d for d in bench.load(bench.GOLD) if d["split"] in FLOORS]
     figures = bench.score(docs, set())
     for split, floors in FLOORS.items():
