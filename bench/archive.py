@@ -35,6 +35,9 @@ sys.path.insert(0, str(REPO))
 
 from khabar.ingest import RawArticle  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from noise import scrape_damage  # noqa: E402
+
 
 def _w(words: str, sep: str | None = None) -> list[str]:
     return words.split(sep)
@@ -135,13 +138,7 @@ def article(rng: random.Random, i: int, *, noise: bool = True) -> tuple[RawArtic
     text = " ".join(sents[:2]) + "\n" + " ".join(sents[2:])
     title = f"{t1}: {_words(rng, topic, 4)} {rng.choice(VERBS)}"
     if noise:
-        r = rng.random()
-        if r < 0.4:
-            text = text.replace("\u200c", "")
-        elif r < 0.7:
-            text = text.replace("\u200c", " ")
-        if rng.random() < 0.3:
-            text = text.replace("ی", "ي").replace("ک", "ك")
+        text = scrape_damage(text, rng)
     raw = RawArticle(text=text, origin=f"synthetic#{i}", kind="jsonl", title=title,
                      url=f"https://www.{domain}/news/{i}", published=f"{g.isoformat()}T{rng.randint(6, 23):02d}:00:00",
                      author=None, outlet=outlet)

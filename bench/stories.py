@@ -31,6 +31,9 @@ sys.path.insert(0, str(REPO))
 from khabar.ingest import RawArticle, read_sources  # noqa: E402
 from khabar.stories import StoryClusterer  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from noise import scrape_damage  # noqa: E402
+
 DATA = REPO.parent / "shared" / "data" / "zwnj"
 SAMPLE_STORIES = [
     ["01-isna-economy.txt", "07-news-dump.jsonl#3", "10-donya-inflation.html"],
@@ -65,13 +68,7 @@ def sentences(path: Path) -> list[str]:
 def _noisy(sentence: str, rng: random.Random) -> str:
     words = [w for w in sentence.split() if rng.random() > 0.15] or sentence.split()[:3]
     text = " ".join(words)
-    choice = rng.random()
-    if choice < 0.4:
-        text = text.replace("\u200c", "")
-    elif choice < 0.7:
-        text = text.replace("\u200c", " ")
-    if rng.random() < 0.3:
-        text = text.replace("ی", "ي").replace("ک", "ك")
+    text = scrape_damage(text, rng)
     if rng.random() < 0.3:
         text = text.translate(str.maketrans("0123456789۰۱۲۳۴۵۶۷۸۹", "۰۱۲۳۴۵۶۷۸۹0123456789"))
     return text
