@@ -90,6 +90,9 @@ _BOUND_FIRST = frozenset(["بی", "نا", "غیر"])
 _JOIN_SHARE = 0.8
 _JOIN_MIN = 5
 _NOJ = (0, 0, 0, 0)
+_NO3 = (0, 0, 0)
+# A word ending in تر that hazm lists at all is a word of its own, not a stem + ‌تر.
+_TAR_WORD = 1
 # A UPDT occurrence weighs as much as this many hazm counts when readings compete.
 _U_WEIGHT = 10_000_000
 # Endings that inflect a word without a ZWNJ: a known word + one of them is no compound.
@@ -297,6 +300,10 @@ class ZwnjRestorer(TextStage):
                     # `دنیای` is دنیا + ی and `رهایم` is رها + یم, not دنی + ای or ره + ایم.
                     continue
                 if suf in HA and stem in _NO_PLURAL:
+                    continue
+                if suf[:2] == "تر" and self.lex.plain.get(stem + "تر", _NO3)[1] >= _TAR_WORD:
+                    # `دفتری` is دفتر + ی and `بیشتری` بیشتر + ی: a word in تر that hazm lists (a
+                    # noun, or a comparative written as one word) is not stem + ‌تر.
                     continue
                 if (suf in ("هایم", "هاید") and stem in lex.verbs and len(stem) > 2
                         and self._known(stem + "ه")):
