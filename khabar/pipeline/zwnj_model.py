@@ -25,6 +25,7 @@ from pathlib import Path
 from khabar.pipeline.zwnj_lexicon import NON_JOINING, ZWNJ, Lexicon
 
 RESOURCE = Path(__file__).resolve().parents[1] / "resources" / "zwnj" / "boundary.tsv.gz"
+_PARTS_MAX = 200_000
 # Suffixes and prefixes the rules handle; as model features they tell a compound from an affix.
 _SUFFIX_PARTS = frozenset(["ها", "های", "هایی", "ای", "اند", "ام", "ایم", "اید", "ات", "اش", "تر", "ترین", "تری", "ی", "ان", "یی"])
 _PREFIX_PARTS = frozenset(["می", "نمی", "بی", "نا", "غیر", "هم", "پر", "کم", "ضد", "پیش", "پس"])
@@ -79,6 +80,40 @@ def boundary_features(key: str, i: int, lex: Lexicon) -> list[str]:
     return feats
 
 
+def _left_features(left: str, lex: Lexicon) -> tuple[list[str], bool, bool]:
+    """The features of :func:`boundary_features` that depend on the left part alone, and whether
+    the left part is a known word and begins a ZWNJ form (for the joint features)."""
+    feats = [f"L{n}={left[-n:]}" if len(left) >= n else f"L{n}=^{left}" for n in (1, 2, 3, 4)]
+    if len(left) <= 5:
+        feats.append(f"LW={left}")
+    feats.append(f"ln={min(len(left), 7)}")
+    lu, lh, ls = lex.plain.get(left, (0, 0, 0))
+    feats += [f"lu={_bucket(lu)}", f"lh={_bucket(lh // 100)}", f"ls={_bucket(ls // 1000)}",
+              f"fs={_bucket(lex.firsts.get(left, 0))}"]
+    if left in _PREFIX_PARTS:
+        feats.append(f"pf={left}")
+    lj, lsp = lex.joins.get(left, (0, 0, 0, 0))[2:]
+    feats.append(f"lj={_bucket(lj)}|{_bucket(lsp)}")
+    return feats, bool(lu or lh), left in lex.by_key
+
+
+def _right_features(right: str, lex: Lexicon) -> tuple[list[str], bool, bool]:
+    """The features of :func:`boundary_features` that depend on the right part alone (see
+    :func:`_left_features`)."""
+    feats = [f"R{n}={right[:n]}" if len(right) >= n else f"R{n}={right}$" for n in (1, 2, 3, 4)]
+    if len(right) <= 5:
+        feats.append(f"RW={right}")
+    feats.append(f"rn={min(len(right), 7)}")
+    ru, rh, rs = lex.plain.get(right, (0, 0, 0))
+    feats += [f"ru={_bucket(ru)}", f"rh={_bucket(rh // 100)}", f"rs={_bucket(rs // 1000)}",
+              f"hd={_bucket(lex.heads.get(right, 0))}", f"lv={int(right in lex.verbs)}"]
+    if right in _SUFFIX_PARTS:
+        feats.append(f"sf={right}")
+    rj, rsp = lex.joins.get(right, (0, 0, 0, 0))[:2]
+    feats.append(f"rj={_bucket(rj)}|{_bucket(rsp)}")
+    return feats, bool(ru or rh), right in lex.by_key
+
+
 def candidate_boundaries(key: str) -> Iterator[int]:
     """Boundaries the model scores: both parts at least two letters, after a joining letter."""
     for i in range(2, len(key) - 1):
@@ -92,6 +127,10 @@ class BoundaryModel:
 
     weights: dict[str, float] = field(default_factory=dict)
     threshold: float = 0.0
+    # Summed weights of the features of one left or right part, with what the joint features need:
+    # the parts recur across words (`می`, `ها`, `گذاری`), so a new word costs a few look-ups.
+    _parts: dict[tuple[bool, str], tuple[float, bool, bool]] = field(default_factory=dict, repr=False, compare=False)
+    _parts_of: int = field(default=0, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> BoundaryModel:
@@ -99,8 +138,30 @@ class BoundaryModel:
         return _load(path or RESOURCE)
 
     def score(self, key: str, i: int, lex: Lexicon) -> float:
+        """The summed weight of :func:`boundary_features` (computed part by part, with a cache).
+
+        >>> m, lex = BoundaryModel.load(), Lexicon.load()
+        >>> abs(m.score("بیضیشکل", 4, lex) - sum(m.weights.get(f, 0.0) for f in boundary_features("بیضیشکل", 4, lex))) < 1e-9
+        True
+        """
         w = self.weights
-        return sum(w.get(f, 0.0) for f in boundary_features(key, i, lex))
+        parts = self._parts
+        if self._parts_of != id(lex) or len(parts) > _PARTS_MAX:
+            parts.clear()
+            self._parts_of = id(lex)
+        left, right = key[:i], key[i:]
+        lp = parts.get((True, left))
+        if lp is None:
+            feats, known, zform = _left_features(left, lex)
+            lp = parts[(True, left)] = (sum(w.get(f, 0.0) for f in feats), known, zform)
+        rp = parts.get((False, right))
+        if rp is None:
+            feats, known, zform = _right_features(right, lex)
+            rp = parts[(False, right)] = (sum(w.get(f, 0.0) for f in feats), known, zform)
+        get = w.get
+        return (lp[0] + rp[0] + get("b", 0.0) + get(f"LR={left[-2:]}|{right[:2]}", 0.0)
+                + get(f"LR1={left[-1:]}|{right[:1]}", 0.0) + get(f"lk={int(lp[1])}|rk={int(rp[1])}", 0.0)
+                + get(f"lz={int(lp[2])}|rz={int(rp[2])}", 0.0))
 
     def cuts(self, key: str, lex: Lexicon) -> tuple[int, ...]:
         """Boundaries of ``key`` whose score passes the threshold (no two adjacent).

@@ -465,3 +465,22 @@ def test_zwnj_model_features_name_both_sides() -> None:
 def test_zwnj_perceptron_learns_separable_data() -> None:
     w = train([(["b", "R3=شکل"], 1), (["b", "R3=ستا"], -1)] * 5)
     assert w["R3=شکل"] > 0 > w["R3=ستا"]
+
+
+@pytest.mark.parametrize("key", ["بیضیشکل", "کرهشکل", "برنامهریزیها", "مستعمرهنشینان", "گفتوگو", "میخیساند"])
+def test_zwnj_model_score_is_sum_of_features(key: str) -> None:
+    # The scorer sums cached per-part weights: it must equal summing boundary_features, which the
+    # model was trained on, at every boundary, on a first look and from the cache.
+    model, lex = BoundaryModel.load(), Lexicon.load()
+    for _ in range(2):
+        for i in range(2, len(key) - 1):
+            slow = sum(model.weights.get(f, 0.0) for f in boundary_features(key, i, lex))
+            assert model.score(key, i, lex) == pytest.approx(slow, abs=1e-9)
+
+
+def test_zwnj_mode_signs_count_whole_words() -> None:
+    # The damage signs look behind after matching: `می` inside a word (`تمامی`) is no prefix.
+    r = ZwnjRestorer()
+    assert r.mode_of("تمامی کشورها و نمی گویند و نمی گویند") == "spaced"
+    assert r.mode_of("تمامی کشورها و تمامی مردم") == "deleted"
+    assert r.mode_of("آنها نمیگویند و رفتهاند") == "deleted"
