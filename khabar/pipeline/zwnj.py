@@ -469,6 +469,11 @@ class ZwnjRestorer(TextStage):
             return _COMPOUND
         if b in _LIGHT or b in _NOT_HEAD or len(b) < 3 or a in _FUNCTION:
             return _NO
+        if lex.by_key.get(a + b) == f"{a}{ZWNJ}{b}" and lex.plain.get(b, _NO3)[0] == 0 \
+                and lex.plain.get(a + b, _NO3)[0] == 0:
+            # The lists spell the pair as one word with a ZWNJ, and the treebank text never writes
+            # its second part alone nor the two joined without one: a bound part (`پول شویی`).
+            return _COMPOUND
         # A productive second part that correct text never writes alone (`توزیع کنندگان`), or a
         # first part that never stands alone (`بی فایده`).
         if lex.plain.get(b, (0, 0, 0))[0] == 0 and self._head(b) >= _HEAD_MIN and self._known(a):

@@ -76,6 +76,8 @@ SPACED = [
     ("برنامه ریزی ها", f"برنامه{Z}ریزی{Z}ها"),
     ("سه شنبه", f"سه{Z}شنبه"),
     ("بین المللی", f"بین{Z}المللی"),
+    # a second part that never stands alone in treebank text, in a pair the lists write with ZWNJ
+    ("پول شویی", f"پول{Z}شویی"),
 ]
 
 
@@ -83,6 +85,12 @@ SPACED = [
 def test_zwnj_restores_spaced(text: str, expected: str) -> None:
     # In a document whose ZWNJs became spaces (`می گویند` shows it).
     assert khabar.restore(f"{text} می گویند") == f"{expected} می{Z}گویند"
+
+
+@pytest.mark.parametrize("text", ["حقوق بشر", "نفت خام", "این که"])
+def test_zwnj_spaced_document_keeps_free_word_pairs(text: str) -> None:
+    # Two free words stay two words even where the document's ZWNJs became spaces.
+    assert khabar.restore(f"{text} می گویند") == f"{text} می{Z}گویند"
 
 
 @pytest.mark.parametrize("text", ["آیت الله", "سه شنبه", "رئیس جمهور"])
@@ -384,7 +392,7 @@ GATE = [
     ("seraji", "spaced", 0.97, 0.815),
     ("seraji", "clean", 0.995, 1.0),
     ("perdt", "stripped", 0.975, 0.94),
-    ("perdt", "spaced", 0.97, 0.90),
+    ("perdt", "spaced", 0.97, 0.91),
     ("perdt", "clean", 0.995, 1.0),
 ]
 
