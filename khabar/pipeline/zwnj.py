@@ -239,6 +239,12 @@ class ZwnjRestorer(TextStage):
             if affix and set(cuts) <= set(affix):
                 # Affix boundaries: modern standard spelling unless hazm lists the joined word itself.
                 return affix if not ph or zh >= ph else ()
+            if (len(cuts) == 1 and not (pu or ph) and len(key) - cuts[0] >= 3
+                    and lex.plain.get(key[cuts[0]:], _NO3)[0] == 0):
+                # A compound the lists spell with ZWNJ and no list writes joined, whose second part
+                # the treebank text never writes alone (`پول‌شویی`): the web counts of the joined
+                # form, mostly of ZWNJ-less scraped text, do not outvote it.
+                return cuts
             if zu + pu >= 2 or (zu and not (ph or ps)):
                 # UPDT decides where it has seen the word (even against hazm: letting hazm overrule
                 # a few UPDT occurrences, as for `موضعگیری`, costs more than it gains on held-out UPDT).
