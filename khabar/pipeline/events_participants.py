@@ -32,7 +32,7 @@ from typing import Any
 from khabar.document import Document, Entity, Mention
 from khabar.errors import KhabarError
 from khabar.pipeline.entities import fold_word, load_model
-from khabar.pipeline.identity import entity_id
+from khabar.pipeline.identity import entity_id, holder_of
 from khabar.pipeline.quotes_speakers import (
     BODY_HEADS,
     GROUP_HEADS,
@@ -66,6 +66,8 @@ _NOT_NAME = (STOP | PREPOSITIONS | PRONOUNS | ROLE_HEADS | GROUP_HEADS | BODY_HE
 _GROUP_OPENERS = _set("جمعی گروهی هیئتی هیئت هیات هیاتی شماری عده‌ای تنی جمع اعضای نمایندگان خانواده "
                       "خانواده‌های اهالی") | GROUP_HEADS
 _RECIPROCAL = _set("یکدیگر همدیگر")
+# The members of a body, after its head (`رئیس و اعضای …`).
+_MEMBERS = _set("اعضای اعضا مسئولان مسئولین کارکنان معاونان مدیران فرماندهان")
 _MORE_ROLES = _set("سلطان ملک امیرنشین")
 # The two sides of a meeting, opening a clause.
 _BOTH_SIDES = re.compile(rf"\s*(?:(?:همچنین|سپس|نیز)\s+)?(?:طرفین|دو\s+(?:طرف|وزیر|رهبر|رئیس{ZWNJ}?جمهور|مقام|هیئت|"
@@ -256,6 +258,12 @@ class ParticipantFinder:
         if f in _COUNTERPART:
             return self._counterpart(words, k, add)
         if f in ROLE_HEADS or f in _MORE_ROLES:
+            members = self._role_and_members(words, k, limit)
+            if members is not None:
+                if members:
+                    add(members)
+                # On to `و اعضای …`: the members come next, as a group of their own.
+                return k + 1
             sp = self.resolver._role(w.start(), self._phrase_end(words, k, limit), f)
             if sp is not None:
                 if sp.entity:
@@ -283,6 +291,23 @@ class ParticipantFinder:
             # A first name the model left out before the name it tagged (`سرگئی` `لاوروف`).
             return self._slot(words, k + 1, add, m, limit=limit)
         return k + 1
+
+    def _role_and_members(self, words: list[re.Match[str]], k: int, limit: int) -> str | None:
+        """``رئیس و اعضای شورای رهبری حماس``: the role is of the body the members belong to, and its
+        holder is whoever the article names with that title, before or after (``محمد اسماعیل درویش،
+        رئیس شورای رهبری حماس``). Returns the holder's id, "" where no one (or several) holds it, or
+        None where ``words[k]`` starts no such phrase."""
+        if k + 2 >= len(words) or fold(words[k + 1].group()) != "و" or fold(words[k + 2].group()) not in _MEMBERS:
+            return None
+        end = self._phrase_end(words, k + 2, limit)
+        lo, hi = bisect_left(self.mstarts, words[k + 2].end()), bisect_left(self.mstarts, end)
+        body = next((x for x in self.mentions[lo:hi] if x.end <= end and x.label == "ORG"), None)
+        if body is None:
+            return None
+        # The role's complement runs from after `اعضای` to the end of the body's name
+        # (`رئیس و اعضای هیئت مدیره باشگاه …` → `رئیس هیئت مدیره باشگاه …`).
+        holder = holder_of(self.doc, f"{words[k].group()} {self.text[words[k + 2].end():body.end].strip()}")
+        return holder.id if holder is not None else ""
 
     def _counterpart(self, words: list[re.Match[str]], k: int, add: Any) -> int:
         """``همتای روسی خود``: the person in the article holding a role of that country, else the role."""

@@ -131,6 +131,21 @@ def test_events_participants_beyond_the_entity_model(text: str, people: list[str
         assert ev.place is not None and place in names(doc, (ev.place,))
 
 
+@pytest.mark.parametrize(("text", "holder"), [
+    # the holder is named after the meeting sentence, with the role in apposition
+    ("رئیس و اعضای هیئت مدیره باشگاه استقلال صبح امروز با وزیر ورزش دیدار کردند. در این دیدار، "
+     "علی فتح‌الله‌زاده، رئیس هیئت مدیره باشگاه استقلال، گفت که باشگاه به حمایت دولت نیاز دارد.",
+     "per:علیفتحاللهزاده"),
+    # no one in the article holds the role: the body takes part, and no person named `رئیس`
+    ("رئیس و اعضای شورای شهر کرمان با استاندار دیدار کردند.", None),
+])
+def test_events_head_and_members_of_a_body(text: str, holder: str | None) -> None:
+    doc = khabar.analyze(text)
+    parts = doc.events[0].participants
+    assert any(p.startswith("org:") for p in parts)
+    assert (holder in parts) if holder else not any(doc.entity(p).name == "رئیس" for p in parts)  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("text", [
     "پاپ لئو چهاردهم روز شنبه با ولودیمیر زلنسکی دیدار کرد.",
     "وزیر کشور عراق امروز در بغداد با همتای ایرانی خود ملاقات کرد.",
