@@ -26,6 +26,8 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -92,7 +94,6 @@ _state: dict[str, Any] = {}
 
 def _init_worker(db_path: str | None, restore_only: bool, child: bool = False) -> None:
     """Per-process setup: the pipeline, and a read-only look at the archive to skip stored articles."""
-    import signal
     import sqlite3
 
     if child:  # Ctrl-C is handled once, by the main process, which stops the workers
@@ -177,7 +178,16 @@ class _Pool:
         if jobs > 1:
             # fork: workers share the already-loaded lexicons and models instead of loading them again.
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-            self.pool: Any = ctx.Pool(jobs, initializer=_init_worker, initargs=(*initargs, True))
+            # Workers start with Ctrl-C ignored: one that receives it between fork and its
+            # initializer would otherwise die with a traceback.
+            # (Only the main thread may set signal handlers.)
+            main = threading.current_thread() is threading.main_thread()
+            original = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self.pool: Any = ctx.Pool(jobs, initializer=_init_worker, initargs=(*initargs, True))
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, original)
         else:
             self.pool = None
             _init_worker(*initargs)

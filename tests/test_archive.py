@@ -195,7 +195,7 @@ def _synthetic_folder(tmp_path: Path, n: int) -> Path:
 
 
 def _keys(db: Path) -> list[str]:
-    con = sqlite3.connect(db)
+    con = sqlite3.connect(db, timeout=30)  # a busy machine may hold the writer's lock a while
     if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles'").fetchone():
         con.close()
         return []  # the run is still creating the archive
