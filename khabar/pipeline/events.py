@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 from typing import ClassVar
 
 from khabar.document import Document, Event, Mention
+from khabar.pipeline.entities import fold_word
 from khabar.pipeline.events_participants import ParticipantFinder
 from khabar.pipeline.quotes_speakers import SpeakerResolver
 
 ZWNJ = "\u200c"
 _G = f"[{ZWNJ} ]?"
-_NOUN = (rf"دیدار\s+و\s+گفت{_G}و{_G}گو|دیدار\s+و\s+رایزنی|گفت{_G}و{_G}گو(?:ی|یی){_G}\s*تلفنی|تماس(?:ی)?\s+تلفنی|"
-         rf"دیدار(?:ی)?|ملاقات(?:ی)?|گفت{_G}و{_G}گو|رایزنی")
+# `گفت‌وگو`, also spelled `گفتگو`.
+_TALK = rf"گفت{_G}(?:و{_G})?گو"
+_NOUN = (rf"دیدار\s+و\s+{_TALK}|دیدار\s+و\s+رایزنی|{_TALK}(?:ی|یی){_G}\s*تلفنی|تماس(?:ی)?\s+تلفنی|"
+         rf"دیدار(?:ی)?|ملاقات(?:ی)?|{_TALK}|رایزنی")
 _LIGHT = (rf"(?:کرد|کردند|کرده{_G}است|کرده{_G}اند|می{_G}کند|می{_G}کنند|داشت|داشتند|داشته{_G}است|"
           rf"داشته{_G}اند|خواهد\s+کرد|خواهند\s+کرد|نمود|نمودند)")
 TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(?![\w{ZWNJ}])")
@@ -68,7 +72,8 @@ class EventExtractor:
     name: ClassVar[str] = "events"
     requires: ClassVar[tuple[str, ...]] = ("sentences", "mentions", "dates", "quotes", "source")
     # Participants the entities stage missed are added as entities (and mentions where none covers them).
-    assigns: ClassVar[tuple[str, ...]] = ("events", "entities", "mentions")
+    # Statements whose speaker is such a participant are linked to them.
+    assigns: ClassVar[tuple[str, ...]] = ("events", "entities", "mentions", "quotes")
 
     def find(self, doc: Document) -> list[Event]:
         """The meetings a document tells, one per sentence at most (example in the module docstring)."""
@@ -137,7 +142,57 @@ class EventExtractor:
             place = self._place(text, mentions, sent.start, sent.end) or finder.place(sent.start, sent.end)
             trigger = doc.span(m.start(), m.end())
             out.append(Event("meeting", trigger, tuple(participants), date, place))
+        self._link_added(doc, finder.added, finder.common)
+        if finder.renamed:
+            # Meetings told before a name was completed name the person by the full name too.
+            out = [replace(e, participants=tuple(dict.fromkeys(finder.renamed.get(p, p) for p in e.participants)))
+                   for e in out]
         return out
+
+    @staticmethod
+    def _link_added(doc: Document, added: list[str], common: frozenset[str]) -> None:
+        """People found here whom the entities stage missed (`رافائل گروسی`) are linked where the
+        article names them again: a later surname alone becomes their mention, and a statement
+        whose speaker is that name becomes theirs."""
+        forms: dict[str, str] = {}  # folded full name or surname → entity id
+        for eid in added:
+            ent = doc.entity(eid)
+            if ent is None:
+                continue
+            words = [fold_word(w) for w in ent.name.split()]
+            forms.setdefault(" ".join(words), eid)
+            if len(words) >= 2 and len(words[-1]) >= 3 and words[-1] not in common:
+                forms.setdefault(words[-1], eid)
+        if not forms:
+            return
+        taken = sorted((x.start, x.end) for x in doc.mentions)
+        starts = [a for a, _ in taken]
+        new: list[Mention] = []
+        for tok in doc.tokens:
+            hit = forms.get(fold_word(tok.text))
+            if hit is None:
+                continue
+            i = bisect_right(starts, tok.start) - 1
+            if (i >= 0 and taken[i][1] > tok.start) or (i + 1 < len(taken) and taken[i + 1][0] < tok.end):
+                continue  # inside or against a mention already there
+            new.append(doc.span(tok.start, tok.end, Mention, label="PER", entity=hit))
+        if new:
+            doc.mentions = sorted([*doc.mentions, *new], key=lambda x: (x.start, -x.end))
+            forms_of: dict[str, list[str]] = {}
+            for x in new:
+                forms_of.setdefault(x.entity or "", []).append(x.text)
+            doc.entities = [replace(e, aliases=tuple(dict.fromkeys(
+                [*e.aliases, *(f for f in forms_of[e.id] if f != e.name)]))) if e.id in forms_of else e
+                for e in doc.entities]
+        quotes = []
+        for q in doc.quotes:
+            sp = q.speaker
+            if sp is not None and sp.entity is None:
+                who = forms.get(" ".join(fold_word(w) for w in sp.text.split()))
+                if who is not None:
+                    q = replace(q, speaker=replace(sp, entity=who))
+            quotes.append(q)
+        doc.quotes = quotes
 
     @staticmethod
     def _date(doc: Document, date_starts: list[int], contents: list[tuple[int, int]], a: int, b: int,

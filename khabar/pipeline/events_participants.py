@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from dataclasses import replace
 from typing import Any
 
 from khabar.document import Document, Entity, Mention
@@ -91,6 +92,10 @@ class ParticipantFinder:
         self.date_starts = [a for a, _ in self.date_spans]
         self._ids: list[str] = []
         self._last_ids: list[str] = []
+        # People this finder added to the document (names the entities stage missed or cut short),
+        # and the ids it renamed (a cut-short name's → the full name's).
+        self.added: list[str] = []
+        self.renamed: dict[str, str] = {}
         try:
             _, self.lexicon, _, _, _, meta = load_model("")
             self.common: frozenset[str] = meta.get("common", frozenset())
@@ -198,12 +203,11 @@ class ParticipantFinder:
             f = fold(w.group())
             if w.group() in _PUNCT:
                 nxt = fold(words[k + 1].group()) if k + 1 < len(words) else ""
-                if w.group() in "،," and (nxt in ROLE_HEADS or nxt in GROUP_HEADS) and not in_pp:
-                    # An apposition (`، رئیس سازمان انرژی اتمی،`) says who the last one is.
-                    k += 1
-                    while k < len(words) and words[k].group() not in "،,":
-                        k += 1
-                    k += 1
+                close = next((j for j in range(k + 1, len(words)) if words[j].group() in "،,"), -1)
+                if w.group() in "،," and (nxt in ROLE_HEADS or nxt in GROUP_HEADS) and not in_pp and close > 0:
+                    # An apposition (`، رئیس سازمان انرژی اتمی،`) says who the last one is. (A comma
+                    # that closes nothing, after a credit line, opens no apposition.)
+                    k = close + 1
                     expect = False
                     continue
                 in_pp, expect = False, False
@@ -284,11 +288,16 @@ class ParticipantFinder:
         run = self._plain_name(words, k, m)
         if run:
             add(self._new(self.text[words[k].start():words[k + run - 1].end()], "PER",
-                          (words[k].start(), words[k + run - 1].end())))
+                          (words[k].start(), words[k + run - 1].end()), title=self._title_at(words, k + run, limit)))
             return k + run
         nxt = self.by_start.get(words[k + 1].start()) if k + 1 < len(words) else None
         if nxt is not None and nxt.label == "PER" and self._namelike(w.group()):
-            # A first name the model left out before the name it tagged (`سرگئی` `لاوروف`).
+            # A first name the model left out before the name it tagged (`سرگئی` `لاوروف`): where a
+            # participant stands, the two words are one name.
+            if not self._place_word(w.group()) and not self.text[w.end():nxt.start].strip():
+                after = self._skip_mention(words, k + 1, nxt)
+                add(self._complete(nxt, w.start(), nxt.end, title=self._title_at(words, after, limit)))
+                return after
             return self._slot(words, k + 1, add, m, limit=limit)
         return k + 1
 
@@ -335,11 +344,76 @@ class ParticipantFinder:
     def _person(self, ment: Mention, words: list[re.Match[str]], k: int, m: re.Match[str]) -> tuple[str | None, int]:
         """A person's mention, completed by a plain word the model cut off (``هاکان`` + ``فیدان``)."""
         nk = self._skip_mention(words, k, ment)
+        if 0 < k < len(words) and words[k].start() == ment.start:
+            w = words[k - 1]
+            opens = k == 1 or words[k - 2].group() in _PUNCT or fold(words[k - 2].group()) in _set("و با")
+            if opens and w.start() not in self.by_start and self._namelike(w.group()) and not self._place_word(w.group()) \
+                    and not self.text[w.end():ment.start].strip() and " " not in ment.text.strip() \
+                    and not self._in_date(w.start()) and w.start() not in self.cue_starts:
+                # A first name the model left out, opening the clause (`سرگئی` `لاوروف امروز …`).
+                return self._complete(ment, w.start(), ment.end), nk
+        nxt = self.by_start.get(words[nk].start()) if nk < len(words) else None
+        if nxt is not None and nxt.label == "PER" and not self.text[ment.end:nxt.start].strip() \
+                and " " not in ment.text.strip() and self._is_short_form(nxt):
+            # The model opened a name twice (`سرگئی` `لاوروف`): where a participant stands, one person.
+            return self._complete(ment, ment.start, nxt.end, absorb=nxt), self._skip_mention(words, nk, nxt)
         if nk < len(words) and self.by_start.get(words[nk].start()) is None and self._namelike(words[nk].group()) \
                 and self._name_word(words[nk].group()) \
                 and self._ends_name(words, nk + 1, m) and not self.text[ment.end:words[nk].start()].strip():
-            return self._new(f"{ment.text} {words[nk].group()}", "PER"), nk + 1
+            return self._complete(ment, ment.start, words[nk].end()), nk + 1
         return ment.entity, nk
+
+    def _title_at(self, words: list[re.Match[str]], k: int, limit: int) -> str:
+        """The role starting at ``words[k]``, right after a name (`رافائل گروسی مدیرکل آژانس …`), or ""."""
+        if k >= len(words) or fold(words[k].group()) not in ROLE_HEADS:
+            return ""
+        return " ".join(self.text[words[k].start():self._phrase_end(words, k, limit)].split())
+
+    def _is_short_form(self, ment: Mention) -> bool:
+        """Whether ``ment``'s entity is only the words of ``ment`` (no fuller name elsewhere)."""
+        ent = self.doc.entity(ment.entity) if ment.entity else None
+        return ent is not None and fold_word(ent.name) == fold_word(ment.text)
+
+    def _complete(self, ment: Mention, start: int, end: int, *, title: str = "",
+                  absorb: Mention | None = None) -> str | None:
+        """The person of ``ment`` under the fuller name ``text[start:end]`` the model cut short
+        (``هاکان`` + ``فیدان``, ``رافائل`` + ``گروسی``). Where the person's entity is only that short
+        form, the entity is renamed and every mention and statement of it follows (one person, not
+        two); otherwise the fuller name is a participant of its own."""
+        name = " ".join(self.text[start:end].split())
+        old = self.doc.entity(ment.entity) if ment.entity else None
+        if old is None or fold_word(old.name) != fold_word(ment.text):
+            return self._new(name, "PER", (start, end), title=title)
+        eid = entity_id(name, "PER")
+        # ``absorb``: a second mention the fuller name swallows, its entity too (`لاوروف`).
+        gone = [old] + ([g] if absorb is not None and (g := self.doc.entity(absorb.entity or "")) is not None
+                        and g.id != old.id else [])
+        merged = self.doc.entity(eid)
+        titles = (*(merged.titles if merged else ()), *(t for g in gone for t in g.titles), *((title,) if title else ()))
+        aliases = (*(merged.aliases if merged else ()), *(a for g in gone for a in (*g.aliases, g.name)))
+        ent = Entity(eid, name, "PER", tuple(dict.fromkeys(a for a in aliases if a != name)),
+                     tuple(dict.fromkeys(titles)))
+        old_ids = {g.id for g in gone}
+        for g in gone:
+            self.renamed[g.id] = eid
+        self.doc.entities = [e for e in self.doc.entities if e.id not in old_ids | {eid}] + [ent]
+        mentions = []
+        for x in self.doc.mentions:
+            if absorb is not None and x.start == absorb.start and x.end == absorb.end:
+                self.by_start.pop(absorb.start, None)
+                continue
+            if x is ment or (x.start == ment.start and x.end == ment.end):
+                x = self.doc.span(start, end, Mention, label="PER", entity=eid)
+                self.by_start.pop(ment.start, None)
+                self.by_start[start] = x
+            elif x.entity in old_ids:
+                x = replace(x, entity=eid)
+            mentions.append(x)
+        self.doc.mentions = sorted(mentions, key=lambda x: (x.start, -x.end))
+        self.doc.quotes = [replace(q, speaker=replace(q.speaker, entity=eid))
+                           if q.speaker is not None and q.speaker.entity in old_ids else q for q in self.doc.quotes]
+        self.added.append(eid)
+        return eid
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -371,7 +445,7 @@ class ParticipantFinder:
         f = fold(w.group())
         return (w.group() in _PUNCT or f == "و" or f in PREPOSITIONS or f in _TIME or f in _ADVERBS
                 or w.start() in self.cue_starts or w.start() == m.start() or self._in_date(w.start())
-                or f in _RECIPROCAL or f == fold("که"))
+                or f in _RECIPROCAL or f == fold("که") or f in ROLE_HEADS)
 
     def _name_word(self, word: str) -> bool:
         """A word that is evidence of a name: a person's in the lexicon, or rare and no place."""
@@ -411,13 +485,15 @@ class ParticipantFinder:
             end = w.end()
         return end
 
-    def _new(self, name: str, label: str, span: tuple[int, int] | None = None) -> str:
-        """The id of a participant the entity stage missed; its entity (and, where no mention covers
-        ``span``, a mention) is added to the document."""
+    def _new(self, name: str, label: str, span: tuple[int, int] | None = None, *, title: str = "") -> str:
+        """The id of a participant the entity stage missed; its entity (with ``title`` if given, and,
+        where no mention covers ``span``, a mention) is added to the document."""
         name = " ".join(name.split())
         eid = entity_id(name, label)
         if self.doc.entity(eid) is None:
-            self.doc.entities.append(Entity(eid, name, label))
+            self.doc.entities.append(Entity(eid, name, label, titles=(title,) if title else ()))
+            if label == "PER":
+                self.added.append(eid)
         if span is not None and span[0] < span[1]:
             i = bisect_left(self.mstarts, span[1])
             if not any(x.end > span[0] for x in self.mentions[max(0, i - 8):i]):

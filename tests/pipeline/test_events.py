@@ -131,6 +131,37 @@ def test_events_participants_beyond_the_entity_model(text: str, people: list[str
         assert ev.place is not None and place in names(doc, (ev.place,))
 
 
+def test_events_participant_found_here_is_linked_across_the_article() -> None:
+    # A credit line before the subject, `گفتگو` spelled without و, a foreign name followed by its
+    # role: the name is a participant with that title, and its later surname and the statement
+    # made under it are the same person's.
+    doc = khabar.analyze(
+        "به گزارش خبرگزاری ایسنا، عباس عراقچی وزیر امور خارجه صبح امروز در تهران با رافائل گروسی "
+        "مدیرکل آژانس بین‌المللی انرژی اتمی دیدار و گفتگو کرد. گروسی گفت که بازرسان هفته آینده به ایران می‌آیند.")
+    ev = doc.events[0]
+    people = [doc.entity(p) for p in ev.participants]
+    grossi = next(e for e in people if e is not None and e.name == "رافائل گروسی")
+    assert any(t.startswith("مدیرکل آژانس") for t in grossi.titles)
+    assert "per:عباسعراقچی" in ev.participants
+    assert [q.speaker.entity for q in doc.quotes if q.speaker] == [grossi.id]
+    assert [m.text for m in doc.mentions if m.entity == grossi.id] == ["رافائل گروسی", "گروسی"]
+
+
+@pytest.mark.parametrize(("text", "name", "short"), [
+    # the model tags the surname alone, the first name opens the clause
+    ("سرگئی لاوروف امروز در مسکو با عباس عراقچی دیدار کرد. لاوروف گفت که روابط خوب است.", "سرگئی لاوروف", "لاوروف"),
+    # the model tags the first name alone, after `با`
+    ("عباس عراقچی روز یکشنبه در دیدار با هاکان فیدان گفت که روابط خوب است.", "هاکان فیدان", "هاکان"),
+])
+def test_events_name_cut_short_is_one_person(text: str, name: str, short: str) -> None:
+    doc = khabar.analyze(text)
+    people = [e for e in doc.entities if e.label == "PER"]
+    full = next(e for e in people if e.name == name)
+    assert full.id in doc.events[0].participants
+    assert not any(e.name == short for e in people)  # no second person under the short form
+    assert all(m.entity == full.id for m in doc.mentions if short in m.text)
+
+
 @pytest.mark.parametrize(("text", "holder"), [
     # the holder is named after the meeting sentence, with the role in apposition
     ("رئیس و اعضای هیئت مدیره باشگاه استقلال صبح امروز با وزیر ورزش دیدار کردند. در این دیدار، "
