@@ -505,10 +505,28 @@ class ParticipantFinder:
         """A place the entity model missed, where a meeting's place stands (``در پکن``, ``وارد بغداد``)."""
         for w in _PLACE_SLOT.finditer(self.text, a, b):
             word = w.group("place")
-            if w.start("place") in self.by_start or not self._place_word(word) or fold_word(word) in self.common:
+            start, end = w.start("place"), w.end("place")
+            if start in self.by_start or self._in_date(start):
                 continue
-            return self._new(word, "LOC", (w.start("place"), w.end("place")))
+            nxt = _NEXT_WORD.match(self.text, end, b)
+            if word in _BUILDINGS and nxt is not None and self._namelike(nxt.group(1)) \
+                    and fold_word(nxt.group(1)) not in self.common:
+                # `در کاخ الیزه`: the building is the place.
+                return self._new(self.text[start:nxt.end(1)], "LOC", (start, nxt.end(1)))
+            if self._place_word(word) and fold_word(word) not in self.common:
+                return self._new(word, "LOC", (start, end))
+            if self._unknown_name(word) and nxt is not None and fold(nxt.group(1)) == fold("با"):
+                # `در تیانجین با شی جین‌پینگ دیدار کرد`: a word no list knows, right before the other
+                # side, stands where the place does.
+                return self._new(word, "LOC", (start, end))
         return None
+
+    def _unknown_name(self, word: str) -> bool:
+        """A word no list holds and no common or function word: perhaps a name."""
+        f = fold_word(word)
+        return self._namelike(word) and f not in self.lexicon and f not in self.common and len(f) >= 3
 
 
 _PLACE_SLOT = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد|سفر(?:ی)?\s+به)\s+(?P<place>[\w{ZWNJ}]+)")
+_NEXT_WORD = re.compile(rf"\s+([\w{ZWNJ}]+)")
+_BUILDINGS = frozenset(["کاخ", "مقر", "ساختمان", "هتل"])
