@@ -184,6 +184,16 @@ class EventExtractor:
             doc.entities = [replace(e, aliases=tuple(dict.fromkeys(
                 [*e.aliases, *(f for f in forms_of[e.id] if f != e.name)]))) if e.id in forms_of else e
                 for e in doc.entities]
+        # A statement under a bare role (`نخست‌وزیر عراق نیز … گفت`) is its holder's, where one of
+        # these people alone holds it.
+        holders: dict[str, list[str]] = {}
+        for eid in added:
+            ent = doc.entity(eid)
+            for t in ent.titles if ent is not None else ():
+                holders.setdefault(" ".join(fold_word(w) for w in t.split()), []).append(eid)
+        for key, ids in holders.items():
+            if len(set(ids)) == 1:
+                forms.setdefault(key, ids[0])
         quotes = []
         for q in doc.quotes:
             sp = q.speaker

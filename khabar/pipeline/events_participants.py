@@ -360,11 +360,17 @@ class ParticipantFinder:
         if nk < len(words) and self.by_start.get(words[nk].start()) is None and self._namelike(words[nk].group()) \
                 and self._name_word(words[nk].group()) \
                 and self._ends_name(words, nk + 1, m) and not self.text[ment.end:words[nk].start()].strip():
-            return self._complete(ment, ment.start, words[nk].end()), nk + 1
+            return self._complete(ment, ment.start, words[nk].end(),
+                                  title=self._title_at(words, nk + 1, m.start())), nk + 1
         return ment.entity, nk
 
     def _title_at(self, words: list[re.Match[str]], k: int, limit: int) -> str:
         """The role starting at ``words[k]``, right after a name (`رافائل گروسی مدیرکل آژانس …`), or ""."""
+        if k + 1 < len(words) and words[k].group() in "،," and fold(words[k + 1].group()) in ROLE_HEADS:
+            # In apposition: `محمد شیاع السودانی، نخست‌وزیر عراق،`.
+            close = next((j for j in range(k + 1, len(words)) if words[j].group() in "،,"), -1)
+            if close > 0:
+                return " ".join(self.text[words[k + 1].start():words[close - 1].end()].split())
         if k >= len(words) or fold(words[k].group()) not in ROLE_HEADS:
             return ""
         return " ".join(self.text[words[k].start():self._phrase_end(words, k, limit)].split())

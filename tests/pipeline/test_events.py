@@ -150,6 +150,14 @@ def test_events_participant_found_here_is_linked_across_the_article() -> None:
     assert [m.text for m in doc.mentions if m.entity == grossi.id] == ["رافائل گروسی", "گروسی"]
 
 
+def test_events_bare_role_statement_goes_to_the_participant_holding_it() -> None:
+    doc = khabar.analyze("علی لاریجانی امروز در بغداد با محمد شیاع السودانی، نخست‌وزیر عراق، دیدار کرد. "
+                         "نخست‌وزیر عراق نیز در این دیدار گفت که روابط دو کشور خوب است.")
+    holder = next(e for e in doc.entities if e.label == "PER" and "نخست‌وزیر عراق" in e.titles)
+    assert holder.name == "محمد شیاع السودانی" and holder.id in doc.events[0].participants
+    assert [q.speaker.entity for q in doc.quotes if q.speaker] == [holder.id]
+
+
 @pytest.mark.parametrize(("text", "name", "short"), [
     # the model tags the surname alone, the first name opens the clause
     ("سرگئی لاوروف امروز در مسکو با عباس عراقچی دیدار کرد. لاوروف گفت که روابط خوب است.", "سرگئی لاوروف", "لاوروف"),
