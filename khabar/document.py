@@ -34,12 +34,23 @@ class Span:
     raw_end: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        d = {"text": self.text, "start": self.start, "end": self.end,
+             "raw_start": self.raw_start, "raw_end": self.raw_end}
+        # A document has thousands of spans: the extra fields of a subclass are looked up once.
+        extra = _EXTRA_FIELDS.get(type(self))
+        if extra is None:
+            extra = _EXTRA_FIELDS[type(self)] = tuple(f.name for f in fields(self) if f.name not in d)
+        for name in extra:
+            d[name] = _plain(getattr(self, name))
+        return d
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls)}
         return cls(**kwargs)
+
+
+_EXTRA_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
