@@ -54,7 +54,9 @@ ROLE_HEADS = _folded(
 )
 # Roles that name one office in different words; a bare form resolves to whoever holds any of them.
 ROLE_CLASSES: tuple[frozenset[str], ...] = tuple(
-    frozenset(fold_word(p) for p in group.split("|"))
+    # Iranian outlets write `کشورمان` (our country) for ایران: `وزیر امور خارجه کشورمان`.
+    frozenset(fold_word(q) for p in group.split("|")
+              for q in (p, *((p[: -len("ایران")] + "کشورمان",) if p.endswith(" ایران") else ())))
     for group in (
         "رهبر انقلاب|رهبر انقلاب اسلامی|رهبر معظم انقلاب|رهبر معظم انقلاب اسلامی|رهبر جمهوری اسلامی"
         "|رهبر جمهوری اسلامی ایران|رهبر ایران|مقام معظم رهبری|رهبر عالی ایران",

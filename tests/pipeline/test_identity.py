@@ -119,6 +119,9 @@ def test_identity_bracketed_short_name_is_an_alias() -> None:
     (ROUHANI, "رئیس‌جمهور پیشین ایران", "حسن روحانی"),
     (ROUHANI, "وزیر کشور", None),
     (ROUHANI, "", None),
+    # `کشورمان` (our country) in Iranian outlets is ایران
+    ("عباس عراقچی، وزیر امور خارجه کشورمان، امروز به مسکو رفت.", "وزیر خارجه ایران", "عباس عراقچی"),
+    ("عباس عراقچی، وزیر خارجه ایران، امروز به مسکو رفت.", "وزیر امور خارجه کشورمان", "عباس عراقچی"),
 ])
 def test_identity_holder_of_role(text: str, role: str, name: str | None) -> None:
     holder = holder_of(khabar.analyze(text), role)
