@@ -108,6 +108,10 @@ CALENDAR_DATE = re.compile(
     rf"{_B}(?:{_WEEKDAY})?{_DAY}\s+(?:ماه\s+)?{_MONTH}{_MAH}(?:\s*،?\s*(?:سال\s+)?{_YEAR})?{_E}"
     rf"|{_B}(?P<month2>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])}){_MAH}\s+(?:سال\s+)?"
     rf"(?P<year2>\d{{4}}){_CAL_SUFFIX.replace('suffix', 'suffix2')}{_E}"
+    # A month alone, only with `ماه` (`آذرماه`, `ماه رمضان`): the bare names are also words and names
+    # (`مهر`, `آذر`, `بهمن`). Its year is the publication's.
+    rf"|{_B}(?:(?P<month3>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])})[ {ZWNJ}]?ماه"
+    rf"|ماه\s+(?P<month4>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])})){_E}"
 )
 ANY_MONTH = re.compile(_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS]))
 NUMERIC_DATE = re.compile(r"(?<![\d/])(?P<y>\d{4})[/\-.](?P<m>\d{1,2})[/\-.](?P<d>\d{1,2})(?![\d/])")
@@ -281,7 +285,7 @@ def _year_in(calendar: str, published: dt.date | None) -> int | None:
 
 
 def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
-    month = m.group("month") or m.group("month2")
+    month = m.group("month") or m.group("month2") or m.group("month3") or m.group("month4")
     year_s = m.group("year") or m.group("year2")
     suffix = m.group("suffix") or m.group("suffix2")
     found = _calendar_of(month, suffix)
@@ -293,10 +297,10 @@ def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
     if suffix and "ق" in suffix and calendar != "hijri":
         return None
     year = int(year_s) if year_s else _year_in(calendar, published)
-    if m.group("day") is None:  # month and year
-        value = {"jalali": lambda: _jalali_month(year, mon),  # type: ignore[arg-type]
-                 "hijri": lambda: _hijri_month(year, mon),  # type: ignore[arg-type]
-                 "gregorian": lambda: f"{year:04d}-{mon:02d}"}[calendar]()
+    if m.group("day") is None:  # month and year, or a month alone (no year without a publication date)
+        value = None if year is None else {"jalali": lambda: _jalali_month(year, mon),  # type: ignore[arg-type]
+                                           "hijri": lambda: _hijri_month(year, mon),  # type: ignore[arg-type]
+                                           "gregorian": lambda: f"{year:04d}-{mon:02d}"}[calendar]()
         return Found(m.start(), m.end(), value, calendar, "month")
     day = _num(m.group("day"))
     value = None

@@ -22,6 +22,9 @@ PUBLISHED = dt.date(2025, 8, 9)  # a Saturday, 18 Mordad 1404
     ("۱۴۰۴/۰۵/۱۸", "2025-08-09", "jalali", "day"),
     ("مهر ۱۴۰۳", "2024-09-22/2024-10-21", "jalali", "month"),
     ("دی‌ماه ۱۴۰۳", "2024-12-21/2025-01-19", "jalali", "month"),
+    # a month alone, with `ماه`: the publication's year
+    ("تا پایان آذرماه", "2025-11-22/2025-12-21", "jalali", "month"),
+    ("در ماه آذر", "2025-11-22/2025-12-21", "jalali", "month"),
     ("سال ۱۴۰۳", "2024-03-20/2025-03-20", "jalali", "year"),
     ("۲۳ سپتامبر ۲۰۲۵", "2025-09-23", "gregorian", "day"),
     ("۵ می ۲۰۲۵", "2025-05-05", "gregorian", "day"),
@@ -50,6 +53,7 @@ def test_dates_value(text: str, value: str, calendar: str, granularity: str) -> 
 
 @pytest.mark.parametrize("text", [
     "خبرگزاری مهر گزارش داد",  # an outlet, not the month
+    "آذر و بهمن به مدرسه رفتند",  # month names alone are names too: only `ماه` makes them a month
     "۵ می",  # `می` without a year is a verb prefix more often than May
     "کشور تا سه سال آینده",  # a span of time, not a date
     "تا چند ماه آینده",
