@@ -298,8 +298,8 @@ def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
         return None
     year = int(year_s) if year_s else _year_in(calendar, published)
     if m.group("day") is None:  # month and year, or a month alone (no year without a publication date)
-        value = None if year is None else {"jalali": lambda: _jalali_month(year, mon),  # type: ignore[arg-type]
-                                           "hijri": lambda: _hijri_month(year, mon),  # type: ignore[arg-type]
+        value = None if year is None else {"jalali": lambda: _jalali_month(year, mon),
+                                           "hijri": lambda: _hijri_month(year, mon),
                                            "gregorian": lambda: f"{year:04d}-{mon:02d}"}[calendar]()
         return Found(m.start(), m.end(), value, calendar, "month")
     day = _num(m.group("day"))
