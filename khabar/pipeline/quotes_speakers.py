@@ -82,7 +82,9 @@ GROUP_HEADS = _set(
 )
 # Words that end a speaker's phrase: adverbs, time words, conjunctions.
 STOP = _set("نیز همچنین هم اما ولی که امروز دیروز روز صبح عصر شب بامداد پس سپس را و ضمن طی این آن همین "
-            "در با به از برای بر تا درباره علیه خطاب همراه پیش هنگام حین") | PRONOUNS
+            "در با به از برای بر تا درباره علیه خطاب همراه پیش هنگام حین "
+            # adverbs of time that end a speaker's phrase (`سخنگوی کرملین … پیشتر گفته بود`)
+            "پیشتر پیش‌تر قبلا قبلاً اخیرا اخیراً بعدا بعداً همچنان فردا") | PRONOUNS
 ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
 # Honorifics and ranks written before a name; never a speaker themselves.
 HONORIFIC_WORDS = _set("آیت‌الله آیت‌الله‌العظمی آیت‌اللّه حجت‌الاسلام حجت‌الاسلام‌والمسلمین والمسلمین حجه‌الاسلام "

@@ -319,3 +319,9 @@ def test_quotes_any_mix_gives_valid_spans(pieces: list[str]) -> None:
         assert doc.text[e.trigger.start:e.trigger.end] == e.trigger.text
     for d in doc.dates:
         assert doc.text[d.start:d.end] == d.text
+
+
+@pytest.mark.parametrize("adverb", ["پیشتر", "قبلاً", "اخیرا"])
+def test_quotes_time_adverb_ends_the_speaker_phrase(adverb: str) -> None:
+    doc = khabar.analyze(f"سخنگوی کرملین {adverb} گفته بود که دو طرف درباره تجارت رایزنی خواهند کرد.")
+    assert [q.speaker.text for q in doc.quotes if q.speaker] == ["سخنگوی کرملین"]
