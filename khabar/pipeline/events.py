@@ -37,6 +37,9 @@ _NOUN = (rf"دیدار\s+و\s+{_TALK}|دیدار\s+و\s+رایزنی|{_TALK}(?:�
 _LIGHT = (rf"(?:کرد|کردند|کرده{_G}است|کرده{_G}اند|می{_G}کند|می{_G}کنند|داشت|داشتند|داشته{_G}است|"
           rf"داشته{_G}اند|خواهد\s+کرد|خواهند\s+کرد|نمود|نمودند)")
 TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(?![\w{ZWNJ}])")
+# `X میزبان Y بود`: X hosted Y (`پوتین در کاخ کرملین میزبان اردوغان بود`).
+HOST = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>میزبان)\s+(?P<guest>[^.!؟?\n«»:]{{2,120}}?)\s+"
+                  rf"(?P<light>بود|بودند|شد|شدند|خواهد\s+بود|خواهند\s+بود)(?![\w{ZWNJ}])")
 _ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G}ها|این{_G}ها)\s+$")
 _WITH = re.compile(rf"(?<![\w{ZWNJ}])با(?![\w{ZWNJ}])")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
@@ -113,6 +116,13 @@ class EventExtractor:
             si = max(0, bisect_right(starts, m.start()) - 1)
             if si not in by_sentence or (verbal and not by_sentence[si][1]):
                 by_sentence[si] = (m, verbal)
+        for m in HOST.finditer(text):
+            k = bisect_right(content_starts, m.start()) - 1
+            if k >= 0 and contents[k][0] <= m.start() < contents[k][1]:
+                continue
+            si = max(0, bisect_right(starts, m.start()) - 1)
+            if si not in by_sentence or not by_sentence[si][1]:
+                by_sentence[si] = (m, True)
         if not by_sentence:
             return []
         resolver = SpeakerResolver().start(doc)
@@ -130,6 +140,10 @@ class EventExtractor:
             if doc.source is not None and sent.start <= doc.source.span.start < m.start():
                 a = max(a, doc.source.span.end)
             participants = finder.find(a, sent.end, m)
+            if m.re is HOST and (len(participants) < 2 or not any(
+                    (e := doc.entity(p)) is not None and e.label == "PER" for p in participants)):
+                # A city hosting a tournament is no meeting: a host and a guest, one of them a person.
+                continue
             date = self._date(doc, date_starts, contents, sent.start, sent.end, m.start())
             # `دیدار` is also a match: teams meeting on a pitch are no meeting of people.
             if _SPORT.search(text, sent.start, sent.end) and not any(

@@ -150,7 +150,12 @@ class ParticipantFinder:
         # Everyone else named where a participant stands: clause start, after `و`, after `با`.
         self._scan_slots([w for w in words if not skip[0] <= w.start() < skip[1]], add, m,
                          opening=skip[0] > a or skip[1] == a)
-        if not m.group("light"):
+        if m.groupdict().get("guest") is not None:
+            # `X میزبان Y بود`: the guest stands between the noun and the verb.
+            guest = [w for w in _WORDS.finditer(text, m.start("guest"), m.end("guest")) if not self._in_date(w.start())]
+            if guest:
+                self._slots_joined(guest, 0, add, m, m.end("guest"), stop=len(guest))
+        elif not m.group("light"):
             # `در دیدار با Y`: the other side follows the noun; `در دیدار X با Y`: both do.
             after = [w for w in _WORDS.finditer(text, m.end(), min(b, m.end() + 160))
                      if not self._in_date(w.start())]

@@ -150,6 +150,17 @@ def test_events_participant_found_here_is_linked_across_the_article() -> None:
     assert [m.text for m in doc.mentions if m.entity == grossi.id] == ["رافائل گروسی", "گروسی"]
 
 
+def test_events_host_and_guest_meet() -> None:
+    doc = khabar.analyze("ولادیمیر پوتین روز پنجشنبه در کاخ کرملین میزبان رجب طیب اردوغان بود.")
+    assert [set(e.participants) for e in doc.events] == [{"per:ولادیمیرپوتین", "per:رجبطیباردوغان"}]
+
+
+@pytest.mark.parametrize("text", ["تهران امسال میزبان مسابقات جهانی کشتی خواهد بود.",
+                                  "ایران میزبان اجلاس سران کشورهای اسلامی خواهد بود."])
+def test_events_place_hosting_an_event_is_no_meeting(text: str) -> None:
+    assert khabar.analyze(text).events == []
+
+
 def test_events_bare_role_statement_goes_to_the_participant_holding_it() -> None:
     doc = khabar.analyze("علی لاریجانی امروز در بغداد با محمد شیاع السودانی، نخست‌وزیر عراق، دیدار کرد. "
                          "نخست‌وزیر عراق نیز در این دیدار گفت که روابط دو کشور خوب است.")
