@@ -102,6 +102,8 @@ _INFLECTIONS_BY_LAST: dict[str, tuple[str, ...]] = {
     c: tuple(e for e in _INFLECTIONS if e[-1] == c) for c in {e[-1] for e in _INFLECTIONS}}
 _HEAD_INFLECTIONS = ("انی", "ان", "ی", "ترین", "تر", "گان")
 # Person endings of a finite verb.
+# A causative present stem in ان with a person ending: `رنجاند`, `رهانیم`.
+_CAUSATIVE = re.compile("ان(?:م|د|یم|ید|ند)$")  # not ی: names end in انی (`میرعمرانی`)
 _VERB_ENDINGS = ("م", "ی", "د", "یم", "ید", "ند", "ست")
 # Personal pronouns take no plural suffix: `منهای` is a word (minus), not من + های.
 _NO_PLURAL = frozenset(["من", "تو", "او", "ما", "شما", "ایشان"])
@@ -275,8 +277,10 @@ class ZwnjRestorer(TextStage):
         compound of known parts."""
         for p in PREFIX:
             rest = key[len(p):]
-            if key.startswith(p) and len(rest) >= 3 and rest.endswith((*_VERB_ENDINGS, "ه")):
-                # `میخیساند`: a verb hazm's list lacks.
+            if key.startswith(p) and len(rest) >= 3 and rest.endswith((*_VERB_ENDINGS, "ه")) and (
+                    rest[0] != "ر" or _CAUSATIVE.search(rest)):
+                # `میخیساند`: a verb hazm's list lacks. After `میر` only a causative (`میرنجاند`):
+                # `میر` opens names (`میرسلیم`, `میرکاظمی`), and the plain verbs in ر are listed.
                 return (len(p),)
         for suf in ("اند", "ایم", "اید", "ای", "ام"):
             stem = key[: -len(suf)]

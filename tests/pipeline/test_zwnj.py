@@ -107,6 +107,8 @@ UNTOUCHED = [
     "این که", "آن که", "به عنوان", "تأمین شده", "دیده شده",
     # a plural after a letter that does not join needs no ZWNJ
     "کشورها", "کارهایم",
+    # names in میر are not می + a verb; the verbs in ر are listed
+    "میرسلیم", "میرکاظمی", "میرعمرانی",
     # a word in تر that is no comparative (a noun, a name) keeps its ending: not دف + ‌تری
     "کار دفتری", "زلزله ۵ ریشتری", "پوستری", "بیشتری",
 ]
