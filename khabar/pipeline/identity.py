@@ -67,6 +67,11 @@ ROLE_CLASSES: tuple[frozenset[str], ...] = tuple(
         "رئیس قوه قضاییه|رئیس قوه قضائیه|رئیس دستگاه قضا",
     )
 )
+# Words a name never ends or starts with: time words, the nouns of what happens at a name, and
+# function words.
+_NEVER_LAST = _folded("امروز دیروز فردا امشب دیشب صبح عصر شب بامداد نشست جلسه نشستی جلسه‌ای و که را در با به از "
+                      "برای تا هم نیز")
+_NEVER_FIRST = _folded("و که را در با به از برای تا هم نیز")
 # Words that end a role phrase written before a name.
 _STOP = _folded(
     "و در با به از که را این آن برای تا نیز هم همچنین امروز دیروز روز شب صبح اما ولی یا پس چون اگر "
@@ -141,6 +146,7 @@ class IdentityLinker:
             return [], []
         keys = [fold_word(t.text[:100]) for t in tokens]
         n = len(tokens)
+        found = self._trim(keys, found)
         found = self._strong_honorific_names(keys, found, n)
         found = self._listed_names(doc, keys, found, n)
         found = self._given_name_pairs(keys, found, n)
@@ -189,6 +195,19 @@ class IdentityLinker:
             entities[cl.id] = Entity(cl.id, cl.name, cl.label, tuple(dict.fromkeys(f for f in cl.forms if f != cl.name)),
                                      tuple(dict.fromkeys(cl.titles)))
         return mentions, list(entities.values())
+
+    @staticmethod
+    def _trim(keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Mentions without the words no name ends in (`هیئت دولت فردا`, `شورای امنیت نشست`): the
+        model runs a name on into the time word or the noun after it."""
+        out = []
+        for s, e, lab in found:
+            while e - s > 1 and keys[e - 1] in _NEVER_LAST:
+                e -= 1
+            while e - s > 1 and keys[s] in _NEVER_FIRST:
+                s += 1
+            out.append((s, e, lab))
+        return out
 
     def _strong_honorific_names(self, keys: Sequence[str], found: list[tuple[int, int, str]],
                                 n: int) -> list[tuple[int, int, str]]:

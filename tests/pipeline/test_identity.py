@@ -242,3 +242,23 @@ def test_identity_seed_titles_only_on_people(seed_doc: Document) -> None:
 def test_identity_titles_only_on_people(text: str) -> None:
     doc = khabar.analyze(text)
     assert [e.name for e in doc.entities if e.titles and e.label != "PER"] == []
+
+
+@pytest.mark.parametrize(("words", "span", "kept"), [
+    (["هیئت", "دولت", "فردا"], (0, 3, "ORG"), (0, 2, "ORG")),
+    (["شورای", "امنیت", "نشست"], (0, 3, "ORG"), (0, 2, "ORG")),
+    (["در", "تهران"], (0, 2, "LOC"), (1, 2, "LOC")),
+    (["فردا"], (0, 1, "PER"), (0, 1, "PER")),  # a one-word mention is left to the model
+])
+def test_identity_mentions_lose_words_no_name_ends_in(words: list[str], span: tuple[int, int, str],
+                                                      kept: tuple[int, int, str]) -> None:
+    from khabar.pipeline.entities import fold_word
+    from khabar.pipeline.identity import IdentityLinker
+
+    assert IdentityLinker._trim([fold_word(w) for w in words], [span]) == [kept]
+
+
+def test_identity_no_mention_ends_in_a_time_word() -> None:
+    doc = khabar.analyze("خانم فاطمه مهاجرانی، سخنگوی دولت، گفت که جلسه هیئت دولت فردا برگزار می‌شود. "
+                         "شورای امنیت نشست اضطراری درباره سوریه برگزار کرد.")
+    assert not [m.text for m in doc.mentions if m.text.split()[-1] in ("فردا", "نشست")]
