@@ -72,6 +72,9 @@ ROLE_CLASSES: tuple[frozenset[str], ...] = tuple(
 _NEVER_LAST = _folded("امروز دیروز فردا امشب دیشب صبح عصر شب بامداد نشست جلسه نشستی جلسه‌ای و که را در با به از "
                       "برای تا هم نیز")
 _NEVER_FIRST = _folded("و که را در با به از برای تا هم نیز")
+_GATHERINGS = _folded("نشست جلسه کنفرانس مراسم همایش دیدار گفت‌وگو گفتگو مصاحبه")
+_GATHERING_KINDS = _folded("خبری علنی غیرعلنی مشترک اضطراری فوق‌العاده هفتگی عادی مطبوعاتی تلفنی "
+                           "ویدئویی دوجانبه سه‌جانبه امروز")
 # Words that end a role phrase written before a name.
 _STOP = _folded(
     "و در با به از که را این آن برای تا نیز هم همچنین امروز دیروز روز شب صبح اما ولی یا پس چون اگر "
@@ -200,12 +203,17 @@ class IdentityLinker:
     def _trim(keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Mentions without the words no name ends in (`هیئت دولت فردا`, `شورای امنیت نشست`): the
         model runs a name on into the time word or the noun after it."""
-        out = []
-        for s, e, lab in found:
+        out: list[tuple[int, int, str]] = []
+        for s, e, lab in sorted(found):
             while e - s > 1 and keys[e - 1] in _NEVER_LAST:
                 e -= 1
             while e - s > 1 and keys[s] in _NEVER_FIRST:
                 s += 1
+            if lab == "EVE" and keys[s] in _GATHERINGS and all(k in _GATHERING_KINDS for k in keys[s + 1:e]):
+                continue  # `نشست خبری`, `جلسه علنی`: a kind of gathering, not a named event
+            if lab == "EVE" and out and out[-1][2] == "EVE" and out[-1][1] == s:
+                out[-1] = (out[-1][0], e, lab)  # `جنگ جهانی` + `دوم`: one event the model opened twice
+                continue
             out.append((s, e, lab))
         return out
 

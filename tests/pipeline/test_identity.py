@@ -262,3 +262,18 @@ def test_identity_no_mention_ends_in_a_time_word() -> None:
     doc = khabar.analyze("خانم فاطمه مهاجرانی، سخنگوی دولت، گفت که جلسه هیئت دولت فردا برگزار می‌شود. "
                          "شورای امنیت نشست اضطراری درباره سوریه برگزار کرد.")
     assert not [m.text for m in doc.mentions if m.text.split()[-1] in ("فردا", "نشست")]
+
+
+@pytest.mark.parametrize(("words", "found", "kept"), [
+    (["نشست", "خبری"], [(0, 2, "EVE")], []),
+    (["جلسه", "علنی", "امروز"], [(0, 3, "EVE")], []),
+    (["جنگ", "جهانی", "دوم"], [(0, 2, "EVE"), (2, 3, "EVE")], [(0, 3, "EVE")]),
+    (["جام", "جهانی", "۲۰۲۶"], [(0, 3, "EVE")], [(0, 3, "EVE")]),
+])
+def test_identity_named_events(words: list[str], found: list[tuple[int, int, str]],
+                               kept: list[tuple[int, int, str]]) -> None:
+    # A kind of gathering is no named event; an event the model opened twice is one.
+    from khabar.pipeline.entities import fold_word
+    from khabar.pipeline.identity import IdentityLinker
+
+    assert IdentityLinker._trim([fold_word(w) for w in words], found) == kept
