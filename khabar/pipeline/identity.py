@@ -72,6 +72,8 @@ ROLE_CLASSES: tuple[frozenset[str], ...] = tuple(
 _NEVER_LAST = _folded("امروز دیروز فردا امشب دیشب صبح عصر شب بامداد نشست جلسه نشستی جلسه‌ای و که را در با به از "
                       "برای تا هم نیز")
 _NEVER_FIRST = _folded("و که را در با به از برای تا هم نیز")
+_OFFICES = _folded("وزیر رئیس رییس معاون سخنگوی دبیرکل مدیرکل مدیرعامل فرمانده سفیر استاندار شهردار دادستان "
+                   "رئیس‌جمهور نخست‌وزیر")
 _GATHERINGS = _folded("نشست جلسه کنفرانس مراسم همایش دیدار گفت‌وگو گفتگو مصاحبه")
 _GATHERING_KINDS = _folded("خبری علنی غیرعلنی مشترک اضطراری فوق‌العاده هفتگی عادی مطبوعاتی تلفنی "
                            "ویدئویی دوجانبه سه‌جانبه امروز")
@@ -209,6 +211,8 @@ class IdentityLinker:
                 e -= 1
             while e - s > 1 and keys[s] in _NEVER_FIRST:
                 s += 1
+            if lab == "ORG" and keys[s] in _OFFICES:
+                continue  # `وزیر امور خارجه`: a person's office, their title, not an organization
             if lab == "EVE" and keys[s] in _GATHERINGS and all(k in _GATHERING_KINDS for k in keys[s + 1:e]):
                 continue  # `نشست خبری`, `جلسه علنی`: a kind of gathering, not a named event
             if lab == "EVE" and out and out[-1][2] == "EVE" and out[-1][1] == s:

@@ -269,6 +269,9 @@ def test_identity_no_mention_ends_in_a_time_word() -> None:
     (["جلسه", "علنی", "امروز"], [(0, 3, "EVE")], []),
     (["جنگ", "جهانی", "دوم"], [(0, 2, "EVE"), (2, 3, "EVE")], [(0, 3, "EVE")]),
     (["جام", "جهانی", "۲۰۲۶"], [(0, 3, "EVE")], [(0, 3, "EVE")]),
+    # an office is a person's title, not an organization; the office's body is one
+    (["وزیر", "امور", "خارجه"], [(0, 3, "ORG")], []),
+    (["شهرداری", "تهران"], [(0, 2, "ORG")], [(0, 2, "ORG")]),
 ])
 def test_identity_named_events(words: list[str], found: list[tuple[int, int, str]],
                                kept: list[tuple[int, int, str]]) -> None:
