@@ -74,6 +74,8 @@ _NEVER_LAST = _folded("امروز دیروز فردا امشب دیشب صبح �
 _NEVER_FIRST = _folded("و که را در با به از برای تا هم نیز")
 _OFFICES = _folded("وزیر رئیس رییس معاون سخنگوی دبیرکل مدیرکل مدیرعامل فرمانده سفیر استاندار شهردار دادستان "
                    "رئیس‌جمهور نخست‌وزیر")
+# Prepositions no name holds: a mention across one is two names (`توکیو برابر لهستان`).
+_SPLITS = _folded("برابر مقابل")  # not با or علیه: `ستاد مبارزه با مواد مخدر`
 _GATHERINGS = _folded("نشست جلسه کنفرانس مراسم همایش دیدار گفت‌وگو گفتگو مصاحبه")
 _GATHERING_KINDS = _folded("خبری علنی غیرعلنی مشترک اضطراری فوق‌العاده هفتگی عادی مطبوعاتی تلفنی "
                            "ویدئویی دوجانبه سه‌جانبه امروز")
@@ -206,7 +208,7 @@ class IdentityLinker:
         """Mentions without the words no name ends in (`هیئت دولت فردا`, `شورای امنیت نشست`): the
         model runs a name on into the time word or the noun after it."""
         out: list[tuple[int, int, str]] = []
-        for s, e, lab in sorted(found):
+        for s, e, lab in sorted(IdentityLinker._split(keys, found)):
             while e - s > 1 and keys[e - 1] in _NEVER_LAST:
                 e -= 1
             while e - s > 1 and keys[s] in _NEVER_FIRST:
@@ -219,6 +221,17 @@ class IdentityLinker:
                 out[-1] = (out[-1][0], e, lab)  # `جنگ جهانی` + `دوم`: one event the model opened twice
                 continue
             out.append((s, e, lab))
+        return out
+
+    @staticmethod
+    def _split(keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Mentions the model ran across a preposition cut in two (`توکیو برابر لهستان`)."""
+        out: list[tuple[int, int, str]] = []
+        for s, e, lab in found:
+            cut = [i for i in range(s + 1, e - 1) if keys[i] in _SPLITS]
+            for a, b in zip([s, *(i + 1 for i in cut)], [*cut, e], strict=True):
+                if b > a:
+                    out.append((a, b, lab))
         return out
 
     def _strong_honorific_names(self, keys: Sequence[str], found: list[tuple[int, int, str]],

@@ -272,6 +272,9 @@ def test_identity_no_mention_ends_in_a_time_word() -> None:
     # an office is a person's title, not an organization; the office's body is one
     (["وزیر", "امور", "خارجه"], [(0, 3, "ORG")], []),
     (["شهرداری", "تهران"], [(0, 2, "ORG")], [(0, 2, "ORG")]),
+    # two places the model ran together across `برابر`; a name that holds `با` stays whole
+    (["توکیو", "برابر", "لهستان"], [(0, 3, "LOC")], [(0, 1, "LOC"), (2, 3, "LOC")]),
+    (["ستاد", "مبارزه", "با", "مواد", "مخدر"], [(0, 5, "ORG")], [(0, 5, "ORG")]),
 ])
 def test_identity_named_events(words: list[str], found: list[tuple[int, int, str]],
                                kept: list[tuple[int, int, str]]) -> None:
