@@ -417,7 +417,10 @@ class _DocResolver:
         if holder is None:
             titled = [m for m in inside if m.label == "PER"]
             holder = titled[0].entity if titled else None
-        if holder is None and not inside and head not in _set("منبع مقام کارشناس"):
+        also = _NEXT_WORD.match(self.text, end)
+        if holder is None and not inside and head not in _set("منبع مقام کارشناس") and not (
+                also is not None and fold(also.group(1)) in _set("نیز هم")):
+            # (`X نیز گفت`: `نیز` says X is someone else than the one just quoted.)
             holder = self._recent_untitled(start)
             if holder is None:
                 # The person just quoted has a name but no entity (the model missed it): show the name.

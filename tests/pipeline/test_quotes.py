@@ -325,3 +325,12 @@ def test_quotes_any_mix_gives_valid_spans(pieces: list[str]) -> None:
 def test_quotes_time_adverb_ends_the_speaker_phrase(adverb: str) -> None:
     doc = khabar.analyze(f"سخنگوی کرملین {adverb} گفته بود که دو طرف درباره تجارت رایزنی خواهند کرد.")
     assert [q.speaker.text for q in doc.quotes if q.speaker] == ["سخنگوی کرملین"]
+
+
+def test_quotes_role_with_also_is_not_the_last_speaker() -> None:
+    # `X نیز …`: X is the other side, not the person just quoted.
+    doc = khabar.analyze("سید عباس عراقچی در این تماس گفت: ایران از هر ابتکاری استقبال می‌کند. "
+                         "وزیر خارجه عمان نیز ابراز امیدواری کرد که مذاکرات به زودی برگزار شود.")
+    first, second = doc.quotes
+    assert first.speaker is not None and first.speaker.entity == "per:سیدعباسعراقچی"
+    assert second.speaker is not None and second.speaker.entity != first.speaker.entity
