@@ -334,3 +334,9 @@ def test_quotes_role_with_also_is_not_the_last_speaker() -> None:
     first, second = doc.quotes
     assert first.speaker is not None and first.speaker.entity == "per:سیدعباسعراقچی"
     assert second.speaker is not None and second.speaker.entity != first.speaker.entity
+
+
+def test_quotes_role_spelled_apart_is_whole() -> None:
+    # `نخست وزیر` with a space is the same role as `نخست‌وزیر`.
+    doc = khabar.analyze("نخست وزیر عراق گفت که روابط دو کشور خوب است.")
+    assert [q.speaker.text for q in doc.quotes if q.speaker] == ["نخست وزیر عراق"]
