@@ -75,7 +75,9 @@ def _entities(doc: Document, console: Console) -> None:
     colors = {"PER": "cyan", "ORG": "magenta", "LOC": "green", "EVE": "yellow"}
     for label in ("PER", "ORG", "LOC", "EVE"):
         for e in (e for e in doc.entities if e.label == label):
-            line = f"[{colors[label]}]{label}[/] [bold]{escape(e.name)}[/] [dim]×{counts.get(e.id, 0)}  {escape(e.id)}[/]"
+            # A meeting's participant named by a role only (`سفیر چین`) may have no mention of its own.
+            n = counts.get(e.id, 0)
+            line = f"[{colors[label]}]{label}[/] [bold]{escape(e.name)}[/] [dim]{f'×{n}  ' if n else ''}{escape(e.id)}[/]"
             console.print(line)
             if e.titles:
                 console.print(f"      titles: {escape(' · '.join(e.titles))}")
