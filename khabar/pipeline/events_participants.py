@@ -418,9 +418,15 @@ class ParticipantFinder:
                 self.by_start.pop(ment.start, None)
                 self.by_start[start] = x
             elif x.entity in old_ids:
-                x = replace(x, entity=eid)
+                new = replace(x, entity=eid)
+                if self.by_start.get(x.start) is x:
+                    self.by_start[x.start] = new
+                x = new
             mentions.append(x)
         self.doc.mentions = sorted(mentions, key=lambda x: (x.start, -x.end))
+        # The finder's own view follows, so a later slot sees the person under the new id.
+        self.mentions = list(self.doc.mentions)
+        self.mstarts = [x.start for x in self.mentions]
         self.doc.quotes = [replace(q, speaker=replace(q.speaker, entity=eid))
                            if q.speaker is not None and q.speaker.entity in old_ids else q for q in self.doc.quotes]
         self.added.append(eid)
