@@ -2,7 +2,7 @@
 """NER figures: strict and lenient P/R/F1 per label and micro (PER/ORG/LOC) on each dev set, and speed.
 
     nice .venv/bin/python bench/ner.py [--data ../shared/data] [--model-dir DIR] [--max N]
-                                       [--sets tweets,wiki,multiconer] [--zwnj keep|strip|space]
+                                       [--sets tweets,wiki,multiconer] [--zwnj keep|strip|space] [--no-link]
 
 Scored as ../shared/tools/ner_eval.py scores: each sentence's tokens are joined with single spaces,
 run through khabar's pipeline (normalize, zwnj, sentences, tokens, entities), and predicted
@@ -66,14 +66,14 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
 class Runner:
     """The pipeline up to the entities stage, timing that stage alone."""
 
-    def __init__(self, model_dir: str = "") -> None:
+    def __init__(self, model_dir: str = "", *, link: bool = True) -> None:
         stages = []
         for factory in DEFAULT_STAGES:
             if factory is EntityRecognizer:
                 break
             stages.append(factory())
         self.before = stages
-        self.ner = EntityRecognizer(model_dir=model_dir)
+        self.ner = EntityRecognizer(model_dir=model_dir, link=link)
         self.seconds = 0.0
         self.cpu = 0.0
         self.tokens = 0
@@ -139,8 +139,10 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="one JSON line per set instead of tables")
     ap.add_argument("--zwnj", choices=("keep", "strip", "space"), default="keep",
                     help="score on the dev text with its ZWNJs removed or turned into spaces (robustness)")
+    ap.add_argument("--no-link", action="store_true",
+                    help="score the model's own mentions, without the identity linker's additions and trims")
     args = ap.parse_args()
-    run = Runner(args.model_dir)
+    run = Runner(args.model_dir, link=not args.no_link)
     sets = dev_sets(args.data)
     for name in args.sets.split(","):
         res = score(run, [unzwnj(x, args.zwnj) for x in sets[name][: args.max]])

@@ -9,6 +9,7 @@ Data (read from ``--data``, never copied into the repo):
   ner/multiconer/v1-train-subset.conll    (every 10th sentence held out as dev)
   ner/multiconer/v2-train10-coarse.conll  (all used; sentences also in the v1 dev slice dropped)
   gazetteers/persian-names, gazetteers/iran-provinces-cities
+  zwnj/updt-train.txt                     (unlabeled text, only for the word clusters)
 
 Tag mapping onto khabar's labels (anything else becomes O):
   PER, Person -> PER;  ORG, GRP, CORP, Group -> ORG;  LOC, Location -> LOC;  EVE -> EVE.
@@ -19,6 +20,12 @@ tokenizer, and the gold tags are projected onto khabar's tokens, so the model se
 it will see in the pipeline. Sentences with ZWNJs get one more copy with them stripped or spaced.
 Gazetteer features of the training sentences come from a lexicon built on the other folds
 (jackknife), so the model does not learn to trust a lexicon that has seen its own labels.
+
+Word clusters (off by default; ``--clusters 64,256,1024``): word2vec vectors trained on the
+unlabeled UPDT text plus the words of the training sentences (never the dev slices), k-means'd at
+a few granularities; the folded word -> cluster ids table then ships as clusters.tsv.gz and the
+runtime reads only that table. Measured on the dev sets they did not help (see
+khabar/resources/ner/README.md). They need, at build time only: pip install gensim scikit-learn.
 """
 
 from __future__ import annotations
@@ -38,7 +45,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from khabar.pipeline import Pipeline  # noqa: E402
-from khabar.pipeline.entities import CharModel, Featurizer, bio_spans, fold_word  # noqa: E402
+from khabar.pipeline.entities import (  # noqa: E402
+    CLUSTERS_FILE,
+    CharModel,
+    Featurizer,
+    bio_spans,
+    fold_word,
+    read_clusters,
+    to_bilou,
+)
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
 from khabar.pipeline.tokens import Tokenizer  # noqa: E402
 from khabar.pipeline.zwnj import ZwnjRestorer  # noqa: E402
@@ -101,6 +116,23 @@ def harmonize(words: list[str], tags: list[str]) -> list[str]:
     for s, _, lab in bio_spans(tags):
         if lab == "LOC" and s > 0 and out[s - 1] == "O" and words[s - 1] in ADMIN_UNITS:
             out[s - 1], out[s] = "B-LOC", "I-LOC"
+    return out
+
+
+# Words that Text-Mining's Wikipedia sample puts inside a name while ParsTwiNER and MultiCoNER both
+# mostly leave them out (counted on the training files: `شهر` starts 63 wiki names, but is written
+# right before a name 55 times in the tweets and 45 times in MultiCoNER, and starts 3 and 0 there).
+# `--majority` trims them off the start of the wiki names, so the sources agree.
+WIKI_ONLY_HEADS = frozenset({"شهر", "کشور", "ایالت", "منطقه", "شمال", "جنوب", "شرق", "غرب", "دکتر", "آقای",
+                             "خانم", "آیت‌الله", "شهید", "سردار", "مهندس"})
+
+
+def trim_heads(words: list[str], tags: list[str], heads: frozenset[str] = WIKI_ONLY_HEADS) -> list[str]:
+    """Tags with a leading word from ``heads`` moved out of a multi-word name."""
+    out = list(tags)
+    for s, e, lab in bio_spans(tags):
+        if e - s > 1 and words[s] in heads:
+            out[s], out[s + 1] = "O", "B-" + lab
     return out
 
 
@@ -231,6 +263,44 @@ def build_chars(sents: list[Sentence], min_count: int = 2) -> dict[str, dict[str
     return out
 
 
+def cluster_corpus(data: Path, train: list[Sentence]) -> list[list[str]]:
+    """Folded sentences for the word vectors: UPDT's unlabeled text and the training sentences, each
+    once. The ZWNJ variants and repeats are left out: counted twice, a name seen once in training
+    would get clusters that no unseen name at run time has."""
+    corpus: list[list[str]] = []
+    seen: set[str] = set()
+    for words, _ in train:
+        folded = [fold_word(w) for w in words]
+        key = "".join(folded)
+        if key not in seen:
+            seen.add(key)
+            corpus.append(folded)
+    for line in (data / "zwnj" / "updt-train.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            corpus.append([fold_word(t.text) for t in _PIPE.analyze(line).tokens])
+    return corpus
+
+
+def build_clusters(corpus: list[list[str]], sizes: tuple[int, ...] = (64, 256, 1024), *, dim: int = 100,
+                   min_count: int = 2, epochs: int = 25, seed: int = 13) -> dict[str, tuple[str, ...]]:
+    """Folded word -> its k-means cluster of skip-gram vectors at each size in ``sizes`` (seeded, one
+    worker thread, so a rebuild gives the same table)."""
+    import numpy as np
+    from gensim.models import Word2Vec
+    from sklearn.cluster import KMeans
+
+    w2v = Word2Vec(corpus, vector_size=dim, window=5, min_count=min_count, sg=1, negative=10, epochs=epochs,
+                   seed=seed, workers=1)
+    words = list(w2v.wv.index_to_key)
+    vecs = w2v.wv.vectors / np.maximum(np.linalg.norm(w2v.wv.vectors, axis=1, keepdims=True), 1e-9)
+    ids = [KMeans(n_clusters=k, n_init=1, random_state=seed).fit_predict(vecs) for k in sizes]
+    return {w: tuple(str(int(col[i])) for col in ids) for i, w in enumerate(words)}
+
+
+# Sources that share annotation conventions share a domain under --augment.
+AUGMENT_DOMAIN = {"multiconer2": "multiconer"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
@@ -245,6 +315,19 @@ def main() -> None:
                     help="join administrative units before places to the place in every source (tried: no gain)")
     ap.add_argument("--min-count", type=int, default=2, help="times a word must be seen in names to enter the lexicon")
     ap.add_argument("--no-v2", action="store_true", help="leave out MultiCoNER II (a skewed sample)")
+    ap.add_argument("--majority", action="store_true",
+                    help="trim the name-initial words only the wiki sample puts inside names (WIKI_ONLY_HEADS)")
+    ap.add_argument("--bilou", action="store_true", help="train on BILOU tags (decoded back to IOB2)")
+    ap.add_argument("--augment", default="",
+                    help="comma-separated sources whose features get a per-source copy (domain adaptation; "
+                         "'all' for every source); only the shared features fire at run time")
+    ap.add_argument("--clusters", default="", help="k-means sizes of word clusters, e.g. 64,256,1024 (tried: no gain)")
+    ap.add_argument("--cluster-min-count", type=int, default=3,
+                    help="times a word must occur in the unlabeled text to get clusters")
+    ap.add_argument("--cluster-context", type=int, default=2, choices=(0, 1, 2),
+                    help="neighbours whose clusters are features: 0 none, 1 at distance 1, 2 up to distance 2")
+    ap.add_argument("--clusters-from", type=Path, default=None,
+                    help="reuse a clusters.tsv.gz built before instead of training word vectors again")
     args = ap.parse_args()
     import pycrfsuite
 
@@ -254,44 +337,74 @@ def main() -> None:
     train: list[Sentence] = []
     n_sent = 0
     origin: list[int] = []  # the source sentence of each sequence: its variants share a fold
+    source_of: list[str] = []  # the source of each sequence (for --augment)
     sources = tuple(args.sources.split(",")) if args.sources else \
         ("tweets", "wiki", "multiconer") + (() if args.no_v2 else ("multiconer2",))
+    augment = set(sources) if args.augment == "all" else set(filter(None, args.augment.split(",")))
     repeat = {k: int(v) for k, v in (x.split("=") for x in args.repeat.split(",") if x)}
     for src in sources:
         # Repeated copies of a sentence keep its origin, so they fall in one jackknife fold.
         for idx, (words, tags0) in [*enumerate(parts[src])] * repeat.get(src, 1):
             tags = harmonize(words, tags0) if args.harmonize else tags0
+            if args.majority and src == "wiki":
+                tags = trim_heads(words, tags)
             for w, t in variants(words, tags, rng):
                 train.append(project(w, t))
                 origin.append(n_sent + idx)
+                source_of.append(src)
         n_sent += len(parts[src])
     print(f"{len(train)} training sequences, {sum(len(w) for w, _ in train)} tokens "
           f"({time.time() - t0:.0f}s)", flush=True)
     static = gazetteers(args.data)
+    args.out.mkdir(parents=True, exist_ok=True)
+    clusters: dict[str, tuple[str, ...]] = {}
+    if args.clusters_from is not None:
+        with gzip.open(args.clusters_from, "rt", encoding="utf-8") as fh:
+            clusters = read_clusters(fh)
+    elif args.clusters:
+        sizes = tuple(int(x) for x in args.clusters.split(","))
+        clusters = build_clusters(cluster_corpus(args.data, train), sizes, min_count=args.cluster_min_count)
+    (args.out / CLUSTERS_FILE).unlink(missing_ok=True)
+    if clusters:
+        # mtime=0: the same table gives the same bytes.
+        with open(args.out / CLUSTERS_FILE, "wb") as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write("".join(f"{w}\t" + "\t".join(c) + "\n" for w, c in sorted(clusters.items())).encode("utf-8"))
+        print(f"{len(clusters)} words clustered ({time.time() - t0:.0f}s)", flush=True)
     trainer = pycrfsuite.Trainer(verbose=False)
     for k in range(args.folds):
         rest = [s for s, o in zip(train, origin, strict=True) if o % args.folds != k]
         feat = Featurizer(build_lexicon(rest, static, args.min_count), build_spans(rest),
-                          chars=CharModel(build_chars(rest)))
-        for (words, tags), o in zip(train, origin, strict=True):
+                          chars=CharModel(build_chars(rest)), clusters=clusters,
+                          cluster_context=args.cluster_context)
+        for (words, tags), o, src in zip(train, origin, source_of, strict=True):
             if o % args.folds == k:
-                trainer.append(feat.sentence(words), tags)
+                feats = feat.sentence(words)
+                if src in augment:
+                    # Feature augmentation (Daume III, 2007): a per-source copy of each feature takes up
+                    # what only one source's conventions need, the shared one keeps what they agree on;
+                    # only the shared ones fire at run time.
+                    dom = AUGMENT_DOMAIN.get(src, src) + "|"
+                    feats = [[*f, *(dom + x for x in f)] for f in feats]
+                trainer.append(feats, to_bilou(tags) if args.bilou else tags)
     print(f"features built ({time.time() - t0:.0f}s)", flush=True)
     trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
                         "feature.possible_transitions": True})
-    args.out.mkdir(parents=True, exist_ok=True)
     trainer.train(str(args.out / "model.crfsuite"))
     lexicon = build_lexicon(train, static, args.min_count)
     meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "min_count": args.min_count,
-            "harmonize": args.harmonize, "repeat": args.repeat,
+            "harmonize": args.harmonize, "repeat": args.repeat, "augment": args.augment, "bilou": args.bilou, "majority": args.majority,
+            "cluster_context": args.cluster_context,
+            "clusters": args.clusters if args.clusters_from is None else str(args.clusters_from.name),
             "sequences": len(train)}
     (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train), "chars": build_chars(train),
                                                       "common": build_common(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")
     tagger = pycrfsuite.Tagger()
     tagger.open(str(args.out / "model.crfsuite"))
-    kept = sorted({attr for attr, _ in tagger.info().state_features})
+    kept = sorted({attr for attr, _ in tagger.info().state_features if "|" not in attr or attr.split("|", 1)[0]
+                   not in (*sources, *AUGMENT_DOMAIN.values())})
     with gzip.open(args.out / "features.txt.gz", "wt", encoding="utf-8") as fh:
         fh.write("\n".join(kept))
     size = (args.out / "model.crfsuite").stat().st_size

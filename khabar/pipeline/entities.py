@@ -31,6 +31,8 @@ RESOURCE_DIR = "resources/ner"
 MODEL_FILE = "model.crfsuite"
 LEXICON_FILE = "lexicon.json"
 FEATURES_FILE = "features.txt.gz"  # the attributes the model kept (nonzero weight), one a line
+# Folded word -> its word-vector cluster at a few granularities (tab-separated ids), one word a line.
+CLUSTERS_FILE = "clusters.tsv.gz"
 
 # Folding for features and gazetteer keys: spelling variants of one word become one key.
 _FOLD = str.maketrans({
@@ -114,7 +116,9 @@ class Featurizer:
     """Turns a sentence's words into CRF feature lists; word-level features are cached per word.
 
     ``lexicon`` maps a folded word to its gazetteer classes (learned from training spans, first
-    names, places), e.g. ``{"تهران": ["LOC:hi", "place"]}``.
+    names, places), e.g. ``{"تهران": ["LOC:hi", "place"]}``. ``clusters`` maps a folded word to
+    its distributional cluster ids, coarse to fine (``{"تهران": ("12", "87", "903")}``): words
+    used alike in unlabeled text share them, so a name seen only in that text still gets a hint.
 
     >>> f = Featurizer({"تهران": ["LOC:hi"]})
     >>> "gz=LOC:hi" in f.sentence(["به", "تهران", "رفت"])[1]
@@ -123,8 +127,13 @@ class Featurizer:
 
     def __init__(self, lexicon: dict[str, list[str]] | None = None, spans: dict[str, str] | None = None, *,
                  known: frozenset[str] | None = None, chars: CharModel | None = None,
+                 clusters: dict[str, tuple[str, ...]] | None = None, cluster_context: int = 2,
                  cache_size: int = 200_000) -> None:
         self.lexicon = lexicon or {}
+        self.clusters = clusters or {}
+        # How far neighbours' clusters reach (0: the word's own only). Training chooses; at run time
+        # the model's known features decide, so the default generates them all.
+        self.cluster_context = cluster_context
         self.chars = chars
         # Multi-word names seen as entities in training (``احمدشاه مسعود`` → PER), by folded words.
         self.spans = spans or {}
@@ -161,12 +170,18 @@ class Featurizer:
             guess = self.chars.guess(f)
             if guess:
                 own.append("cm=" + guess)
-        shared = ["sh=" + shape, "s2=" + f[-2:], "s3=" + f[-3:], "p3=" + f[:3], *("gz=" + g for g in gz)]
+        # A suffixed form missing from the cluster table borrows its stem's clusters.
+        cl = self.clusters.get(f) or self.clusters.get(stem) or ()
+        cls = [f"c{j}={c}" for j, c in enumerate(cl)]
+        own.extend(cls)
+        ctx_cls = cls if self.cluster_context >= 1 else []
+        shared = ["sh=" + shape, "s2=" + f[-2:], "s3=" + f[-3:], "p3=" + f[:3], *ctx_cls, *("gz=" + g for g in gz)]
         own.extend("gz=" + g for g in gz)
         if stem != f:
             for g in self.lexicon.get(stem, ()):
                 own.append("gzst=" + g)
-        gzs = [x for x in shared if x.startswith("gz")]
+        # At distance 2 only gazetteer classes and the two coarser clusters: finer ones are too sparse.
+        gzs = [x for x in shared if x.startswith(("gz", "c0=", "c1=") if self.cluster_context >= 2 else "gz")]
         out = _Word(f, self._keep(own), self._keep(["-1" + x for x in shared]),
                     self._keep(["+1" + x for x in shared]), self._keep(["-2" + x for x in gzs]),
                     self._keep(["+2" + x for x in gzs]))
@@ -223,6 +238,36 @@ class Featurizer:
             i += 1
 
 
+def to_bilou(tags: Sequence[str]) -> list[str]:
+    """IOB2 tags rewritten as BILOU (a name's last word ``L-``, a one-word name ``U-``).
+
+    >>> to_bilou(["B-PER", "I-PER", "O", "B-LOC"])
+    ['B-PER', 'L-PER', 'O', 'U-LOC']
+    """
+    out = ["O"] * len(tags)
+    for s, e, lab in bio_spans(tags):
+        if e - s == 1:
+            out[s] = "U-" + lab
+        else:
+            out[s], out[e - 1] = "B-" + lab, "L-" + lab
+            for i in range(s + 1, e - 1):
+                out[i] = "I-" + lab
+    return out
+
+
+# A BILOU model's tags back to IOB2 (a BIO model's pass through unchanged).
+_TO_BIO = {"L": "I", "U": "B"}
+
+
+def to_bio(tags: Iterable[str]) -> list[str]:
+    """BILOU (or IOB2) tags as IOB2.
+
+    >>> to_bio(["B-PER", "L-PER", "O", "U-LOC", "I-ORG"])
+    ['B-PER', 'I-PER', 'O', 'B-LOC', 'I-ORG']
+    """
+    return [_TO_BIO.get(t[:1], t[:1]) + t[1:] if t != "O" else t for t in tags]
+
+
 def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     """Entity spans ``(first, last + 1, label)`` from IOB2 tags; a stray ``I-`` opens a span.
 
@@ -269,6 +314,35 @@ def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str
     return tagger, data["words"], data.get("spans", {}), known, chars, meta
 
 
+def read_clusters(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The cluster table from its lines (``word<TAB>id<TAB>id…``); malformed lines are skipped.
+
+    >>> read_clusters(["تهران\\t3\\t17", "", "بد"])
+    {'تهران': ('3', '17')}
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for line in lines:
+        word, *ids = line.rstrip("\n").split("\t")
+        if word and ids:
+            out[word] = tuple(ids)
+    return out
+
+
+@lru_cache(maxsize=2)
+def load_clusters(directory: str = "") -> dict[str, tuple[str, ...]]:
+    """The shipped word-cluster table (from ``directory`` if given); empty when the model has none."""
+    path = str(resources.files("khabar") / RESOURCE_DIR / CLUSTERS_FILE) if not directory \
+        else f"{directory}/{CLUSTERS_FILE}"
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return read_clusters(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise KhabarError(f"the entities clusters cannot be read from {path} ({exc}); "
+                          "rebuild them with scripts/train_ner.py") from exc
+
+
 class EntityRecognizer:
     """Fills ``doc.mentions`` and ``doc.entities``: CRF mentions, then identities linked in the article.
 
@@ -284,7 +358,7 @@ class EntityRecognizer:
     def __init__(self, *, model_dir: str = "", max_tokens: int = 300_000, max_sequence: int = 250,
                  link: bool = True) -> None:
         self.tagger, lexicon, spans, known, chars, self.meta = load_model(model_dir)
-        self.featurizer = Featurizer(lexicon, spans, known=known, chars=chars)
+        self.featurizer = Featurizer(lexicon, spans, known=known, chars=chars, clusters=load_clusters(model_dir))
         self.max_tokens = max_tokens
         self.max_sequence = max_sequence
         self.link = link
@@ -297,7 +371,7 @@ class EntityRecognizer:
         """
         if not words:
             return []
-        return list(self.tagger.tag(self.featurizer.sentence(words)))
+        return to_bio(self.tagger.tag(self.featurizer.sentence(words)))
 
     def _sequences(self, doc: Document, n_tokens: int) -> Iterable[tuple[int, int]]:
         """Token index ranges to tag: sentences, cut into pieces of at most ``max_sequence`` tokens."""

@@ -10,7 +10,15 @@ import pytest
 import khabar
 from khabar.document import Document
 from khabar.pipeline import DEFAULT_STAGES, Pipeline
-from khabar.pipeline.entities import EntityRecognizer, Featurizer, bio_spans, fold_word
+from khabar.pipeline.entities import (
+    EntityRecognizer,
+    Featurizer,
+    bio_spans,
+    fold_word,
+    load_clusters,
+    to_bilou,
+    to_bio,
+)
 from khabar.pipeline.normalize import Normalizer
 from khabar.pipeline.sentences import SentenceSplitter
 from khabar.pipeline.tokens import Tokenizer
@@ -123,6 +131,43 @@ def test_featurizer_caps_long_words() -> None:
 ])
 def test_bio_spans(tags: list[str], spans: list[tuple[int, int, str]]) -> None:
     assert bio_spans(tags) == spans
+
+
+@pytest.mark.parametrize("tags", [
+    ["O", "B-PER", "I-PER", "I-PER", "O"],
+    ["B-LOC", "B-LOC", "O", "B-ORG", "I-ORG"],
+    [],
+])
+def test_bilou_round_trip(tags: list[str]) -> None:
+    assert to_bio(to_bilou(tags)) == tags
+
+
+def test_featurizer_clusters_of_word_and_neighbours() -> None:
+    feats = Featurizer(clusters={"تهران": ("3", "17")}).sentence(["مردم", "به", "تهران", "رفتند", "."])
+    assert {"c0=3", "c1=17"} <= set(feats[2])
+    assert "+1c1=17" in feats[1] and "-1c1=17" in feats[3]
+    assert "+2c0=3" in feats[0] and "-2c0=3" in feats[4]
+
+
+@pytest.mark.parametrize(("context", "neighbour_feature"), [(0, False), (1, True), (2, True)])
+def test_featurizer_cluster_context(context: int, neighbour_feature: bool) -> None:
+    feats = Featurizer(clusters={"تهران": ("3",)}, cluster_context=context).sentence(["به", "تهران"])
+    assert "c0=3" in feats[1]
+    assert ("+1c0=3" in feats[0]) is neighbour_feature
+
+
+def test_featurizer_suffixed_word_borrows_stem_clusters() -> None:
+    feats = Featurizer(clusters={"سازمان": ("3",)}).sentence(["سازمان\u200cها"])[0]
+    assert "c0=3" in feats
+
+
+def test_clusters_missing_is_empty_and_garbage_is_clear_error(tmp_path: Path) -> None:
+    from khabar.errors import KhabarError
+
+    assert load_clusters(str(tmp_path / "none")) == {}
+    (tmp_path / "clusters.tsv.gz").write_bytes(b"\x00 not gzip \xff")
+    with pytest.raises(KhabarError, match=r"train_ner\.py"):
+        load_clusters(str(tmp_path))
 
 
 # -- quality gate --------------------------------------------------------------------------------
