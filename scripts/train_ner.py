@@ -308,6 +308,9 @@ def main() -> None:
     ap.add_argument("--c1", type=float, default=0.1)
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=150)
+    ap.add_argument("--minfreq", type=float, default=0, help="features seen fewer times are dropped before training")
+    ap.add_argument("--algorithm", default="lbfgs", choices=("lbfgs", "ap", "pa", "arow", "l2sgd"),
+                    help="crfsuite's training algorithm (c1/c2 apply to lbfgs only)")
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--sources", default="", help="comma-separated subset of tweets,wiki,multiconer,multiconer2")
     ap.add_argument("--repeat", default="", help="weight a source by repeating it, e.g. tweets=2")
@@ -326,6 +329,8 @@ def main() -> None:
                     help="times a word must occur in the unlabeled text to get clusters")
     ap.add_argument("--cluster-context", type=int, default=2, choices=(0, 1, 2),
                     help="neighbours whose clusters are features: 0 none, 1 at distance 1, 2 up to distance 2")
+    ap.add_argument("--cluster-updt-only", action="store_true",
+                    help="word vectors from the unlabeled UPDT text alone (not the training sentences)")
     ap.add_argument("--clusters-from", type=Path, default=None,
                     help="reuse a clusters.tsv.gz built before instead of training word vectors again")
     args = ap.parse_args()
@@ -363,7 +368,8 @@ def main() -> None:
             clusters = read_clusters(fh)
     elif args.clusters:
         sizes = tuple(int(x) for x in args.clusters.split(","))
-        clusters = build_clusters(cluster_corpus(args.data, train), sizes, min_count=args.cluster_min_count)
+        clusters = build_clusters(cluster_corpus(args.data, [] if args.cluster_updt_only else train), sizes,
+                                  min_count=args.cluster_min_count)
     (args.out / CLUSTERS_FILE).unlink(missing_ok=True)
     if clusters:
         # mtime=0: the same table gives the same bytes.
@@ -371,7 +377,7 @@ def main() -> None:
                 gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             gz.write("".join(f"{w}\t" + "\t".join(c) + "\n" for w, c in sorted(clusters.items())).encode("utf-8"))
         print(f"{len(clusters)} words clustered ({time.time() - t0:.0f}s)", flush=True)
-    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer = pycrfsuite.Trainer(args.algorithm, verbose=False)
     for k in range(args.folds):
         rest = [s for s, o in zip(train, origin, strict=True) if o % args.folds != k]
         feat = Featurizer(build_lexicon(rest, static, args.min_count), build_spans(rest),
@@ -388,13 +394,16 @@ def main() -> None:
                     feats = [[*f, *(dom + x for x in f)] for f in feats]
                 trainer.append(feats, to_bilou(tags) if args.bilou else tags)
     print(f"features built ({time.time() - t0:.0f}s)", flush=True)
-    trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
-                        "feature.possible_transitions": True})
+    params: dict[str, object] = {"max_iterations": args.iterations, "feature.possible_transitions": True,
+                                 "feature.minfreq": args.minfreq}
+    if args.algorithm == "lbfgs":
+        params |= {"c1": args.c1, "c2": args.c2}
+    trainer.set_params(params)
     trainer.train(str(args.out / "model.crfsuite"))
     lexicon = build_lexicon(train, static, args.min_count)
     meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "min_count": args.min_count,
-            "harmonize": args.harmonize, "repeat": args.repeat, "augment": args.augment, "bilou": args.bilou, "majority": args.majority,
+            "harmonize": args.harmonize, "repeat": args.repeat, "augment": args.augment, "bilou": args.bilou, "algorithm": args.algorithm, "minfreq": args.minfreq, "majority": args.majority,
             "cluster_context": args.cluster_context,
             "clusters": args.clusters if args.clusters_from is None else str(args.clusters_from.name),
             "sequences": len(train)}
