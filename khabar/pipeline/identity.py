@@ -40,7 +40,9 @@ def _folded(words: str) -> frozenset[str]:
 HONORIFICS = _folded(
     "آیت‌الله آیت‌الله‌العظمی آیت‌اللّه حجت‌الاسلام حجت‌الاسلام‌والمسلمین حجه‌الاسلام حضرت دکتر مهندس "
     "سردار سرلشکر سرتیپ سرهنگ سپهبد دریادار دریابان سرتیپ‌دوم سروان ارتشبد شهید آقای خانم استاد شیخ حاج "
-    "مرحوم علامه پروفسور جناب سرکار بانو سرور والاحضرت عالیجناب امام آیت"
+    "مرحوم علامه پروفسور جناب سرکار بانو سرور والاحضرت عالیجناب امام آیت "
+    # the second half of `حجت‌الاسلام والمسلمین` written apart
+    "والمسلمین"
 )
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
 # Honorifics that always introduce a person's name, so the next word is a name even untagged.
@@ -179,7 +181,10 @@ class IdentityLinker:
                     s += 1
                 k = self._honorific_before(keys, s)
                 if k:
-                    titles.insert(0, doc.text[tokens[s - k].start:tokens[s - 1].end])
+                    before = doc.text[tokens[s - k].start:tokens[s - 1].end]
+                    # The honorific before may take in ones the model put inside (`حجت‌الاسلام
+                    # والمسلمین` around `والمسلمین`): those are part of it, not titles of their own.
+                    titles = [before, *(t for t in titles if t not in before)]
                 titles.extend(self._roles_around(doc, keys, s, e, starts))
             spans.append([s, e, lab, titles])
         spans = self._propagate(keys, spans, n)

@@ -38,6 +38,9 @@ def mentions_of(doc: Document, entity: Entity) -> list[str]:
     (PEZESHKIAN, "مسعود پزشکیان", "آقای"),
     (SALAMI, "حسین سلامی", "سردار"),
     (LEADER, "خامنه‌ای", "آیت‌الله"),
+    # a two-word honorific, its halves written apart
+    ("به گزارش مهر، حجت‌الاسلام والمسلمین غلامحسین محسنی اژه‌ای رئیس قوه قضاییه امروز گفت که فساد "
+     "اولویت است.", "غلامحسین محسنی اژه‌ای", "حجت‌الاسلام والمسلمین"),
 ])
 def test_identity_honorific_becomes_title_not_name(text: str, name: str, title: str) -> None:
     found = people(text)
