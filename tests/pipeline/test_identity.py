@@ -286,3 +286,15 @@ def test_identity_named_events(words: list[str], found: list[tuple[int, int, str
     from khabar.pipeline.identity import IdentityLinker
 
     assert IdentityLinker._trim([fold_word(w) for w in words], found) == kept
+
+
+def test_identity_unknown_first_name_before_a_tagged_surname_and_a_role() -> None:
+    doc = khabar.analyze("اوسمار ویرا سرمربی پرسپولیس پس از بازی گفت که بازیکنان عالی بودند.")
+    people = {e.name: e for e in doc.entities if e.label == "PER"}
+    assert "اوسمار ویرا" in people and "سرمربی پرسپولیس" in people["اوسمار ویرا"].titles
+
+
+@pytest.mark.parametrize("text", ["جوابش ترامپ را عصبانی کرد.", "دیروز ترامپ گفت که خوب است."])
+def test_identity_word_before_a_surname_without_a_role_stays_out(text: str) -> None:
+    doc = khabar.analyze(text)
+    assert [m.text for m in doc.mentions if m.label == "PER"] in ([], ["ترامپ"])
