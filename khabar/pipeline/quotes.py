@@ -111,7 +111,9 @@ class QuoteExtractor:
             # previous statement in the same sentence starts after the `و`.
             sent = doc.sentences[cue.sentence]
             # `به گفته X، …`: the speaker stands after the cue, before the content.
-            zone = (cue.end, cs) if cue.cls == "according" else (max(sent.start, zone_start, credit_end), cue.start)
+            # (The credit counts only in the cue's own sentence, before the cue.)
+            credit = credit_end if sent.start <= credit_end <= cue.start else -1
+            zone = (cue.end, cs) if cue.cls == "according" else (max(sent.start, zone_start, credit), cue.start)
             shared = None
             if prev is not None and prev[0].sentence == cue.sentence and prev[1] is not None:
                 join = _coordination(text, prev[1], cue.start)

@@ -340,3 +340,10 @@ def test_quotes_role_spelled_apart_is_whole() -> None:
     # `نخست وزیر` with a space is the same role as `نخست‌وزیر`.
     doc = khabar.analyze("نخست وزیر عراق گفت که روابط دو کشور خوب است.")
     assert [q.speaker.text for q in doc.quotes if q.speaker] == ["نخست وزیر عراق"]
+
+
+def test_quotes_credit_later_in_the_article_leaves_earlier_subjects_alone() -> None:
+    # `به گزارش رویترز` in the last paragraph is no dateline of the first ones.
+    doc = khabar.analyze("محمدرضا فرزین در گفت‌وگو با خبرنگاران گفت: سیاست‌های پولی ادامه خواهد یافت.\n"
+                         "به گزارش رویترز، قیمت نفت برنت روز جمعه به ۸۲ دلار رسید.")
+    assert [q.speaker.text for q in doc.quotes if q.speaker] == ["محمدرضا فرزین"]
