@@ -69,11 +69,13 @@ class CreditFinder:
         text = doc.text
         head = text[: self.head_chars]
         m = OPENING.search(head)
-        if m:
-            return self._credit(doc, m)
         d = DATELINE.match(head)
         dname = (d.group("name") or d.group("name2")) if d else ""
-        if d and dname.strip() not in NOT_OUTLET and not _DIGIT.search(dname):
+        dateline = d is not None and dname.strip() not in NOT_OUTLET and not _DIGIT.search(dname)
+        if m and not (dateline and d is not None and d.start() < m.start()):
+            return self._credit(doc, m)
+        if dateline and d is not None:
+            # A dateline opening the article beats a `به گزارش …` further down, which credits one fact.
             return self._credit(doc, d)
         tail_start = max(0, len(text) - 300)
         footers = list(FOOTER.finditer(text, tail_start))
