@@ -295,3 +295,15 @@ def test_events_quality_gate(statements_bench: ModuleType) -> None:
     for split, floors in EVENT_FLOORS.items():
         for name, floor in floors.items():
             assert figures[split][name] >= floor, (split, name, figures[split][name])
+
+
+def test_events_role_named_participant_lends_no_surname() -> None:
+    # A participant named by a role (`سفیر لسوتو`) must not turn every later `لسوتو` into a person.
+    from khabar.document import Entity
+    from khabar.pipeline.events import EventExtractor
+
+    doc = khabar.analyze("روابط با لسوتو گسترش می‌یابد.")
+    doc.mentions = [m for m in doc.mentions if "لسوتو" not in m.text]
+    doc.entities.append(Entity("per:سفیرلسوتو", "سفیر لسوتو", "PER"))
+    EventExtractor._link_added(doc, ["per:سفیرلسوتو"], frozenset())
+    assert not any(m.entity == "per:سفیرلسوتو" for m in doc.mentions)
