@@ -35,11 +35,14 @@ _TALK = rf"گفت{_G}(?:و{_G})?گو"
 _NOUN = (rf"دیدار\s+و\s+{_TALK}|دیدار\s+و\s+رایزنی|{_TALK}(?:ی|یی){_G}\s*تلفنی|تماس(?:ی)?\s+تلفنی|"
          rf"دیدار(?:ی)?|ملاقات(?:ی)?|{_TALK}|رایزنی")
 _LIGHT = (rf"(?:کرد|کردند|کرده{_G}است|کرده{_G}اند|می{_G}کند|می{_G}کنند|داشت|داشتند|داشته{_G}است|"
-          rf"داشته{_G}اند|خواهد\s+کرد|خواهند\s+کرد|نمود|نمودند)")
+          rf"داشته{_G}اند|خواهد\s+کرد|خواهند\s+کرد|نمود|نمودند|"
+          # planned: `قرار است فردا با X دیدار کند`
+          rf"کند|کنند)")
 TRIGGER = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>{_NOUN})(?P<light>\s+{_LIGHT})?(?![\w{ZWNJ}])")
 # `X میزبان Y بود`: X hosted Y (`پوتین در کاخ کرملین میزبان اردوغان بود`).
 HOST = re.compile(rf"(?<![\w{ZWNJ}])(?P<noun>میزبان)\s+(?P<guest>[^.!؟?\n«»:]{{2,120}}?)\s+"
                   rf"(?P<light>بود|بودند|شد|شدند|خواهد\s+بود|خواهند\s+بود)(?![\w{ZWNJ}])")
+_PLANNED = re.compile(rf"(?<![\w{ZWNJ}])(?:قرار\s+(?:است|بود|شده|شد)|تا)(?![\w{ZWNJ}])")
 _ANAPHORIC_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])(?:این|همین|آن|آن{_G}ها|این{_G}ها)\s+$")
 _WITH = re.compile(rf"(?<![\w{ZWNJ}])با(?![\w{ZWNJ}])")
 _IN_BEFORE = re.compile(rf"(?<![\w{ZWNJ}])در\s+$")
@@ -94,6 +97,11 @@ class EventExtractor:
             if k >= 0 and contents[k][0] <= m.start() < contents[k][1]:
                 continue
             verbal = m.group("light") is not None
+            if verbal and m.group("light").split()[-1] in ("کند", "کنند") and not _PLANNED.search(
+                    text, doc.sentences[max(0, bisect_right(starts, m.start()) - 1)].start, m.start()):
+                # A subjunctive meets only as planned (`قرار است … دیدار کند`, `… سفر کرد تا با X
+                # دیدار کند`), not as a wish or a possibility (`می‌تواند با وزیر دیدار کند`).
+                continue
             if _MEDIA_AFTER.match(text, m.end()):
                 continue
             si = max(0, bisect_right(starts, m.start()) - 1)

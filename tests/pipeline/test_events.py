@@ -307,3 +307,13 @@ def test_events_role_named_participant_lends_no_surname() -> None:
     doc.entities.append(Entity("per:سفیرلسوتو", "سفیر لسوتو", "PER"))
     EventExtractor._link_added(doc, ["per:سفیرلسوتو"], frozenset())
     assert not any(m.entity == "per:سفیرلسوتو" for m in doc.mentions)
+
+
+@pytest.mark.parametrize(("text", "meets"), [
+    ("علی لاریجانی وارد بیروت شد. لاریجانی قرار است فردا با جوزف عون دیدار کند.", True),
+    ("عباس عراقچی به مسکو رفت تا با سرگئی لاوروف دیدار کند.", True),
+    ("او می‌تواند با وزیر دیدار کند.", False),
+    ("بهتر است با مردم گفتگو کنند.", False),
+])
+def test_events_planned_meeting_in_the_subjunctive(text: str, meets: bool) -> None:
+    assert bool(khabar.analyze(text).events) is meets
