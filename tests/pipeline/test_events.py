@@ -317,3 +317,10 @@ def test_events_role_named_participant_lends_no_surname() -> None:
 ])
 def test_events_planned_meeting_in_the_subjunctive(text: str, meets: bool) -> None:
     assert bool(khabar.analyze(text).events) is meets
+
+
+def test_events_meeting_during_a_trip_told_before_is_new() -> None:
+    # `این سفر` refers back to the trip, not to a meeting: the meeting in it is news.
+    doc = khabar.analyze("وزیر امور خارجه امروز به بیرجند سفر کرد. حسین امیرعبداللهیان که در این سفر "
+                         "همراه رئیس‌جمهور است، در دیدار با استاندار خراسان جنوبی بر توسعه روابط تأکید کرد.")
+    assert len(doc.events) == 1 and "per:حسینامیرعبداللهیان" in doc.events[0].participants
