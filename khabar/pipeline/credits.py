@@ -38,6 +38,12 @@ DATELINE = re.compile(
     rf"^\s*(?P<city2>{_W})\s*[ـ\-–—]\s*(?P<name2>{_W}(?:\s+{_W}){{0,2}}?)\s*:(?=\s)"
     rf"|^\s*(?:(?P<city>{_W})\s*[ـ\-–—]\s*)?(?P<name>{_W}(?:\s+{_W}){{0,3}}?)\s*[ـ\-–—](?=\s)"
 )
+# `رویترز: …` at the very start: a colon after one word is a headline's speaker (`وزیر: …`)
+# unless the word is an agency readers know.
+_AGENCIES = ("ایرنا", "ایسنا", "ایلنا", "ایکنا", "مهر", "فارس", "تسنیم", "شفقنا", "خبرآنلاین", "رویترز",
+             "آسوشیتدپرس", "آسوشیتد پرس", "فرانس‌پرس", "فرانس پرس", "خبرگزاری فرانسه", "بلومبرگ", "الجزیره",
+             "آناتولی", "اسپوتنیک", "تاس", "شینهوا", "بی‌بی‌سی", "سی‌ان‌ان", "یورونیوز", "ایندیپندنت")
+AGENCY_COLON = re.compile(rf"^\s*(?P<name>{'|'.join(sorted((re.escape(a) for a in _AGENCIES), key=len, reverse=True))})\s*:(?=\s)")
 _DIGIT = re.compile(r"\d")
 FOOTER = re.compile(
     r"(?:^|\n)\s*(?:منبع|مأخذ|ماخذ|source|توسط)\s*[:：]?\s*(?P<name>[^\n]{2,60}?)\s*$", re.I
@@ -77,6 +83,9 @@ class CreditFinder:
         if dateline and d is not None:
             # A dateline opening the article beats a `به گزارش …` further down, which credits one fact.
             return self._credit(doc, d)
+        agency = AGENCY_COLON.match(head)
+        if agency:
+            return self._credit(doc, agency)
         tail_start = max(0, len(text) - 300)
         footers = list(FOOTER.finditer(text, tail_start))
         if footers:

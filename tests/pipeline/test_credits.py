@@ -11,6 +11,8 @@ from khabar.pipeline.credits import CreditFinder
 
 @pytest.mark.parametrize(("text", "name", "span"), [
     ("به گزارش ایلنا، وزیر گفت.", "ایلنا", "به گزارش ایلنا"),
+    # an agency readers know, then a colon, opening the article
+    ("رویترز: ترامپ با زلنسکی دیدار کرد.", "رویترز", "رویترز:"),
     # the opening dateline is the outlet; `به گزارش رویترز` further down credits one fact
     ("دنیای اقتصاد - بانک مرکزی نرخ تورم را اعلام کرد.\nبه گزارش رویترز، نفت گران شد.", "دنیای اقتصاد", None),
     ("به گزارش خبرنگار مهر، وزیر گفت.", "مهر", "به گزارش خبرنگار مهر"),
