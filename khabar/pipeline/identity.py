@@ -210,7 +210,7 @@ class IdentityLinker:
                 cl.titles = [*old.titles, *cl.titles]
                 cl.forms = [*old.aliases, *cl.forms]
             entities[cl.id] = Entity(cl.id, cl.name, cl.label, tuple(dict.fromkeys(f for f in cl.forms if f != cl.name)),
-                                     tuple(dict.fromkeys(cl.titles)))
+                                     _distinct(cl.titles))
         return mentions, list(entities.values())
 
     @staticmethod
@@ -564,6 +564,18 @@ _GIVEN_HINT = _folded(
     "علی محمد حسن حسین مهدی رضا احمد محمود جواد قاسم اسماعیل ابراهیم عباس مجتبی محمدباقر محمدجواد "
     "محمدرضا غلامحسین اکبر هاشم صادق کاظم مرتضی مصطفی سعید حمید مجید ناصر یحیی خلیل زاهر سید"
 )
+
+
+def _distinct(titles: Sequence[str]) -> tuple[str, ...]:
+    """Titles without repeats, spelling variants counting as repeats (`رئیس جمهور`, `رئیس‌جمهور`).
+
+    >>> _distinct(["دکتر", "رئیس جمهور", "رئیس‌جمهور"])
+    ('دکتر', 'رئیس جمهور')
+    """
+    seen: dict[str, str] = {}
+    for t in titles:
+        seen.setdefault(fold_word(t.replace(" ", "")), t)
+    return tuple(seen.values())
 
 
 def _fold_phrase(text: str) -> str:
