@@ -43,7 +43,10 @@ DATELINE = re.compile(
 _AGENCIES = ("ایرنا", "ایسنا", "ایلنا", "ایکنا", "مهر", "فارس", "تسنیم", "شفقنا", "خبرآنلاین", "رویترز",
              "آسوشیتدپرس", "آسوشیتد پرس", "فرانس‌پرس", "فرانس پرس", "خبرگزاری فرانسه", "بلومبرگ", "الجزیره",
              "آناتولی", "اسپوتنیک", "تاس", "شینهوا", "بی‌بی‌سی", "سی‌ان‌ان", "یورونیوز", "ایندیپندنت")
-AGENCY_COLON = re.compile(rf"^\s*(?P<name>{'|'.join(sorted((re.escape(a) for a in _AGENCIES), key=len, reverse=True))})\s*:(?=\s)")
+AGENCY_COLON = re.compile(
+    rf"^\s*(?P<name>{'|'.join(sorted((re.escape(a) for a in _AGENCIES), key=len, reverse=True))}"
+    # or an outlet named as one (`همشهری آنلاین`, `خبرگزاری صدا و سیما`, `روزنامه شرق`)
+    rf"|{_W}\s+(?:آنلاین|نیوز|پرس)|(?:خبرگزاری|روزنامه|پایگاه\s+خبری|شبکه)(?:\s+{_W}){{1,3}}?)\s*:(?=\s)")
 _DIGIT = re.compile(r"\d")
 FOOTER = re.compile(
     r"(?:^|\n)\s*(?:منبع|مأخذ|ماخذ|source|توسط)\s*[:：]?\s*(?P<name>[^\n]{2,60}?)\s*$", re.I

@@ -400,6 +400,16 @@ class IdentityLinker:
             if keys[h] in ROLE_HEADS:
                 out.append(doc.text[tokens[h].start:tokens[j - 1].end])
                 break
+        else:
+            # Before, between commas: `دبیر جشنواره، مهدی آذرپندار، …` (the role opens the clause and
+            # a comma closes the name).
+            if j >= 2 and tokens[j - 1].text in ("،", ",") and e < n and tokens[e].text in ("،", ","):
+                k = j - 1
+                while k > 0 and j - 1 - k < 8 and keys[k - 1] not in _STOP and not _PUNCT.match(tokens[k - 1].text):
+                    k -= 1
+                if k < j - 1 and keys[k] in ROLE_HEADS and (k == 0 or _PUNCT.match(tokens[k - 1].text)
+                                                            or keys[k - 1] in _STOP):
+                    out.append(doc.text[tokens[k].start:tokens[j - 2].end])
         return out
 
     def _propagate(self, keys: Sequence[str], spans: list[list], n: int) -> list[list]:

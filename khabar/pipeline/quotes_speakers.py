@@ -93,6 +93,8 @@ HONORIFIC_WORDS = _set("آیت‌الله آیت‌الله‌العظمی آی�
                        "جناب سرکار مرحوم علامه پروفسور")
 HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین امام حضرت آیت مقام")
 _MAX_NP_WORDS = 8
+_APPOSITION = re.compile(r"\s*[،,]\s*")
+_APPOSITION_END = re.compile(r"\s*[،,]")
 _ONE_OF = re.compile(rf"یکی\s+از\s+(?=[\w{ZWNJ}])")
 _NEXT_WORD = re.compile(rf"\s*([\w{ZWNJ}]+)")
 _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
@@ -414,6 +416,12 @@ class _DocResolver:
         if head in BODY_HEADS:
             orgs = [m for m in inside if m.label in ("ORG", "LOC")]
             return self._span(start, end, orgs[0].entity if orgs and orgs[0].label == "ORG" else None)
+        appos = _APPOSITION.match(self.text, end)
+        if appos is not None:
+            # `دبیر جشنواره، مهدی آذرپندار، … گفت`: the name in apposition after the role is its holder.
+            named = self.by_start.get(appos.end())
+            if named is not None and named.label == "PER" and _APPOSITION_END.match(self.text, named.end):
+                return self._span(start, named.end, named.entity)
         holder = self._holder(phrase, start)
         if holder is None:
             titled = [m for m in inside if m.label == "PER"]

@@ -13,6 +13,7 @@ from khabar.pipeline.credits import CreditFinder
     ("به گزارش ایلنا، وزیر گفت.", "ایلنا", "به گزارش ایلنا"),
     # an agency readers know, then a colon, opening the article
     ("رویترز: ترامپ با زلنسکی دیدار کرد.", "رویترز", "رویترز:"),
+    ("همشهری آنلاین: جشنواره فیلم از فردا آغاز می‌شود.", "همشهری آنلاین", None),
     # the opening dateline is the outlet; `به گزارش رویترز` further down credits one fact
     ("دنیای اقتصاد - بانک مرکزی نرخ تورم را اعلام کرد.\nبه گزارش رویترز، نفت گران شد.", "دنیای اقتصاد", None),
     ("به گزارش خبرنگار مهر، وزیر گفت.", "مهر", "به گزارش خبرنگار مهر"),

@@ -347,3 +347,13 @@ def test_quotes_credit_later_in_the_article_leaves_earlier_subjects_alone() -> N
     doc = khabar.analyze("محمدرضا فرزین در گفت‌وگو با خبرنگاران گفت: سیاست‌های پولی ادامه خواهد یافت.\n"
                          "به گزارش رویترز، قیمت نفت برنت روز جمعه به ۸۲ دلار رسید.")
     assert [q.speaker.text for q in doc.quotes if q.speaker] == ["محمدرضا فرزین"]
+
+
+def test_quotes_role_then_name_in_apposition() -> None:
+    # `ROLE، NAME، … گفت`: the name in apposition holds the role and said it.
+    doc = khabar.analyze("دبیر جشنواره، مهدی آذرپندار، در نشست خبری گفت: امسال پنج هزار اثر رسیده است.")
+    people = {e.id: e for e in doc.entities if e.label == "PER"}
+    speaker = doc.quotes[0].speaker
+    assert speaker is not None and speaker.entity in people
+    assert people[speaker.entity].name == "مهدی آذرپندار"
+    assert "دبیر جشنواره" in people[speaker.entity].titles
