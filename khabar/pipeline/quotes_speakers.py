@@ -419,9 +419,9 @@ class _DocResolver:
         appos = _APPOSITION.match(self.text, end)
         if appos is not None:
             # `دبیر جشنواره، مهدی آذرپندار، … گفت`: the name in apposition after the role is its holder.
-            named = self.by_start.get(appos.end())
-            if named is not None and named.label == "PER" and _APPOSITION_END.match(self.text, named.end):
-                return self._span(start, named.end, named.entity)
+            person = self.by_start.get(appos.end())
+            if person is not None and person.label == "PER" and _APPOSITION_END.match(self.text, person.end):
+                return self._span(start, person.end, person.entity)
         holder = self._holder(phrase, start)
         if holder is None:
             titled = [m for m in inside if m.label == "PER"]
