@@ -37,47 +37,16 @@ def _bucket(n: int) -> int:
 
 
 def boundary_features(key: str, i: int, lex: Lexicon) -> list[str]:
-    """The features of the boundary after letter ``i`` of ``key`` (a word without ZWNJ).
+    """The features of the boundary after letter ``i`` of ``key`` (a word without ZWNJ): those of
+    the left part, of the right part, and of the two together.
 
     >>> "R3=شکل" in boundary_features("بیضیشکل", 4, Lexicon.load())
     True
     """
     left, right = key[:i], key[i:]
-    feats = ["b"]
-    for n in (1, 2, 3, 4):
-        feats.append(f"L{n}={left[-n:]}" if len(left) >= n else f"L{n}=^{left}")
-        feats.append(f"R{n}={right[:n]}" if len(right) >= n else f"R{n}={right}$")
-    feats.append(f"LR={left[-2:]}|{right[:2]}")
-    feats.append(f"LR1={left[-1:]}|{right[:1]}")
-    if len(left) <= 5:
-        feats.append(f"LW={left}")
-    if len(right) <= 5:
-        feats.append(f"RW={right}")
-    feats.append(f"ln={min(len(left), 7)}")
-    feats.append(f"rn={min(len(right), 7)}")
-    lu, lh, ls = lex.plain.get(left, (0, 0, 0))
-    ru, rh, rs = lex.plain.get(right, (0, 0, 0))
-    feats.append(f"lu={_bucket(lu)}")
-    feats.append(f"lh={_bucket(lh // 100)}")
-    feats.append(f"ls={_bucket(ls // 1000)}")
-    feats.append(f"ru={_bucket(ru)}")
-    feats.append(f"rh={_bucket(rh // 100)}")
-    feats.append(f"rs={_bucket(rs // 1000)}")
-    feats.append(f"lk={int(bool(lu or lh))}|rk={int(bool(ru or rh))}")
-    feats.append(f"hd={_bucket(lex.heads.get(right, 0))}")
-    feats.append(f"fs={_bucket(lex.firsts.get(left, 0))}")
-    feats.append(f"lz={int(left in lex.by_key)}|rz={int(right in lex.by_key)}")
-    feats.append(f"lv={int(right in lex.verbs)}")
-    if right in _SUFFIX_PARTS:
-        feats.append(f"sf={right}")
-    if left in _PREFIX_PARTS:
-        feats.append(f"pf={left}")
-    # How often UPDT joins the right part to the word before it, and the left part to the next one.
-    rj, rsp = lex.joins.get(right, (0, 0, 0, 0))[:2]
-    feats.append(f"rj={_bucket(rj)}|{_bucket(rsp)}")
-    lj, lsp = lex.joins.get(left, (0, 0, 0, 0))[2:]
-    feats.append(f"lj={_bucket(lj)}|{_bucket(lsp)}")
-    return feats
+    lf, lk, lz = _left_features(left, lex)
+    rf, rk, rz = _right_features(right, lex)
+    return [*lf, *rf, *_joint_features(left, right, lk, lz, rk, rz)]
 
 
 def _left_features(left: str, lex: Lexicon) -> tuple[list[str], bool, bool]:
@@ -112,6 +81,13 @@ def _right_features(right: str, lex: Lexicon) -> tuple[list[str], bool, bool]:
     rj, rsp = lex.joins.get(right, (0, 0, 0, 0))[:2]
     feats.append(f"rj={_bucket(rj)}|{_bucket(rsp)}")
     return feats, bool(ru or rh), right in lex.by_key
+
+
+def _joint_features(left: str, right: str, lk: bool, lz: bool, rk: bool, rz: bool) -> list[str]:
+    """The features of :func:`boundary_features` that look at both parts: the letters around the
+    boundary, and whether each part is a known word (``lk``/``rk``) and begins a ZWNJ form (``lz``/``rz``)."""
+    return ["b", f"LR={left[-2:]}|{right[:2]}", f"LR1={left[-1:]}|{right[:1]}",
+            f"lk={int(lk)}|rk={int(rk)}", f"lz={int(lz)}|rz={int(rz)}"]
 
 
 def candidate_boundaries(key: str) -> Iterator[int]:
@@ -158,10 +134,8 @@ class BoundaryModel:
         if rp is None:
             feats, known, zform = _right_features(right, lex)
             rp = parts[(False, right)] = (sum(w.get(f, 0.0) for f in feats), known, zform)
-        get = w.get
-        return (lp[0] + rp[0] + get("b", 0.0) + get(f"LR={left[-2:]}|{right[:2]}", 0.0)
-                + get(f"LR1={left[-1:]}|{right[:1]}", 0.0) + get(f"lk={int(lp[1])}|rk={int(rp[1])}", 0.0)
-                + get(f"lz={int(lp[2])}|rz={int(rp[2])}", 0.0))
+        joint = _joint_features(left, right, lp[1], lp[2], rp[1], rp[2])
+        return lp[0] + rp[0] + sum(w.get(f, 0.0) for f in joint)
 
     def cuts(self, key: str, lex: Lexicon) -> tuple[int, ...]:
         """Boundaries of ``key`` whose score passes the threshold (no two adjacent).
