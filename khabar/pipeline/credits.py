@@ -78,14 +78,15 @@ class CreditFinder:
         text = doc.text
         head = text[: self.head_chars]
         m = OPENING.search(head)
-        d = DATELINE.match(head)
-        dname = (d.group("name") or d.group("name2")) if d else ""
-        dateline = d is not None and dname.strip() not in NOT_OUTLET and not _DIGIT.search(dname)
-        if m and not (dateline and d is not None and d.start() < m.start()):
+        dateline = DATELINE.match(head)
+        dname = (dateline.group("name") or dateline.group("name2")) if dateline else ""
+        if dname.strip() in NOT_OUTLET or _DIGIT.search(dname):
+            dateline = None
+        if m and not (dateline and dateline.start() < m.start()):
             return self._credit(doc, m)
-        if dateline and d is not None:
+        if dateline:
             # A dateline opening the article beats a `به گزارش …` further down, which credits one fact.
-            return self._credit(doc, d)
+            return self._credit(doc, dateline)
         agency = AGENCY_COLON.match(head)
         if agency:
             return self._credit(doc, agency)

@@ -90,21 +90,23 @@ class EventExtractor:
         contents = sorted((q.content.start, q.content.end) for q in doc.quotes)
         content_starts = [a for a, _ in contents]
         by_sentence: dict[int, tuple[re.Match[str], bool]] = {}
+
+        def quoted(pos: int) -> bool:
+            k = bisect_right(content_starts, pos) - 1
+            return k >= 0 and contents[k][0] <= pos < contents[k][1]
+
         for m in TRIGGER.finditer(text):
-            if _ANAPHORIC_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            if _ANAPHORIC_BEFORE.search(text, max(0, m.start() - 8), m.start()) or quoted(m.start()):
                 continue
-            k = bisect_right(content_starts, m.start()) - 1
-            if k >= 0 and contents[k][0] <= m.start() < contents[k][1]:
-                continue
+            si = max(0, bisect_right(starts, m.start()) - 1)
             verbal = m.group("light") is not None
             if verbal and m.group("light").split()[-1] in ("کند", "کنند") and not _PLANNED.search(
-                    text, doc.sentences[max(0, bisect_right(starts, m.start()) - 1)].start, m.start()):
+                    text, doc.sentences[si].start, m.start()):
                 # A subjunctive meets only as planned (`قرار است … دیدار کند`, `… سفر کرد تا با X
                 # دیدار کند`), not as a wish or a possibility (`می‌تواند با وزیر دیدار کند`).
                 continue
             if _MEDIA_AFTER.match(text, m.end()):
                 continue
-            si = max(0, bisect_right(starts, m.start()) - 1)
             if _BACK_REFERENCE.search(text, doc.sentences[si].start, doc.sentences[si].end):
                 continue
             if verbal and not _WITH.search(text, doc.sentences[si].start, m.start()):
@@ -118,15 +120,12 @@ class EventExtractor:
                 # A noun alone is a meeting only as `در دیدار (X) با Y`.
                 if not _IN_BEFORE.search(text, max(0, m.start() - 6), m.start()):
                     continue
-                sent_end = doc.sentences[bisect_right(starts, m.start()) - 1].end
-                if not _WITH.search(text, m.end(), min(sent_end, m.end() + 80)):
+                if not _WITH.search(text, m.end(), min(doc.sentences[si].end, m.end() + 80)):
                     continue
-            si = max(0, bisect_right(starts, m.start()) - 1)
             if si not in by_sentence or (verbal and not by_sentence[si][1]):
                 by_sentence[si] = (m, verbal)
         for m in HOST.finditer(text):
-            k = bisect_right(content_starts, m.start()) - 1
-            if k >= 0 and contents[k][0] <= m.start() < contents[k][1]:
+            if quoted(m.start()):
                 continue
             si = max(0, bisect_right(starts, m.start()) - 1)
             if si not in by_sentence or not by_sentence[si][1]:

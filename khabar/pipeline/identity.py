@@ -133,6 +133,12 @@ class IdentityLinker:
         self.common = common
         self.max_title_tokens = max_title_tokens
 
+    def _rare_word(self, key: str) -> bool:
+        """A word of letters, three or more, that is no common, function, title or pronoun word:
+        perhaps part of a name."""
+        return (len(key) >= 3 and key.isalpha() and key not in self.common and key not in _STOP
+                and key not in ROLE_HEADS and key not in HONORIFICS and key not in _PRONOUNS)
+
     def _is_name_word(self, key: str) -> bool:
         return any(g in ("PER:hi", "fname") for g in self.lexicon.get(key, ()))
 
@@ -314,8 +320,7 @@ class IdentityLinker:
             # one that is also a common word (`امید`, `جهان`, `بهنام`).
             if covered[i] or covered[i + 1] or "PER:hi" not in self.lexicon.get(a, ()):
                 continue
-            if b in self.common or not b.isalpha() or len(b) < 3 or b in _STOP \
-                    or b in ROLE_HEADS or b in HONORIFICS or b in _PRONOUNS:
+            if not self._rare_word(b):
                 continue
             extra.append((i, i + 2, "PER"))
             covered[i:i + 2] = b"\x01\x01"
@@ -336,8 +341,7 @@ class IdentityLinker:
                     and e < len(keys) and keys[e] in ROLE_HEADS):
                 w = keys[s - 1]
                 opens = s == 1 or keys[s - 2] in _CLAUSE_OPENERS or not tokens[s - 2].text.isalpha()
-                if (opens and len(w) >= 3 and w.isalpha() and w not in self.lexicon and w not in self.common
-                        and w not in _STOP and w not in ROLE_HEADS and w not in HONORIFICS and w not in _PRONOUNS):
+                if opens and w not in self.lexicon and self._rare_word(w):
                     s -= 1
             out.append((s, e, lab))
         return out
