@@ -208,8 +208,8 @@ class ParticipantFinder:
             f = fold(w.group())
             if w.group() in _PUNCT:
                 nxt = fold(words[k + 1].group()) if k + 1 < len(words) else ""
-                close = next((j for j in range(k + 1, len(words)) if words[j].group() in "،,"), -1)
-                if w.group() in "،," and (nxt in ROLE_HEADS or nxt in GROUP_HEADS) and not in_pp and close > 0:
+                close = _next_comma(words, k + 1) if w.group() in "،," else -1
+                if (nxt in ROLE_HEADS or nxt in GROUP_HEADS) and not in_pp and close > 0:
                     # An apposition (`، رئیس سازمان انرژی اتمی،`) says who the last one is. (A comma
                     # that closes nothing, after a credit line, opens no apposition.)
                     k = close + 1
@@ -373,7 +373,7 @@ class ParticipantFinder:
         """The role starting at ``words[k]``, right after a name (`رافائل گروسی مدیرکل آژانس …`), or ""."""
         if k + 1 < len(words) and words[k].group() in "،," and fold(words[k + 1].group()) in ROLE_HEADS:
             # In apposition: `محمد شیاع السودانی، نخست‌وزیر عراق،`.
-            close = next((j for j in range(k + 1, len(words)) if words[j].group() in "،,"), -1)
+            close = _next_comma(words, k + 1)
             if close > 0:
                 return " ".join(self.text[words[k + 1].start():words[close - 1].end()].split())
         if k >= len(words) or fold(words[k].group()) not in ROLE_HEADS:
@@ -542,6 +542,11 @@ class ParticipantFinder:
         """A word no list holds and no common or function word: perhaps a name."""
         f = fold_word(word)
         return self._namelike(word) and f not in self.lexicon and f not in self.common and len(f) >= 3
+
+
+def _next_comma(words: list[re.Match[str]], k: int) -> int:
+    """Index of the first comma at or after ``words[k]``, or -1."""
+    return next((j for j in range(k, len(words)) if words[j].group() in "،,"), -1)
 
 
 _PLACE_SLOT = re.compile(rf"(?<![\w{ZWNJ}])(?:در|وارد|سفر(?:ی)?\s+به)\s+(?P<place>[\w{ZWNJ}]+)")
