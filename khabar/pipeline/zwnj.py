@@ -113,6 +113,9 @@ _FUNCTION = frozenset(
 
 # Numbers: as a first part they make names (`ده‌دشت`, `سه‌شاخه`) more often than compounds.
 _NUMBERS = frozenset(["یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه", "ده", "صد", "سی", "چهل", "شصت", "هزار"])
+# Hundreds and thousands are written as one word, ordinals too (`نهصدمین`, `ششصد`); hazm lists a few
+# of them split (`نه‌صدمین`), which would read `نه` as a negation.
+_CARDINAL = re.compile("(?:یک|دو|سه|سی|چهار|پان|پنج|شش|هفت|هشت|نه)(?:صد|هزار)(?:م|مین|ها)?")
 # First parts the boundary model may not propose.
 _NOT_FIRST = _FUNCTION | _NUMBERS | _PREFIX_SET | frozenset(["ب", "بن", "ابن"])
 # How much a hazm count must favour the ZWNJ spelling before it wins without UPDT evidence; hazm
@@ -229,6 +232,8 @@ class ZwnjRestorer(TextStage):
 
     def _decide(self, key: str) -> tuple[int, ...]:
         lex = self.lex
+        if _CARDINAL.fullmatch(key):
+            return ()
         form = lex.by_key.get(key)
         pu, ph, ps = lex.plain.get(key, (0, 0, 0))
         if form is None and ph:

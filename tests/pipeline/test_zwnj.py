@@ -111,6 +111,8 @@ UNTOUCHED = [
     "میرسلیم", "میرکاظمی", "میرعمرانی",
     # a word in تر that is no comparative (a noun, a name) keeps its ending: not دف + ‌تری
     "کار دفتری", "زلزله ۵ ریشتری", "پوستری", "بیشتری",
+    # hundreds and their ordinals are one word: `نه` here is nine, not a negation
+    "نهصدمین سالگرد", "ششصد نفر", "هفتصدم",
 ]
 
 
