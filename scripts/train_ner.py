@@ -195,6 +195,43 @@ def gazetteers(data: Path) -> dict[str, set[str]]:
     return {"fname": names, "place": places}
 
 
+def add_world(static: dict[str, set[str]], spans: dict[str, str], world: set[str]) -> None:
+    """One-word world places as their own gazetteer class, longer ones as known LOC names."""
+    static["world"] = {w for w in world if " " not in w}
+    spans.update((w, "LOC") for w in world if " " in w and w not in spans)
+
+
+def world_places() -> set[str]:
+    """Persian names of the world's countries, territories and time-zone cities, from the Unicode CLDR
+    data that Babel ships (Babel comes with trafilatura, a core dependency)."""
+    from babel import Locale
+
+    fa = Locale("fa")
+    names = set(fa.territories.values()) | {v["city"] for v in fa.time_zones.values() if v.get("city")}
+    return {" ".join(fold_word(w) for w in n.split()) for n in names if n.strip()}
+
+
+# Country names that are also common words: never counted or relabelled as places.
+AMBIGUOUS_PLACES = frozenset({"قطر", "مالی", "چاد", "تو", "گینه", "کنگو", "جرسی", "ماکائو", "عمان", "ژرسی"})
+
+
+def country_names() -> set[str]:
+    """Folded one-word Persian country names (CLDR, via Babel), less those that are common words."""
+    from babel import Locale
+
+    return {fold_word(n) for code, n in Locale("fa").territories.items()
+            if code.isalpha() and " " not in n} - AMBIGUOUS_PLACES
+
+
+def repair(words: list[str], tags: list[str], countries: set[str]) -> list[str]:
+    """Tags with a country name the annotators left untagged (outside any name) made a LOC."""
+    out = list(tags)
+    for i, w in enumerate(words):
+        if out[i] == "O" and fold_word(w) in countries and (i + 1 == len(out) or not out[i + 1].startswith("I-")):
+            out[i] = "B-LOC"
+    return out
+
+
 def build_lexicon(sents: list[Sentence], static: dict[str, set[str]], min_count: int = 2) -> dict[str, list[str]]:
     """Folded word -> classes: the label its entity occurrences mostly carry (hi/mid by ratio), plus
     gazetteer membership. Words seen fewer than ``min_count`` times inside entities are left out."""
@@ -212,8 +249,8 @@ def build_lexicon(sents: list[Sentence], static: dict[str, set[str]], min_count:
         ratio = n / total[f]
         if n >= min_count and ratio >= 0.2:
             lex[f].append(f"{lab}:{'hi' if ratio >= 0.6 else 'mid'}")
-    for cls, words in static.items():
-        for f in words:
+    for cls, members in static.items():
+        for f in members:
             lex[f].append(cls)
     return dict(lex)
 
@@ -331,6 +368,9 @@ def main() -> None:
                     help="neighbours whose clusters are features: 0 none, 1 at distance 1, 2 up to distance 2")
     ap.add_argument("--cluster-updt-only", action="store_true",
                     help="word vectors from the unlabeled UPDT text alone (not the training sentences)")
+    ap.add_argument("--world", action="store_true", help="add CLDR world place names as a gazetteer (tried: no gain)")
+    ap.add_argument("--repair", action="store_true",
+                    help="tag the country names the Wikipedia and MultiCoNER annotators left untagged (tried: no clear gain)")
     ap.add_argument("--clusters-from", type=Path, default=None,
                     help="reuse a clusters.tsv.gz built before instead of training word vectors again")
     args = ap.parse_args()
@@ -347,12 +387,15 @@ def main() -> None:
         ("tweets", "wiki", "multiconer") + (() if args.no_v2 else ("multiconer2",))
     augment = set(sources) if args.augment == "all" else set(filter(None, args.augment.split(",")))
     repeat = {k: int(v) for k, v in (x.split("=") for x in args.repeat.split(",") if x)}
+    countries = country_names() if args.repair else set()
     for src in sources:
         # Repeated copies of a sentence keep its origin, so they fall in one jackknife fold.
         for idx, (words, tags0) in [*enumerate(parts[src])] * repeat.get(src, 1):
             tags = harmonize(words, tags0) if args.harmonize else tags0
             if args.majority and src == "wiki":
                 tags = trim_heads(words, tags)
+            if countries and src != "tweets":
+                tags = repair(words, tags, countries)
             for w, t in variants(words, tags, rng):
                 train.append(project(w, t))
                 origin.append(n_sent + idx)
@@ -361,6 +404,9 @@ def main() -> None:
     print(f"{len(train)} training sequences, {sum(len(w) for w, _ in train)} tokens "
           f"({time.time() - t0:.0f}s)", flush=True)
     static = gazetteers(args.data)
+    world = world_places() if args.world else set()
+    if world:
+        add_world(static, {}, world)
     args.out.mkdir(parents=True, exist_ok=True)
     clusters: dict[str, tuple[str, ...]] = {}
     if args.clusters_from is not None:
@@ -380,7 +426,10 @@ def main() -> None:
     trainer = pycrfsuite.Trainer(args.algorithm, verbose=False)
     for k in range(args.folds):
         rest = [s for s, o in zip(train, origin, strict=True) if o % args.folds != k]
-        feat = Featurizer(build_lexicon(rest, static, args.min_count), build_spans(rest),
+        fold_spans = build_spans(rest)
+        if world:
+            add_world(static, fold_spans, world)
+        feat = Featurizer(build_lexicon(rest, static, args.min_count), fold_spans,
                           chars=CharModel(build_chars(rest)), clusters=clusters,
                           cluster_context=args.cluster_context)
         for (words, tags), o, src in zip(train, origin, source_of, strict=True):
@@ -401,13 +450,16 @@ def main() -> None:
     trainer.set_params(params)
     trainer.train(str(args.out / "model.crfsuite"))
     lexicon = build_lexicon(train, static, args.min_count)
+    spans = build_spans(train)
+    if world:
+        add_world(static, spans, world)
     meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "min_count": args.min_count,
-            "harmonize": args.harmonize, "repeat": args.repeat, "augment": args.augment, "bilou": args.bilou, "algorithm": args.algorithm, "minfreq": args.minfreq, "majority": args.majority,
+            "harmonize": args.harmonize, "repeat": args.repeat, "augment": args.augment, "bilou": args.bilou, "algorithm": args.algorithm, "minfreq": args.minfreq, "majority": args.majority, "world": args.world, "repair": args.repair,
             "cluster_context": args.cluster_context,
             "clusters": args.clusters if args.clusters_from is None else str(args.clusters_from.name),
             "sequences": len(train)}
-    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": build_spans(train), "chars": build_chars(train),
+    (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": spans, "chars": build_chars(train),
                                                       "common": build_common(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")
     tagger = pycrfsuite.Tagger()
