@@ -278,7 +278,9 @@ class ParticipantFinder:
                 if sp.entity:
                     add(sp.entity)
                 elif f not in _set("منبع مقام"):
-                    add(self._new(sp.text, "PER", (sp.start, sp.end)))
+                    # A person known only by a role (`سفیر لسوتو`): a participant, but no name to mark
+                    # as a mention.
+                    add(self._new(sp.text, "PER"))
             return self._index_at(words, k, sp.end if sp is not None else w.end())
         if f in _GROUP_OPENERS or f in BODY_HEADS:
             end = self._phrase_end(words, k, limit)
@@ -343,7 +345,7 @@ class ParticipantFinder:
         if len(found) == 1:
             add(found[0])
         else:
-            add(self._new(f"{words[k].group()} {adj}", "PER", (words[k].start(), words[k + 1].end())))
+            add(self._new(f"{words[k].group()} {adj}", "PER"))
         return nk
 
     def _person(self, ment: Mention, words: list[re.Match[str]], k: int, m: re.Match[str]) -> tuple[str | None, int]:

@@ -134,6 +134,19 @@ def test_events_participants_beyond_the_entity_model(text: str, people: list[str
         assert ev.place is not None and place in names(doc, (ev.place,))
 
 
+@pytest.mark.parametrize("text", [
+    "وزیر کشور عراق امروز در بغداد با همتای ایرانی خود ملاقات کرد.",
+    "مهندس مهدی چمران، رئیس شورای شهر تهران، با شهردار دیدار کرد.",
+])
+def test_events_participant_known_by_a_role_is_no_name_mention(text: str) -> None:
+    # The role is a participant (an entity, so the event names it) but not a person's name: the
+    # entities stage's mentions stay names only.
+    doc = khabar.analyze(text)
+    roles = [p for p in doc.events[-1].participants if doc.entity(p).name.split()[0] in ("همتای", "شهردار")]
+    assert roles
+    assert not any(m.entity in roles for m in doc.mentions)
+
+
 def test_events_participant_found_here_is_linked_across_the_article() -> None:
     # A credit line before the subject, `گفتگو` spelled without و, a foreign name followed by its
     # role: the name is a participant with that title, and its later surname and the statement
