@@ -85,6 +85,13 @@ _SPLITS = _folded("برابر مقابل")  # not با or علیه: `ستاد م
 _GATHERINGS = _folded("نشست جلسه کنفرانس مراسم همایش دیدار گفت‌وگو گفتگو مصاحبه")
 _GATHERING_KINDS = _folded("خبری علنی غیرعلنی مشترک اضطراری فوق‌العاده هفتگی عادی مطبوعاتی تلفنی "
                            "ویدئویی دوجانبه سه‌جانبه امروز")
+# Plural nouns that open a phrase about the people or places of somewhere (`مدارس خراسان رضوی`,
+# `مناطق سیل‌زده چابهار`): never the start of a name, and the words after them up to the place
+# describe them, not it.
+_GENERIC_PLURALS = _folded("مدارس مناطق شهرهای روستاهای استان‌های کشورهای بیمارستان‌های دانشگاه‌های مساجد "
+                           "خیابان‌های جاده‌های مرزهای مردم اهالی ساکنان")
+# Words that open a gathering held somewhere (`نشست بروکسل`): the place is the name, not the gathering.
+_HELD_IN = _GATHERINGS | _folded("اجلاس")
 # Words that end a role phrase written before a name.
 _STOP = _folded(
     "و در با به از که را این آن برای تا نیز هم همچنین امروز دیروز روز شب صبح اما ولی یا پس چون اگر "
@@ -165,7 +172,7 @@ class IdentityLinker:
             return [], []
         keys = [fold_word(t.text[:100]) for t in tokens]
         n = len(tokens)
-        found = self._trim(keys, found)
+        found = self._relabel(keys, self._trim(keys, found))
         found = self._strong_honorific_names(keys, found, n)
         found = self._listed_names(doc, keys, found, n)
         found = self._given_name_pairs(keys, found, n)
@@ -236,6 +243,30 @@ class IdentityLinker:
             if lab == "EVE" and out and out[-1][2] == "EVE" and out[-1][1] == s:
                 out[-1] = (out[-1][0], e, lab)  # `جنگ جهانی` + `دوم`: one event the model opened twice
                 continue
+            out.append((s, e, lab))
+        return out
+
+    def _is_place(self, key: str) -> bool:
+        return any(g in ("LOC:hi", "LOC:mid", "place") for g in self.lexicon.get(key, ()))
+
+    def _relabel(self, keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Places the model read as part of something else: a gathering named by where it is held
+        (`نشست بروکسل`), a plural noun phrase ending in a place (`مدارس خراسان رضوی`), and a known
+        place alone tagged as an organization (`تهران`)."""
+        out: list[tuple[int, int, str]] = []
+        for s, e, lab in found:
+            if lab == "EVE" and e - s == 2 and keys[s] in _HELD_IN and self._is_place(keys[s + 1]):
+                s, lab = s + 1, "LOC"
+            elif lab in ("LOC", "ORG") and e - s > 1 and keys[s] in _GENERIC_PLURALS:
+                s += 1
+                while e - s > 1 and not self._is_place(keys[s]):
+                    s += 1
+                if lab == "ORG" and self._is_place(keys[s]):
+                    lab = "LOC"
+            if lab == "ORG" and e - s == 1:
+                classes = self.lexicon.get(keys[s], ())
+                if "LOC:hi" in classes and not any(g.startswith("ORG") for g in classes):
+                    lab = "LOC"
             out.append((s, e, lab))
         return out
 

@@ -298,3 +298,18 @@ def test_identity_unknown_first_name_before_a_tagged_surname_and_a_role() -> Non
 def test_identity_word_before_a_surname_without_a_role_stays_out(text: str) -> None:
     doc = khabar.analyze(text)
     assert [m.text for m in doc.mentions if m.label == "PER"] in ([], ["ترامپ"])
+
+
+@pytest.mark.parametrize(("text", "mention", "label"), [
+    # a gathering named by where it is held: the place is the name
+    ("ناتو در نشست بروکسل بر افزایش بودجه دفاعی تأکید کرد.", "بروکسل", "LOC"),
+    # a plural noun phrase that ends in a place: the place alone
+    ("وزارت بهداشت از آغاز واکسیناسیون در مدارس خراسان رضوی خبر داد.", "خراسان رضوی", "LOC"),
+    ("هلال احمر بیست تیم امدادی به مناطق سیل‌زده چابهار اعزام کرد.", "چابهار", "LOC"),
+    # a known place alone is a place, not an organization
+    ("تظاهرکنندگان در مقابل سفارت فرانسه در تهران تجمع کردند.", "تهران", "LOC"),
+])
+def test_identity_places_read_as_part_of_something_else(text: str, mention: str, label: str) -> None:
+    doc = khabar.analyze(text)
+    assert (mention, label) in [(m.text, m.label) for m in doc.mentions]
+    assert not [m.text for m in doc.mentions if m.text != mention and mention in m.text]
