@@ -73,6 +73,7 @@ ROLE_CLASSES: tuple[frozenset[str], ...] = tuple(
 )
 # Words after which a clause (and a name) may start.
 _CLAUSE_OPENERS = _folded("و با که اما ولی همچنین نیز")
+_AFTER_SUBJECT = _folded("در با گفت روز امروز دیروز که به از پیش‌تر پیشتر نیز هم")
 # Words a name never ends or starts with: time words, the nouns of what happens at a name, and
 # function words.
 _NEVER_LAST = _folded("امروز دیروز فردا امشب دیشب صبح عصر شب بامداد نشست جلسه نشستی جلسه‌ای و که را در با به از "
@@ -359,20 +360,23 @@ class IdentityLinker:
 
     def _first_names(self, doc: Document, keys: Sequence[str],
                      found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-        """A one-word person the model tagged, followed by a role, takes the untagged word just
-        before it when that word opens the clause and no list knows it (`اوسمار` `ویرا سرمربی
-        پرسپولیس`): a foreign first name the training data never saw. (Without the role after,
-        such a word is as often a verb or noun: `جوابش ترامپ`.)"""
+        """A one-word person the model tagged, followed by a role, a comma or the words that follow a
+        sentence's subject (`در`, `گفت`, `روز` …), takes the untagged word just before it when that
+        word opens the clause and no list knows it (`اوسمار` `ویرا سرمربی پرسپولیس`, `سرگئی`
+        `لاوروف در مسکو گفت`): a foreign first name the training data never saw. (Followed by
+        anything else, such a word is as often a verb or noun: `جوابش ترامپ`; a compound written
+        with a ZWNJ is a noun: `پوزش‌خواهی رستم`.)"""
         tokens = doc.tokens
         starts = {s for s, _, _ in found}
         ends = {e for _, e, _ in found}
         out = []
         for s, e, lab in found:
             if (lab == "PER" and e - s == 1 and s > 0 and s not in ends and (s - 1) not in starts
-                    and e < len(keys) and keys[e] in ROLE_HEADS):
+                    and e < len(keys) and (keys[e] in ROLE_HEADS or keys[e] in _AFTER_SUBJECT
+                                           or tokens[e].text in ("،", ","))):
                 w = keys[s - 1]
                 opens = s == 1 or keys[s - 2] in _CLAUSE_OPENERS or not tokens[s - 2].text.isalpha()
-                if opens and w not in self.lexicon and self._rare_word(w):
+                if opens and w not in self.lexicon and self._rare_word(w) and "\u200c" not in tokens[s - 1].text:
                     s -= 1
             out.append((s, e, lab))
         return out

@@ -294,7 +294,15 @@ def test_identity_unknown_first_name_before_a_tagged_surname_and_a_role() -> Non
     assert "اوسمار ویرا" in people and "سرمربی پرسپولیس" in people["اوسمار ویرا"].titles
 
 
-@pytest.mark.parametrize("text", ["جوابش ترامپ را عصبانی کرد.", "دیروز ترامپ گفت که خوب است."])
+@pytest.mark.parametrize("text", ["سرگئی لاوروف در مسکو گفت که مذاکرات ادامه دارد.",
+                                  "عبدالناصر همتی، رئیس پیشین بانک مرکزی، در این نشست حضور داشت."])
+def test_identity_unknown_first_name_before_a_tagged_surname_and_its_clause(text: str) -> None:
+    doc = khabar.analyze(text)
+    assert [m.text for m in doc.mentions if m.label == "PER"] == [" ".join(text.split()[:2]).rstrip("،")]
+
+
+@pytest.mark.parametrize("text", ["جوابش ترامپ را عصبانی کرد.", "دیروز ترامپ گفت که خوب است.",
+                                  "پوزش‌خواهی ترامپ در کاخ سفید خبرساز شد."])
 def test_identity_word_before_a_surname_without_a_role_stays_out(text: str) -> None:
     doc = khabar.analyze(text)
     assert [m.text for m in doc.mentions if m.label == "PER"] in ([], ["ترامپ"])
