@@ -384,7 +384,7 @@ class IdentityLinker:
     def _listed_names(self, doc: Document, keys: Sequence[str], found: list[tuple[int, int, str]],
                       n: int) -> list[tuple[int, int, str]]:
         """In a list of people (``درویش، خلیل لحیة و زاهر جبارین،``), an untagged two- or three-word
-        item after a person, closed by punctuation, is a person too."""
+        item after a person, closed by punctuation (or a given name and one more word), is a person too."""
         covered = {i for s, e, _ in found for i in range(s, e)}
         tokens, extra = doc.tokens, []
         for _, e, lab in found:
@@ -395,7 +395,9 @@ class IdentityLinker:
                     and keys[j] not in ROLE_HEADS and keys[j] not in HONORIFICS and keys[j] not in _PRONOUNS:
                 j += 1
             closed = j >= n or tokens[j].text in _ENDS_TITLE
-            if closed and 2 <= j - (e + 1) <= 3:
+            # Or a given name and one more word, ended by a function word (`… و امیرحسین زارع به …`).
+            named = j - (e + 1) == 2 and keys[j] in _STOP and self._is_name_word(keys[e + 1])
+            if (closed or named) and 2 <= j - (e + 1) <= 3:
                 extra.append((e + 1, j, "PER"))
                 covered.update(range(e + 1, j))
         return sorted([*found, *extra]) if extra else found

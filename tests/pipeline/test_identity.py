@@ -321,3 +321,8 @@ def test_identity_places_read_as_part_of_something_else(text: str, mention: str,
     doc = khabar.analyze(text)
     assert (mention, label) in [(m.text, m.label) for m in doc.mentions]
     assert not [m.text for m in doc.mentions if m.text != mention and mention in m.text]
+
+
+def test_identity_second_person_of_a_pair_opened_by_a_given_name() -> None:
+    doc = khabar.analyze("حسن یزدانی و امیرحسین زارع به اردوی تیم ملی دعوت شدند.")
+    assert [m.text for m in doc.mentions if m.label == "PER"] == ["حسن یزدانی", "امیرحسین زارع"]
