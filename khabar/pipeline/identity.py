@@ -499,11 +499,16 @@ class IdentityLinker:
         votes: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
         for s, e, lab, _ in spans:
             votes[tuple(keys[s:e])][lab] += 1
+        # The opening words of an organization's name, written alone, name it too (`جمهوری اسلامی`
+        # of `جمهوری اسلامی ایران`).
+        heads = {k[:i] for k, c in votes.items() if "ORG" in c and len(k) > 2 for i in range(2, len(k))}
         for sp in spans:
             c = votes[tuple(keys[sp[0]:sp[1]])]
-            if len(c) > 1:
-                label = c.most_common(1)[0][0]
-                if label != sp[2] and sp[2] == "PER":
+            label = c.most_common(1)[0][0] if len(c) > 1 else sp[2]
+            if label in ("LOC", "PER") and tuple(keys[sp[0]:sp[1]]) in heads:
+                label = "ORG"
+            if label != sp[2]:
+                if sp[2] == "PER":
                     sp[3] = []  # titles belong to persons only
                 sp[2] = label
 

@@ -326,3 +326,13 @@ def test_identity_places_read_as_part_of_something_else(text: str, mention: str,
 def test_identity_second_person_of_a_pair_opened_by_a_given_name() -> None:
     doc = khabar.analyze("حسن یزدانی و امیرحسین زارع به اردوی تیم ملی دعوت شدند.")
     assert [m.text for m in doc.mentions if m.label == "PER"] == ["حسن یزدانی", "امیرحسین زارع"]
+
+
+def test_identity_opening_words_of_an_organization_name_it() -> None:
+    from khabar.pipeline.identity import IdentityLinker
+
+    keys = ["جمهوری", "اسلامی", "ایران", "و", "جمهوری", "اسلامی", "و", "ایران"]
+    spans = [[0, 3, "ORG", []], [4, 6, "LOC", []], [7, 8, "LOC", []]]
+    IdentityLinker._harmonize_labels(keys, spans)
+    # the name's first two words alone are the organization; a single word (`ایران`) keeps its label
+    assert [sp[2] for sp in spans] == ["ORG", "ORG", "LOC"]
