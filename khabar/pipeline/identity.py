@@ -91,6 +91,9 @@ _GATHERING_KINDS = _folded("خبری علنی غیرعلنی مشترک اضطر
 # describe them, not it.
 _GENERIC_PLURALS = _folded("مدارس مناطق شهرهای روستاهای استان‌های کشورهای بیمارستان‌های دانشگاه‌های مساجد "
                            "خیابان‌های جاده‌های مرزهای مردم اهالی ساکنان")
+# Kinds of body that the corpora mostly put inside the name after them (`خبرگزاری فارس`, `باشگاه
+# پرسپولیس`); `شرکت`, `شبکه` and `تیم` they split on, and are left as the model reads them.
+_ORG_KINDS = _folded("خبرگزاری روزنامه باشگاه دانشگاه حزب سازمان بانک")
 # Words that open a gathering held somewhere (`نشست بروکسل`): the place is the name, not the gathering.
 _HELD_IN = _GATHERINGS | _folded("اجلاس")
 # Words that end a role phrase written before a name.
@@ -264,6 +267,8 @@ class IdentityLinker:
                     s += 1
                 if lab == "ORG" and self._is_place(keys[s]):
                     lab = "LOC"
+            if lab == "ORG" and s > 0 and keys[s - 1] in _ORG_KINDS and (not out or out[-1][1] < s):
+                s -= 1  # `خبرگزاری` `ایرنا`: the kind of body opens its name, as the corpora mostly write it
             if lab == "ORG" and e - s == 1:
                 classes = self.lexicon.get(keys[s], ())
                 if "LOC:hi" in classes and not any(g.startswith("ORG") for g in classes):

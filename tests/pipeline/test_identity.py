@@ -316,6 +316,8 @@ def test_identity_word_before_a_surname_without_a_role_stays_out(text: str) -> N
     ("هلال احمر بیست تیم امدادی به مناطق سیل‌زده چابهار اعزام کرد.", "چابهار", "LOC"),
     # a known place alone is a place, not an organization
     ("تظاهرکنندگان در مقابل سفارت فرانسه در تهران تجمع کردند.", "تهران", "LOC"),
+    # the kind of body opens its name
+    ("به گزارش خبرگزاری ایرنا، قیمت طلا کاهش یافت.", "خبرگزاری ایرنا", "ORG"),
 ])
 def test_identity_places_read_as_part_of_something_else(text: str, mention: str, label: str) -> None:
     doc = khabar.analyze(text)
