@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build the ZWNJ restorer's lexicon: ``khabar/resources/zwnj/lexicon.tsv.gz``.
+"""Build the ZWNJ restorer's lexicon: ``khabar/resources/zwnj/lexicon.tsv.gz`` (and its parsed
+form ``lexicon.pickle.gz``, which loads faster) and boundary model ``boundary.tsv.gz``.
 
 Sources (all openly licensed, credited in ``khabar/resources/NOTICE.md``):
 
@@ -45,7 +46,7 @@ sys.path.insert(0, str(REPO))
 
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
 from khabar.pipeline.zwnj import positions  # noqa: E402
-from khabar.pipeline.zwnj_lexicon import NON_JOINING, Lexicon, clean_word  # noqa: E402
+from khabar.pipeline.zwnj_lexicon import NON_JOINING, Lexicon, clean_word, compile_lexicon  # noqa: E402
 from khabar.pipeline.zwnj_model import BoundaryModel, boundary_features, candidate_boundaries, train  # noqa: E402
 
 ZWNJ = "\u200c"
@@ -178,6 +179,8 @@ def main() -> None:
     # mtime=0: the same sources give the same bytes, so a rebuild shows no spurious diff.
     with open(args.out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
         gz.write(out.getvalue().encode("utf-8"))
+    compiled = compile_lexicon(args.out)
+    print(f"{compiled}: the same lexicon parsed, for a fast load")
     model_out = args.model_out or args.out.parent / "boundary.tsv.gz"
     nsamples = build_model(args.out, u, h, model_out, args.threshold)
     print(f"{model_out}: {nsamples} training boundaries, {model_out.stat().st_size / 1e6:.1f} MB")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -497,3 +498,19 @@ def test_zwnj_mode_signs_count_whole_words() -> None:
     assert r.mode_of("تمامی کشورها و نمی گویند و نمی گویند") == "spaced"
     assert r.mode_of("تمامی کشورها و تمامی مردم") == "deleted"
     assert r.mode_of("آنها نمیگویند و رفتهاند") == "deleted"
+
+
+def test_zwnj_compiled_lexicon_is_the_shipped_text_parsed(tmp_path: Path) -> None:
+    # The fast-loading pickle must say exactly what the text lexicon says, and a text lexicon
+    # changed after it was compiled is parsed instead of trusting the stale pickle.
+    from khabar.pipeline import zwnj_lexicon as zl
+
+    assert zl.compiled_path(zl.RESOURCE).exists()
+    assert zl._load.__wrapped__(zl.RESOURCE) == zl._parse(zl.RESOURCE)
+    src = tmp_path / "lexicon.tsv.gz"
+    src.write_bytes(zl.RESOURCE.read_bytes())
+    zl.compile_lexicon(src)
+    assert zl.compiled_path(src).read_bytes() == zl.compiled_path(zl.RESOURCE).read_bytes()
+    with gzip.open(src, "wt", encoding="utf-8") as f:
+        f.write("P\tکتابخانه\t1\t2\t3\n")
+    assert zl._load.__wrapped__(src).plain == {"کتابخانه": (1, 2, 3)}
