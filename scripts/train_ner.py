@@ -462,12 +462,6 @@ def main() -> None:
     (args.out / "lexicon.json").write_text(json.dumps({"meta": meta, "words": lexicon, "spans": spans, "chars": build_chars(train),
                                                       "common": build_common(train)}, ensure_ascii=False,
                                                       separators=(",", ":"), sort_keys=True), encoding="utf-8")
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(args.out / "model.crfsuite"))
-    kept = sorted({attr for attr, _ in tagger.info().state_features if "|" not in attr or attr.split("|", 1)[0]
-                   not in (*sources, *AUGMENT_DOMAIN.values())})
-    with gzip.open(args.out / "features.txt.gz", "wt", encoding="utf-8") as fh:
-        fh.write("\n".join(kept))
     size = (args.out / "model.crfsuite").stat().st_size
     print(f"model {size / 1e6:.1f} MB, lexicon {len(lexicon)} words ({time.time() - t0:.0f}s)")
 

@@ -30,7 +30,6 @@ LABELS = ("PER", "ORG", "LOC", "EVE")
 RESOURCE_DIR = "resources/ner"
 MODEL_FILE = "model.crfsuite"
 LEXICON_FILE = "lexicon.json"
-FEATURES_FILE = "features.txt.gz"  # the attributes the model kept (nonzero weight), one a line
 # Folded word -> its word-vector cluster at a few granularities (tab-separated ids), one word a line.
 CLUSTERS_FILE = "clusters.tsv.gz"
 
@@ -126,28 +125,22 @@ class Featurizer:
     """
 
     def __init__(self, lexicon: dict[str, list[str]] | None = None, spans: dict[str, str] | None = None, *,
-                 known: frozenset[str] | None = None, chars: CharModel | None = None,
+                 chars: CharModel | None = None,
                  clusters: dict[str, tuple[str, ...]] | None = None, cluster_context: int = 2,
                  cache_size: int = 200_000) -> None:
         self.lexicon = lexicon or {}
         self.clusters = clusters or {}
         # How far neighbours' clusters reach (0: the word's own only). Training chooses; at run time
-        # the model's known features decide, so the default generates them all.
+        # the features the model has weights for decide (crfsuite ignores the rest), so the default
+        # generates them all.
         self.cluster_context = cluster_context
         self.chars = chars
         # Multi-word names seen as entities in training (``احمدشاه مسعود`` → PER), by folded words.
         self.spans = spans or {}
         self._span_len = max((k.count(" ") + 1 for k in self.spans), default=0)
         self._span_first = {k.split(" ", 1)[0] for k in self.spans}
-        # The features the model has weights for: others are dropped before tagging (same result,
-        # less work). None while training.
-        self.known = known
         self._cache: dict[str, _Word] = {}
         self._cache_size = cache_size
-
-    def _keep(self, feats: list[str]) -> list[str]:
-        known = self.known
-        return feats if known is None else [f for f in feats if f in known]
 
     def word(self, word: str) -> _Word:
         """(folded key, own features, features as left/right neighbour at distance 1 and 2) of one word."""
@@ -182,9 +175,8 @@ class Featurizer:
                 own.append("gzst=" + g)
         # At distance 2 only gazetteer classes and the two coarser clusters: finer ones are too sparse.
         gzs = [x for x in shared if x.startswith(("gz", "c0=", "c1=") if self.cluster_context >= 2 else "gz")]
-        out = _Word(f, self._keep(own), self._keep(["-1" + x for x in shared]),
-                    self._keep(["+1" + x for x in shared]), self._keep(["-2" + x for x in gzs]),
-                    self._keep(["+2" + x for x in gzs]))
+        out = _Word(f, own, ["-1" + x for x in shared], ["+1" + x for x in shared], ["-2" + x for x in gzs],
+                    ["+2" + x for x in gzs])
         if len(self._cache) < self._cache_size:
             self._cache[word] = out
         return out
@@ -194,7 +186,6 @@ class Featurizer:
         info = [self.word(w) for w in words]
         n = len(info)
         keys = ["<s>", "<s>"] + [w.key for w in info] + ["</s>", "</s>"]
-        known = self.known
         out: list[list[str]] = []
         for i, w in enumerate(info):
             k = w.key
@@ -202,8 +193,6 @@ class Featurizer:
                    "w-1|w=" + keys[i + 1] + "|" + k, "w|w+1=" + k + "|" + keys[i + 3]]
             if i > 1:
                 ctx.append("w-2|w-1=" + keys[i] + "|" + keys[i + 1])
-            if known is not None:
-                ctx = [x for x in ctx if x in known]
             feats = ["b", *w.own, *ctx]
             if i > 0:
                 feats.extend(info[i - 1].left1)
@@ -287,15 +276,14 @@ def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
 
 
 @lru_cache(maxsize=2)
-def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, str], frozenset[str] | None,
-                                             CharModel | None, dict[str, Any]]:
+def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str, str], CharModel | None,
+                                             dict[str, Any]]:
     """The shipped tagger, its lexicon and its metadata, loaded once (from ``directory`` if given)."""
     import pycrfsuite
 
     base = resources.files("khabar") / RESOURCE_DIR if not directory else None
     model_path = str(base / MODEL_FILE) if base is not None else f"{directory}/{MODEL_FILE}"
     lex_path = str(base / LEXICON_FILE) if base is not None else f"{directory}/{LEXICON_FILE}"
-    feat_path = str(base / FEATURES_FILE) if base is not None else f"{directory}/{FEATURES_FILE}"
     tagger = pycrfsuite.Tagger()
     try:
         tagger.open(model_path)
@@ -304,14 +292,9 @@ def load_model(directory: str = "") -> tuple[Any, dict[str, list[str]], dict[str
     except (OSError, ValueError) as exc:
         raise KhabarError(f"the entities model cannot be loaded from {model_path} ({exc}); "
                           "rebuild it with scripts/train_ner.py") from exc
-    try:
-        with gzip.open(feat_path, "rt", encoding="utf-8") as fh:
-            known: frozenset[str] | None = frozenset(fh.read().split("\n"))
-    except FileNotFoundError:
-        known = None
     chars = CharModel(data["chars"]) if data.get("chars") else None
     meta = {**data.get("meta", {}), "common": frozenset(data.get("common", ()))}
-    return tagger, data["words"], data.get("spans", {}), known, chars, meta
+    return tagger, data["words"], data.get("spans", {}), chars, meta
 
 
 def read_clusters(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -357,8 +340,8 @@ class EntityRecognizer:
 
     def __init__(self, *, model_dir: str = "", max_tokens: int = 300_000, max_sequence: int = 250,
                  link: bool = True) -> None:
-        self.tagger, lexicon, spans, known, chars, self.meta = load_model(model_dir)
-        self.featurizer = Featurizer(lexicon, spans, known=known, chars=chars, clusters=load_clusters(model_dir))
+        self.tagger, lexicon, spans, chars, self.meta = load_model(model_dir)
+        self.featurizer = Featurizer(lexicon, spans, chars=chars, clusters=load_clusters(model_dir))
         self.max_tokens = max_tokens
         self.max_sequence = max_sequence
         self.link = link

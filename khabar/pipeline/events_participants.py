@@ -97,7 +97,7 @@ class ParticipantFinder:
         self.added: list[str] = []
         self.renamed: dict[str, str] = {}
         try:
-            _, self.lexicon, _, _, _, meta = load_model("")
+            _, self.lexicon, _, _, meta = load_model("")
             self.common: frozenset[str] = meta.get("common", frozenset())
         except KhabarError:  # without the model, names are judged on stop words alone
             self.lexicon, self.common = {}, frozenset()
