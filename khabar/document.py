@@ -12,6 +12,7 @@ serialization, used by storage, ``--json`` and the API.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Self
 
@@ -196,6 +197,12 @@ class Document:
 
         self.text = apply_edits(self.text, edits)
         self.alignment = self.alignment.compose(edits)
+
+    def spans(self, offsets: Sequence[tuple[int, int]], cls: type[Span] = Span) -> list[Any]:
+        """Spans of ``cls`` over ``text[start:end]`` for offsets in text order that do not overlap."""
+        text = self.text
+        return [cls(text[a:b], a, b, rs, re_)
+                for (a, b), (rs, re_) in zip(offsets, self.alignment.to_raw_sorted(offsets), strict=True)]
 
     def span(self, start: int, end: int, cls: type[Span] = Span, **extra: Any) -> Any:
         """A span of ``cls`` over ``text[start:end]`` with its raw offsets filled in."""

@@ -78,3 +78,17 @@ def test_offsets_two_rounds_of_edits_keep_unchanged_characters_in_place(text: st
 def test_offsets_round_trip_through_a_list() -> None:
     a = Alignment.identity(6).compose([(1, 2, "X"), (3, 3, "\u200c")])
     assert Alignment.from_list(a.to_list(), a.length, a.raw_length) == a
+
+
+@given(st.text(alphabet="abc ", max_size=30), st.data())
+def test_offsets_batch_mapping_of_spans_in_order_equals_one_by_one(text: str, data: st.DataObject) -> None:
+    align = Alignment.identity(len(text))
+    cur = text
+    for _ in range(data.draw(st.integers(0, 2))):
+        edits = _edits(cur, data)
+        cur = apply_edits(cur, edits)
+        align = align.compose(edits)
+    # Spans in text order, not overlapping, some empty, some past the end.
+    cuts = sorted(data.draw(st.lists(st.integers(-1, len(cur) + 1), max_size=10)))
+    spans = list(zip(cuts[::2], cuts[1::2], strict=False))
+    assert align.to_raw_sorted(spans) == [align.to_raw(a, b) for a, b in spans]

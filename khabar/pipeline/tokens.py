@@ -36,6 +36,5 @@ class Tokenizer:
         return [m.span() for m in TOKEN.finditer(text)]
 
     def __call__(self, doc: Document) -> Document:
-        span = doc.span
-        doc.tokens = [span(s, e, Token) for s, e in self.find(doc.text)]
+        doc.tokens = doc.spans(self.find(doc.text), Token)
         return doc
