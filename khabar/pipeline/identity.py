@@ -401,7 +401,7 @@ class IdentityLinker:
                 j += 1
             closed = j >= n or tokens[j].text in _ENDS_TITLE
             # Or a given name and one more word, ended by a function word (`… و امیرحسین زارع به …`).
-            named = j - (e + 1) == 2 and keys[j] in _STOP and self._is_name_word(keys[e + 1])
+            named = j - (e + 1) == 2 and j < n and keys[j] in _STOP and self._is_name_word(keys[e + 1])
             if (closed or named) and 2 <= j - (e + 1) <= 3:
                 extra.append((e + 1, j, "PER"))
                 covered.update(range(e + 1, j))

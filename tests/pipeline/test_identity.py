@@ -338,3 +338,20 @@ def test_identity_opening_words_of_an_organization_name_it() -> None:
     IdentityLinker._harmonize_labels(keys, spans)
     # the name's first two words alone are the organization; a single word (`ایران`) keeps its label
     assert [sp[2] for sp in spans] == ["ORG", "ORG", "LOC"]
+
+
+def test_identity_list_of_people_at_the_end_of_the_text() -> None:
+    # The item after `و` runs to the end of the text: closed there, nothing read past it.
+    from khabar.document import Document
+    from khabar.pipeline import DEFAULT_STAGES
+    from khabar.pipeline.entities import EntityRecognizer, fold_word
+    from khabar.pipeline.identity import IdentityLinker
+
+    doc = Document.from_raw("حسن یزدانی و امیرحسین زارع")
+    for factory in DEFAULT_STAGES:
+        if factory is EntityRecognizer:
+            break
+        doc = factory()(doc)
+    keys = [fold_word(t.text) for t in doc.tokens]
+    linker = IdentityLinker(lexicon=EntityRecognizer().featurizer.lexicon)
+    assert linker._listed_names(doc, keys, [(0, 2, "PER")], len(keys)) == [(0, 2, "PER"), (3, 5, "PER")]
