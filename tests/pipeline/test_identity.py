@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import khabar
 from khabar.document import Document, Entity
@@ -355,3 +357,41 @@ def test_identity_list_of_people_at_the_end_of_the_text() -> None:
     keys = [fold_word(t.text) for t in doc.tokens]
     linker = IdentityLinker(lexicon=EntityRecognizer().featurizer.lexicon)
     assert linker._listed_names(doc, keys, [(0, 2, "PER")], len(keys)) == [(0, 2, "PER"), (3, 5, "PER")]
+
+
+def _model_lexicon() -> dict[str, list[str]]:
+    from khabar.pipeline.entities import EntityRecognizer
+
+    return EntityRecognizer().featurizer.lexicon
+
+
+_LINKER_LEXICON = _model_lexicon()
+_WORDS = ["حسن", "روحانی", "و", "با", "،", "رئیس", "جمهور", "ایران", "در", "تهران", "گفت", "نشست", "آیت‌الله",
+          "خامنه‌ای", "امیرحسین", "زارع", "به", "مدارس", "خبرگزاری", "ایرنا", "(", ")", ".", "جمهوری", "اسلامی",
+          "سرگئی", "لاوروف", "همتای", "خود", "که", "دیدار", "کرد"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=14), st.data())
+def test_identity_any_model_output_links_without_error(words: list[str], data: st.DataObject) -> None:
+    # Whatever spans the model proposes, the linker's rules stay inside the text and each
+    # mention it returns is a span of the text with its raw offsets.
+    from khabar.pipeline import DEFAULT_STAGES
+    from khabar.pipeline.entities import EntityRecognizer
+    from khabar.pipeline.identity import IdentityLinker
+
+    doc = Document.from_raw(" ".join(words))
+    for factory in DEFAULT_STAGES:
+        if factory is EntityRecognizer:
+            break
+        doc = factory()(doc)
+    n = len(doc.tokens)
+    cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=6, unique=True)))
+    labels = data.draw(st.lists(st.sampled_from(["PER", "ORG", "LOC", "EVE"]), min_size=len(cuts), max_size=len(cuts)))
+    found = [(a, b, lab) for (a, b), lab in zip(zip(cuts[::2], cuts[1::2], strict=False), labels, strict=False)
+             if b > a]
+    mentions, entities = IdentityLinker(lexicon=_LINKER_LEXICON).link(doc, found)
+    ids = {e.id for e in entities}
+    for m in mentions:
+        assert doc.text[m.start:m.end] == m.text and 0 <= m.raw_start <= m.raw_end <= len(doc.raw_text)
+        assert m.entity in ids
