@@ -94,6 +94,9 @@ _GENERIC_PLURALS = _folded("مدارس مناطق شهرهای روستاهای 
 # Kinds of body that the corpora mostly put inside the name after them (`خبرگزاری فارس`, `باشگاه
 # پرسپولیس`); `شرکت`, `شبکه` and `تیم` they split on, and are left as the model reads them.
 _ORG_KINDS = _folded("خبرگزاری روزنامه باشگاه دانشگاه حزب سازمان بانک")
+# State bodies named by their country (`ارتش اسرائیل`, `وزارت خارجه بریتانیا`), which all three
+# corpora tag as one organization. Not `دولت` or `سفارت`, on which they split.
+_BODY_OF_STATE = _folded("ارتش وزارت پارلمان مجلس سنای کنگره اتاق پلیس سپاه نیروی")
 # Words that open a gathering held somewhere (`نشست بروکسل`): the place is the name, not the gathering.
 _HELD_IN = _GATHERINGS | _folded("اجلاس")
 # Words that end a role phrase written before a name.
@@ -256,7 +259,8 @@ class IdentityLinker:
     def _relabel(self, keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         """Places the model read as part of something else: a gathering named by where it is held
         (`نشست بروکسل`), a plural noun phrase ending in a place (`مدارس خراسان رضوی`), and a known
-        place alone tagged as an organization (`تهران`)."""
+        place alone tagged as an organization (`تهران`); and the other way, a state body named by
+        its country where the model tagged the country alone (`ارتش اسرائیل`)."""
         out: list[tuple[int, int, str]] = []
         for s, e, lab in found:
             if lab == "EVE" and e - s == 2 and keys[s] in _HELD_IN and self._is_place(keys[s + 1]):
@@ -273,6 +277,15 @@ class IdentityLinker:
                 classes = self.lexicon.get(keys[s], ())
                 if "LOC:hi" in classes and not any(g.startswith("ORG") for g in classes):
                     lab = "LOC"
+            elif lab == "LOC" and e - s == 1:
+                # `ارتش اسرائیل`, `اتاق بازرگانی ایران`: a state body named by its country, one
+                # organization in all three corpora; the model tags the country alone.
+                j = s - 1
+                while j >= 0 and s - j <= 3 and (not out or out[-1][1] <= j) and keys[j] not in _BODY_OF_STATE \
+                        and keys[j].isalpha() and keys[j] not in _STOP:
+                    j -= 1
+                if j >= 0 and s - j <= 3 and keys[j] in _BODY_OF_STATE and (not out or out[-1][1] <= j):
+                    s, lab = j, "ORG"
             out.append((s, e, lab))
         return out
 

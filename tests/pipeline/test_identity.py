@@ -320,6 +320,9 @@ def test_identity_word_before_a_surname_without_a_role_stays_out(text: str) -> N
     ("تظاهرکنندگان در مقابل سفارت فرانسه در تهران تجمع کردند.", "تهران", "LOC"),
     # the kind of body opens its name
     ("به گزارش خبرگزاری ایرنا، قیمت طلا کاهش یافت.", "خبرگزاری ایرنا", "ORG"),
+    # a state body named by its country is one organization
+    ("ارتش اسرائیل حملات خود را تشدید کرد.", "ارتش اسرائیل", "ORG"),
+    ("اتاق بازرگانی ایران خواستار حذف ارز ترجیحی شد.", "اتاق بازرگانی ایران", "ORG"),
 ])
 def test_identity_places_read_as_part_of_something_else(text: str, mention: str, label: str) -> None:
     doc = khabar.analyze(text)
