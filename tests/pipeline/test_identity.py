@@ -321,7 +321,8 @@ def test_identity_word_before_a_surname_without_a_role_stays_out(text: str) -> N
     # the kind of body opens its name
     ("به گزارش خبرگزاری ایرنا، قیمت طلا کاهش یافت.", "خبرگزاری ایرنا", "ORG"),
     # a state body named by its country is one organization
-    ("ارتش اسرائیل حملات خود را تشدید کرد.", "ارتش اسرائیل", "ORG"),
+    ("سخنگوی ارتش اسرائیل گفت که عملیات ادامه دارد.", "ارتش اسرائیل", "ORG"),
+    ("سنای آمریکا بررسی طرح را آغاز کرد.", "سنای آمریکا", "ORG"),
     ("اتاق بازرگانی ایران خواستار حذف ارز ترجیحی شد.", "اتاق بازرگانی ایران", "ORG"),
 ])
 def test_identity_places_read_as_part_of_something_else(text: str, mention: str, label: str) -> None:
