@@ -89,6 +89,8 @@ _BOUND_FIRST = frozenset(["بی", "نا", "غیر"])
 # joins it where spaces may be lost ZWNJs.
 _JOIN_SHARE = 0.8
 _JOIN_MIN = 5
+# A word UPDT writes alone this often is a free word, no bound second part.
+_FREE_MIN = 3
 _NOJ = (0, 0, 0, 0)
 _NO3 = (0, 0, 0)
 # A word ending in تر that hazm lists at all is a word of its own, not a stem + ‌تر.
@@ -480,7 +482,12 @@ class ZwnjRestorer(TextStage):
         # or after it.
         rj, rs, _, _ = lex.joins.get(b, _NOJ)
         _, _, lj, ls = lex.joins.get(a, _NOJ)
-        if (rj >= _JOIN_MIN and rj >= _JOIN_SHARE * (rj + rs)) or (lj >= _JOIN_MIN and lj >= _JOIN_SHARE * (lj + ls)):
+        if a not in _FUNCTION and b not in _FUNCTION and (
+                (rj >= _JOIN_MIN and rj >= _JOIN_SHARE * (rj + rs))
+                # A first part UPDT joins to what follows (`حجت‌الاسلام`, `سرمایه‌گذاری`) takes only a
+                # second part that does not stand alone there: not a verb (`حجت کردم`) or a free word.
+                or (lj >= _JOIN_MIN and lj >= _JOIN_SHARE * (lj + ls) and b not in lex.verbs
+                    and lex.plain.get(b, _NO3)[0] < _FREE_MIN)):
             return _COMPOUND
         if b in _LIGHT or b in _NOT_HEAD or len(b) < 3 or a in _FUNCTION:
             return _NO

@@ -79,6 +79,8 @@ SPACED = [
     ("بین المللی", f"بین{Z}المللی"),
     # a second part that never stands alone in treebank text, in a pair the lists write with ZWNJ
     ("پول شویی", f"پول{Z}شویی"),
+    ("حجت الاسلام", f"حجت{Z}الاسلام"),
+    ("سرمایه گذاری", f"سرمایه{Z}گذاری"),
 ]
 
 
@@ -88,7 +90,10 @@ def test_zwnj_restores_spaced(text: str, expected: str) -> None:
     assert khabar.restore(f"{text} می گویند") == f"{expected} می{Z}گویند"
 
 
-@pytest.mark.parametrize("text", ["حقوق بشر", "نفت خام", "این که"])
+@pytest.mark.parametrize("text", ["حقوق بشر", "نفت خام", "این که",
+                                  # a first part joined to what follows in `حجت‌الاسلام`, `سرمایه‌گذاری`
+                                  # takes no verb or free word after it; a function word joins nothing
+                                  "اتمام حجت کردم", "افزایش سرمایه دولت", "سه شاخه را", "این نامه را"])
 def test_zwnj_spaced_document_keeps_free_word_pairs(text: str) -> None:
     # Two free words stay two words even where the document's ZWNJs became spaces.
     assert khabar.restore(f"{text} می گویند") == f"{text} می{Z}گویند"
