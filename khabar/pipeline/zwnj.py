@@ -312,6 +312,9 @@ class ZwnjRestorer(TextStage):
                     n = len(pv) + len(p)
                     if key.startswith(p, len(pv)) and key[n:] in lex.verbs:
                         return (n,)
+        if key in lex.verbs:
+            # A verb form of its own (`گریاند`, `رساند`) is no stem + ending (`گری` + `اند`).
+            return ()
         # Every reading stem + suffix competes; the most frequent stem wins (`آیهای` is آیه + ای, not
         # آی + های; `کارهایم` is کار + هایم, with no ZWNJ after the non-joining ر).
         best: tuple[int, int] | None = None  # (weight of the stem, length of the stem)
