@@ -80,3 +80,44 @@ def test_document_token_raw_offsets_come_from_the_same_characters(text: str) -> 
 def test_document_analyze_never_raises_on_any_str(text: str) -> None:
     d = khabar.analyze(text).to_dict()
     assert set(KEYS) <= set(d)
+
+
+# Words of Persian news, for sentences that exercise every stage with real model output: names,
+# roles, bodies, places, meeting and speech verbs, dates, credits, quotation marks.
+_NEWS_WORDS = [
+    "عباس", "عراقچی", "سرگئی", "لاوروف", "آیت‌الله", "خامنه‌ای", "حسن", "یزدانی", "و", "امیرحسین", "زارع",
+    "،", "وزیر", "امور", "خارجه", "ایران", "رئیس", "جمهور", "سخنگوی", "دولت", "همتای", "روسی", "خود",
+    "سازمان", "ملل", "خبرگزاری", "ایرنا", "ارتش", "اسرائیل", "مدارس", "نشست", "بروکسل", "تهران", "در", "با",
+    "به", "از", "امروز", "روز", "دوشنبه", "۱۲", "آبان", "۱۴۰۳", "دیدار", "کرد", "کردند", "گفت", "افزود",
+    ":", "«", "»", "که", "به گزارش", "جمهوری", "اسلامی", "او", "نیز", "را", ".", "(", ")", "برابر", "قرار", "است",
+]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_NEWS_WORDS), min_size=1, max_size=18), min_size=1, max_size=4),
+       st.booleans())
+def test_document_news_like_text_gives_a_consistent_document(sentences: list[list[str]], stop: bool) -> None:
+    text = " . ".join(" ".join(s) for s in sentences) + (" ." if stop else "")
+    doc = khabar.analyze(text, published="2024-11-02")
+    d = doc.to_dict()
+    assert Document.from_dict(d).to_dict() == d
+    ids = {e.id for e in doc.entities}
+
+    def check(span: dict[str, object]) -> None:
+        a, b = span["start"], span["end"]
+        assert isinstance(a, int) and isinstance(b, int) and doc.text[a:b] == span["text"]
+        assert 0 <= span["raw_start"] <= span["raw_end"] <= len(doc.raw_text)  # type: ignore[operator]
+
+    for m in d["mentions"]:
+        check(m)
+        assert m["entity"] in ids
+    for q in d["quotes"]:
+        for part in ("cue", "content", "speaker"):
+            if q.get(part):
+                check(q[part])
+        if q.get("speaker") and q["speaker"].get("entity"):
+            assert q["speaker"]["entity"] in ids
+    for ev in d["events"]:
+        check(ev["trigger"])
+        assert all(p in ids for p in ev["participants"])
+        assert ev["place"] is None or ev["place"] in ids
