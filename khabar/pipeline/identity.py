@@ -26,6 +26,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from khabar.document import Document, Entity, Mention
 from khabar.pipeline.entities import fold_word
@@ -136,6 +138,37 @@ class _Cluster:
         return entity_id(self.name, self.label)
 
 
+@lru_cache(maxsize=1)
+def _organization_names() -> tuple[frozenset[tuple[str, ...]], int]:
+    """Folded word sequences of ``resources/ner/organizations.txt``, and the longest one's length."""
+    path = resources.files("khabar") / "resources" / "ner" / "organizations.txt"
+    names = frozenset(tuple(fold_word(w) for w in line.split())
+                      for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.strip() and not line.startswith("#"))
+    return names, max((len(n) for n in names), default=0)
+
+
+def _known_organizations(keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Well-known organizations (``بانک جهانی``, ``شورای نگهبان``) where the model found nothing:
+    the longest listed name at each untagged word."""
+    names, longest = _organization_names()
+    n = len(keys)
+    covered = bytearray(n)
+    for s, e, _ in found:
+        covered[s:e] = b"\x01" * (e - s)
+    extra = []
+    i = 0
+    while i < n:
+        if not covered[i]:
+            for ln in range(min(longest, n - i), 0, -1):
+                if tuple(keys[i:i + ln]) in names and not any(covered[i:i + ln]):
+                    extra.append((i, i + ln, "ORG"))
+                    i += ln - 1
+                    break
+        i += 1
+    return sorted([*found, *extra]) if extra else found
+
+
 class IdentityLinker:
     """Turns model mentions (token ranges) into linked :class:`Mention` s and :class:`Entity` s."""
 
@@ -180,6 +213,7 @@ class IdentityLinker:
         keys = [fold_word(t.text[:100]) for t in tokens]
         n = len(tokens)
         found = self._relabel(keys, self._trim(keys, found))
+        found = _known_organizations(keys, found)
         found = self._strong_honorific_names(keys, found, n)
         found = self._listed_names(doc, keys, found, n)
         found = self._given_name_pairs(keys, found, n)

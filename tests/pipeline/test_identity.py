@@ -399,3 +399,22 @@ def test_identity_any_model_output_links_without_error(words: list[str], data: s
     for m in mentions:
         assert doc.text[m.start:m.end] == m.text and 0 <= m.raw_start <= m.raw_end <= len(doc.raw_text)
         assert m.entity in ids
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("بانک جهانی پیش‌بینی رشد اقتصادی را کاهش داد.", "بانک جهانی"),
+    ("انصارالله مسئولیت حمله را بر عهده گرفت.", "انصارالله"),
+    ("پلیس راه از ترافیک سنگین خبر داد.", "پلیس راه"),
+])
+def test_identity_well_known_organizations_the_model_missed(text: str, name: str) -> None:
+    doc = khabar.analyze(text)
+    assert (name, "ORG") in [(m.text, m.label) for m in doc.mentions]
+
+
+def test_identity_listed_organization_names_are_all_well_formed() -> None:
+    from khabar.pipeline.identity import _organization_names
+
+    names, longest = _organization_names()
+    assert len(names) > 100 and 1 <= longest <= 6
+    # A listed name is never a common function word alone.
+    assert not any(len(n) == 1 and n[0] in ("و", "در", "به", "از", "که") for n in names)
