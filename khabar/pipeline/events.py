@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from khabar.document import Document, Event, Mention
 from khabar.pipeline.entities import fold_word
-from khabar.pipeline.events_participants import ParticipantFinder
+from khabar.pipeline.events_participants import COUNTERPART, ParticipantFinder
 from khabar.pipeline.quotes_speakers import GROUP_HEADS, ROLE_HEADS, SpeakerResolver, fold
 
 ZWNJ = "\u200c"
@@ -181,8 +181,8 @@ class EventExtractor:
             if ent is None:
                 continue
             words = [fold_word(w) for w in ent.name.split()]
-            if not words or fold(ent.name.split()[0]) in ROLE_HEADS | GROUP_HEADS:
-                continue  # a participant named by a role (`سفیر لسوتو`): its last word is no surname
+            if not words or fold(ent.name.split()[0]) in ROLE_HEADS | GROUP_HEADS | COUNTERPART:
+                continue  # a participant named by a role (`سفیر لسوتو`, `همتای اردنی`): its last word is no surname
             forms.setdefault(" ".join(words), eid)
             if len(words) >= 2 and len(words[-1]) >= 3 and words[-1] not in common:
                 forms.setdefault(words[-1], eid)

@@ -73,7 +73,7 @@ _MORE_ROLES = _set("سلطان ملک امیرنشین")
 # The two sides of a meeting, opening a clause.
 _BOTH_SIDES = re.compile(rf"\s*(?:(?:همچنین|سپس|نیز)\s+)?(?:طرفین|دو\s+(?:طرف|وزیر|رهبر|رئیس{ZWNJ}?جمهور|مقام|هیئت|"
                          rf"نخست{ZWNJ}?وزیر|مسئول|دیپلمات|فرمانده))(?![\w{ZWNJ}])")
-_COUNTERPART = _set("همتای همتایان")
+COUNTERPART = _set("همتای همتایان")
 _PHRASE_STOP = _set("در با که را برای درباره و")
 
 
@@ -264,7 +264,7 @@ class ParticipantFinder:
                 add(ment.entity)
                 return self._skip_mention(words, k, ment)
             return k + 1
-        if f in _COUNTERPART:
+        if f in COUNTERPART:
             return self._counterpart(words, k, add)
         if f in ROLE_HEADS or f in _MORE_ROLES:
             members = self._role_and_members(words, k, limit)

@@ -101,8 +101,8 @@ def test_events_hostile_input(text: str) -> None:
     ("وزیر کشور عراق امروز در بغداد با همتای ایرانی خود ملاقات کرد.", ["وزیر کشور عراق", "همتای ایرانی"], "بغداد"),
     # groups
     ("رهبران حماس صبح امروز با آیت‌الله خامنه‌ای دیدار کردند.", ["حماس", "خامنه"], None),
-    ("هیئتی از طالبان امروز در کابل با نماینده ویژه چین دیدار کرد.", ["هیئتی از طالبان", "نماینده ویژه چین"],
-     "کابل"),
+    # (a group of a body the article names is that body, as رهبران حماس is حماس)
+    ("هیئتی از طالبان امروز در کابل با نماینده ویژه چین دیدار کرد.", ["طالبان", "نماینده ویژه چین"], "کابل"),
     ("رئیس قوه قضاییه صبح امروز با خانواده‌های شهدا دیدار کرد.", ["رئیس قوه قضاییه", "خانواده‌های شهدا"], None),
     # several on the other side; a counterpart named in apposition; countries acting together
     ("عباس عراقچی در دیدار با هاکان فیدان و بدر البوسعیدی گفت که منطقه به آرامش نیاز دارد.",
@@ -137,6 +137,8 @@ def test_events_participants_beyond_the_entity_model(text: str, people: list[str
 @pytest.mark.parametrize("text", [
     "وزیر کشور عراق امروز در بغداد با همتای ایرانی خود ملاقات کرد.",
     "مهندس مهدی چمران، رئیس شورای شهر تهران، با شهردار دیدار کرد.",
+    # nor is the adjective of a counterpart a surname to find elsewhere
+    "آنتونی بلینکن با همتای اردنی خود در امان دیدار کرد.",
 ])
 def test_events_participant_known_by_a_role_is_no_name_mention(text: str) -> None:
     # The role is a participant (an entity, so the event names it) but not a person's name: the
