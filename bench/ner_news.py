@@ -5,10 +5,9 @@
 
 The corpora bench/ner.py scores are tweets, Wikipedia sentences and MultiCoNER fragments; khabar
 reads news. `bench/gold/news_ner*.txt` hold news sentences written for khabar, each entity marked
-`[LABEL words]` (conventions at the top of news_ner.txt). The second, third and fourth sets were
-annotated before khabar's output on them was seen, and each later one kept aside while rules were
-tuned on the ones before (see the head of each file); by default all four are scored, each and
-together. Each sentence runs through the whole
+`[LABEL words]` (conventions at the top of news_ner.txt). The second to fifth sets were annotated
+before khabar's output on them was seen, and each later one kept aside while rules were tuned on the
+ones before (see the head of each file); by default all five are scored, each and together. Each sentence runs through the whole
 pipeline (``khabar.analyze``: entity identities, events and all) and its mentions are compared by
 character span in the raw sentence (``raw_start``/``raw_end``), so no tokenization is assumed.
 Strict: same span and label; lenient: overlapping span, same label, each gold matched at most
@@ -30,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 import khabar  # noqa: E402
 
-GOLDS = [REPO / "bench" / "gold" / f"news_ner{x}.txt" for x in ("", "_2", "_3", "_4")]
+GOLDS = [REPO / "bench" / "gold" / f"news_ner{x}.txt" for x in ("", "_2", "_3", "_4", "_5")]
 SCORED = ("PER", "ORG", "LOC")
 ZWNJ = "\u200c"
 _MARK = re.compile(r"\[(PER|ORG|LOC|EVE) ([^\[\]]+)\]")
