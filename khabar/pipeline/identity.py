@@ -139,19 +139,23 @@ class _Cluster:
 
 
 @lru_cache(maxsize=1)
-def _organization_names() -> tuple[frozenset[tuple[str, ...]], int]:
-    """Folded word sequences of ``resources/ner/organizations.txt``, and the longest one's length."""
+def _organization_names() -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
+    """Folded word sequences of ``resources/ner/organizations.txt``, and for each first word the
+    length of the longest name it opens."""
     path = resources.files("khabar") / "resources" / "ner" / "organizations.txt"
     names = frozenset(tuple(fold_word(w) for w in line.split())
                       for line in path.read_text(encoding="utf-8").splitlines()
                       if line.strip() and not line.startswith("#"))
-    return names, max((len(n) for n in names), default=0)
+    firsts: dict[str, int] = {}
+    for name in names:
+        firsts[name[0]] = max(firsts.get(name[0], 0), len(name))
+    return names, firsts
 
 
 def _known_organizations(keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Well-known organizations (``بانک جهانی``, ``شورای نگهبان``) where the model found nothing:
     the longest listed name at each untagged word."""
-    names, longest = _organization_names()
+    names, firsts = _organization_names()
     n = len(keys)
     covered = bytearray(n)
     for s, e, _ in found:
@@ -159,7 +163,8 @@ def _known_organizations(keys: Sequence[str], found: list[tuple[int, int, str]])
     extra = []
     i = 0
     while i < n:
-        if not covered[i]:
+        longest = firsts.get(keys[i], 0)
+        if longest and not covered[i]:
             for ln in range(min(longest, n - i), 0, -1):
                 if tuple(keys[i:i + ln]) in names and not any(covered[i:i + ln]):
                     extra.append((i, i + ln, "ORG"))
