@@ -110,8 +110,6 @@ class Alignment:
         """:meth:`to_raw` of each span, for spans in text order that do not overlap (tokens): one
         walk over the changes instead of a search per offset (same results)."""
         length = self.length
-        if not self.changes:
-            return [(a, max(a, b)) for a, b in ((min(max(a, 0), length), min(max(b, 0), length)) for a, b in spans)]
         starts, n = self._starts, len(self._starts)
         ka = kb = -1  # the last change starting at or before the span's start / end
         out = []

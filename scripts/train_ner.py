@@ -195,12 +195,6 @@ def gazetteers(data: Path) -> dict[str, set[str]]:
     return {"fname": names, "place": places}
 
 
-def add_world(static: dict[str, set[str]], spans: dict[str, str], world: set[str]) -> None:
-    """One-word world places as their own gazetteer class, longer ones as known LOC names."""
-    static["world"] = {w for w in world if " " not in w}
-    spans.update((w, "LOC") for w in world if " " in w and w not in spans)
-
-
 def world_places() -> set[str]:
     """Persian names of the world's countries, territories and time-zone cities, from the Unicode CLDR
     data that Babel ships (Babel comes with trafilatura, a core dependency)."""
@@ -404,9 +398,12 @@ def main() -> None:
     print(f"{len(train)} training sequences, {sum(len(w) for w, _ in train)} tokens "
           f"({time.time() - t0:.0f}s)", flush=True)
     static = gazetteers(args.data)
+    # With --world: one-word world places are a gazetteer class of their own, longer ones known LOC
+    # names (below the training data's own multi-word names).
     world = world_places() if args.world else set()
     if world:
-        add_world(static, {}, world)
+        static["world"] = {w for w in world if " " not in w}
+    world_spans = {w: "LOC" for w in world if " " in w}
     args.out.mkdir(parents=True, exist_ok=True)
     clusters: dict[str, tuple[str, ...]] = {}
     if args.clusters_from is not None:
@@ -426,10 +423,7 @@ def main() -> None:
     trainer = pycrfsuite.Trainer(args.algorithm, verbose=False)
     for k in range(args.folds):
         rest = [s for s, o in zip(train, origin, strict=True) if o % args.folds != k]
-        fold_spans = build_spans(rest)
-        if world:
-            add_world(static, fold_spans, world)
-        feat = Featurizer(build_lexicon(rest, static, args.min_count), fold_spans,
+        feat = Featurizer(build_lexicon(rest, static, args.min_count), {**world_spans, **build_spans(rest)},
                           chars=CharModel(build_chars(rest)), clusters=clusters,
                           cluster_context=args.cluster_context)
         for (words, tags), o, src in zip(train, origin, source_of, strict=True):
@@ -450,9 +444,7 @@ def main() -> None:
     trainer.set_params(params)
     trainer.train(str(args.out / "model.crfsuite"))
     lexicon = build_lexicon(train, static, args.min_count)
-    spans = build_spans(train)
-    if world:
-        add_world(static, spans, world)
+    spans = {**world_spans, **build_spans(train)}
     meta = {"trained_on": sources,
             "c1": args.c1, "c2": args.c2, "iterations": args.iterations, "min_count": args.min_count,
             "harmonize": args.harmonize, "repeat": args.repeat, "augment": args.augment, "bilou": args.bilou, "algorithm": args.algorithm, "minfreq": args.minfreq, "majority": args.majority, "world": args.world, "repair": args.repair,

@@ -152,14 +152,20 @@ def _organization_names() -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
     return names, firsts
 
 
+def _covered(spans: Sequence[Sequence], n: int) -> bytearray:
+    """One byte per token (and one past the end), 1 where one of ``spans`` (start, end, …) covers it."""
+    covered = bytearray(n + 1)
+    for sp in spans:
+        covered[sp[0]:sp[1]] = b"\x01" * (sp[1] - sp[0])
+    return covered
+
+
 def _known_organizations(keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Well-known organizations (``بانک جهانی``, ``شورای نگهبان``) where the model found nothing:
     the longest listed name at each untagged word."""
     names, firsts = _organization_names()
     n = len(keys)
-    covered = bytearray(n)
-    for s, e, _ in found:
-        covered[s:e] = b"\x01" * (e - s)
+    covered = _covered(found, n)
     extra = []
     i = 0
     while i < n:
@@ -310,7 +316,8 @@ class IdentityLinker:
                     s += 1
                 if lab == "ORG" and self._is_place(keys[s]):
                     lab = "LOC"
-            if lab == "ORG" and s > 0 and keys[s - 1] in _ORG_KINDS and (not out or out[-1][1] < s):
+            floor = out[-1][1] if out else 0  # the words before it that no earlier mention holds
+            if lab == "ORG" and s > floor and keys[s - 1] in _ORG_KINDS:
                 s -= 1  # `خبرگزاری` `ایرنا`: the kind of body opens its name, as the corpora mostly write it
             if lab == "ORG" and e - s == 1:
                 classes = self.lexicon.get(keys[s], ())
@@ -319,11 +326,11 @@ class IdentityLinker:
             elif lab == "LOC" and e - s == 1:
                 # `ارتش اسرائیل`, `اتاق بازرگانی ایران`: a state body named by its country, one
                 # organization in all three corpora; the model tags the country alone.
+                first = max(floor, s - 3)
                 j = s - 1
-                while j >= 0 and s - j <= 3 and (not out or out[-1][1] <= j) and keys[j] not in _BODY_OF_STATE \
-                        and keys[j].isalpha() and keys[j] not in _STOP:
+                while j >= first and keys[j] not in _BODY_OF_STATE and keys[j].isalpha() and keys[j] not in _STOP:
                     j -= 1
-                if j >= 0 and s - j <= 3 and keys[j] in _BODY_OF_STATE and (not out or out[-1][1] <= j):
+                if j >= first and keys[j] in _BODY_OF_STATE:
                     s, lab = j, "ORG"
             out.append((s, e, lab))
         return out
@@ -366,9 +373,7 @@ class IdentityLinker:
         a short mention there becomes PER, and two or three untagged words there become one."""
         tokens = doc.tokens
         ends = {e: k for k, (_, e, _) in enumerate(found)}
-        covered = bytearray(n + 1)
-        for s, e, _ in found:
-            covered[s:e] = b"\x01" * (e - s)
+        covered = _covered(found, n)
         out = list(found)
         extra = []
         for i in range(1, n - 1):
@@ -399,9 +404,7 @@ class IdentityLinker:
     def _given_name_pairs(self, keys: Sequence[str], found: list[tuple[int, int, str]],
                           n: int) -> list[tuple[int, int, str]]:
         """A given name followed by a rare word (``خلیل لحیة``), both untagged, is a person's name."""
-        covered = bytearray(n + 1)
-        for s, e, _ in found:
-            covered[s:e] = b"\x01" * (e - s)
+        covered = _covered(found, n)
         extra = []
         for i in range(n - 1):
             a, b = keys[i], keys[i + 1]
@@ -526,9 +529,7 @@ class IdentityLinker:
                                           or f[0] in self.common or len(f[0]) < 2))}
         if not forms:
             return spans
-        covered = bytearray(n)
-        for s, e, _, _ in spans:
-            covered[s:e] = b"\x01" * (e - s)
+        covered = _covered(spans, n)
         by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for f in forms:
             by_first[f[0]].append(f)

@@ -138,8 +138,9 @@ def _load(path: Path) -> Lexicon:
             data = pickle.load(f)
         if data.get("source_sha256") == _digest(path):
             fields = data["fields"]
+            empty = Lexicon()
             for k in _SET_FIELDS:
-                fields[k] = (frozenset if k == "lefts" else set)(fields[k])
+                fields[k] = type(getattr(empty, k))(fields[k])  # set or frozenset, as the field is
             return Lexicon(**fields)
     return _parse(path)
 

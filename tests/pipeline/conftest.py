@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -19,3 +20,13 @@ def statements_bench() -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="session")
+def seed_statement_figures(shared_data: Path, statements_bench: ModuleType) -> dict[str, Any]:
+    """bench/statements.py's figures on the seed article (statements, meetings), scored once."""
+    bench = statements_bench
+    docs = [d for d in bench.load(bench.GOLD) if d["split"] == "seed"]
+    if not docs:
+        pytest.skip("the seed article is not in ../shared/data")
+    return bench.score(docs, set())["seed"]

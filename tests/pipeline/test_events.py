@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -287,12 +287,8 @@ def test_events_long_text_one_meeting_per_sentence() -> None:
 
 
 
-def test_events_seed_meeting(shared_data: Path, statements_bench: ModuleType) -> None:
-    bench = statements_bench
-    docs = [d for d in bench.load(bench.GOLD) if d["split"] == "seed"]
-    if not docs:
-        pytest.skip("the seed article is not in ../shared/data")
-    figures = bench.score(docs, set())["seed"]
+def test_events_seed_meeting(seed_statement_figures: dict[str, Any]) -> None:
+    figures = seed_statement_figures
     assert figures["event_recall"] == 1.0 and figures["event_accuracy"] == 1.0
 
 

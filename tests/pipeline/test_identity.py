@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from itertools import takewhile
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import khabar
 from khabar.document import Document, Entity
-from khabar.pipeline.identity import entity_id, holder_of
+from khabar.pipeline import Pipeline, default_pipeline
+from khabar.pipeline.entities import EntityRecognizer, fold_word
+from khabar.pipeline.identity import IdentityLinker, entity_id, holder_of
 
 # Short articles written for these tests (original text in the style of Persian news).
 ROUHANI = ("حجت‌الاسلام حسن روحانی، رئیس‌جمهور پیشین ایران، روز دوشنبه در تهران با خبرنگاران گفت‌وگو کرد. "
@@ -257,9 +262,6 @@ def test_identity_titles_only_on_people(text: str) -> None:
 ])
 def test_identity_mentions_lose_words_no_name_ends_in(words: list[str], span: tuple[int, int, str],
                                                       kept: tuple[int, int, str]) -> None:
-    from khabar.pipeline.entities import fold_word
-    from khabar.pipeline.identity import IdentityLinker
-
     assert IdentityLinker._trim([fold_word(w) for w in words], [span]) == [kept]
 
 
@@ -284,9 +286,6 @@ def test_identity_no_mention_ends_in_a_time_word() -> None:
 def test_identity_named_events(words: list[str], found: list[tuple[int, int, str]],
                                kept: list[tuple[int, int, str]]) -> None:
     # A kind of gathering is no named event; an event the model opened twice is one.
-    from khabar.pipeline.entities import fold_word
-    from khabar.pipeline.identity import IdentityLinker
-
     assert IdentityLinker._trim([fold_word(w) for w in words], found) == kept
 
 
@@ -337,8 +336,6 @@ def test_identity_second_person_of_a_pair_opened_by_a_given_name() -> None:
 
 
 def test_identity_opening_words_of_an_organization_name_it() -> None:
-    from khabar.pipeline.identity import IdentityLinker
-
     keys = ["جمهوری", "اسلامی", "ایران", "و", "جمهوری", "اسلامی", "و", "ایران"]
     spans = [[0, 3, "ORG", []], [4, 6, "LOC", []], [7, 8, "LOC", []]]
     IdentityLinker._harmonize_labels(keys, spans)
@@ -346,30 +343,23 @@ def test_identity_opening_words_of_an_organization_name_it() -> None:
     assert [sp[2] for sp in spans] == ["ORG", "ORG", "LOC"]
 
 
+@lru_cache(maxsize=1)
+def _before_entities() -> Pipeline:
+    """The default pipeline's stages up to the entities stage, built once."""
+    return Pipeline(takewhile(lambda st: not isinstance(st, EntityRecognizer), default_pipeline().stages))
+
+
+def _linker() -> IdentityLinker:
+    return IdentityLinker(lexicon=EntityRecognizer().featurizer.lexicon)
+
+
 def test_identity_list_of_people_at_the_end_of_the_text() -> None:
     # The item after `و` runs to the end of the text: closed there, nothing read past it.
-    from khabar.document import Document
-    from khabar.pipeline import DEFAULT_STAGES
-    from khabar.pipeline.entities import EntityRecognizer, fold_word
-    from khabar.pipeline.identity import IdentityLinker
-
-    doc = Document.from_raw("حسن یزدانی و امیرحسین زارع")
-    for factory in DEFAULT_STAGES:
-        if factory is EntityRecognizer:
-            break
-        doc = factory()(doc)
+    doc = _before_entities().analyze("حسن یزدانی و امیرحسین زارع")
     keys = [fold_word(t.text) for t in doc.tokens]
-    linker = IdentityLinker(lexicon=EntityRecognizer().featurizer.lexicon)
-    assert linker._listed_names(doc, keys, [(0, 2, "PER")], len(keys)) == [(0, 2, "PER"), (3, 5, "PER")]
+    assert _linker()._listed_names(doc, keys, [(0, 2, "PER")], len(keys)) == [(0, 2, "PER"), (3, 5, "PER")]
 
 
-def _model_lexicon() -> dict[str, list[str]]:
-    from khabar.pipeline.entities import EntityRecognizer
-
-    return EntityRecognizer().featurizer.lexicon
-
-
-_LINKER_LEXICON = _model_lexicon()
 _WORDS = ["حسن", "روحانی", "و", "با", "،", "رئیس", "جمهور", "ایران", "در", "تهران", "گفت", "نشست", "آیت‌الله",
           "خامنه‌ای", "امیرحسین", "زارع", "به", "مدارس", "خبرگزاری", "ایرنا", "(", ")", ".", "جمهوری", "اسلامی",
           "سرگئی", "لاوروف", "همتای", "خود", "که", "دیدار", "کرد"]
@@ -380,21 +370,13 @@ _WORDS = ["حسن", "روحانی", "و", "با", "،", "رئیس", "جمهور"
 def test_identity_any_model_output_links_without_error(words: list[str], data: st.DataObject) -> None:
     # Whatever spans the model proposes, the linker's rules stay inside the text and each
     # mention it returns is a span of the text with its raw offsets.
-    from khabar.pipeline import DEFAULT_STAGES
-    from khabar.pipeline.entities import EntityRecognizer
-    from khabar.pipeline.identity import IdentityLinker
-
-    doc = Document.from_raw(" ".join(words))
-    for factory in DEFAULT_STAGES:
-        if factory is EntityRecognizer:
-            break
-        doc = factory()(doc)
+    doc = _before_entities().analyze(" ".join(words))
     n = len(doc.tokens)
     cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=6, unique=True)))
     labels = data.draw(st.lists(st.sampled_from(["PER", "ORG", "LOC", "EVE"]), min_size=len(cuts), max_size=len(cuts)))
     found = [(a, b, lab) for (a, b), lab in zip(zip(cuts[::2], cuts[1::2], strict=False), labels, strict=False)
              if b > a]
-    mentions, entities = IdentityLinker(lexicon=_LINKER_LEXICON).link(doc, found)
+    mentions, entities = _linker().link(doc, found)
     ids = {e.id for e in entities}
     for m in mentions:
         assert doc.text[m.start:m.end] == m.text and 0 <= m.raw_start <= m.raw_end <= len(doc.raw_text)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -226,12 +226,8 @@ def test_quotes_lexicon(cue: str, cls: str, plural: bool) -> None:
 # -- the seed article and the gold passages ------------------------------------------------------
 
 
-def test_quotes_seed_all_fifteen_attributed(shared_data: Path, statements_bench: ModuleType) -> None:
-    bench = statements_bench
-    docs = [d for d in bench.load(bench.GOLD) if d["split"] == "seed"]
-    if not docs:
-        pytest.skip("the seed article is not in ../shared/data")
-    figures = bench.score(docs, set())["seed"]
+def test_quotes_seed_all_fifteen_attributed(seed_statement_figures: dict[str, Any]) -> None:
+    figures = seed_statement_figures
     assert figures["statements"] == 15
     assert figures["cue_recall"] == 1.0
     assert figures["speaker_accuracy"] == 1.0
