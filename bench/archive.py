@@ -11,7 +11,7 @@ places, Jalali and Gregorian dates, quotes, several topics) and scraped-looking 
     nice .venv/bin/python bench/archive.py search --n 1000000 --million    # latency at 1M (long: builds ~1M rows)
 
 ``search`` writes synthetic analysed articles straight into storage (no pipeline), then times
-:func:`khabar.search.search` — full text plus one facet (person, place, outlet or a date range),
+:func:`khabar.archive.search.search` — full text plus one facet (person, place, outlet or a date range),
 snippets included — for a few hundred queries, in the default order (newest) and by relevance.
 Every command prints one JSON line of figures.
 """
@@ -166,9 +166,9 @@ def _peak_mb() -> dict[str, float]:
 
 
 def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None) -> dict[str, object]:
-    from khabar.archive import default_jobs, ingest
+    from khabar.archive.runner import default_jobs, ingest
+    from khabar.archive.storage import open_storage
     from khabar.pipeline import default_pipeline
-    from khabar.storage import open_storage
 
     default_pipeline()  # loaded once before the workers fork, as the CLI does
     items = list(articles(n))
@@ -203,9 +203,11 @@ def build_search_archive(path: str, n: int, *, seed: int = 7) -> float:
     """Write ``n`` synthetic analysed articles straight into storage (bulk SQL, the same rows
     ``Storage.add`` writes: articles, outlets, entities, mentions, facets, the text index); returns
     seconds taken. An archive that already has some articles is topped up."""
-    from khabar.folding import fold, search_key
-    from khabar.storage import open_storage
-    from khabar.storage.sqlite import fts_key, pack_doc
+    from khabar.archive.keys import search_key
+    from khabar.archive.storage import open_storage
+    from khabar.archive.storage.sqlite.fts import fts_key
+    from khabar.codec import pack_doc
+    from khabar.text.fold import fold
 
     store = open_storage(path)
     db = store.db  # type: ignore[attr-defined]
@@ -275,8 +277,8 @@ def build_search_archive(path: str, n: int, *, seed: int = 7) -> float:
 
 
 def bench_search(n: int, *, db: str | None, queries: int, seed: int = 99) -> dict[str, object]:
-    from khabar.search import search
-    from khabar.storage import open_storage
+    from khabar.archive.search import search
+    from khabar.archive.storage import open_storage
 
     tmp = tempfile.TemporaryDirectory()
     path = db or str(Path(tmp.name) / f"search-{n}.db")

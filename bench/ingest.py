@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from khabar.ingest import Failure, RawArticle, read_sources  # noqa: E402
-from khabar.ingest.dates import JALALI_MONTHS  # noqa: E402
+from khabar.text.calendar import JALALI_MONTH_NAMES as JALALI_MONTHS  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "zwnj" / "perdt-dev.conllu"
 FURNITURE = ["انتهای پیام", "کد خبر", "اخبار مرتبط", "ارسال نظر", "اشتراک گذاری", "صفحه نخست", "پربیننده",
@@ -53,8 +53,8 @@ def _sentences() -> list[str]:
 
 
 def _jalali(day: dt.date) -> tuple[int, int, int]:
-    # The inverse of khabar.ingest.dates.jalali_to_gregorian, by search (a benchmark needs no speed).
-    from khabar.ingest.dates import jalali_to_gregorian
+    # The inverse of khabar.text.calendar.jalali_to_gregorian, by search (a benchmark needs no speed).
+    from khabar.text.calendar import jalali_to_gregorian
 
     year = day.year - 621 if day >= dt.date(day.year, 3, 21) else day.year - 622
     for y in (year, year - 1, year + 1):

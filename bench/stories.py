@@ -1,4 +1,4 @@
-"""Story clustering figures: pairwise precision/recall/F1, speed and memory of khabar.stories.
+"""Story clustering figures: pairwise precision/recall/F1, speed and memory of khabar.archive.stories.
 
 Sets:
   samples    the repository's sample articles (19, 5 multi-outlet stories; the thresholds were set on these)
@@ -28,8 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from khabar.archive.stories import StoryClusterer  # noqa: E402
 from khabar.ingest import RawArticle, read_sources  # noqa: E402
-from khabar.stories import StoryClusterer  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from noise import scrape_damage  # noqa: E402

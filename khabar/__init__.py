@@ -7,12 +7,11 @@ True
 
 from __future__ import annotations
 
+from khabar._version import __version__
 from khabar.decoding import decode
 from khabar.document import Document, Entity, Event, Mention, Quote, SourceCredit, Span, Token
 from khabar.errors import DecodeError, InvalidInput, KhabarError, NotFoundError, StorageError
 from khabar.pipeline import Pipeline, analyze, restore
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DecodeError",

@@ -100,7 +100,7 @@ def restore(files: tuple[str, ...]) -> None:
 
     With no FILE (or -) it reads standard input and writes standard output.
     """
-    from khabar.pipeline import restore as restore_text
+    from khabar import restore as restore_text
 
     out = sys.stdout
     for path in files or ("-",):
@@ -124,7 +124,7 @@ def restore(files: tuple[str, ...]) -> None:
 @click.option("--url", help="The article's URL.")
 def analyze(files: tuple[str, ...], as_json: bool, published: str | None, url: str | None) -> None:
     """Analyze articles: restored text with changes marked, sentences, and every stage's results."""
-    from khabar.pipeline import analyze as analyze_text
+    from khabar import analyze as analyze_text
     from khabar.render import render_document
 
     for path in files or ("-",):
@@ -149,7 +149,7 @@ def _db_option(fn: Any) -> Any:
 
 
 def _open_archive(db: str | None, *, must_exist: bool = True) -> Any:
-    from khabar.storage import default_db_path, open_storage
+    from khabar.archive.storage import default_db_path, open_storage
 
     path = db or default_db_path()
     if must_exist and path != ":memory:" and not Path(path).exists():
@@ -191,7 +191,7 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from khabar.archive import ingest as run_ingest
+    from khabar.archive.runner import ingest as run_ingest
     from khabar.ingest import FieldMap
 
     try:
@@ -258,7 +258,7 @@ def search(query: str, db: str | None, person: str | None, org: str | None, plac
     from rich.markup import escape
     from rich.text import Text
 
-    from khabar.search import search as run_search
+    from khabar.archive.search import search as run_search
 
     store = _open_archive(db)
     found = run_search(store, query, person=person, org=org, place=place, source=source, since=since, until=until,
@@ -324,7 +324,7 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
     """What the archive knows about a person: titles, articles, statements, meetings, who appears with them."""
     from rich.markup import escape
 
-    from khabar.search import person_profile
+    from khabar.archive.people import person_profile
 
     store = _open_archive(db)
     profile = person_profile(store, name, about=about, limit=limit)
@@ -374,7 +374,7 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
               help="Output file (default: standard output).")
 def export_(db: str | None, fmt: str, output: str | None) -> None:
     """Export every article: JSONL (Document.to_dict() plus metadata per line), CSV or Parquet."""
-    from khabar.storage.export import write_export
+    from khabar.archive.export import write_export
 
     store = _open_archive(db)
     try:
@@ -394,7 +394,7 @@ def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
     """Stories: articles about the same event from different outlets, grouped (clustered on first use)."""
     from rich.markup import escape
 
-    from khabar.archive import build_stories
+    from khabar.archive.runner import build_stories
 
     store = _open_archive(db)
     if rebuild or store.unclustered():
@@ -421,7 +421,7 @@ def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
 def reanalyze(db: str | None, everything: bool, jobs: int | None) -> None:
     """Run the full pipeline on articles ingested with --restore-only (or, with --all, on every article)."""
-    from khabar.archive import reanalyze as run_reanalyze
+    from khabar.archive.runner import reanalyze as run_reanalyze
 
     store = _open_archive(db)
     try:

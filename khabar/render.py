@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from khabar.document import Document
+from khabar.text.chars import ZWNJ
 
-ZWNJ = "\u200c"
 Section = Callable[[Document, Console], None]
 
 

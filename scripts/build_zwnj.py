@@ -48,8 +48,8 @@ from khabar.pipeline.normalize import Normalizer  # noqa: E402
 from khabar.pipeline.zwnj import positions  # noqa: E402
 from khabar.pipeline.zwnj_lexicon import NON_JOINING, Lexicon, clean_word, compile_lexicon  # noqa: E402
 from khabar.pipeline.zwnj_model import BoundaryModel, boundary_features, candidate_boundaries, train  # noqa: E402
+from khabar.text.chars import ZWNJ  # noqa: E402
 
-ZWNJ = "\u200c"
 DIAC = re.compile("[\u064b-\u065f\u0670]")
 WORD = re.compile(r"[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc\u06c0\u200c]+")
 # The boundary model's threshold, tuned with --holdout 0.15 on the held-out UPDT lines (see

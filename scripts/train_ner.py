@@ -50,13 +50,13 @@ from khabar.pipeline.entities import (  # noqa: E402
     CharModel,
     Featurizer,
     bio_spans,
-    fold_word,
     read_clusters,
     to_bilou,
 )
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
 from khabar.pipeline.tokens import Tokenizer  # noqa: E402
 from khabar.pipeline.zwnj import ZwnjRestorer  # noqa: E402
+from khabar.text.fold import fold_word  # noqa: E402
 
 TAG_MAP = {"PER": "PER", "Person": "PER", "ORG": "ORG", "GRP": "ORG", "CORP": "ORG", "Group": "ORG",
            "LOC": "LOC", "Location": "LOC", "EVE": "EVE"}

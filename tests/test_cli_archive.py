@@ -129,7 +129,7 @@ def test_cli_person_unknown_name(runner: CliRunner, archive: str) -> None:
 
 
 def test_cli_person_json(runner: CliRunner, archive: str) -> None:
-    from khabar.storage import open_storage
+    from khabar.archive.storage import open_storage
 
     with open_storage(archive) as store:
         people = store.find_entities("رحیمی", ("PER",))
@@ -198,7 +198,7 @@ def test_cli_ingest_into_a_missing_folder(tmp_path: Path, runner: CliRunner) -> 
 
 
 def test_cli_export_an_empty_archive(tmp_path: Path, runner: CliRunner) -> None:
-    from khabar.storage import open_storage
+    from khabar.archive.storage import open_storage
 
     open_storage(tmp_path / "e.db").close()
     result = runner.invoke(main, ["export", "--db", str(tmp_path / "e.db")])

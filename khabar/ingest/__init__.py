@@ -15,13 +15,10 @@ The heavy readers (trafilatura, feedparser, defusedxml) are imported only when a
 [('RawArticle', 'text')]
 >>> [r.reason for r in read_sources([str(folder / "nothing.txt")])]
 ['no such file or directory']
->>> content_key("می کند") == content_key("ميكند")
-True
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -40,7 +37,6 @@ __all__ = [
     "FieldMap",
     "RawArticle",
     "UrllibFetcher",
-    "content_key",
     "normalize_url",
     "read_sources",
 ]
@@ -117,17 +113,6 @@ class FieldMap:
     def column(self, name: str) -> str:
         """The column/key that fills the article field ``name``."""
         return self.mapping.get(name, name)
-
-
-def content_key(text: str) -> str:
-    """Hex SHA-256 of :func:`khabar.folding.search_key` of ``text``: one key for every spelling variant.
-
-    >>> content_key("مي‌كند ۱۲") == content_key("میکند 12")
-    True
-    """
-    from khabar.folding import search_key
-
-    return hashlib.sha256(search_key(text).encode("utf-8")).hexdigest()
 
 
 def read_sources(sources: Iterable[str], *, fields: FieldMap | None = None,

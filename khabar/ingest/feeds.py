@@ -5,7 +5,7 @@ which refuses DTDs, entity declarations and external references (billion laughs,
 are not XML, or XML that is not RSS/Atom, are refused with the reason.
 
 Iranian feeds often write ``pubDate`` in the Jalali calendar and in Persian digits; those are read
-by :func:`khabar.ingest.dates.parse_published` (feedparser leaves them unparsed).
+by :func:`khabar.text.calendar.parse_published` (feedparser leaves them unparsed).
 
 >>> feed = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>ایرنا</title>'
 ...         '<item><title>باران در تهران</title><link>https://www.irna.ir/news/1/?utm_source=rss</link>'
@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from khabar.errors import DecodeError
-from khabar.ingest.dates import from_struct_time, parse_published
 from khabar.ingest.markup import decode_markup, html_to_text
 from khabar.ingest.urls import normalize_url
+from khabar.text.calendar import from_struct_time, parse_published
 
 if TYPE_CHECKING:
     from khabar.ingest import Failure, RawArticle

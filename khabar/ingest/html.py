@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from khabar.errors import DecodeError
-from khabar.ingest.dates import find_dates, fold_digits, parse_published
 from khabar.ingest.markup import decode_markup
 from khabar.ingest.urls import normalize_url
+from khabar.text.calendar import DATE_FOLD, find_dates, parse_published
+from khabar.text.fold import Fold
 
 if TYPE_CHECKING:
     from khabar.ingest import Failure, RawArticle
@@ -267,7 +268,7 @@ def _clean_text(text: str, title: str, kicker: str | None, dateline: str | None 
         heads.add(_fold(kicker))
     while lines and heads and _fold(lines[0]) in heads:
         lines.pop(0)
-    kept = [line for line in lines if not _BOILERPLATE.match(fold_digits(line))]
+    kept = [line for line in lines if not _BOILERPLATE.match(DATE_FOLD(line))]
     if kept:
         kept[-1] = _END_MARK.sub("", kept[-1])
     kept = [line for line in kept if line]
@@ -325,7 +326,7 @@ def _byline_date(tree: Any, title: str) -> str | None:
         own = (el.text or "") + " " + " ".join(child.tail or "" for child in el)
         if not own.strip():
             continue
-        own = fold_digits(own)
+        own = DATE_FOLD(own)
         context = " ".join(filter(None, (el.get("class"), el.get("id"), el.getparent().get("class")
                                           if el.getparent() is not None else None)))
         for position, value, has_time in find_dates(own):
@@ -342,9 +343,9 @@ def _iso_or_none(value: str | None) -> str | None:
     return parse_published(value) if value else None
 
 
-def _fold(text: str) -> str:
-    # ZWNJs dropped, as the search key does: ``می‌کنند`` and ``میکنند`` compare equal.
-    return " ".join(fold_digits(text.replace("\u200c", "")).split()).lower()
+# ZWNJs dropped, as the search key does: ``می‌کنند`` and ``میکنند`` compare equal.
+_fold = Fold(letters="shapes", digits=True, zwnj="drop", invisible=False, marks=False, tatweel=True, spaces="collapse",
+             lower=True)
 
 
 def _first_line(text: str) -> str:

@@ -19,8 +19,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from khabar.ingest.dates import parse_published
 from khabar.ingest.urls import normalize_url
+from khabar.text.calendar import parse_published
 
 if TYPE_CHECKING:
     from khabar.ingest import Failure, FieldMap, RawArticle

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from khabar import __version__
+from khabar._version import __version__
 
 # Tracking parameters that never change which article a URL points to.
 _TRACKING = re.compile(r"^(utm_\w*|fbclid|gclid|yclid|mc_cid|mc_eid|_ga|igshid|ref_src)$", re.IGNORECASE)

@@ -16,8 +16,8 @@ import re
 from typing import ClassVar
 
 from khabar.document import Document, SourceCredit
+from khabar.text.chars import ZWNJ
 
-ZWNJ = "\u200c"
 _W = rf"(?:(?!\u0640)[\w{ZWNJ}])+"  # a word; a lone tatweel is a dash, not a letter
 # Roles between `به گزارش` and the outlet: the reporter, the desk, the correspondent abroad.
 _ROLE = (

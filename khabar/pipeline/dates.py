@@ -25,34 +25,21 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-import jdatetime
-from hijridate import Gregorian, Hijri
-
 from khabar.document import DateMention, Document
+from khabar.text.calendar import GREGORIAN_MONTHS, HIJRI_MONTHS, JALALI_MONTHS, WEEKDAYS, published_day, year_in
+from khabar.text.calendar import gregorian_day as _gregorian_day
+from khabar.text.calendar import hijri_day as _hijri_day
+from khabar.text.calendar import hijri_month as _hijri_month
+from khabar.text.calendar import hijri_year as _hijri_year
+from khabar.text.calendar import jalali_day as _jalali_day
+from khabar.text.calendar import jalali_month as _jalali_month
+from khabar.text.calendar import jalali_year as _jalali_year
+from khabar.text.calendar import shift_jalali_month as _shift_month
+from khabar.text.chars import ZWNJ
+from khabar.text.fold import Fold
 
-ZWNJ = "\u200c"
-
-JALALI_MONTHS = {
-    "فروردین": 1, "اردیبهشت": 2, "خرداد": 3, "تیر": 4, "مرداد": 5, "امرداد": 5, "شهریور": 6,
-    "مهر": 7, "آبان": 8, "آذر": 9, "دی": 10, "بهمن": 11, "اسفند": 12,
-}
-GREGORIAN_MONTHS = {
-    "ژانویه": 1, "ژانویهٔ": 1, "فوریه": 2, "فوریهٔ": 2, "مارس": 3, "مارچ": 3, "آوریل": 4, "آپریل": 4,
-    "مه": 5, "می": 5, "ژوئن": 6, "جون": 6, "ژوئیه": 7, "ژوئیهٔ": 7, "جولای": 7, "اوت": 8, "آگوست": 8,
-    "اگوست": 8, "سپتامبر": 9, "اکتبر": 10, "نوامبر": 11, "دسامبر": 12,
-}
 # Month names that are also common words: only taken with a year beside them.
 AMBIGUOUS = {"مه", "می", "جون"}
-HIJRI_MONTHS = {
-    "محرم": 1, "صفر": 2, "ربیع‌الاول": 3, "ربیع‌الأول": 3, "ربیع‌الثانی": 4, "ربیع‌الآخر": 4,
-    "جمادی‌الاول": 5, "جمادی‌الاولی": 5, "جمادی‌الثانی": 6, "جمادی‌الثانیه": 6, "جمادی‌الآخر": 6,
-    "رجب": 7, "شعبان": 8, "رمضان": 9, "شوال": 10, "ذی‌القعده": 11, "ذیقعده": 11, "ذی‌الحجه": 12,
-    "ذیحجه": 12,
-}
-WEEKDAYS = {  # Python's weekday(): Monday is 0
-    "شنبه": 5, "یکشنبه": 6, "یک‌شنبه": 6, "دوشنبه": 0, "سه‌شنبه": 1, "سه شنبه": 1, "چهارشنبه": 2,
-    "پنجشنبه": 3, "پنج‌شنبه": 3, "جمعه": 4,
-}
 _ONES = ["", "یک", "دو", "سه", "چهار", "پنج", "شش", "هفت", "هشت", "نه"]
 _TEENS = {10: "ده", 11: "یازده", 12: "دوازده", 13: "سیزده", 14: "چهارده", 15: "پانزده", 16: "شانزده",
           17: "هفده", 18: "هجده", 19: "نوزده", 20: "بیست", 30: "سی"}
@@ -169,24 +156,6 @@ class Found:
     granularity: str
 
 
-def parse_published(value: object) -> dt.date | None:
-    """The publication date from ``doc.meta["published"]`` (ISO date or datetime), or None.
-
-    >>> parse_published("2025-08-09T10:30:00+03:30")
-    datetime.date(2025, 8, 9)
-    """
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def _num(s: str) -> int:
     if s in ORDINALS:
         return ORDINALS[s]
@@ -196,73 +165,17 @@ def _num(s: str) -> int:
     return int(s)  # int() reads Persian and Arabic-Indic digits too
 
 
-_SPACING = str.maketrans({" ": None, ZWNJ: None})
+# Table keys compared without the spaces or ZWNJs written inside them (سه شنبه, سه‌شنبه, سهشنبه).
+_SPACING = Fold(letters="keep", digits=False, zwnj="drop", invisible=False, marks=False, tatweel=False,
+                spaces="drop")
 _FOLDED_TABLES: dict[int, dict[str, int]] = {}
 
 
 def _lookup(table: dict[str, int], word: str) -> int | None:
     folded = _FOLDED_TABLES.get(id(table))
     if folded is None:
-        folded = _FOLDED_TABLES[id(table)] = {k.translate(_SPACING): v for k, v in table.items()}
-    return folded.get(word.translate(_SPACING))
-
-
-def _jalali_day(y: int, m: int, d: int) -> str | None:
-    try:
-        return jdatetime.date(y, m, d).togregorian().isoformat()
-    except (ValueError, OverflowError):
-        return None
-
-
-def _jalali_month(y: int, m: int) -> str | None:
-    try:
-        first = jdatetime.date(y, m, 1)
-        last = jdatetime.date(y, m, jdatetime.j_days_in_month[m - 1] if m < 12 else (30 if first.isleap() else 29))
-    except (ValueError, OverflowError, IndexError):
-        return None
-    return f"{first.togregorian().isoformat()}/{last.togregorian().isoformat()}"
-
-
-def _jalali_year(y: int) -> str | None:
-    try:
-        first = jdatetime.date(y, 1, 1).togregorian()
-        last = jdatetime.date(y + 1, 1, 1).togregorian() - dt.timedelta(days=1)
-    except (ValueError, OverflowError):
-        return None
-    return f"{first.isoformat()}/{last.isoformat()}"
-
-
-def _hijri_day(y: int, m: int, d: int) -> str | None:
-    try:
-        return Hijri(y, m, d).to_gregorian().isoformat()
-    except (ValueError, OverflowError):
-        return None
-
-
-def _hijri_month(y: int, m: int) -> str | None:
-    try:
-        h = Hijri(y, m, 1)
-        first = h.to_gregorian()
-        last = Hijri(y, m, h.month_length()).to_gregorian()
-    except (ValueError, OverflowError):
-        return None
-    return f"{first.isoformat()}/{last.isoformat()}"
-
-
-def _hijri_year(y: int) -> str | None:
-    try:
-        first = Hijri(y, 1, 1).to_gregorian()
-        last = Hijri(y, 12, Hijri(y, 12, 1).month_length()).to_gregorian()
-    except (ValueError, OverflowError):
-        return None
-    return f"{first.isoformat()}/{last.isoformat()}"
-
-
-def _gregorian_day(y: int, m: int, d: int) -> str | None:
-    try:
-        return dt.date(y, m, d).isoformat()
-    except ValueError:
-        return None
+        folded = _FOLDED_TABLES[id(table)] = {_SPACING(k): v for k, v in table.items()}
+    return folded.get(_SPACING(word))
 
 
 def _calendar_of(month: str, suffix: str | None) -> tuple[str, int] | None:
@@ -272,16 +185,6 @@ def _calendar_of(month: str, suffix: str | None) -> tuple[str, int] | None:
         if m is not None:
             return cal, m
     return None
-
-
-def _year_in(calendar: str, published: dt.date | None) -> int | None:
-    if published is None:
-        return None
-    if calendar == "jalali":
-        return int(jdatetime.date.fromgregorian(date=published).year)
-    if calendar == "hijri":
-        return int(Gregorian(published.year, published.month, published.day).to_hijri().year)
-    return published.year
 
 
 def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
@@ -296,7 +199,7 @@ def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
         return None
     if suffix and "ق" in suffix and calendar != "hijri":
         return None
-    year = int(year_s) if year_s else _year_in(calendar, published)
+    year = int(year_s) if year_s else year_in(calendar, published)
     if m.group("day") is None:  # month and year, or a month alone (no year without a publication date)
         value = None if year is None else {"jalali": lambda: _jalali_month(year, mon),
                                            "hijri": lambda: _hijri_month(year, mon),
@@ -307,12 +210,6 @@ def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
     if year is not None:
         value = {"jalali": _jalali_day, "hijri": _hijri_day, "gregorian": _gregorian_day}[calendar](year, mon, day)
     return Found(m.start(), m.end(), value, calendar, "day")
-
-
-def _shift_month(d: dt.date, months: int, calendar: str = "jalali") -> tuple[int, int]:
-    j = jdatetime.date.fromgregorian(date=d)
-    idx = j.year * 12 + (j.month - 1) + months
-    return idx // 12, idx % 12 + 1
 
 
 def _relative_day(m: re.Match[str], published: dt.date | None) -> Found:
@@ -362,7 +259,7 @@ def _period(unit: str, shift: int, published: dt.date | None) -> tuple[str | Non
         return _jalali_month(y, mon), "month"
     if published is None:
         return None, "year"
-    return _jalali_year(int(jdatetime.date.fromgregorian(date=published).year) + shift), "year"
+    return _jalali_year(int(year_in("jalali", published) or 0) + shift), "year"
 
 
 def _relative_period(m: re.Match[str], published: dt.date | None) -> Found | None:
@@ -465,7 +362,7 @@ class DateFinder:
     def find(self, doc: Document) -> list[DateMention]:
         """Every date of the document as a span (example in the module docstring)."""
         raw = doc.meta.get("published")
-        published = parse_published(raw)
+        published = published_day(raw)
         if raw is not None and published is None:
             doc.warnings.append(f"dates: publication date {raw!r} is not ISO 8601; relative dates left unresolved")
         return [doc.span(f.start, f.end, DateMention, value=f.value, calendar=f.calendar, granularity=f.granularity)

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from khabar.document import Document, Mention
 from khabar.errors import KhabarError
+from khabar.text.fold import fold_word
 
 LABELS = ("PER", "ORG", "LOC", "EVE")
 RESOURCE_DIR = "resources/ner"
@@ -33,14 +34,6 @@ LEXICON_FILE = "lexicon.json"
 # Folded word -> its word-vector cluster at a few granularities (tab-separated ids), one word a line.
 CLUSTERS_FILE = "clusters.tsv.gz"
 
-# Folding for features and gazetteer keys: spelling variants of one word become one key.
-_FOLD = str.maketrans({
-    "\u200c": "", "\u200d": "", "\u0640": "", "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه",
-    "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و", "ئ": "ی",
-    **{c: str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")},
-    **{c: str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")},
-})
-_MARKS = re.compile("[\u064b-\u065f\u0670\u0654\u0655]")
 _PERSIAN = re.compile("[\u0600-\u06ff]")
 _LATIN = re.compile("[A-Za-z]")
 _DIGIT = re.compile(r"\d")
@@ -48,15 +41,6 @@ _DIGIT = re.compile(r"\d")
 _SUFFIX = re.compile("(?:ها|های|هایی|ان|ی|یی|ای)$")
 # Feature strings for one word are capped so a 10k-character token costs no more than a short one.
 _MAXLEN = 24
-
-
-def fold_word(word: str) -> str:
-    """The folded key of a word: no ZWNJ, vowel marks, tatweel or Arabic look-alikes; digits ASCII.
-
-    >>> fold_word("خامنه‌اي") == fold_word("خامنهای")
-    True
-    """
-    return _MARKS.sub("", word.translate(_FOLD)).lower()
 
 
 def _shape(word: str) -> str:

@@ -24,11 +24,11 @@ from dataclasses import replace
 from typing import ClassVar
 
 from khabar.document import Document, Event, Mention
-from khabar.pipeline.entities import fold_word
 from khabar.pipeline.events_participants import COUNTERPART, ParticipantFinder
 from khabar.pipeline.quotes_speakers import GROUP_HEADS, ROLE_HEADS, SpeakerResolver, fold
+from khabar.text.chars import ZWNJ
+from khabar.text.fold import fold_word
 
-ZWNJ = "\u200c"
 _G = f"[{ZWNJ} ]?"
 # `گفت‌وگو`, also spelled `گفتگو`.
 _TALK = rf"گفت{_G}(?:و{_G})?گو"

@@ -32,7 +32,7 @@ from typing import Any
 
 from khabar.document import Document, Entity, Mention
 from khabar.errors import KhabarError
-from khabar.pipeline.entities import fold_word, load_model
+from khabar.pipeline.entities import load_model
 from khabar.pipeline.identity import entity_id, holder_of
 from khabar.pipeline.quotes_speakers import (
     BODY_HEADS,
@@ -44,8 +44,9 @@ from khabar.pipeline.quotes_speakers import (
     STOP,
     fold,
 )
+from khabar.text.chars import ZWNJ
+from khabar.text.fold import fold_word
 
-ZWNJ = "\u200c"
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:«»()\-–—]")
 _PUNCT = frozenset("،,؛;:«»()-–—")
 

@@ -30,7 +30,8 @@ from functools import lru_cache
 from importlib import resources
 
 from khabar.document import Document, Entity, Mention
-from khabar.pipeline.entities import fold_word
+from khabar.text.fold import fold_word
+from khabar.text.words import words as word_list
 
 
 def _folded(words: str) -> frozenset[str]:
@@ -39,25 +40,12 @@ def _folded(words: str) -> frozenset[str]:
 
 # Honorifics and ranks written before a name. Folded, so spelling variants match; two-word forms
 # (``آیت الله`` with a space) are matched as pairs.
-HONORIFICS = _folded(
-    "آیت‌الله آیت‌الله‌العظمی آیت‌اللّه حجت‌الاسلام حجت‌الاسلام‌والمسلمین حجه‌الاسلام حضرت دکتر مهندس "
-    "سردار سرلشکر سرتیپ سرهنگ سپهبد دریادار دریابان سرتیپ‌دوم سروان ارتشبد شهید آقای خانم استاد شیخ حاج "
-    "مرحوم علامه پروفسور جناب سرکار بانو سرور والاحضرت عالیجناب امام آیت "
-    # the second half of `حجت‌الاسلام والمسلمین` written apart
-    "والمسلمین"
-)
+HONORIFICS = frozenset(fold_word(w) for w in word_list("honorifics"))
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
 # Honorifics that always introduce a person's name, so the next word is a name even untagged.
 _STRONG = _folded("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین آقای خانم سردار سرلشکر سرتیپ")
 # Head nouns of roles (``رئیس ...``, ``سخنگوی ...``); a phrase starting with one is a title.
-ROLE_HEADS = _folded(
-    "رئیس رییس رئیس‌جمهور رئیس‌جمهوری رئیس‌کل معاون رهبر وزیر سخنگو سخنگوی دبیرکل دبیر فرمانده نماینده "
-    "سفیر مدیر مدیرعامل عضو استاندار فرماندار شهردار دادستان نخست‌وزیر پادشاه ولیعهد مشاور دستیار "
-    "بنیانگذار موسس سرپرست قائم‌مقام جانشین مسئول کارشناس تحلیلگر خبرنگار مفتی سرمربی مربی قاضی "
-    "امیر ملکه رئیسه منشی کاپیتان هماهنگ‌کننده رایزن کنسول وکیل مقام "
-    # `نخست وزیر`, spelled apart (a matter of style the restorer keeps)
-    "نخست"
-)
+ROLE_HEADS = frozenset(fold_word(w) for w in word_list("role_heads"))
 # Roles that name one office in different words; a bare form resolves to whoever holds any of them.
 ROLE_CLASSES: tuple[frozenset[str], ...] = tuple(
     # Iranian outlets write `کشورمان` (our country) for ایران: `وزیر امور خارجه کشورمان`.

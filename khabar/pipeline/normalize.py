@@ -15,12 +15,9 @@ import unicodedata
 from typing import ClassVar, Literal
 
 from khabar.pipeline.base import Rule, StripRule, TextStage, TranslateRule
+from khabar.text.chars import ARABIC_DIGITS, ASCII_DIGITS, PERSIAN_DIGITS, ZWNJ
+from khabar.text.chars import VOWEL_MARKS as DIACRITICS
 
-ZWNJ = "\u200c"
-PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
-ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-ASCII_DIGITS = "0123456789"
-DIACRITICS = "\u064b-\u065f\u0670"
 # Arabic script letters, for deciding whether punctuation sits in Persian text.
 LETTER = "\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
 

@@ -30,8 +30,8 @@ from typing import ClassVar
 from khabar.document import Document, Mention, Quote, Span
 from khabar.pipeline.quotes_lexicon import ACCORDING_TO, CUE, NOT_SAY, cue_class, is_plural
 from khabar.pipeline.quotes_speakers import SpeakerResolver
+from khabar.text.chars import ZWNJ
 
-ZWNJ = "\u200c"
 _WORD = re.compile(rf"[\w{ZWNJ}]+")
 # Content after a cue starts after `که` / `:` and optional spacing and commas.
 _AFTER = re.compile(rf"\s*(?P<colon>[:：])?\s*(?P<ke>که(?![\w{ZWNJ}])\s*)?")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-ZWNJ = "\u200c"
+from khabar.text.chars import ZWNJ
 
 
 def _forms(stem_past: str, stem_present: str | None) -> list[str]:

@@ -31,11 +31,13 @@ from typing import Any
 
 from khabar.document import Document, Entity, Mention, Quote, Speaker
 from khabar.pipeline.identity import holder_of
+from khabar.text.chars import ZWNJ
+from khabar.text.fold import Fold
 
-ZWNJ = "\u200c"
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:«»]")
-_FOLD = str.maketrans({ZWNJ: "", "ي": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ۀ": "ه", "ئ": "ی",
-                       " ": "", "\n": "", "\t": "", "\u00a0": ""})
+# Letters and hamza/alef spellings unified, ZWNJs and spaces gone: `رئیس‌جمهور` is `رییس جمهور`.
+_FOLD = Fold(letters="spelling", digits=False, zwnj="drop", invisible=False, marks=False, tatweel=False,
+             spaces="drop")
 
 
 @lru_cache(maxsize=65536)
@@ -45,7 +47,7 @@ def fold(s: str) -> str:
     >>> fold("رئیس‌جمهور") == fold("رییس جمهور")
     True
     """
-    return s.translate(_FOLD)
+    return _FOLD(s)
 
 
 def _set(words: str) -> frozenset[str]:

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-ZWNJ = "\u200c"
+from khabar.text.chars import ZWNJ
+from khabar.text.fold import Fold
+
 RESOURCE = Path(__file__).resolve().parents[1] / "resources" / "zwnj" / "lexicon.tsv.gz"
 
 # Persian letters as they stand after the normalizer (Arabic ي ك already unified).
@@ -31,9 +33,9 @@ LETTERS = "آ-غف-يپچژکگیۀأإؤئءة"
 # Letters that do not join the next one: after them a ZWNJ changes nothing on screen, and the
 # treebanks almost never write one there.
 NON_JOINING = frozenset("اآأإدذرزژوؤۀءة")
-_DIAC = re.compile("[\u064b-\u065f\u0670]")
 _WORD = re.compile(f"^[{LETTERS}]+(?:{ZWNJ}[{LETTERS}]+)*$")
-_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ھ": "ه", "ە": "ه"})
+# Letter shapes unified (ي ك ھ) and vowel marks dropped; ZWNJs are what the lexicon is about.
+_FOLD = Fold(letters="shapes", digits=False, zwnj="keep", invisible=False, marks=True, tatweel=False)
 _EDGE = "«»\"'()[]{}.,،؛;:!?؟-–—…*/\\|<>"
 
 Counts = tuple[int, int, int]  # (UPDT, hazm, shekar)
@@ -45,7 +47,7 @@ def clean_word(word: str) -> str:
     >>> clean_word("مي‌شُوَد،")
     'می\u200cشود'
     """
-    w = _DIAC.sub("", word.translate(_FOLD)).strip(_EDGE).strip(ZWNJ)
+    w = _FOLD(word).strip(_EDGE).strip(ZWNJ)
     return w if _WORD.match(w) else ""
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from khabar.ingest import ARTICLE_FIELDS, Failure, FieldMap, RawArticle, content_key, read_sources
+from khabar.ingest import ARTICLE_FIELDS, Failure, FieldMap, RawArticle, read_sources
 
 TEXT = "به گزارش ایسنا، وزیر آموزش و پرورش امروز از استخدام ۲۰ هزار معلم جدید خبر داد."
 
@@ -145,19 +145,6 @@ def test_samples_read_without_failures(samples: Path) -> None:
     kinds = {r.kind for r in results}  # type: ignore[union-attr]
     assert kinds == {"text", "html", "feed", "jsonl"}
     assert 15 <= len(results) <= 25
-
-
-@pytest.mark.parametrize(
-    ("a", "b"),
-    [("می کند", "ميكند"), ("می‌کند ۱۲", "میکند 12"), ("كتاب\u064eها", "کتابها"), ("  خبر  فوری ", "خبر فوری")],
-)
-def test_content_key_is_the_same_for_spelling_variants(a: str, b: str) -> None:
-    assert content_key(a) == content_key(b)
-
-
-def test_content_key_differs_for_different_text() -> None:
-    assert content_key("زلزله در کرمان") != content_key("زلزله در کرمانشاه")
-    assert len(content_key("خبر")) == 64
 
 
 def test_field_map_rejects_unknown_fields() -> None:

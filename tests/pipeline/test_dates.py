@@ -8,7 +8,7 @@ import pytest
 
 import khabar
 from khabar.document import Document
-from khabar.pipeline.dates import DateFinder, find_dates, parse_published
+from khabar.pipeline.dates import DateFinder, find_dates
 
 PUBLISHED = dt.date(2025, 8, 9)  # a Saturday, 18 Mordad 1404
 
@@ -101,8 +101,3 @@ def test_dates_invalid_calendar_day_has_no_value() -> None:
 def test_dates_hostile_input(text: str) -> None:
     doc = khabar.analyze(text, published="2025-08-09")
     assert isinstance(doc.dates, list)
-
-
-def test_parse_published_accepts_datetime() -> None:
-    assert parse_published(dt.datetime(2025, 1, 2, 3, 4)) == dt.date(2025, 1, 2)
-    assert parse_published(None) is None

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from khabar.ingest.dates import find_dates, jalali_to_gregorian, parse_published
+from khabar.text.calendar import find_dates, jalali_to_gregorian, parse_published, published_day
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,8 @@ def test_find_dates_in_order_with_time_flag() -> None:
     found = find_dates("امروز: ۲۹ مهر ۱۴۰۳ | منتشر شده: ۲۲ مهر ۱۴۰۳ - ۱۱:۰۰")
     assert [(value, has_time) for _, value, has_time in found] == [
         ("2024-10-20", False), ("2024-10-13T11:00:00+03:30", True)]
+
+
+def test_published_day_accepts_datetime() -> None:
+    assert published_day(dt.datetime(2025, 1, 2, 3, 4)) == dt.date(2025, 1, 2)
+    assert published_day(None) is None

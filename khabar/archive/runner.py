@@ -1,7 +1,7 @@
 """The ingest run: read sources, analyse on all cores, store in transactions, resumably.
 
 :func:`ingest` reads every source with :func:`khabar.ingest.read_sources` (deterministic order),
-drops articles whose URL or content key (:func:`khabar.ingest.content_key`, the same for every
+drops articles whose URL or content key (:func:`khabar.archive.keys.content_key`, the same for every
 spelling variant) is already stored or already seen, analyses the rest in worker processes
 (:func:`khabar.analyze`, or with ``restore_only`` just restoration, sentences and tokens — fast,
 for search first and structure later via :func:`reanalyze`), and stores them chunk by chunk, each
@@ -10,7 +10,7 @@ articles; running it again skips what is stored and finishes the rest: nothing l
 Every failure is counted, kept with its reason, and written to a JSONL report.
 
 >>> import tempfile, pathlib
->>> from khabar.storage import open_storage
+>>> from khabar.archive.storage import open_storage
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "a.txt").write_text("وزیر اقتصاد امروز گفت تورم کاهش می یابد.", encoding="utf-8")
 >>> _ = (folder / "b.txt").write_text("وزير اقتصاد امروز گفت تورم کاهش مي‌يابد.", encoding="utf-8")
@@ -22,7 +22,6 @@ Every failure is counted, kept with its reason, and written to a JSONL report.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -31,15 +30,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
+from khabar.archive.keys import content_key, folded_key
+from khabar.archive.storage import NewArticle, Storage, open_storage
+from khabar.codec import pack_document
 from khabar.document import Document
-from khabar.folding import fold
-from khabar.ingest import Failure, FieldMap, RawArticle, content_key, read_sources
+from khabar.ingest import Failure, FieldMap, RawArticle, read_sources
 from khabar.pipeline import Pipeline, default_pipeline, restore
-from khabar.storage import NewArticle, Storage
-from khabar.storage.sqlite import pack_document
+from khabar.text.fold import fold
 
 __all__ = ["IngestSummary", "build_stories", "ingest", "reanalyze", "restore_pipeline"]
 
@@ -94,8 +93,6 @@ _state: dict[str, Any] = {}
 
 def _init_worker(db_path: str | None, restore_only: bool, child: bool = False) -> None:
     """Per-process setup: the pipeline, and a read-only look at the archive to skip stored articles."""
-    import sqlite3
-
     if child:  # Ctrl-C is handled once, by the main process, which stops the workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _state["pipeline"] = restore_pipeline() if restore_only else default_pipeline()
@@ -103,8 +100,8 @@ def _init_worker(db_path: str | None, restore_only: bool, child: bool = False) -
     _state["db"] = None
     if db_path and db_path != ":memory:":
         try:
-            _state["db"] = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro", uri=True, timeout=5)
-        except sqlite3.Error:  # the main process checks again before writing
+            _state["db"] = open_storage(db_path, readonly=True)
+        except Exception:  # the main process checks again before writing
             _state["db"] = None
 
 
@@ -113,14 +110,9 @@ def _stored(key: str) -> bool:
     if db is None:
         return False
     try:
-        return db.execute("SELECT 1 FROM articles WHERE content_key = ?", (key,)).fetchone() is not None
+        return bool(db.has_content(key))
     except Exception:  # a busy or changing archive: let the main process decide
         return False
-
-
-def folded_key(search_key_text: str) -> str:
-    """:func:`khabar.ingest.content_key` from an already computed search key."""
-    return hashlib.sha256(search_key_text.encode("utf-8")).hexdigest()
 
 
 def _prepare(raw: RawArticle) -> NewArticle | Failure | _Duplicate:
@@ -334,7 +326,7 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
     Each chunk is stored in one transaction, so an interrupted run can simply be run again.
     Returns how many articles were updated and the failures.
 
-    >>> from khabar.storage import open_storage
+    >>> from khabar.archive.storage import open_storage
     >>> store = open_storage(":memory:")
     >>> _ = ingest([], store, jobs=1, restore_only=True, articles=[RawArticle("وزیر امروز به تهران رفت.", "a", "text")])
     >>> reanalyze(store, jobs=1)[0], store.get(1).analysis
@@ -374,9 +366,9 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
 
 
 def build_stories(storage: Storage) -> int:
-    """Cluster every article into stories (:class:`khabar.stories.StoryClusterer`, oldest first, so a
+    """Cluster every article into stories (:class:`khabar.archive.stories.StoryClusterer`, oldest first, so a
     story is named by its earliest article) and store them; returns how many have several articles."""
-    from khabar.stories import StoryClusterer
+    from khabar.archive.stories import StoryClusterer
 
     # Items come oldest first, undated last, so the clusterer may forget days behind its window.
     assigned = StoryClusterer().cluster(storage.story_items(), bounded=True)

@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khabar import analyze
+from khabar.archive.people import person_profile, statements
+from khabar.archive.query import parse_query
+from khabar.archive.search import date_range, parse_date, search
+from khabar.archive.storage import NewArticle, open_storage
 from khabar.document import Entity, Event, Mention, Quote, Span, Speaker
 from khabar.errors import InvalidInput, NotFoundError
-from khabar.search import date_range, parse_date, parse_query, person_profile, search, statements
-from khabar.storage import NewArticle, open_storage
 
 # Each row: the ways one word is written in the wild. Every spelling is stored in its own article
 # and every spelling is used as a query; all queries must find exactly the same articles.
@@ -330,7 +332,7 @@ _PLANNED = _planned_archive()
 
 
 def _people_archive():
-    from khabar.archive import restore_pipeline
+    from khabar.archive.runner import restore_pipeline
 
     store = open_storage(":memory:")
     rows = [("سرگئی لاوروف گفت و لاوروف افزود.", [("per:sl", "سرگئی لاوروف"), ("per:l", "لاوروف")]),

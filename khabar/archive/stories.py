@@ -2,7 +2,7 @@
 
 How two articles are compared, and why:
 
-- Text is reduced to its *content words*: :func:`khabar.folding.search_key` (restored, then folded:
+- Text is reduced to its *content words*: :func:`khabar.archive.keys.search_key` (restored, then folded:
   ي/ی, ك/ک, digits, marks and ZWNJs unified), tokens of two or more characters with affixes written
   apart glued back (``می رسد``, ``همکاری ها``, ``بین المللی``), Persian function words and news
   boilerplate (``گزارش``, ``گفت``, ``افزود``…) removed.
@@ -67,18 +67,6 @@ MIN_NUMBERS = 4
 NUMBER_OVERLAP = 0.5
 LSH_BANDS, LSH_ROWS = 64, 2
 
-# Persian function words and news-report boilerplate, written as people write them; folded at first use.
-_STOPWORDS = """
-و در به از که این آن را با است برای یک خود تا بر هم نیز اما یا ولی زیرا چون اگر پس پیش بین روی زیر
-هر همه چه چند دو سه چهار پنج اول دوم نخست دیگر همین همان آنها آنان ایشان وی او ما من شما ان اینکه آنکه
-شد شده شود شوند شدن شدند بود بوده بودند باشد باشند است هست هستند نیست نیستند دارد دارند داشت داشته
-کرد کرده کردند کردن کند کنند کنیم کنید می‌کند می‌کنند می‌شود می‌شوند خواهد خواهند توان تواند می‌تواند باید
-گفت گفته گفتند افزود افزوده اظهار داشت داشتند تصریح تاکید تأکید کرد عنوان اشاره ادامه داد بیان خاطرنشان
-گزارش به‌گزارش خبرگزاری خبرنگار نقل منبع انتهای پیام خبر اساس براساس طبق مورد درباره درمورد حال حالی
-امروز دیروز فردا امسال روز روزهای سال ماه هفته ساعت اکنون هنوز تاکنون همچنین چنین چنان بنابراین حتی
-ها های ای اند ام ایم اید بی نه می نمی نمی‌شود بیش بیشتر کمتر کم زیاد بسیار خیلی فقط تنها نیز دیگری
-یکی برخی بعضی همچون مانند مثل جز غیر علاوه سوی سمت طرف وقتی زمانی هنگام جمله سوی ضمن
-"""
 _WORD = re.compile(r"\w{2,}")
 _PREFIXES = frozenset({"می", "نمی"})
 _SUFFIXES = frozenset({"ها", "های", "هایی", "ای", "ترین", "تر", "اند", "ایم", "اید"})
@@ -99,9 +87,11 @@ class Assignment:
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    from khabar.folding import fold
+    """Function words and news boilerplate (``resources/words/stopwords.txt``), as written and folded."""
+    from khabar.text.fold import fold
+    from khabar.text.words import words
 
-    return frozenset(fold(w) for w in _STOPWORDS.split()) | frozenset(_STOPWORDS.split())
+    return frozenset(fold(w) for w in words("stopwords")) | frozenset(words("stopwords"))
 
 
 def content_words(text: str, *, key: str | None = None) -> list[str]:
@@ -110,9 +100,9 @@ def content_words(text: str, *, key: str | None = None) -> list[str]:
     >>> content_words("به گزارش ایسنا، وزیر اقتصاد امروز گفت تورم کاهش یافت.")
     ['ایسنا', 'وزیر', 'اقتصاد', 'تورم', 'کاهش', 'یافت']
 
-    ``key`` is the text's :func:`~khabar.folding.search_key` when the caller has it already.
+    ``key`` is the text's :func:`~khabar.archive.keys.search_key` when the caller has it already.
     """
-    from khabar.folding import search_key
+    from khabar.archive.keys import search_key
 
     stop = _stopwords()
     return [w for w in _glue(_WORD.findall(search_key(text) if key is None else key)) if w not in stop]
@@ -225,7 +215,7 @@ class StoryClusterer:
                entities: Iterable[str] = (), key: str | None = None) -> Assignment:
         """Like :meth:`add`, with the evidence: the matched article and the similarities.
 
-        ``key``: the text's :func:`~khabar.folding.search_key` if the caller has computed it (the
+        ``key``: the text's :func:`~khabar.archive.keys.search_key` if the caller has computed it (the
         archive indexes it anyway), which saves restoring the text a second time.
         """
         if not isinstance(text, str):

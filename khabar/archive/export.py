@@ -7,7 +7,7 @@ CSV and Parquet are flat tables for spreadsheets and dataframes; Parquet needs p
 
 >>> import io
 >>> from khabar import analyze
->>> from khabar.storage import open_storage, NewArticle
+>>> from khabar.archive.storage import open_storage, NewArticle
 >>> store = open_storage(":memory:")
 >>> _ = store.add(NewArticle.from_document(analyze("خبر کوتاه"), content_key="k", title="عنوان"))
 >>> out = io.StringIO()
@@ -25,8 +25,8 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
+from khabar.archive.storage import Storage, StoredArticle
 from khabar.errors import KhabarError
-from khabar.storage import Storage, StoredArticle
 
 __all__ = ["CSV_COLUMNS", "export_csv", "export_jsonl", "export_parquet", "flat_row", "write_export"]
 

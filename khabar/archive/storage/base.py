@@ -1,12 +1,13 @@
-"""The archive's storage: one interface, SQLite by default.
+"""The archive's storage interface: what every backend implements, and the records it takes and gives.
 
-:class:`Storage` is what the archive, search and the CLI talk to; :class:`~khabar.storage.sqlite.SqliteStorage`
+:class:`Storage` is what the archive talks to; :class:`~khabar.archive.storage.sqlite.SqliteStorage`
 implements it in one file (WAL, foreign keys, schema migrations recorded in a table), and
-``open_storage(":memory:")`` gives a throw-away archive for tests. An article goes in as a
-:class:`NewArticle` (its ``Document.to_dict()`` plus the metadata its source gave) and comes back as a
-:class:`StoredArticle` whose ``document`` round-trips exactly.
+``open_storage(":memory:")`` (:mod:`khabar.archive.storage.registry`) gives a throw-away archive for
+tests. An article goes in as a :class:`NewArticle` (its ``Document.to_dict()`` plus the metadata its
+source gave) and comes back as a :class:`StoredArticle` whose ``document`` round-trips exactly.
 
 >>> from khabar import analyze
+>>> from khabar.archive.storage import open_storage
 >>> store = open_storage(":memory:")
 >>> doc = analyze("وزیر امور خارجه امروز به مسکو رفت.")
 >>> article_id = store.add(NewArticle.from_document(doc, content_key="k1", title="سفر وزیر"))
@@ -17,41 +18,29 @@ True
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from khabar.document import Document
 
 __all__ = [
-    "DEFAULT_DB",
+    "ORG_LABELS",
+    "PERSON_LABELS",
+    "PLACE_LABELS",
     "ArticleFilter",
+    "Hit",
     "NewArticle",
     "Storage",
     "StoredArticle",
-    "default_db_path",
-    "open_storage",
 ]
-
-DEFAULT_DB = "khabar.db"
 
 # Entity labels the facets understand; the pipeline's NER may use either spelling.
 PERSON_LABELS = ("PER", "PERSON")
 ORG_LABELS = ("ORG", "ORGANIZATION")
 PLACE_LABELS = ("LOC", "GPE", "PLACE", "LOCATION", "FAC")
-
-
-def default_db_path() -> str:
-    """``$KHABAR_DB`` when set, else ``./khabar.db``.
-
-    >>> default_db_path().endswith(".db") or "KHABAR_DB" in __import__("os").environ
-    True
-    """
-    return os.environ.get("KHABAR_DB") or DEFAULT_DB
 
 
 @dataclass(slots=True)
@@ -74,7 +63,7 @@ class NewArticle:
     analysis: str = "full"
     title_key: str | None = None   # folded title for the index; computed when absent
     body_key: str | None = None    # folded text for the index; computed when absent
-    packed: bytes | None = None    # the stored form of ``doc`` (sqlite.pack_doc), made by an ingest worker
+    packed: bytes | None = None    # the stored form of ``doc`` (khabar.codec.pack_doc), made by an ingest worker
 
     @classmethod
     def from_document(cls, doc: Document, *, content_key: str, **meta: Any) -> NewArticle:
@@ -248,21 +237,3 @@ class Storage(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_storage(path: str | os.PathLike[str] | None = None, *, readonly: bool = False,
-                 timeout: float = 5.0) -> Storage:
-    """Open (creating and migrating when needed) the archive at ``path`` (default: :func:`default_db_path`).
-
-    ``":memory:"`` gives an in-memory archive. Errors (not a database, locked, unwritable) raise
-    :class:`~khabar.errors.StorageError` with a remedy.
-
-    >>> open_storage(":memory:").count()
-    0
-    """
-    from khabar.storage.sqlite import SqliteStorage
-
-    target = str(path) if path is not None else default_db_path()
-    if target != ":memory:":
-        target = str(Path(target).expanduser())
-    return SqliteStorage(target, readonly=readonly, timeout=timeout)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from khabar import analyze
+from khabar.archive.storage import NewArticle, open_storage
+from khabar.archive.storage.sqlite import MIGRATIONS, SqliteStorage
 from khabar.document import (
     DateMention,
     Document,
@@ -21,8 +23,6 @@ from khabar.document import (
     Token,
 )
 from khabar.errors import NotFoundError, StorageError
-from khabar.storage import NewArticle, open_storage
-from khabar.storage.sqlite import MIGRATIONS, SqliteStorage
 
 ARTICLES = [
     "به گزارش ايسنا، وزير اقتصاد امروز گفت: «تورم تا پايان سال کاهش مي يابد.»",
@@ -228,8 +228,9 @@ def test_sqlite_packed_document_is_smaller_than_its_json(store) -> None:
 
 
 def test_sqlite_migrates_an_archive_of_the_first_schema(tmp_path: Path) -> None:
-    from khabar.search import search
-    from khabar.storage.sqlite import _INITIAL, _statements, pack_doc
+    from khabar.archive.search import search
+    from khabar.archive.storage.sqlite.schema import _INITIAL, _statements
+    from khabar.codec import pack_doc
 
     path = tmp_path / "old.db"
     con = sqlite3.connect(path)

@@ -1,0 +1,244 @@
+"""The SQLite archive: one file, WAL, foreign keys, schema migrations recorded in a table.
+
+The backend is split by concern: :mod:`.connection` (opening, transactions, errors),
+:mod:`.schema` (tables as named migrations), :mod:`.fts` (the full-text index and its date-ordered
+keys), :mod:`.planner` (search plans, counts, facets) and :mod:`.queries` (articles, entities, person
+pages, stories); :class:`SqliteStorage` adds the writes.
+
+Every article is written inside a transaction, so a run killed at any moment leaves whole articles
+only (SQLite's WAL journal rolls an unfinished transaction back on the next open).
+
+>>> store = SqliteStorage(":memory:")
+>>> store.applied_migrations() == [name for name, _ in MIGRATIONS]
+True
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from khabar.archive.storage.base import NewArticle, Storage
+from khabar.archive.storage.sqlite import fts
+from khabar.archive.storage.sqlite.fts import fts_key, title_key_of
+from khabar.archive.storage.sqlite.planner import Planner
+from khabar.archive.storage.sqlite.queries import Queries
+from khabar.archive.storage.sqlite.schema import MIGRATIONS, _now, _statements
+from khabar.codec import pack_doc
+from khabar.errors import NotFoundError, StorageError
+from khabar.text.fold import fold
+
+__all__ = ["MIGRATIONS", "SqliteStorage"]
+
+
+class SqliteStorage(Planner, Queries, Storage):
+    """The default storage: one SQLite file (or ``":memory:"``)."""
+
+    # -- opening --------------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        db = self.db
+        db.execute("PRAGMA foreign_keys = ON")
+        # Reading the schema is the first real read: it fails here for files that are not SQLite.
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        if tables and "migrations" not in tables:
+            raise StorageError(f"{self.path}: is an SQLite database but not a khabar archive "
+                               "(choose another --db path)")
+        if self.readonly:
+            return
+        if self.path != ":memory:":
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"{self.path}: cannot switch the archive to WAL mode (is the folder writable?)")
+            # NORMAL is safe in WAL mode against a killed process (only power loss may drop the
+            # last commits, never corrupt the file).
+            db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA temp_store = MEMORY")
+        self.migrate()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; returns their names."""
+        db = self.db
+        db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+        done = set(self.applied_migrations())
+        new = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                if callable(sql):
+                    sql(db)
+                else:
+                    # executescript would commit our transaction; run statement by statement instead.
+                    for statement in _statements(sql):
+                        db.execute(statement)
+                db.execute("INSERT INTO migrations (name, applied) VALUES (?, ?)", (name, _now()))
+            new.append(name)
+        return new
+
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations this archive has, in the order they were applied."""
+        return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+    def _outlet_id(self, name: str | None) -> int | None:
+        if not name or not name.strip():
+            return None
+        key = fold(name)
+        row = self.db.execute("SELECT id FROM outlets WHERE key = ?", (key,)).fetchone()
+        if row:
+            return int(row[0])
+        return int(self.db.execute("INSERT INTO outlets (name, key) VALUES (?, ?)", (name.strip(), key)).lastrowid or 0)
+
+    def add(self, article: NewArticle) -> int | None:
+        """Store one article and what the pipeline found in it; ``None`` for a duplicate."""
+        doc = article.doc
+        try:
+            with self.transaction():
+                if article.url and self.has_url(article.url):
+                    return None
+                if self.has_content(article.content_key):
+                    return None
+                outlet = article.outlet or (doc.get("source") or {}).get("name")
+                published = article.published or (doc.get("meta") or {}).get("published")
+                # The id is chosen here (we hold the write lock) so the index key can be written at once.
+                article_id = int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0])
+                key = fts_key(article_id, published)
+                self.db.execute(
+                    "INSERT INTO articles (id, fts_key, url, content_key, title, published, author, outlet_id, origin, "
+                    "kind, raw_text, text, doc, analysis, quotes, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (article_id, key, article.url, article.content_key, article.title, published, article.author,
+                     self._outlet_id(outlet), article.origin, article.kind, doc["raw_text"], doc["text"],
+                     article.packed or pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), _now()))
+                title_key = article.title_key if article.title_key is not None else title_key_of(article.title)
+                body_key = article.body_key if article.body_key is not None else fold(doc["text"])
+                fts.index(self.db, key, title_key, body_key)
+                self._add_structure(article_id, doc, key)
+        except sqlite3.IntegrityError:
+            return None
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        return article_id
+
+    def _add_structure(self, article_id: int, doc: dict[str, Any], key: int | None = None) -> None:
+        db = self.db
+        if key is None:
+            key = int(db.execute("SELECT fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()[0])
+        entities = {e["id"]: e for e in doc.get("entities") or ()}
+        counts: dict[str, int] = {}
+        for m in doc.get("mentions") or ():
+            if m.get("entity"):
+                counts[m["entity"]] = counts.get(m["entity"], 0) + 1
+                if m["entity"] not in entities:  # a mention whose identity the document does not list
+                    entities[m["entity"]] = {"id": m["entity"], "name": m["text"], "label": m.get("label", "")}
+        for ent in entities.values():
+            self._merge_entity(ent)
+        db.executemany(
+            'INSERT INTO mentions (article_id, entity_id, label, text, start, "end", raw_start, raw_end) '
+            "VALUES (?,?,?,?,?,?,?,?)",
+            [(article_id, m.get("entity"), m.get("label", ""), m["text"], m["start"], m["end"],
+              m.get("raw_start"), m.get("raw_end")) for m in doc.get("mentions") or ()])
+        db.executemany(
+            "INSERT INTO article_entities (entity_id, fts_key, article_id, label, mentions) VALUES (?,?,?,?,?)",
+            [(eid, key, article_id, ent.get("label", ""), counts.get(eid, 0)) for eid, ent in entities.items()])
+        for q in doc.get("quotes") or ():
+            sp, content = q.get("speaker") or {}, q["content"]
+            speaker_entity = sp.get("entity")
+            if speaker_entity and speaker_entity not in entities:
+                self._merge_entity({"id": speaker_entity, "name": sp.get("text", ""), "label": "PER"})
+            db.execute(
+                'INSERT INTO quotes (article_id, speaker_entity, speaker, cue, content, content_key, kind, start, "end", '
+                "raw_start, raw_end) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (article_id, speaker_entity, sp.get("text"), (q.get("cue") or {}).get("text"), content["text"],
+                 fold(content["text"]), q.get("kind"), content["start"], content["end"],
+                 content.get("raw_start"), content.get("raw_end")))
+        for ev in doc.get("events") or ():
+            trig = ev.get("trigger") or {}
+            cur = db.execute(
+                'INSERT INTO events (article_id, type, trigger, start, "end", date, place) VALUES (?,?,?,?,?,?,?)',
+                (article_id, ev["type"], trig.get("text"), trig.get("start"), trig.get("end"), ev.get("date"),
+                 ev.get("place")))
+            db.executemany("INSERT OR IGNORE INTO event_participants (event_id, entity_id) VALUES (?, ?)",
+                           [(cur.lastrowid, p) for p in ev.get("participants") or ()])
+        db.executemany(
+            'INSERT INTO dates (article_id, value, calendar, granularity, text, start, "end") VALUES (?,?,?,?,?,?,?)',
+            [(article_id, d.get("value"), d.get("calendar"), d.get("granularity"), d["text"], d["start"], d["end"])
+             for d in doc.get("dates") or ()])
+
+    def _merge_entity(self, ent: dict[str, Any]) -> None:
+        """Insert an identity, or add this article's aliases and titles to the one already stored."""
+        db = self.db
+        eid = ent["id"]
+        names = {ent.get("name", ""), *(ent.get("aliases") or ())} - {""}
+        titles = list(ent.get("titles") or ())
+        row = db.execute("SELECT aliases, titles, name FROM entities WHERE id = ?", (eid,)).fetchone()
+        if row is None:
+            aliases = sorted(names - {ent.get("name", "")})
+            db.execute("INSERT INTO entities (id, name, label, aliases, titles) VALUES (?,?,?,?,?)",
+                       (eid, ent.get("name", ""), ent.get("label", ""), json.dumps(aliases, ensure_ascii=False),
+                        json.dumps(titles, ensure_ascii=False)))
+        else:
+            old_aliases, old_titles = json.loads(row[0]), json.loads(row[1])
+            aliases = sorted((set(old_aliases) | names) - {row[2]})
+            merged_titles = old_titles + [t for t in titles if t not in old_titles]
+            if aliases != old_aliases or merged_titles != old_titles:
+                db.execute("UPDATE entities SET aliases = ?, titles = ? WHERE id = ?",
+                           (json.dumps(aliases, ensure_ascii=False), json.dumps(merged_titles, ensure_ascii=False),
+                            eid))
+        db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
+                       [(fold(n), eid) for n in names if fold(n)])
+
+    def replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str = "full") -> None:
+        db = self.db
+        try:
+            with self.transaction():
+                row = db.execute("SELECT title, text, fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()
+                if row is None:
+                    raise NotFoundError(f"no article {article_id} in {self.path}")
+                for table in ("mentions", "article_entities", "quotes", "dates"):
+                    db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+                db.execute("DELETE FROM events WHERE article_id = ?", (article_id,))
+                if row[1] != doc["text"]:
+                    # The restorer changed since the article was stored: reindex it.
+                    fts.unindex(db, row[2], title_key_of(row[0]), fold(row[1]))
+                    fts.index(db, row[2], title_key_of(row[0]), fold(doc["text"]))
+                db.execute("UPDATE articles SET text = ?, doc = ?, analysis = ?, quotes = ? WHERE id = ?",
+                           (doc["text"], pack_doc(doc), analysis, len(doc.get("quotes") or ()), article_id))
+                self._add_structure(article_id, doc, row[2])
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+
+    def set_stories(self, clusters: Mapping[int, Sequence[int]] | Iterable[Sequence[int]]) -> int:
+        """Replace the stories. ``clusters`` maps a story id to its article ids (or is a list of
+        clusters, each named by its first article). Every listed article gets its story id, single
+        articles too, so articles added later are known to be unclustered (``story_id IS NULL``)."""
+        db = self.db
+        items = clusters.items() if isinstance(clusters, Mapping) else ((c[0], c) for c in clusters if len(c))
+        stored = 0
+        try:
+            with self.transaction():
+                db.execute("UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL")
+                db.execute("DELETE FROM stories")
+                for story_id, members in items:
+                    ids = sorted(set(members))
+                    marks = ",".join("?" * len(ids))
+                    rows = db.execute(
+                        f"SELECT a.title, a.published, a.outlet_id FROM articles a WHERE a.id IN ({marks}) "
+                        "ORDER BY a.published IS NULL, a.published, a.id", ids).fetchall()
+                    if not rows:
+                        continue
+                    dates = [r[1] for r in rows if r[1]]
+                    title = next((r[0] for r in rows if r[0]), None)
+                    db.execute(
+                        "INSERT INTO stories (id, title, size, outlets, first_published, last_published) "
+                        "VALUES (?,?,?,?,?,?)",
+                        (int(story_id), title, len(rows), len({r[2] for r in rows if r[2] is not None}),
+                         min(dates) if dates else None, max(dates) if dates else None))
+                    db.execute(f"UPDATE articles SET story_id = ? WHERE id IN ({marks})", [int(story_id), *ids])
+                    stored += len(rows) > 1
+        except sqlite3.Error as err:
+            raise self._error(err) from None
+        return stored
+
