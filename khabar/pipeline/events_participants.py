@@ -33,7 +33,7 @@ from typing import Any
 from khabar.document import Document, Entity, Mention
 from khabar.errors import KhabarError
 from khabar.pipeline.entities import load_model
-from khabar.pipeline.identity import entity_id, holder_of
+from khabar.pipeline.identity import entity_id, holder_of, role_id
 from khabar.pipeline.quotes_speakers import (
     BODY_HEADS,
     GROUP_HEADS,
@@ -147,7 +147,9 @@ class ParticipantFinder:
             if subj.entity:
                 add(subj.entity)
             elif fold(subj.text) not in PRONOUNS and subj.text.strip():
-                add(self._new(subj.text, "PER"))
+                first = _WORDS.match(subj.text.strip())
+                role = first is not None and fold(first.group()) in ROLE_HEADS | COUNTERPART
+                add(self._new(subj.text, "PER", role=role))
         # Everyone else named where a participant stands: clause start, after `و`, after `با`.
         self._scan_slots([w for w in words if not skip[0] <= w.start() < skip[1]], add, m,
                          opening=skip[0] > a or skip[1] == a)
@@ -281,7 +283,7 @@ class ParticipantFinder:
                 elif f not in _set("منبع مقام"):
                     # A person known only by a role (`سفیر لسوتو`): a participant, but no name to mark
                     # as a mention.
-                    add(self._new(sp.text, "PER"))
+                    add(self._new(sp.text, "PER", role=True))
             return self._index_at(words, k, sp.end if sp is not None else w.end())
         if f in _GROUP_OPENERS or f in BODY_HEADS:
             end = self._phrase_end(words, k, limit)
@@ -346,7 +348,7 @@ class ParticipantFinder:
         if len(found) == 1:
             add(found[0])
         else:
-            add(self._new(f"{words[k].group()} {adj}", "PER"))
+            add(self._new(f"{words[k].group()} {adj}", "PER", role=True))
         return nk
 
     def _person(self, ment: Mention, words: list[re.Match[str]], k: int, m: re.Match[str]) -> tuple[str | None, int]:
@@ -505,15 +507,20 @@ class ParticipantFinder:
             end = w.end()
         return end
 
-    def _new(self, name: str, label: str, span: tuple[int, int] | None = None, *, title: str = "") -> str:
+    def _new(self, name: str, label: str, span: tuple[int, int] | None = None, *, title: str = "",
+             role: bool = False) -> str:
         """The id of a participant the entity stage missed; its entity (with ``title`` if given, and,
-        where no mention covers ``span``, a mention) is added to the document."""
+        where no mention covers ``span``, a mention) is added to the document. ``role``: someone
+        known only by a role, who gets a role's id (:func:`~khabar.pipeline.identity.role_id`) and
+        no mention."""
         name = " ".join(name.split())
-        eid = entity_id(name, label)
+        eid = role_id(name) if role else entity_id(name, label)
         if self.doc.entity(eid) is None:
             self.doc.entities.append(Entity(eid, name, label, titles=(title,) if title else ()))
-            if label == "PER":
+            if label == "PER" and not role:
                 self.added.append(eid)
+        if role:
+            return eid
         if span is not None and span[0] < span[1]:
             i = bisect_left(self.mstarts, span[1])
             if not any(x.end > span[0] for x in self.mentions[max(0, i - 8):i]):

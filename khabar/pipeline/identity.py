@@ -69,8 +69,6 @@ _AFTER_SUBJECT = _folded("در با گفت روز امروز دیروز که ب�
 _NEVER_LAST = _folded("امروز دیروز فردا امشب دیشب صبح عصر شب بامداد نشست جلسه نشستی جلسه‌ای و که را در با به از "
                       "برای تا هم نیز")
 _NEVER_FIRST = _folded("و که را در با به از برای تا هم نیز")
-_OFFICES = _folded("وزیر رئیس رییس معاون سخنگوی دبیرکل مدیرکل مدیرعامل فرمانده سفیر استاندار شهردار دادستان "
-                   "رئیس‌جمهور نخست‌وزیر")
 # Prepositions no name holds: a mention across one is two names (`توکیو برابر لهستان`).
 _SPLITS = _folded("برابر مقابل")  # not با or علیه: `ستاد مبارزه با مواد مخدر`
 _GATHERINGS = _folded("نشست جلسه کنفرانس مراسم همایش دیدار گفت‌وگو گفتگو مصاحبه")
@@ -89,6 +87,15 @@ _ORG_KINDS = _folded("خبرگزاری روزنامه باشگاه دانشگا�
 _BODY_OF_STATE = _folded("ارتش وزارت پارلمان مجلس سنای کنگره اتاق پلیس سپاه نیروی")
 # Words that open a gathering held somewhere (`نشست بروکسل`): the place is the name, not the gathering.
 _HELD_IN = _GATHERINGS | _folded("اجلاس")
+# Who meets, between a gathering and the names of the bodies or places (`نشست سران ناتو`).
+_WHO_MEETS = _folded("سران رهبران وزیران وزرای نمایندگان مقامات اعضای روسای رؤسای کمیسیون کارشناسان سالانه سالیانه "
+                     "دوره‌ای")
+# Nouns that open the name of a body (`اتاق بازرگانی تهران`, `سندیکای صنعت مخابرات`).
+_BODY_WORDS = _ORG_KINDS | _BODY_OF_STATE | _folded(
+    "اتاق کمیته شورای شورا سازمان وزارت مجمع کمیسیون اتحادیه انجمن سندیکای سندیکا فدراسیون بنیاد ستاد مرکز "
+    "شرکت دفتر دیوان هیئت هیات قوه نهاد بنیاد کانون جامعه جمعیت صندوق گروه")
+# A numbered edition (`هشتمین جشنواره`, `اجلاس ۲۰۲۵`) is a named event.
+_ORDINAL = re.compile(r"\d|(?:م|نخست|اول)ین$")
 # Words that end a role phrase written before a name.
 _STOP = _folded(
     "و در با به از که را این آن برای تا نیز هم همچنین امروز دیروز روز شب صبح اما ولی یا پس چون اگر "
@@ -111,6 +118,20 @@ def entity_id(name: str, label: str) -> str:
     'loc:غزه'
     """
     return f"{label.lower()}:{''.join(fold_word(w) for w in name.split())}"
+
+
+ROLE_PREFIX = "role:"
+
+
+def role_id(role: str) -> str:
+    """The id of someone an article knows only by a role (a meeting's `همتای روسی`, `سفیر لسوتو`):
+    ``role:`` and the folded role. Unlike a name's id it is no identity across articles: the archive
+    resolves it to the role's holder at the article's date, or keeps it to its article.
+
+    >>> role_id("همتای روسی")
+    'role:همتایروسی'
+    """
+    return ROLE_PREFIX + "".join(fold_word(w) for w in role.split())
 
 
 @dataclass
@@ -276,10 +297,6 @@ class IdentityLinker:
                 e -= 1
             while e - s > 1 and keys[s] in _NEVER_FIRST:
                 s += 1
-            if lab == "ORG" and keys[s] in _OFFICES:
-                continue  # `وزیر امور خارجه`: a person's office, their title, not an organization
-            if lab == "EVE" and keys[s] in _GATHERINGS and all(k in _GATHERING_KINDS for k in keys[s + 1:e]):
-                continue  # `نشست خبری`, `جلسه علنی`: a kind of gathering, not a named event
             if lab == "EVE" and out and out[-1][2] == "EVE" and out[-1][1] == s:
                 out[-1] = (out[-1][0], e, lab)  # `جنگ جهانی` + `دوم`: one event the model opened twice
                 continue
@@ -295,33 +312,73 @@ class IdentityLinker:
         place alone tagged as an organization (`تهران`); and the other way, a state body named by
         its country where the model tagged the country alone (`ارتش اسرائیل`)."""
         out: list[tuple[int, int, str]] = []
-        for s, e, lab in found:
-            if lab == "EVE" and e - s == 2 and keys[s] in _HELD_IN and self._is_place(keys[s + 1]):
-                s, lab = s + 1, "LOC"
-            elif lab in ("LOC", "ORG") and e - s > 1 and keys[s] in _GENERIC_PLURALS:
-                s += 1
-                while e - s > 1 and not self._is_place(keys[s]):
-                    s += 1
-                if lab == "ORG" and self._is_place(keys[s]):
-                    lab = "LOC"
-            floor = out[-1][1] if out else 0  # the words before it that no earlier mention holds
-            if lab == "ORG" and s > floor and keys[s - 1] in _ORG_KINDS:
-                s -= 1  # `خبرگزاری` `ایرنا`: the kind of body opens its name, as the corpora mostly write it
-            if lab == "ORG" and e - s == 1:
-                classes = self.lexicon.get(keys[s], ())
-                if "LOC:hi" in classes and not any(g.startswith("ORG") for g in classes):
-                    lab = "LOC"
-            elif lab == "LOC" and e - s == 1:
-                # `ارتش اسرائیل`, `اتاق بازرگانی ایران`: a state body named by its country, one
-                # organization in all three corpora; the model tags the country alone.
-                first = max(floor, s - 3)
-                j = s - 1
-                while j >= first and keys[j] not in _BODY_OF_STATE and keys[j].isalpha() and keys[j] not in _STOP:
-                    j -= 1
-                if j >= first and keys[j] in _BODY_OF_STATE:
-                    s, lab = j, "ORG"
-            out.append((s, e, lab))
+        for span in found:
+            for s, e, lab in self._unwrap(keys, *span):
+                self._relabel_one(keys, s, e, lab, out)
         return out
+
+    def _unwrap(self, keys: Sequence[str], s: int, e: int, lab: str) -> list[tuple[int, int, str]]:
+        """What a generic phrase the model read as a name holds. A gathering (`نشست مشترک اتاق
+        بازرگانی تهران و …`, `نشست بروکسل`) is no named event: the bodies and places that meet or
+        host it are the names. An office (`وزیر امور خارجه`, `دبیر سندیکای صنعت مخابرات`) is no
+        organization: the body it heads, if named, is."""
+        if lab == "EVE" and keys[s] in _HELD_IN and not any(_ORDINAL.search(k) for k in keys[s:e]):
+            j = s + 1
+            while j < e and (keys[j] in _GATHERING_KINDS or keys[j] in _WHO_MEETS):
+                j += 1
+            parts, a = [], j
+            for i in range(j, e + 1):
+                if i == e or keys[i] == "و":
+                    lab2 = self._name_kind(keys, a, i)
+                    if lab2:
+                        parts.append((a, i, lab2))
+                    a = i + 1
+            return parts
+        if lab == "ORG" and keys[s] in ROLE_HEADS:
+            j = s + 1
+            while j < e and self._name_kind(keys, j, j + 1) is None:
+                j += 1
+            return [(j, e, "ORG" if keys[j] in _BODY_WORDS else self._name_kind(keys, j, e) or "ORG")] if j < e else []
+        return [(s, e, lab)]
+
+    def _name_kind(self, keys: Sequence[str], a: int, b: int) -> str | None:
+        """ORG where ``keys[a:b]`` opens with a kind of body or is a known organization, LOC where
+        every word is a known place, else None."""
+        if b <= a:
+            return None
+        if keys[a] in _BODY_WORDS:
+            return "ORG"
+        if all(self._is_place(k) for k in keys[a:b]):
+            return "LOC"
+        if b - a == 1 and "ORG:hi" in self.lexicon.get(keys[a], ()):
+            return "ORG"
+        return None
+
+    def _relabel_one(self, keys: Sequence[str], s: int, e: int, lab: str, out: list[tuple[int, int, str]]) -> None:
+        """One mention as :meth:`_relabel` reads it, appended to ``out``."""
+        if lab in ("LOC", "ORG") and e - s > 1 and keys[s] in _GENERIC_PLURALS:
+            s += 1
+            while e - s > 1 and not self._is_place(keys[s]):
+                s += 1
+            if lab == "ORG" and self._is_place(keys[s]):
+                lab = "LOC"
+        floor = out[-1][1] if out else 0  # the words before it that no earlier mention holds
+        if lab == "ORG" and s > floor and keys[s - 1] in _ORG_KINDS:
+            s -= 1  # `خبرگزاری` `ایرنا`: the kind of body opens its name, as the corpora mostly write it
+        if lab == "ORG" and e - s == 1:
+            classes = self.lexicon.get(keys[s], ())
+            if "LOC:hi" in classes and not any(g.startswith("ORG") for g in classes):
+                lab = "LOC"
+        elif lab == "LOC" and e - s == 1:
+            # `ارتش اسرائیل`, `اتاق بازرگانی ایران`: a state body named by its country, one
+            # organization in all three corpora; the model tags the country alone.
+            first = max(floor, s - 3)
+            j = s - 1
+            while j >= first and keys[j] not in _BODY_OF_STATE and keys[j].isalpha() and keys[j] not in _STOP:
+                j -= 1
+            if j >= first and keys[j] in _BODY_OF_STATE:
+                s, lab = j, "ORG"
+        out.append((s, e, lab))
 
     @staticmethod
     def _split(keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -147,6 +147,8 @@ def test_events_participant_known_by_a_role_is_no_name_mention(text: str) -> Non
     roles = [p for p in doc.events[-1].participants if doc.entity(p).name.split()[0] in ("همتای", "شهردار")]
     assert roles
     assert not any(m.entity in roles for m in doc.mentions)
+    # and its id is a role's, which the archive resolves or keeps to the article, never a name's
+    assert all(p.startswith("role:") for p in roles)
 
 
 def test_events_participant_found_here_is_linked_across_the_article() -> None:
