@@ -147,8 +147,8 @@ class SysRef:
 
 def ingest(articles: list[GoldArticle], db: str, jobs: int) -> tuple[Any, dict[str, int]]:
     """Ingest the gold articles into a fresh archive at ``db``; returns the archive and gold id → article id."""
-    from khabar.archive import ingest as run
-    from khabar.storage import open_storage
+    from khabar.archive.runner import ingest as run
+    from khabar.archive.storage import open_storage
 
     store = open_storage(db)
     raws = [RawArticle(a.text, f"gold:{a.id}", "text", url=f"https://gold.khabar.invalid/{a.id}",
