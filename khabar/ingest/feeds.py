@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 from khabar.errors import DecodeError
 from khabar.ingest.markup import decode_markup, html_to_text
@@ -37,35 +39,75 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _END_MARK = re.compile(r"\s*/?\s*انتهای (?:پیام|خبر)\s*(?:/\s*[\u0600-\u06ff]{0,2})?\s*$")
 
 
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed: its GUID and link (for telling items apart between polls) and the item
+    read as an article from the feed's own text (a :class:`Failure` when it carries none)."""
+
+    number: int                      # position in the feed, from 1
+    guid: str | None
+    link: str | None                 # absolute http(s), normalized; None when the item has none
+    article: RawArticle | Failure
+
+
+@dataclass(frozen=True, slots=True)
+class FeedListing:
+    """A feed's title and items, in the feed's order (an empty feed has none: not an error here)."""
+
+    title: str | None
+    entries: list[FeedEntry]
+
+
 def read_feed(data: bytes, origin: str, *, charset: str | None = None) -> Iterator[RawArticle | Failure]:
     """Every item of an RSS/Atom feed as an article, ``origin#N`` for item N (counted from 1)."""
-    from khabar.ingest import Failure
+    listing = read_feed_entries(data, origin, charset=charset)
+    if not isinstance(listing, FeedListing):
+        yield listing
+        return
+    if not listing.entries:
+        yield _failure(origin, "the feed has no items")
+        return
+    for entry in listing.entries:
+        yield entry.article
 
+
+def read_feed_entries(data: bytes, origin: str, *, charset: str | None = None,
+                      base: str | None = None) -> FeedListing | Failure:
+    """The feed's items with their GUIDs and links, or a :class:`Failure` for a feed that cannot be
+    read (not XML, not RSS/Atom, a DTD). ``base`` resolves relative item links (the feed's URL)."""
     try:
         xml = decode_markup(data, origin, declared=charset)
     except DecodeError as err:
-        yield Failure(origin, _without_origin(str(err), origin))
-        return
+        return _failure(origin, _without_origin(str(err), origin))
     # Decoded once here; the declaration is dropped so the XML parsers do not decode it again.
     body = _XML_DECLARATION.sub("", xml, count=1).lstrip().encode("utf-8")
     refusal = _check_xml(body)
     if refusal:
-        yield Failure(origin, refusal)
-        return
+        return _failure(origin, refusal)
     try:
         import feedparser
 
         parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
     except Exception as err:  # feedparser's own parsers raise many types on broken input
-        yield Failure(origin, f"cannot read the feed ({type(err).__name__}: {err})")
-        return
-    entries = list(parsed.get("entries") or [])
-    if not entries:
-        yield Failure(origin, "the feed has no items")
-        return
+        return _failure(origin, f"cannot read the feed ({type(err).__name__}: {err})")
     outlet = (parsed.get("feed") or {}).get("title") or None
-    for number, entry in enumerate(entries, 1):
-        yield _article(entry, f"{origin}#{number}", outlet)
+    entries = []
+    for number, entry in enumerate(parsed.get("entries") or [], 1):
+        link = entry.get("link")
+        if isinstance(link, str) and base and not link.lower().startswith(("http://", "https://")):
+            link = urljoin(base, link.strip())
+        link = normalize_url(link) if isinstance(link, str) and link.lower().startswith(("http://", "https://")) \
+            else None
+        guid = entry.get("id")
+        entries.append(FeedEntry(number, guid.strip() or None if isinstance(guid, str) else None, link,
+                                 _article(entry, f"{origin}#{number}", outlet, link)))
+    return FeedListing(" ".join(outlet.split()) if isinstance(outlet, str) else None, entries)
+
+
+def _failure(origin: str, reason: str) -> Failure:
+    from khabar.ingest import Failure
+
+    return Failure(origin, reason)
 
 
 def _check_xml(body: bytes) -> str | None:
@@ -89,7 +131,7 @@ def _check_xml(body: bytes) -> str | None:
     return None
 
 
-def _article(entry: Any, origin: str, outlet: str | None) -> RawArticle | Failure:
+def _article(entry: Any, origin: str, outlet: str | None, url: str | None) -> RawArticle | Failure:
     from khabar.ingest import Failure, RawArticle
 
     texts = [c.get("value", "") for c in entry.get("content") or [] if isinstance(c, dict)]
@@ -109,8 +151,6 @@ def _article(entry: Any, origin: str, outlet: str | None) -> RawArticle | Failur
         published = from_struct_time(dict.get(entry, f"{key}_parsed"))
         if published:
             break
-    link = entry.get("link")
-    url = normalize_url(link) if isinstance(link, str) and link.lower().startswith(("http://", "https://")) else None
     author = " ".join((entry.get("author") or "").split()) or None
     return RawArticle(text=text, origin=origin, kind="feed", title=title, url=url, published=published,
                       author=author, outlet=outlet, raw_html=raw if raw.lstrip().startswith("<") else None)
