@@ -315,13 +315,17 @@ def closed_port(host: str = "127.0.0.1") -> int:
 
 # -- articles --------------------------------------------------------------------------------------
 
-def article_page(title: str, text: str, *, charset: str | None = "utf-8", outlet: str = "خبرگزاری نمونه") -> bytes:
-    """An article page; ``charset=None`` leaves the encoding undeclared (no <meta charset>)."""
-    meta = f'<meta charset="{charset}">' if charset else ""
+def article_page(title: str, text: str, *, encoding: str = "utf-8", declare: bool = True,
+                 outlet: str = "خبرگزاری نمونه") -> bytes:
+    """An article page in ``encoding``; ``declare=False`` leaves it undeclared (no <meta charset>).
+    Windows-1256 has no Persian ی and ک: such pages carry the Arabic letters, as they do in the wild."""
+    meta = f'<meta charset="{encoding}">' if declare else ""
     html = (f"<!DOCTYPE html><html><head>{meta}<title>{escape(title)} | {escape(outlet)}</title>"
             f'<meta property="og:site_name" content="{escape(outlet)}"></head><body><h1>{escape(title)}</h1>'
             f"<article>{''.join(f'<p>{escape(p)}</p>' for p in text.split(chr(10)))}</article></body></html>")
-    return html.encode(charset or "utf-8") if charset != "windows-1256" else html.encode("cp1256")
+    if encoding.replace("-", "").lower() in ("windows1256", "cp1256"):
+        return html.replace("ی", "ي").replace("ک", "ك").encode("cp1256")
+    return html.encode(encoding)
 
 
 def rfc822(ts: float | None = None) -> str:
