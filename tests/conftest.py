@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -24,3 +29,28 @@ def seed_article(shared_data: Path) -> str:
     if not path.is_file():
         pytest.skip("the seed article is not in ../shared/data")
     return path.read_text(encoding="utf-8")
+
+
+def _load_outlets() -> ModuleType:
+    """tests/outlets.py (simulated outlets: real HTTP servers on 127.0.0.x), importable by name from any test."""
+    name = "khabar_tests_outlets"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("outlets.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+outlets = _load_outlets()
+
+
+@pytest.fixture
+def outlet() -> Iterator[Any]:
+    """One simulated outlet on 127.0.0.1 and a free port (tests/outlets.py)."""
+    o = outlets.Outlet("127.0.0.1")
+    try:
+        yield o
+    finally:
+        o.close()

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from khabar import __version__
+from khabar._version import __version__
 from khabar.ingest.urls import FetchError
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import feedparser
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from khabar.alerts import Alert, AlertMatch, check_name, render_atom
+from khabar.archive.alerts import Alert, AlertMatch, check_name, render_atom
 from khabar.errors import InvalidInput
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from khabar.watch import Watcher, WatchEvent, WatchOptions, parse_every
+from khabar.archive.watch import Watcher, WatchEvent, WatchOptions, parse_every
 
 outlets = sys.modules["khabar_tests_outlets"]
-_spec = importlib.util.spec_from_file_location("khabar_tests_memstore", Path(__file__).with_name("memstore.py"))
+_spec = importlib.util.spec_from_file_location("khabar_tests_memstore", Path(__file__).with_name("watch_memstore.py"))
 assert _spec and _spec.loader
 memstore = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(memstore)

@@ -7,8 +7,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
-from khabar.ingest import RawArticle, content_key
-from khabar.watch import FeedState, ItemRecord, StoreOutcome
+from khabar.archive.keys import content_key
+from khabar.ingest import RawArticle
+from khabar.archive.watch import FeedState, ItemRecord, StoreOutcome
 
 
 class MemoryStore:
