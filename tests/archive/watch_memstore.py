@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from khabar.archive.keys import content_key
-from khabar.ingest import RawArticle
 from khabar.archive.watch import FeedState, ItemRecord, StoreOutcome
+from khabar.ingest import RawArticle
 
 
 class MemoryStore:
