@@ -307,10 +307,7 @@ def score(gold: list[dict[str, Any]], texts: dict[str, Article], misses: bool = 
         src = d.get("source")
         got = fold((src or {}).get("name")).translate(SPACE_FOLD)
         want = [fold(x).translate(SPACE_FOLD) for x in g["credit"]]
-        if not got:
-            right = "-" in want or not want
-        else:
-            right = any(w != "-" and w and (w in got or got in w) for w in want)
+        right = "-" in want or not want if not got else any(w != "-" and w and (w in got or got in w) for w in want)
         c["credits"] += 1
         c["credits_right"] += right
         if not right:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from real_data import Article, split  # noqa: E402
+from real_data import Article, split
 
 QUOTA = {"varzesh3": 12, "asriran": 9, "tabnak": 8, "farsnews": 7, "roozno": 6, "sobhane2": 2}
 REGION = 1500

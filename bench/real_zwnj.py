@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""ZWNJ restoration on real crawled news: the dev set (or, once, the held-out set) of the crawl.
+
+    .venv/bin/python bench/real_zwnj.py                       # dev: deleted and spaced
+    .venv/bin/python bench/real_zwnj.py --part heldout        # the held-out part (score it at the end only)
+    .venv/bin/python bench/real_zwnj.py --diff 40             # also print 40 differing words of each kind
+
+The gold is every article of the part (``bench/real_data.py``: dev = 4 of 20 URL buckets, held-out
+= 3 of 20, neither read by any build) that writes ZWNJs consistently (:func:`real_data.zwnj_consistent`:
+the verbal prefix and plural written with ZWNJ, never spaced, no ZWNJ noise), one line per crawled
+line. As in ``../shared/tools/zwnj_score.py`` (imported by path, so the figures are that scorer's):
+ZWNJs are deleted (``stripped``) or turned into spaces (``spaced``), ``khabar.restore`` runs on each
+article, and ZWNJ labels at letter boundaries are compared, tolerant of the older joined spelling of
+affixes (``P_strict`` counts those too). ``--diff`` lists the words where output and gold differ,
+most frequent first, to read what goes wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+from real_data import split, zwnj_consistent  # noqa: E402
+
+ZWNJ = "\u200c"
+
+
+def scorer() -> ModuleType:
+    path = REPO.parent / "shared" / "tools" / "zwnj_score.py"
+    spec = importlib.util.spec_from_file_location("zwnj_score", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import the scorer at {path}")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def gold_texts(part: str) -> list[str]:
+    return [a.text for a in split()[part] if zwnj_consistent(a.text)]
+
+
+_WORDS = re.compile(rf"[\w{ZWNJ}]+")
+
+
+def _render(chars: str, labels: list[str], a: int, b: int) -> str:
+    return "".join(c + {"Z": ZWNJ, "S": " "}.get(lab, "") for c, lab in zip(chars[a:b], labels[a:b], strict=False)).strip()
+
+
+def diffs(sc: ModuleType, gold: str, out: str) -> Counter[tuple[str, str, str]]:
+    """Words whose ZWNJs the output writes otherwise than the gold: ``(kind, gold, output)`` with kind
+    ``miss`` (a gold ZWNJ not restored) or ``wrong`` (a ZWNJ the tolerant scorer counts against it).
+    Letters are aligned as the scorer aligns them (folded skeletons); a word is the gold's, with the
+    next one when the output joins them."""
+    found: Counter[tuple[str, str, str]] = Counter()
+    for g_line, o_line in zip(gold.split("\n"), out.split("\n"), strict=False):
+        gc, gl = sc.skeleton(g_line)
+        oc, ol = sc.skeleton(o_line)
+        if gc != oc or gl == ol:
+            continue
+        start = 0
+        for i in range(len(gc) + 1):
+            if i < len(gc) and gl[i] != "S" and i != len(gc) - 1:
+                continue
+            end = i + 1
+            if gl[start:end] != ol[start:end]:
+                miss = any(x == "Z" and y != "Z" for x, y in zip(gl[start:end], ol[start:end], strict=False))
+                wrong = any(y == "Z" and x != "Z" and not (x == "N" and sc._variant(gc, gl, k))
+                            for k, (x, y) in enumerate(zip(gl[start:end], ol[start:end], strict=False), start))
+                stop = end
+                if ol[end - 1] == "Z":  # joined to the next word: show both
+                    stop = end + 1
+                    while stop < len(gc) and gl[stop - 1] != "S":
+                        stop += 1
+                g, o = _render(gc, gl, start, stop), _render(oc, ol, start, stop)
+                for kind, yes in (("miss", miss), ("wrong", wrong)):
+                    if yes:
+                        found[(kind, g, o)] += 1
+            start = end
+    return found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--part", default="dev", choices=("dev", "heldout"))
+    ap.add_argument("--variants", default="stripped,spaced")
+    ap.add_argument("--diff", type=int, default=0, help="print this many differing words per variant")
+    args = ap.parse_args()
+    import khabar
+
+    sc = scorer()
+    texts = gold_texts(args.part)
+    print(f"{args.part}: {len(texts)} articles written with ZWNJs consistently, "
+          f"{sum(len(t) for t in texts):,} characters")
+    khabar.restore("")
+    for variant in args.variants.split(","):
+        tot = dict(tp=0, fp=0, fps=0, fn=0, n=0, a=0)
+        found: Counter[tuple[str, str, str]] = Counter()
+        t0 = time.perf_counter()
+        for gold in texts:
+            inp = sc.variant(gold, variant)
+            out = khabar.restore(inp)
+            gls, pls = gold.split("\n"), out.split("\n")
+            pairs = zip(gls, pls, strict=False) if len(gls) == len(pls) else [(gold, out)]
+            for g, p in pairs:
+                s = sc._score(g, p, raw=True)
+                for k in tot:
+                    tot[k] += s[k]
+            if args.diff:
+                found += diffs(sc, gold, out)
+        res = sc._finish(tot)
+        res["seconds"] = round(time.perf_counter() - t0, 1)
+        print(variant, json.dumps(res))
+        if args.diff:
+            for kind in ("miss", "wrong"):
+                items = [(k, n) for k, n in found.most_common() if k[0] == kind]
+                print(f"  {kind}: {sum(n for _, n in items)} in {len(items)} words")
+                for (_, g, o), n in items[: args.diff]:
+                    print(f"  {n:4d}  gold {g}  out {o}")
+
+
+if __name__ == "__main__":
+    main()
