@@ -156,13 +156,22 @@ class Found:
     granularity: str
 
 
-def _num(s: str) -> int:
-    if s in ORDINALS:
-        return ORDINALS[s]
-    key = re.sub(f"[ {ZWNJ}]+", " ", s)
-    if key in NUMBER_WORDS:
-        return NUMBER_WORDS[key]
-    return int(s)  # int() reads Persian and Arabic-Indic digits too
+def _num(s: str) -> int | None:
+    """A day or count written in digits or in words (``۲۹``, ``بیست و نهم``, ``بیست‌ونهم``), or None.
+
+    The patterns let a ZWNJ, a space or nothing stand between the parts of a spelled-out number, so
+    the words are looked up with every separator removed.
+
+    >>> _num("بیست‌ونهم"), _num("سی ام"), _num("۱۲"), _num("بیستونهمین")
+    (29, 30, 12, None)
+    """
+    if s.isdecimal():
+        return int(s)  # int() reads Persian and Arabic-Indic digits too
+    for table in (ORDINALS, NUMBER_WORDS):
+        n = _lookup(table, s)
+        if n is not None:
+            return n
+    return None
 
 
 # Table keys compared without the spaces or ZWNJs written inside them (سه شنبه, سه‌شنبه, سهشنبه).
@@ -206,6 +215,8 @@ def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
                                            "gregorian": lambda: f"{year:04d}-{mon:02d}"}[calendar]()
         return Found(m.start(), m.end(), value, calendar, "month")
     day = _num(m.group("day"))
+    if day is None:
+        return None
     value = None
     if year is not None:
         value = {"jalali": _jalali_day, "hijri": _hijri_day, "gregorian": _gregorian_day}[calendar](year, mon, day)
@@ -281,8 +292,10 @@ def _relative_period(m: re.Match[str], published: dt.date | None) -> Found | Non
     return Found(m.start(), m.end(), value, "relative", gran)
 
 
-def _ago(m: re.Match[str], published: dt.date | None) -> Found:
+def _ago(m: re.Match[str], published: dt.date | None) -> Found | None:
     n = _num(m.group("n"))
+    if n is None:
+        return None
     sign = 1 if m.group("dir") == "بعد" else -1
     unit = m.group("unit")
     if unit in ("روز", "هفته"):

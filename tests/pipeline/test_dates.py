@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import khabar
 from khabar.document import Document
@@ -101,3 +103,25 @@ def test_dates_invalid_calendar_day_has_no_value() -> None:
 def test_dates_hostile_input(text: str) -> None:
     doc = khabar.analyze(text, published="2025-08-09")
     assert isinstance(doc.dates, list)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # Spelled-out ordinal days as real news writes them: the parts joined by a ZWNJ, spaced or run together.
+    ("جلسه روز بیست‌ونهم اسفند ۱۴۰۳ برگزار شد", "2025-03-19"),
+    ("مهلت ثبت‌نام تا سی‌ویکم شهریور است", "2025-09-22"),
+    ("در بیست‌وسوم دی ماه", "2026-01-13"),
+    ("بیست و نهم بهمن ۱۴۰۳", "2025-02-17"),
+    ("بیستونهم اسفند ۱۴۰۳", "2025-03-19"),
+    ("بیست‌ودو روز پیش", "2025-07-18"),
+])
+def test_dates_spelled_ordinal_with_zwnj(text: str, value: str) -> None:
+    assert [f.value for f in find_dates(text, PUBLISHED)] == [value]
+
+
+@given(st.lists(st.sampled_from(["بیست", "سی", "و", "نهم", "یکم", "سوم", "ام", "مین", "دو", "روز", "پیش",
+                                 "اسفند", "دی", "ماه", "۱۴۰۳", "۲۹", "\u200c", " ", "،"]), max_size=12))
+def test_dates_never_raise_on_number_words(parts: list[str]) -> None:
+    # A number word the tables do not hold is no date, never an error (it once stopped an ingest).
+    text = "".join(parts)
+    for f in find_dates(text, PUBLISHED):
+        assert 0 <= f.start < f.end <= len(text)
