@@ -119,7 +119,7 @@ def _value(spec: str, published: dt.date | None) -> str | None:
 
 def published_date(raw: str | None) -> dt.date | None:
     """The publication date as khabar ingest reads it from the crawl's metadata."""
-    from khabar.ingest.dates import parse_published
+    from khabar.text.calendar import parse_published
 
     iso = parse_published(raw) if raw else None
     return dt.date.fromisoformat(iso[:10]) if iso else None
@@ -220,7 +220,7 @@ def load_gold() -> tuple[list[dict[str, Any]], dict[str, Article]]:
 
 def analyze(a: Article) -> dict[str, Any]:
     import khabar
-    from khabar.ingest.dates import parse_published
+    from khabar.text.calendar import parse_published
 
     pub = parse_published(a.published) if a.published else None
     return khabar.analyze(a.text, published=pub, url=a.url, source=a.outlet).to_dict()
