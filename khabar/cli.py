@@ -6,35 +6,79 @@ a remedy and exit with status 1 (bad input) or 2 (usage).
 
 from __future__ import annotations
 
+import errno
+import io
 import json
+import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 import click
 
 from khabar import __version__
-from khabar.decoding import decode
-from khabar.errors import KhabarError
+from khabar.decoding import decode, detect
+from khabar.errors import DecodeError, KhabarError
 
-# Files above this size are restored paragraph by paragraph, so memory stays bounded.
+# Input above this size is restored piece by piece (at line breaks), so memory stays bounded.
 STREAM_BYTES = 8 * 1024 * 1024
+# A line longer than this many characters is cut at a sentence end (or a space) to be restored.
+STREAM_CUT = 1 << 20
 # `analyze` keeps every span of an article in memory; above this it asks for `restore` instead.
-MAX_ANALYZE_BYTES = 64 * 1024 * 1024
+MAX_ANALYZE_BYTES = 16 * 1024 * 1024
 
 
 class KhabarGroup(click.Group):
-    """Turns khabar's errors into one-line messages with a remedy instead of tracebacks."""
+    """Turns errors into one-line messages with a remedy instead of tracebacks.
+
+    khabar's own errors say what is wrong; an OS error (a full disk, a device that cannot be read)
+    names the file and the reason; anything else is a bug, reported on one line with how to see
+    the traceback (``KHABAR_DEBUG=1``).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk shows here, not as an "Exception ignored" at exit
+            return result
         except KhabarError as err:
-            raise click.ClickException(str(err)) from None
+            raise click.ClickException(visible(str(err))) from None
         except BrokenPipeError:
-            sys.stderr.close()
+            _silence_stdout()
             sys.exit(0)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except OSError as err:
+            if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+                _silence_stdout()
+            where = f"{err.filename}: " if err.filename else ""
+            raise click.ClickException(visible(f"{where}{err.strerror or err}")) from None
+        except Exception as err:
+            if os.environ.get("KHABAR_DEBUG"):
+                raise
+            message = " ".join(str(err).split())[:300]
+            raise click.ClickException(visible(
+                f"internal error ({type(err).__name__}: {message}); please report it "
+                "(KHABAR_DEBUG=1 shows the traceback)")) from None
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of what could not be
+    written does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
+def visible(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences) shown as their pictures (␛)."""
+    from khabar.render import visible_controls
+
+    return visible_controls(text)
 
 
 @click.group(cls=KhabarGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,54 +87,124 @@ def main() -> None:
     """khabar: restored, structured and searchable Persian news."""
 
 
-def read_input(path: str) -> tuple[str, str]:
-    """``(name, text)`` of a file path, or of standard input for ``-``."""
+def write_json(doc: Any, out: IO[str]) -> None:
+    """``json.dumps(doc.to_dict())`` and a line break, written piece by piece: the dict of a large
+    article (a dict per token) is never held whole, nor its JSON text."""
+    out.write("{")
+    for n, (key, value) in enumerate(doc.iter_dict()):
+        out.write((", " if n else "") + json.dumps(key) + ": ")
+        if isinstance(value, Iterator):
+            out.write("[")
+            batch: list[str] = []
+            first = True
+            for item in value:
+                batch.append(json.dumps(item, ensure_ascii=False))
+                if len(batch) >= 512:
+                    out.write(("" if first else ", ") + ", ".join(batch))
+                    batch, first = [], False
+            if batch:
+                out.write(("" if first else ", ") + ", ".join(batch))
+            out.write("]")
+        else:
+            out.write(json.dumps(value, ensure_ascii=False))
+    out.write("}\n")
+
+
+def _open_binary(path: str) -> tuple[str, BinaryIO]:
+    """``(name, binary stream)`` of a path, or of standard input for ``-``."""
     if path == "-":
-        return "<stdin>", decode(sys.stdin.buffer.read(), "<stdin>")
-    p = Path(path)
-    if p.is_dir():
+        return "<stdin>", sys.stdin.buffer
+    if Path(path).is_dir():
         raise click.ClickException(f"{path}: is a directory (give the files in it, e.g. {path}/*.txt)")
     try:
-        size = p.stat().st_size
+        return path, open(path, "rb")
     except OSError as err:
-        raise click.ClickException(f"{path}: {err.strerror or err}") from None
-    if size > MAX_ANALYZE_BYTES:
+        raise click.ClickException(visible(f"{path}: {err.strerror or err}")) from None
+
+
+def read_input(path: str, limit: int | None = None) -> tuple[str, str]:
+    """``(name, text)`` of a file path, or of standard input for ``-``, reading at most ``limit`` bytes
+    (``MAX_ANALYZE_BYTES``): a device or pipe that never ends (/dev/zero) is refused, not read whole."""
+    limit = MAX_ANALYZE_BYTES if limit is None else limit
+    name, stream = _open_binary(path)
+    try:
+        head = stream.read(1 << 16)
+        if head:
+            detect(head, partial=True)  # binary input (/dev/urandom) fails here, not after 16 MB
+        rest = stream.read(limit + 1 - len(head)) if len(head) == 1 << 16 else b""
+    except OSError as err:
+        raise click.ClickException(visible(f"{name}: cannot read ({err.strerror or err})")) from None
+    except DecodeError as err:
+        raise click.ClickException(visible(str(err).replace("<bytes>", name))) from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    data = head + rest
+    if len(data) > limit:
         raise click.ClickException(
-            f"{path}: {size:,} bytes is over the {MAX_ANALYZE_BYTES:,}-byte limit for one article"
+            f"{name}: over the {limit:,}-byte limit for one article"
             " (split it, or use `khabar restore`, which streams)")
-    return path, decode(p.read_bytes(), path)
+    return name, decode(data, name)
 
 
-def _stream_paragraphs(path: str) -> Iterator[str]:
-    """Decoded text of a large file in chunks that end at line breaks (restoration never crosses them)."""
-    # Decide the encoding on the first chunk, then decode incrementally.
+def _decoded_pieces(stream: BinaryIO, name: str, head: bytes) -> Iterator[str]:
+    """Decoded text of a long stream in pieces that end at line breaks; a line of over ``STREAM_CUT``
+    characters is cut after a sentence end, else at a space (restoration does not reach across
+    either), else anywhere."""
     import codecs
 
-    from khabar.decoding import detect
+    encoding = detect(head[:1 << 16], partial=True)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    data = head
+    pending = ""
+    offset = 0
+    while data:
+        try:
+            pending += decoder.decode(data)
+        except UnicodeDecodeError as err:
+            raise click.ClickException(
+                f"{name}: invalid {encoding} at byte offset {offset + err.start}"
+                " (convert the file to UTF-8, e.g. with iconv)") from None
+        offset += len(data)
+        if offset == len(data):
+            pending = pending.lstrip("\ufeff")
+        while pending:
+            window = pending[:STREAM_CUT]
+            cut = window.rfind("\n") + 1
+            if not cut and len(pending) > STREAM_CUT:
+                cut = _cut_point(window)
+            if not cut:
+                break
+            _reject_controls(pending[:cut], name, offset)
+            yield pending[:cut]
+            pending = pending[cut:]
+        data = stream.read(1 << 20)
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        _reject_controls(pending, name, offset)
+        yield pending
 
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-        encoding = detect(head, partial=True)
-        decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-        data = head
-        pending = ""
-        offset = 0
-        while data:
-            try:
-                pending += decoder.decode(data)
-            except UnicodeDecodeError as err:
-                raise click.ClickException(
-                    f"{path}: invalid {encoding} at byte offset {offset + err.start}"
-                    " (convert the file to UTF-8, e.g. with iconv)") from None
-            offset += len(data)
-            cut = pending.rfind("\n")
-            if cut >= 0:
-                yield pending[: cut + 1]
-                pending = pending[cut + 1:]
-            data = fh.read(1 << 20)
-        pending += decoder.decode(b"", final=True)
-        if pending:
-            yield pending
+
+_SENTENCE_END = re.compile(r"[.!?؟…»][^\S\n]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _cut_point(text: str) -> int:
+    """Where to cut a long line: after its last sentence end, else after its last space, else at the end."""
+    window = text[len(text) // 2:]
+    base = len(text) - len(window)
+    ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+    if ends:
+        return base + ends[-1]
+    space = max(window.rfind(" "), window.rfind("\t"))
+    return base + space + 1 if space >= 0 else len(text)
+
+
+def _reject_controls(text: str, name: str, offset: int) -> None:
+    m = _CONTROL.search(text)
+    if m:
+        raise click.ClickException(f"{name}: binary data (control character near byte offset {offset:,}); "
+                                   "khabar reads text, HTML and feeds")
 
 
 @main.command()
@@ -98,29 +212,45 @@ def _stream_paragraphs(path: str) -> Iterator[str]:
 def restore(files: tuple[str, ...]) -> None:
     """Restore Persian text: letters, digits, spacing and ZWNJs.
 
-    With no FILE (or -) it reads standard input and writes standard output.
+    With no FILE (or -) it reads standard input and writes standard output. Input of any size
+    is restored as a stream, in bounded memory.
     """
     from khabar import restore as restore_text
 
     out = sys.stdout
     for path in files or ("-",):
-        if path != "-" and Path(path).is_file() and Path(path).stat().st_size > STREAM_BYTES:
-            for chunk in _stream_paragraphs(path):
+        name, stream = _open_binary(path)
+        try:
+            head = stream.read(STREAM_BYTES + 1)
+            if len(head) <= STREAM_BYTES:
+                text = decode(head, name)
+                restored = restore_text(text)
+                out.write(restored)
+                if restored and not restored.endswith("\n") and text.endswith("\n"):
+                    out.write("\n")
+                continue
+            for chunk in _decoded_pieces(stream, name, head):
                 body = chunk.rstrip("\n")
-                out.write(restore_text(body) + chunk[len(body):])
-            continue
-        _, text = read_input(path)
-        restored = restore_text(text)
-        out.write(restored)
-        if restored and not restored.endswith("\n") and text.endswith("\n"):
-            out.write("\n")
+                if body == chunk:  # a long line cut after a sentence end or a space: keep the space
+                    body = chunk.rstrip()
+                    out.write(restore_text(body) + (" " if body != chunk else ""))
+                else:
+                    out.write(restore_text(body) + chunk[len(body):])
+        except OSError as err:
+            if err.errno in (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG) or isinstance(err, BrokenPipeError):
+                raise
+            raise click.ClickException(visible(f"{name}: cannot read ({err.strerror or err})")) from None
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
     out.flush()
 
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print Document.to_dict() as JSON (one object per line for several files).")
-@click.option("--published", help="Publication date (ISO), to resolve relative dates such as امروز.")
+@click.option("--published", help="Publication date, to resolve relative dates such as امروز: 2025-08-09, or Jalali "
+                                   "1404-05-18 (read as `search --since` reads it).")
 @click.option("--url", help="The article's URL.")
 def analyze(files: tuple[str, ...], as_json: bool, published: str | None, url: str | None) -> None:
     """Analyze articles: restored text with changes marked, sentences, and every stage's results."""
@@ -131,10 +261,10 @@ def analyze(files: tuple[str, ...], as_json: bool, published: str | None, url: s
         name, text = read_input(path)
         doc = analyze_text(text, published=published, url=url)
         if as_json:
-            click.echo(json.dumps(doc.to_dict(), ensure_ascii=False))
+            write_json(doc, sys.stdout)
         else:
             if len(files) > 1:
-                click.secho(f"== {name}", bold=True)
+                click.secho(visible(f"== {name}"), bold=True)
             render_document(doc)
 
 
@@ -222,14 +352,14 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
     else:
         out = sys.stderr
         already = f" ({summary.already} already in the archive)" if summary.already else ""
-        click.echo(f"{summary.added} added, {summary.duplicates} duplicates{already}, {summary.failed} failed "
-                   f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {store.path}", file=out)
+        click.echo(visible(f"{summary.added} added, {summary.duplicates} duplicates{already}, {summary.failed} failed "
+                           f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {store.path}"), file=out)
         for failure in summary.failures[:20]:
-            click.echo(f"  failed: {failure.origin}: {failure.reason}", file=out)
+            click.echo(visible(f"  failed: {failure.origin}: {failure.reason}"), file=out)
         if summary.failed > 20:
             click.echo(f"  … and {summary.failed - 20} more", file=out)
         if summary.failed and summary.report:
-            click.echo(f"  every failure and its reason: {summary.report}", file=out)
+            click.echo(visible(f"  every failure and its reason: {summary.report}"), file=out)
     if summary.interrupted:
         click.echo("interrupted: run the same command again to finish (nothing is stored twice)", err=True)
         sys.exit(130)
@@ -255,10 +385,10 @@ def search(query: str, db: str | None, person: str | None, org: str | None, plac
 
     Spelling variants meet: «می کند», «میکند», «می‌کند» and «ميكند» find the same articles.
     """
-    from rich.markup import escape
     from rich.text import Text
 
     from khabar.archive.search import search as run_search
+    from khabar.render import escape
 
     store = _open_archive(db)
     found = run_search(store, query, person=person, org=org, place=place, source=source, since=since, until=until,
@@ -278,7 +408,7 @@ def search(query: str, db: str | None, person: str | None, org: str | None, plac
     for r in found.results:
         console.print(f"[bold cyan]{r.id:>5}[/] [bold]{escape(_title({'title': r.title, 'lead': r.snippet.strip('…')}))}[/]"
                       f"  [dim]{escape(r.source or '')} {escape((r.published or '')[:10])}[/]")
-        snippet = Text("      " + r.snippet)
+        snippet = Text("      " + visible(r.snippet))
         for s, e in r.highlights:
             snippet.stylize("bold yellow", s + 6, e + 6)
         console.print(snippet)
@@ -295,9 +425,7 @@ def search(query: str, db: str | None, person: str | None, org: str | None, plac
 @click.option("--json", "as_json", is_flag=True, help="Print Document.to_dict() with the article's metadata.")
 def show(article_id: int, db: str | None, as_json: bool) -> None:
     """Show one stored article: metadata, restored text, sentences and what the pipeline found."""
-    from rich.markup import escape
-
-    from khabar.render import render_document
+    from khabar.render import escape, render_document
 
     store = _open_archive(db)
     article = store.get(article_id)
@@ -322,9 +450,8 @@ def show(article_id: int, db: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
 def person(name: str, db: str | None, about: str | None, limit: int, as_json: bool) -> None:
     """What the archive knows about a person: titles, articles, statements, meetings, who appears with them."""
-    from rich.markup import escape
-
     from khabar.archive.people import person_profile
+    from khabar.render import escape
 
     store = _open_archive(db)
     profile = person_profile(store, name, about=about, limit=limit)
@@ -382,7 +509,7 @@ def export_(db: str | None, fmt: str, output: str | None) -> None:
     finally:
         store.close()
     if output and output != "-":
-        click.echo(f"{n} articles → {output}", err=True)
+        click.echo(visible(f"{n} articles → {output}"), err=True)
 
 
 @main.command()
@@ -392,9 +519,8 @@ def export_(db: str | None, fmt: str, output: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
 def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
     """Stories: articles about the same event from different outlets, grouped (clustered on first use)."""
-    from rich.markup import escape
-
     from khabar.archive.runner import build_stories
+    from khabar.render import escape
 
     store = _open_archive(db)
     if rebuild or store.unclustered():
@@ -430,7 +556,7 @@ def reanalyze(db: str | None, everything: bool, jobs: int | None) -> None:
         store.close()
     click.echo(f"{done} articles reanalyzed, {len(failures)} failed", err=True)
     for f in failures[:20]:
-        click.echo(f"  failed: {f.origin}: {f.reason}", err=True)
+        click.echo(visible(f"  failed: {f.origin}: {f.reason}"), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

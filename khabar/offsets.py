@@ -15,7 +15,7 @@ running length difference; positions inside a change map to its edges. Lookups a
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 Edit = tuple[int, int, str]
@@ -109,13 +109,17 @@ class Alignment:
     def to_raw_sorted(self, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         """:meth:`to_raw` of each span, for spans in text order that do not overlap (tokens): one
         walk over the changes instead of a search per offset (same results)."""
+        return [(rs, re_) for _, _, rs, re_ in self.iter_raw_sorted(spans)]
+
+    def iter_raw_sorted(self, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int, int, int]]:
+        """``(start, end, raw_start, raw_end)`` of each span of :meth:`to_raw_sorted`, as the spans
+        come: no list of all of them is held (a long article has hundreds of thousands of tokens)."""
         length = self.length
         starts, n = self._starts, len(self._starts)
         ka = kb = -1  # the last change starting at or before the span's start / end
-        out = []
-        for a, b in spans:
-            a = min(max(a, 0), length)
-            b = min(max(b, 0), length)
+        for start, end in spans:
+            a = min(max(start, 0), length)
+            b = min(max(end, 0), length)
             while ka + 1 < n and starts[ka + 1] <= a:
                 ka += 1
             rs = self._at(a, ka, start=True)
@@ -125,8 +129,7 @@ class Alignment:
                 re_ = self._at(b, kb, start=False)
             else:
                 re_ = rs
-            out.append((rs, max(rs, re_)))
-        return out
+            yield start, end, rs, max(rs, re_)
 
     def _at(self, pos: int, i: int, *, start: bool) -> int:
         """Raw offset of ``pos``, given ``i``, the last change starting at or before it (-1: none)."""

@@ -7,15 +7,39 @@ shown as ``‌·`` so they can be seen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 
 from khabar.document import Document
 from khabar.text.chars import ZWNJ
 
 Section = Callable[[Document, Console], None]
+
+# C0 controls but tab and line feed, DEL and C1 controls: a title holding "\x1b[2J" must not clear
+# the reader's terminal. Each becomes one visible character, so offsets into the text still hold.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _picture(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7f else "\ufffd"
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every control character (but tab and line feed) as its visible picture.
+
+    >>> visible_controls("تیتر\x1b[2J")
+    'تیتر␛[2J'
+    """
+    return _CONTROLS.sub(_picture, text) if _CONTROLS.search(text) else text
+
+
+def escape(text: str) -> str:
+    """``text`` for rich markup: brackets escaped and control characters made visible."""
+    return _escape_markup(visible_controls(text))
 
 
 def _visible(s: str) -> str:

@@ -22,10 +22,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from khabar.ingest.clean import MAX_ARTICLE_CHARS, clean_field, clean_origin, clean_text, redact
 from khabar.ingest.urls import Fetcher, FetchError, FetchResult, UrllibFetcher, normalize_url
 
 __all__ = [
@@ -117,11 +118,15 @@ class FieldMap:
 
 def read_sources(sources: Iterable[str], *, fields: FieldMap | None = None,
                  fetcher: Fetcher | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_article_chars: int = MAX_ARTICLE_CHARS,
                  stdin: BinaryIO | None = None) -> Iterator[RawArticle | Failure]:
     """Read every source in order, yielding articles and failures; never raises for bad input.
 
-    ``max_bytes`` bounds each file, URL body and stdin (larger ones fail without being read whole).
-    ``stdin`` replaces ``sys.stdin.buffer`` for ``-`` (tests).
+    ``max_bytes`` bounds each file, URL body and stdin (larger ones fail without being read whole);
+    ``max_article_chars`` bounds one article's text (a longer one fails alone, with the reason).
+    ``stdin`` replaces ``sys.stdin.buffer`` for ``-`` (tests). Every field of what is yielded is
+    clean (:mod:`khabar.ingest.clean`: no lone surrogates, no control characters) and no origin or
+    reason holds a URL's password.
 
     >>> list(read_sources(["-"], stdin=__import__("io").BytesIO("خبر کوتاه".encode())))[0].text
     'خبر کوتاه'
@@ -133,6 +138,11 @@ def read_sources(sources: Iterable[str], *, fields: FieldMap | None = None,
         if not isinstance(source, str):
             yield Failure(repr(source), f"a source must be a path, URL or '-', not {type(source).__name__}")
             continue
+        if not source.strip():
+            # Path("") is the current directory: an empty argument (an unset shell variable) must
+            # not ingest whatever folder the command happens to run in.
+            yield Failure(repr(source), "an empty source: give a file, folder, URL or - (use . for this folder)")
+            continue
         if source == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             found = readers.read_stream(stream, "<stdin>", fields=fields, max_bytes=max_bytes)
@@ -140,7 +150,24 @@ def read_sources(sources: Iterable[str], *, fields: FieldMap | None = None,
             found = readers.read_url(source, fetcher=fetcher or UrllibFetcher(), max_bytes=max_bytes)
         else:
             found = _read_path(Path(source), source, fields=fields, max_bytes=max_bytes)
-        yield from _guarded(found, source)
+        for result in _guarded(found, source):
+            yield _checked(result, max_article_chars)
+
+
+def _checked(result: RawArticle | Failure, max_chars: int) -> RawArticle | Failure:
+    """The last line of defence for every reader: fields cleaned, the size limit, passwords hidden."""
+    if isinstance(result, Failure):
+        return Failure(clean_origin(redact(result.origin)), " ".join(clean_text(redact(result.reason)).split()))
+    origin = clean_origin(redact(result.origin))
+    text = clean_text(result.text)
+    if len(text) > max_chars:
+        return Failure(origin, f"{len(text):,} characters of text is over the {max_chars:,}-character limit for one "
+                               "article (split it, or raise max_article_chars / --max-article-chars)")
+    url = clean_field(result.url)
+    return replace(result, text=text, origin=origin, title=clean_field(result.title),
+                   url=redact(url) if url else None, published=clean_field(result.published),
+                   author=clean_field(result.author), outlet=clean_field(result.outlet),
+                   raw_html=clean_text(result.raw_html) if result.raw_html else result.raw_html)
 
 
 def _guarded(found: Iterator[RawArticle | Failure], source: str) -> Iterator[RawArticle | Failure]:
@@ -175,8 +202,20 @@ def _read_path(path: Path, origin: str, *, fields: FieldMap, max_bytes: int) -> 
     # Sorted, recursive, not following directory symlinks (no loops); hidden files and folders
     # (.git, .DS_Store) are not articles and are left out. The assets of saved pages (page_files/:
     # styles, scripts, images, fonts) are skipped and counted in one Failure, so none goes unsaid.
+    # A folder that cannot be listed is a Failure too; a link to a file outside the folder is not
+    # followed (a folder of links must not read /etc/passwd or another user's files into the archive).
     skipped: dict[str, int] = {}
-    for root, dirs, files in os.walk(path, onerror=None):
+    unreadable: list[OSError] = []
+    try:
+        root_real = path.resolve()
+    except (OSError, RuntimeError) as err:
+        yield Failure(origin, f"cannot read: {err}")
+        return
+    for root, dirs, files in os.walk(path, onerror=unreadable.append):
+        while unreadable:
+            denied = unreadable.pop(0)
+            yield Failure(str(denied.filename or root), f"cannot read the folder: {denied.strerror or denied}; its "
+                                                        "files were not read (check its permissions)")
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
@@ -186,7 +225,20 @@ def _read_path(path: Path, origin: str, *, fields: FieldMap, max_bytes: int) -> 
                 skipped[suffix] = skipped.get(suffix, 0) + 1
                 continue
             child = Path(root) / name
+            if child.is_symlink():
+                try:
+                    target = child.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    yield Failure(str(child), "a broken link (its target does not exist)")
+                    continue
+                if not target.is_relative_to(root_real):
+                    yield Failure(str(child), f"a link to a file outside the folder ({target}): not followed "
+                                              "(give the file itself to read it)")
+                    continue
             yield from readers.read_file(child, str(child), fields=fields, max_bytes=max_bytes)
+    for denied in unreadable:
+        yield Failure(str(denied.filename or origin), f"cannot read the folder: {denied.strerror or denied}; its "
+                                                      "files were not read (check its permissions)")
     if skipped:
         counts = ", ".join(f"{n} {ext}" for ext, n in sorted(skipped.items()))
         yield Failure(origin, f"skipped {sum(skipped.values())} files that are page assets, not articles ({counts})")

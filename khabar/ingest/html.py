@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from khabar.errors import DecodeError
-from khabar.ingest.markup import decode_markup
+from khabar.ingest.clean import clean_field, clean_text
+from khabar.ingest.markup import clean_markup, decode_markup, strip_attribute_floods
 from khabar.ingest.urls import normalize_url
 from khabar.text.calendar import DATE_FOLD, find_dates, parse_published
 from khabar.text.fold import Fold
@@ -94,6 +95,7 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
     """The article in a decoded HTML page, or a :class:`Failure` saying why there is none."""
     from khabar.ingest import Failure, RawArticle
 
+    html = clean_markup(html)
     if not html.strip():
         return Failure(origin, "empty: no text in it")
     try:
@@ -101,7 +103,7 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
         from lxml import html as lxml_html
 
         # lxml refuses str input that still declares an encoding (XHTML's <?xml … encoding=…?>).
-        tree = lxml_html.fromstring(_XML_DECLARATION.sub("", _mask(html), count=1))
+        tree = lxml_html.fromstring(strip_attribute_floods(_XML_DECLARATION.sub("", _mask(html), count=1)))
         elements = sum(1 for _ in itertools.islice(tree.iter(), MAX_ELEMENTS + 1))
         if elements > MAX_ELEMENTS:
             # Extraction time grows with the tree; no article page comes near this.
@@ -132,8 +134,9 @@ def extract(html: str, origin: str, *, url: str | None = None) -> RawArticle | F
     if author and outlet and (_fold(author) == _fold(outlet) or _fold(outlet) in _fold(author)):
         author = ""  # sites put their own name in <meta name="author">
     published = meta.get("published") or _iso_or_none(getattr(found, "date", None)) or _byline_date(tree, title)
-    return RawArticle(text=text, origin=origin, kind="html", title=title or None, url=page_url,
-                      published=published, author=author or None, outlet=_unmask(outlet) or None, raw_html=html)
+    return RawArticle(text=clean_text(text), origin=origin, kind="html", title=clean_field(title), url=page_url,
+                      published=published, author=clean_field(author), outlet=clean_field(_unmask(outlet)),
+                      raw_html=html)
 
 
 def _mask(html: str) -> str:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from khabar.ingest.clean import clean_field, clean_text
 from khabar.ingest.urls import normalize_url
 from khabar.text.calendar import parse_published
 
@@ -52,9 +54,9 @@ def read_jsonl(text: str, origin: str, *, fields: FieldMap, number: int | None =
             lists = [v for v in whole.values() if isinstance(v, list) and v and isinstance(v[0], Mapping)]
             if _value(whole, fields.column("text")) is None and len(lists) == 1:
                 for number, item in enumerate(lists[0], 1):
-                    yield _record(item, f"{origin}#{number}", fields, "item")
+                    yield _safe_record(item, f"{origin}#{number}", fields, "item")
             else:
-                yield _record(whole, f"{origin}#1", fields, "object")
+                yield _safe_record(whole, f"{origin}#1", fields, "object")
             return
     if stripped.startswith("["):
         try:
@@ -65,7 +67,7 @@ def read_jsonl(text: str, origin: str, *, fields: FieldMap, number: int | None =
             if not items:
                 yield Failure(origin, "empty: the JSON array has no items")
             for number, item in enumerate(items, 1):
-                yield _record(item, f"{origin}#{number}", fields, "item")
+                yield _safe_record(item, f"{origin}#{number}", fields, "item")
             return
     seen = False
     for number, line in enumerate(text.splitlines(), 1):
@@ -88,7 +90,7 @@ def _line(line: str, where: str, fields: FieldMap) -> Iterator[RawArticle | Fail
     except RecursionError:
         yield Failure(where, "not JSON: nested too deeply")
         return
-    yield _record(item, where, fields, "line")
+    yield _safe_record(item, where, fields, "line")
 
 
 def read_jsonl_lines(data: bytes, origin: str, *, fields: FieldMap, error: str) -> Iterator[RawArticle | Failure]:
@@ -123,22 +125,32 @@ def read_jsonl_lines(data: bytes, origin: str, *, fields: FieldMap, error: str) 
 def read_csv(text: str, origin: str, *, fields: FieldMap) -> Iterator[RawArticle | Failure]:
     """One article per row of a CSV/TSV file with a header row; the delimiter is detected.
 
+    The CSV is read strictly: a row whose quoted field never closes (or closes in the middle of a
+    field) fails alone, naming its line, and the rows after it are read on, instead of every later
+    row being swallowed into one field.
+
     >>> from khabar.ingest import FieldMap
     >>> rows = "عنوان,متن\\nباران,بارش باران در تهران\\n"
     >>> [(a.origin, a.title, a.text) for a in read_csv(rows, "d.csv", fields=FieldMap.parse("text=متن,title=عنوان"))]
     [('d.csv#2', 'باران', 'بارش باران در تهران')]
+    >>> bad = 'متن\\n"بدون پایان\\nخبر بعدی\\n'
+    >>> [(type(r).__name__, r.origin) for r in read_csv(bad, "d.csv", fields=FieldMap.parse("text=متن"))]
+    [('Failure', 'd.csv#2'), ('RawArticle', 'd.csv#3')]
     """
     from khabar.ingest import Failure
 
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    body = text.lstrip("\ufeff")
+    first = body.split("\n", 1)[0]
     delimiter = max(",\t;|", key=first.count) if first else ","
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    # Physical lines as the csv module counts them, so a bad row can be skipped and reading resumed.
+    lines = io.StringIO(body, newline="").readlines()
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
-        header = [h.strip() for h in reader.fieldnames or [] if h is not None]
+        header = [h.strip() for h in next(reader, [])]
     except csv.Error as err:
-        yield Failure(origin, f"not CSV: {err}")
+        yield Failure(origin, f"not CSV: {_csv_reason(err)} in the header row")
         return
     column = fields.column("text")
     if column not in header:
@@ -146,23 +158,49 @@ def read_csv(text: str, origin: str, *, fields: FieldMap) -> Iterator[RawArticle
         yield Failure(origin, f"no {column!r} column (columns: {shown or 'none'}); "
                               f"name the text column with a field map, e.g. text=COLUMN")
         return
-    reader.fieldnames = header
-    line = reader.line_num
+    pos = reader.line_num  # lines consumed before the next row
     rows = 0
-    while True:
-        start = line + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            yield Failure(f"{origin}#{reader.line_num}", f"bad CSV row: {err}; the rest of the file is not read")
-            return
-        line = reader.line_num
-        rows += 1
-        yield _record(row, f"{origin}#{start}", fields, "row")
+    resume = True
+    while resume:
+        resume = False
+        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter, strict=True)
+        while True:
+            start = pos + reader.line_num  # the row's first line, counted from 0
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                yield Failure(f"{origin}#{start + 1}", f"bad CSV row: {_csv_reason(err)}; the row is skipped "
+                                                       "and the rows after it are read")
+                pos, resume = start + 1, True
+                break
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # a blank line
+            rows += 1
+            yield _safe_record(dict(zip(header, row, strict=False)), f"{origin}#{start + 1}", fields, "row")
     if not rows:
         yield Failure(origin, "the CSV has a header but no rows")
+
+
+def _csv_reason(err: csv.Error) -> str:
+    message = str(err)
+    if "unexpected end of data" in message:
+        return 'a quoted field opened here never closes (an unterminated ")'
+    if "expected after" in message:
+        return f'a quoted field closes in the middle of a field ({message}): a stray "'
+    return message
+
+
+def _safe_record(item: Any, origin: str, fields: FieldMap, what: str) -> RawArticle | Failure:
+    """:func:`_record`, with any error in one record its own failure (the rest of the source goes on)."""
+    from khabar.ingest import Failure
+
+    try:
+        return _record(item, origin, fields, what)
+    except Exception as err:
+        message = " ".join(str(err).split())[:200]
+        return Failure(origin, f"cannot read the {what} ({type(err).__name__}: {message})")
 
 
 def _record(item: Any, origin: str, fields: FieldMap, what: str) -> RawArticle | Failure:
@@ -176,18 +214,18 @@ def _record(item: Any, origin: str, fields: FieldMap, what: str) -> RawArticle |
         keys = ", ".join(str(k) for k in list(item)[:10])
         return Failure(origin, f"no {column!r} field in the {what} (it has: {keys or 'nothing'}); "
                                f"name the text field with a field map, e.g. text=COLUMN")
-    text = text.strip()
+    text = clean_text(text).strip()
     if not text:
         return Failure(origin, f"empty {column!r} field")
-    url = _value(item, fields.column("url"))
-    published_raw = _value(item, fields.column("published"))
+    url = clean_field(_value(item, fields.column("url")))
+    published_raw = clean_field(_value(item, fields.column("published")))
     return RawArticle(
         text=text, origin=origin, kind="csv" if what == "row" else "jsonl",
-        title=_clean(_value(item, fields.column("title"))),
-        url=normalize_url(url) if url and url.strip().lower().startswith(("http://", "https://")) else None,
+        title=clean_field(_value(item, fields.column("title"))),
+        url=normalize_url(url) if url and url.lower().startswith(("http://", "https://")) else None,
         published=parse_published(published_raw) if published_raw else None,
-        author=_clean(_value(item, fields.column("author"))),
-        outlet=_clean(_value(item, fields.column("outlet"))),
+        author=clean_field(_value(item, fields.column("author"))),
+        outlet=clean_field(_value(item, fields.column("outlet"))),
     )
 
 
@@ -204,6 +242,3 @@ def _value(item: Mapping[str, Any], key: str) -> str | None:
         return str(value)
     return value if isinstance(value, str) else None
 
-
-def _clean(value: str | None) -> str | None:
-    return " ".join(value.split()) or None if value else None

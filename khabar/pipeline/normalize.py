@@ -22,9 +22,15 @@ from khabar.text.chars import VOWEL_MARKS as DIACRITICS
 LETTER = "\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
 
 LETTERS = {"ي": "ی", "ى": "ی", "ئ\u0654": "ئ", "ك": "ک", "ڪ": "ک", "ہ": "ه", "ھ": "ه", "ۍ": "ی", "ې": "ی"}
-# Bidi controls, zero-width space/joiner, BOM, soft hyphen: invisible residue of web pages.
-# (Tatweel is handled apart: between spaces it is a dash, `باشگاه خبرنگاران جوان ـ`.)
-INVISIBLE = "\u200b\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad"
+# Bidi controls, zero-width space, BOM, soft hyphen: invisible residue of web pages.
+# (Tatweel is handled apart: between spaces it is a dash, `باشگاه خبرنگاران جوان ـ`; the zero-width
+# joiner too: inside an emoji sequence, 👨‍👩‍👧, it is part of the character the reader sees.)
+INVISIBLE = "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad"
+ZWJ = "\u200d"
+# Emoji (Extended_Pictographic, roughly), their skin-tone modifiers and the emoji variation selector:
+# what stands on either side of a ZWJ that joins an emoji sequence.
+EMOJI = "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2194-\u21aa\u231a-\u23ff\u24c2\u25aa-\u27bf\u2934\u2935" \
+        "\u2b05-\u2b55\u3030\u303d\u3297\u3299\ufe0f\U0001f000-\U0001faff\U000e0020-\U000e007f"
 SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
 
 
@@ -60,6 +66,7 @@ class Normalizer(TextStage):
             TranslateRule(_presentation_forms(), "{n} presentation-form characters replaced by letters"),
             TranslateRule({k: v for k, v in LETTERS.items() if len(k) == 1}, "{n} Arabic letters unified to Persian"),
             TranslateRule({c: "" for c in INVISIBLE}, "{n} tatweel, bidi or zero-width marks removed"),
+            Rule(f"{ZWJ}(?![{EMOJI}])|(?<![{EMOJI}]){ZWJ}", "", "{n} zero-width joiners removed", trigger=ZWJ),
             TranslateRule({c: " " for c in SPACES}),
             # A run of tatweels after a letter or before one; written tatweel-first, so the regex
             # engine skips ahead to tatweels instead of looking behind at every character.

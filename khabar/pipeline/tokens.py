@@ -36,5 +36,6 @@ class Tokenizer:
         return [m.span() for m in TOKEN.finditer(text)]
 
     def __call__(self, doc: Document) -> Document:
-        doc.tokens = doc.spans(self.find(doc.text), Token)
+        # The offsets as they are found: a list of them would be held beside the tokens.
+        doc.tokens = doc.spans((m.span() for m in TOKEN.finditer(doc.text)), Token)
         return doc
