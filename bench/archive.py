@@ -284,7 +284,7 @@ def bench_search(n: int, *, db: str | None, queries: int, seed: int = 99) -> dic
     path = db or str(Path(tmp.name) / f"search-{n}.db")
     build_s = build_search_archive(path, n)
     store = open_storage(path)
-    count = store.count()
+    count = store.stats()["articles"]
     size = store.file_bytes()  # type: ignore[attr-defined]
     rng = random.Random(seed)
     vocab = [w for words in TOPICS.values() for w in words]
@@ -310,7 +310,7 @@ def bench_search(n: int, *, db: str | None, queries: int, seed: int = 99) -> dic
         times, found = [], 0
         for q, kw in cases:
             t = time.perf_counter()
-            res = search(store, q, limit=10, order=order, **kw)
+            res = search(store, q, limit=10, sort=order, **kw)
             times.append((time.perf_counter() - t) * 1000)
             found += bool(res.results)
         times.sort()

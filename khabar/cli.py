@@ -19,6 +19,7 @@ from typing import IO, Any, BinaryIO
 import click
 
 from khabar import __version__
+from khabar.archive import Archive
 from khabar.decoding import decode, detect
 from khabar.errors import DecodeError, KhabarError
 
@@ -268,37 +269,37 @@ def analyze(files: tuple[str, ...], as_json: bool, published: str | None, url: s
             render_document(doc)
 
 
-# -- the archive: ingest, search, show, person, export, stories, reanalyze ------------------------
+# -- the archive: ingest, search, show, person, export, stories, reanalyze, copy -------------------
 
 COUNT_CAP = 10_000  # `khabar search` counts matches up to this
 
 
 def _db_option(fn: Any) -> Any:
-    return click.option("--db", "db", metavar="PATH", default=None, envvar="KHABAR_DB", show_envvar=True,
-                        help="The archive file (default ./khabar.db).")(fn)
+    return click.option("--db", "db", metavar="URL", default=None, envvar="KHABAR_DB", show_envvar=True,
+                        help="The archive: a file path (default ./khabar.db), sqlite:///PATH, :memory: or "
+                             "postgresql://USER@HOST/DB.")(fn)
 
 
-def _open_archive(db: str | None, *, must_exist: bool = True) -> Any:
-    from khabar.archive.storage import default_db_path, open_storage
-
-    path = db or default_db_path()
-    if must_exist and path != ":memory:" and not Path(path).exists():
-        raise click.ClickException(f"{path}: no archive here (build one with `khabar ingest SOURCE --db {path}`)")
-    return open_storage(path)
+def _open_archive(db: str | None, *, must_exist: bool = True) -> Archive:
+    return Archive.open(db, must_exist=must_exist)
 
 
-def _title(item: dict[str, Any]) -> str:
+def _title(title: str | None, lead: str | None) -> str:
     """An article's title, or for an untitled one (a plain text file) the start of its text."""
-    if item.get("title"):
-        return str(item["title"])
-    lead = " ".join(str(item.get("lead") or "").split())
-    return (lead[:60].rsplit(" ", 1)[0] + " …") if len(lead) > 60 else (lead or "(untitled)")
+    if title:
+        return title
+    text = " ".join(str(lead or "").split())
+    return (text[:60].rsplit(" ", 1)[0] + " …") if len(text) > 60 else (text or "(untitled)")
 
 
 def _console() -> Any:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
 @main.command()
@@ -310,7 +311,7 @@ def _console() -> Any:
 @click.option("--field", "fields", multiple=True, metavar="FIELD=COLUMN",
               help="JSONL/CSV field mapping, e.g. --field text=body --field published=date.")
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
-              help="JSONL file for the failures (default: beside the archive, when there are any).")
+              help="JSONL file for the failures (default: beside the archive file, when there are any).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: int | None, fields: tuple[str, ...],
            report: str | None, as_json: bool) -> None:
@@ -321,29 +322,28 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from khabar.archive.runner import ingest as run_ingest
     from khabar.ingest import FieldMap
 
     try:
         field_map = FieldMap.parse(list(fields)) if fields else None
     except ValueError as err:
         raise click.UsageError(str(err)) from None
-    store = _open_archive(db, must_exist=False)
+    archive = _open_archive(db, must_exist=False)
     report_path = report
-    if report_path is None and store.path != ":memory:":
-        report_path = str(Path(store.path).with_suffix("")) + ".report.jsonl"
+    local = archive.local_path
+    if report_path is None and local is not None:
+        report_path = str(Path(local).with_suffix("")) + ".report.jsonl"
     err_console = __import__("rich.console", fromlist=["Console"]).Console(stderr=True, highlight=False)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,
-                  transient=True, disable=not err_console.is_terminal) as bar:
+    with archive, Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                           console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("reading…", total=None)
 
         def show(s: Any) -> None:
             bar.update(task, description=f"{s.added} added · {s.duplicates} duplicates · {s.failed} failed · "
                                          f"{s.rate:.0f} articles/s")
 
-        summary = run_ingest(sources, store, restore_only=restore_only, jobs=jobs, fields=field_map,
-                             report=report_path, progress=show)
-    store.close()
+        summary = archive.ingest(sources, restore_only=restore_only, jobs=jobs, fields=field_map,
+                                 report=report_path, progress=show)
     if report_path and not summary.failed and not report:
         Path(report_path).unlink(missing_ok=True)
         summary.report = None
@@ -353,7 +353,7 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
         out = sys.stderr
         already = f" ({summary.already} already in the archive)" if summary.already else ""
         click.echo(visible(f"{summary.added} added, {summary.duplicates} duplicates{already}, {summary.failed} failed "
-                           f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {store.path}"), file=out)
+                           f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {archive.address}"), file=out)
         for failure in summary.failures[:20]:
             click.echo(visible(f"  failed: {failure.origin}: {failure.reason}"), file=out)
         if summary.failed > 20:
@@ -368,74 +368,79 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
 @main.command()
 @click.argument("query", required=False, default="")
 @_db_option
-@click.option("--person", help="Only articles that mention this person.")
-@click.option("--org", help="Only articles that mention this organization.")
-@click.option("--place", help="Only articles that mention this place.")
-@click.option("--source", help="Only articles from this outlet.")
+@click.option("--person", multiple=True, help="Only articles that mention this person (a name, or an entity id).")
+@click.option("--org", multiple=True, help="Only articles that mention this organization.")
+@click.option("--place", multiple=True, help="Only articles that mention this place.")
+@click.option("--source", multiple=True, help="Only articles from this outlet.")
 @click.option("--since", metavar="DATE", help="Published on or after: 1404-05-18, «۱۸ مرداد ۱۴۰۴», 2025-08-09, 1404-05.")
 @click.option("--until", metavar="DATE", help="Published on or before (same forms as --since).")
 @click.option("--has-quotes", is_flag=True, help="Only articles with statements.")
+@click.option("--story", type=int, default=None, help="Only articles of this story.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
-@click.option("--order", type=click.Choice(["newest", "oldest", "relevance"]), default="newest", show_default=True,
-              help="relevance: bm25 among the most recent matches (costlier on broad queries).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results.")
-def search(query: str, db: str | None, person: str | None, org: str | None, place: str | None, source: str | None,
-           since: str | None, until: str | None, has_quotes: bool, limit: int, order: str, as_json: bool) -> None:
+@click.option("--order", "--sort", "order", type=click.Choice(["newest", "oldest", "relevance"]), default="newest",
+              show_default=True, help="relevance: BM25 among the newest matches, then the rest newest first.")
+@click.option("--cursor", default=None, help="Continue after a page: the next_cursor a --json search printed.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the page as JSON: query, total, results (snippet with highlights), facets, next_cursor.")
+def search(query: str, db: str | None, person: tuple[str, ...], org: tuple[str, ...], place: tuple[str, ...],
+           source: tuple[str, ...], since: str | None, until: str | None, has_quotes: bool, story: int | None,
+           limit: int, order: str, cursor: str | None, as_json: bool) -> None:
     """Search the archive: words, "phrases", prefix*, AND / OR / NOT, (parentheses), and facets.
 
     Spelling variants meet: «می کند», «میکند», «می‌کند» and «ميكند» find the same articles.
     """
     from rich.text import Text
 
-    from khabar.archive.search import search as run_search
     from khabar.render import escape
 
-    store = _open_archive(db)
-    found = run_search(store, query, person=person, org=org, place=place, source=source, since=since, until=until,
-                       has_quotes=has_quotes, limit=limit, order=order, count=not as_json, count_cap=COUNT_CAP,
-                       facets=not as_json)
-    store.close()
+    with _open_archive(db) as archive:
+        found = archive.search(query, person=person, org=org, place=place, source=source, since=since, until=until,
+                               has_quotes=has_quotes, story=story, limit=limit, sort=order, cursor=cursor,
+                               count=True, count_cap=COUNT_CAP, facets=True)
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in found.results], ensure_ascii=False, indent=1))
+        _echo_json(found.to_dict())
         return
     console = _console()
     for note in found.notes:
         console.print(f"[yellow]{escape(note)}[/]")
-    total = found.total or 0
-    more = "+" if total >= COUNT_CAP else ""  # counting stops there; a broad query matches more
+    total = found.total.value if found.total else 0
+    more = "+" if found.total and found.total.relation == "gte" else ""  # counting stops at the cap
     console.print(f"[dim]{total:,}{more} article{'s' if total != 1 else ''}"
                   f"{f', showing {len(found.results)}' if total > len(found.results) else ''}[/]")
     for r in found.results:
-        console.print(f"[bold cyan]{r.id:>5}[/] [bold]{escape(_title({'title': r.title, 'lead': r.snippet.strip('…')}))}[/]"
+        console.print(f"[bold cyan]{r.id:>5}[/] [bold]{escape(_title(r.title, r.snippet.text.strip('…')))}[/]"
                       f"  [dim]{escape(r.source or '')} {escape((r.published or '')[:10])}[/]")
-        snippet = Text("      " + visible(r.snippet))
-        for s, e in r.highlights:
+        snippet = Text("      " + visible(r.snippet.text))
+        for s, e in r.snippet.highlights:
             snippet.stylize("bold yellow", s + 6, e + 6)
         console.print(snippet)
     facets = {k: v for k, v in found.facets.items() if v}
     if facets:
         console.rule("[dim]in these articles[/]")
-        for name, counts in facets.items():
-            console.print(f"[dim]{name}:[/] " + "، ".join(f"{escape(n)} ({c})" for n, c in counts))
+        for name, values in facets.items():
+            console.print(f"[dim]{name}:[/] " + "، ".join(f"{escape(v.label)} ({v.count})" for v in values))
+    if found.next_cursor:
+        console.print(f"[dim]more: --cursor {found.next_cursor}[/]")
 
 
 @main.command()
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=str)
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Print Document.to_dict() with the article's metadata.")
-def show(article_id: int, db: str | None, as_json: bool) -> None:
+def show(article_id: str, db: str | None, as_json: bool) -> None:
     """Show one stored article: metadata, restored text, sentences and what the pipeline found."""
     from khabar.render import escape, render_document
 
-    store = _open_archive(db)
-    article = store.get(article_id)
-    store.close()
+    if not article_id.isdigit() or len(article_id) > 18:
+        raise click.ClickException(f"{article_id!r} is not an article id (ids are whole numbers, e.g. 12)")
+    with _open_archive(db) as archive:
+        article = archive.article(int(article_id))
     if as_json:
-        click.echo(json.dumps({**article.doc, "article": article.metadata()}, ensure_ascii=False))
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
         return
     console = _console()
-    console.print(f"[bold]{escape(article.title or '(untitled)')}[/]")
     meta = article.metadata()
+    console.print(f"[bold]{escape(meta['title'] or '(untitled)')}[/]")
     for key in ("source", "published", "author", "url", "origin", "story", "analysis"):
         if meta.get(key) is not None:
             console.print(f"[dim]{key:>9}:[/] {escape(str(meta[key]))}")
@@ -450,48 +455,46 @@ def show(article_id: int, db: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
 def person(name: str, db: str | None, about: str | None, limit: int, as_json: bool) -> None:
     """What the archive knows about a person: titles, articles, statements, meetings, who appears with them."""
-    from khabar.archive.people import person_profile
     from khabar.render import escape
 
-    store = _open_archive(db)
-    profile = person_profile(store, name, about=about, limit=limit)
-    store.close()
+    with _open_archive(db) as archive:
+        profile = archive.person(name, about=about, limit=limit)
     if as_json:
-        click.echo(json.dumps(profile, ensure_ascii=False, indent=1))
+        _echo_json(profile.to_dict())
         return
     console = _console()
-    console.print(f"[bold]{escape(profile['name'])}[/] [dim]({profile['label']}, in {profile['article_count']} "
-                  f"article{'s' if profile['article_count'] != 1 else ''})[/]")
-    together = [m["name"] for m in profile["matches"] if m["chosen"] and m["name"] != profile["name"]]
-    others = [m["name"] for m in profile["matches"] if not m["chosen"]]
-    if profile["aliases"]:
-        console.print(f"[dim]also written:[/] {escape('، '.join(profile['aliases']))}")
+    console.print(f"[bold]{escape(profile.name)}[/] [dim]({profile.label}, in {profile.article_count} "
+                  f"article{'s' if profile.article_count != 1 else ''})[/]")
+    together = [m.name for m in profile.matches if m.chosen and m.name != profile.name]
+    others = [m.name for m in profile.matches if not m.chosen]
+    if profile.aliases:
+        console.print(f"[dim]also written:[/] {escape('، '.join(profile.aliases))}")
     if together:
         console.print(f"[dim]taken together with:[/] {escape('، '.join(together))}")
     if others:
         shown = "، ".join(others[:12]) + (f" … ({len(others)} in all)" if len(others) > 12 else "")
         console.print(f"[dim]other people with this name (ask for one by full name):[/] {escape(shown)}")
-    if profile["titles"]:
+    if profile.titles:
         console.rule("titles")
-        for t in profile["titles"]:
+        for t in profile.titles:
             console.print(f"  {escape(t)}")
     console.rule("articles")
-    for a in profile["articles"]:
-        console.print(f"  [cyan]{a['id']:>5}[/] {escape(_title(a))} "
-                      f"[dim]{escape(a['source'] or '')} {escape((a['published'] or '')[:10])}[/]")
-    if profile["statements"]:
+    for a in profile.articles:
+        console.print(f"  [cyan]{a.id:>5}[/] {escape(_title(a.title, a.lead))} "
+                      f"[dim]{escape(a.source or '')} {escape((a.published or '')[:10])}[/]")
+    if profile.statements:
         console.rule("statements" + (f" about {escape(about)}" if about else ""))
-        for s in profile["statements"]:
-            console.print(f"  [cyan]{s['article']:>5}[/] {escape(s['cue'] or '')}: «{escape(s['content'])}»")
-    if profile["meetings"]:
+        for s in profile.statements:
+            console.print(f"  [cyan]{s.article:>5}[/] {escape(s.cue or '')}: «{escape(s.content)}»")
+    if profile.meetings:
         console.rule("meetings")
-        for m in profile["meetings"]:
-            where = f" — {escape(m['place'])}" if m["place"] else ""
-            console.print(f"  [cyan]{m['article']:>5}[/] with {escape(m['with'] or '—')}{where} "
-                          f"[dim]{escape((m['date'] or '')[:10])}[/]")
-    if profile["co_mentioned"]:
+        for m in profile.meetings:
+            where = f" — {escape(m.place)}" if m.place else ""
+            console.print(f"  [cyan]{m.article:>5}[/] with {escape(m.with_ or '—')}{where} "
+                          f"[dim]{escape((m.date or '')[:10])}[/]")
+    if profile.co_mentioned:
         console.rule("mentioned with")
-        console.print("  " + "، ".join(f"{escape(c['name'])} ({c['articles']})" for c in profile["co_mentioned"]))
+        console.print("  " + "، ".join(f"{escape(c.name)} ({c.articles})" for c in profile.co_mentioned))
 
 
 @main.command(name="export")
@@ -501,44 +504,37 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
               help="Output file (default: standard output).")
 def export_(db: str | None, fmt: str, output: str | None) -> None:
     """Export every article: JSONL (Document.to_dict() plus metadata per line), CSV or Parquet."""
-    from khabar.archive.export import write_export
-
-    store = _open_archive(db)
-    try:
-        n = write_export(store, fmt, output)
-    finally:
-        store.close()
+    with _open_archive(db) as archive:
+        n = archive.export(output, format=fmt)
     if output and output != "-":
         click.echo(visible(f"{n} articles → {output}"), err=True)
 
 
 @main.command()
 @_db_option
-@click.option("--rebuild", is_flag=True, help="Cluster again even if stories exist.")
+@click.option("--rebuild", is_flag=True, help="Cluster every article again, even those already in a story.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the stories as JSON.")
 def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
-    """Stories: articles about the same event from different outlets, grouped (clustered on first use)."""
-    from khabar.archive.runner import build_stories
+    """Stories: articles about the same event from different outlets, grouped (new articles are
+    assigned to stories on first use)."""
     from khabar.render import escape
 
-    store = _open_archive(db)
-    if rebuild or store.unclustered():
-        build_stories(store)
-    found = store.stories(limit=limit)
-    store.close()
+    with _open_archive(db) as archive:
+        archive.cluster(rebuild=rebuild)
+        found = archive.stories(limit=limit, cluster=False)
     if as_json:
-        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        _echo_json([s.to_dict() for s in found])
         return
     console = _console()
     if not found:
         console.print("[dim]no story has more than one article yet[/]")
     for s in found:
-        console.print(f"[bold cyan]story {s['id']}[/] [bold]{escape(s['title'] or '')}[/] "
-                      f"[dim]{s['size']} articles, {s['outlets']} outlets[/]")
-        for a in s["articles"]:
-            console.print(f"  [cyan]{a['id']:>5}[/] {escape(a['source'] or '?')}: {escape(_title(a))} "
-                          f"[dim]{escape((a['published'] or '')[:10])}[/]")
+        console.print(f"[bold cyan]story {s.id}[/] [bold]{escape(s.title or '')}[/] "
+                      f"[dim]{s.size} articles, {s.outlets} outlets[/]")
+        for a in s.articles:
+            console.print(f"  [cyan]{a.id:>5}[/] {escape(a.source or '?')}: {escape(_title(a.title, a.lead))} "
+                          f"[dim]{escape((a.published or '')[:10])}[/]")
 
 
 @main.command()
@@ -547,16 +543,25 @@ def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
 def reanalyze(db: str | None, everything: bool, jobs: int | None) -> None:
     """Run the full pipeline on articles ingested with --restore-only (or, with --all, on every article)."""
-    from khabar.archive.runner import reanalyze as run_reanalyze
-
-    store = _open_archive(db)
-    try:
-        done, failures = run_reanalyze(store, everything=everything, jobs=jobs)
-    finally:
-        store.close()
+    with _open_archive(db) as archive:
+        done, failures = archive.reanalyze(everything=everything, jobs=jobs)
     click.echo(f"{done} articles reanalyzed, {len(failures)} failed", err=True)
     for f in failures[:20]:
         click.echo(visible(f"  failed: {f.origin}: {f.reason}"), err=True)
+
+
+@main.command()
+@click.argument("source_db", metavar="SRC")
+@click.argument("target_db", metavar="DST")
+def copy(source_db: str, target_db: str) -> None:
+    """Copy a whole archive to another (SQLite → PostgreSQL and back): every Document exactly, its
+    metadata, ids and stories. What DST has already is skipped, so an interrupted copy can be rerun."""
+    with _open_archive(source_db) as src, _open_archive(target_db, must_exist=False) as dst:
+        if src.address == dst.address:
+            raise click.ClickException(f"{src.address}: source and target are the same archive")
+        n = src.copy_to(dst)
+        total = src.stats()["articles"]
+    click.echo(visible(f"{n} articles copied ({total - n} already there) → {dst.address}"), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -69,9 +69,14 @@ def test_cli_ingest_uses_khabar_db_from_the_environment(tmp_path: Path, runner: 
 def test_cli_search_json_has_the_documented_keys(runner: CliRunner, archive: str) -> None:
     result = runner.invoke(main, ["search", "می کند", "--db", archive, "--json"])
     assert result.exit_code == 0, result.output
-    [hit] = json.loads(result.output)
-    assert {"id", "title", "source", "published", "snippet"} <= set(hit)
-    assert "میکند" in hit["snippet"]
+    page = json.loads(result.output)
+    assert set(page) == {"query", "total", "results", "facets", "next_cursor", "notes"}
+    assert page["total"] == {"value": 1, "relation": "eq"} and page["next_cursor"] is None
+    [hit] = page["results"]
+    assert set(hit) == {"id", "title", "source", "published", "url", "snippet"}
+    text, [(s, e)] = hit["snippet"]["text"], hit["snippet"]["highlights"]
+    assert text[s:e] == "میکند"
+    assert set(page["facets"]) == {"person", "org", "place", "source"}
 
 
 @pytest.mark.parametrize("query", ['"', ")", "NEAR(", "*", "تورم OR", "title:تورم"])
@@ -87,7 +92,7 @@ def test_cli_search_reads_a_place_facet_and_jalali_dates(runner: CliRunner, arch
     result = runner.invoke(main, ["search", "", "--place", "تهران", "--since", "۱ فروردین ۱۳۰۰", "--db", archive,
                                   "--json"])
     assert result.exit_code == 0, result.output
-    assert isinstance(json.loads(result.output), list)
+    assert isinstance(json.loads(result.output)["results"], list)
 
 
 def test_cli_search_bad_date_is_a_clear_error(runner: CliRunner, archive: str) -> None:
@@ -132,7 +137,7 @@ def test_cli_person_json(runner: CliRunner, archive: str) -> None:
     from khabar.archive.storage import open_storage
 
     with open_storage(archive) as store:
-        people = store.find_entities("رحیمی", ("PER",))
+        people = store.entities(key="رحیمی", labels=("PER",))
     if not people:
         pytest.skip("the entities stage did not find علی رحیمی")
     profile = json.loads(runner.invoke(main, ["person", "رحیمی", "--db", archive, "--json"]).output)

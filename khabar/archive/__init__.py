@@ -1,9 +1,261 @@
-"""The archive: ingest, search, people, stories and export over a storage backend.
+"""The archive: ingest, search, people, stories and export over a storage backend, as one typed API.
 
-- :mod:`khabar.archive.runner`: the ingest run and reanalysis (read, analyse on all cores, store).
-- :mod:`khabar.archive.keys`: search keys and content keys, computed before storage.
-- :mod:`khabar.archive.query`: the query language, parsed into a tree.
-- :mod:`khabar.archive.search`, :mod:`khabar.archive.people`, :mod:`khabar.archive.stories`,
-  :mod:`khabar.archive.export`: what is read back.
-- :mod:`khabar.archive.storage`: the storage interface, its registry and its backends.
+:class:`Archive` is what the CLI, the REST API and notebooks use. It opens a backend by address
+(``news.db``, ``sqlite:///news.db``, ``:memory:``, ``postgresql://…``; default ``$KHABAR_DB``, then
+``./khabar.db``), and returns the typed results of :mod:`khabar.archive.models`, whose ``to_dict()``
+is the JSON that ``--json`` prints.
+
+>>> from khabar.ingest import RawArticle
+>>> with Archive.open(":memory:") as archive:
+...     summary = archive.ingest(records=[RawArticle("بانک مرکزی نرخ تورم را اعلام میکند.", "a", "text")], jobs=1)
+...     page = archive.search("می کند", count=True)
+...     (summary.added, page.total.to_dict(), page.results[0].snippet.marked())
+(1, {'value': 1, 'relation': 'eq'}, 'بانک مرکزی نرخ تورم را اعلام «میکند».')
+
+Modules: :mod:`.runner` (the ingest run and reanalysis), :mod:`.keys` (search and content keys,
+computed before storage), :mod:`.query` (the query tree), :mod:`.parser` (the query language),
+:mod:`.search`, :mod:`.rank`, :mod:`.people`, :mod:`.stories`, :mod:`.export`, and
+:mod:`.storage` (the backend protocol, its registry and the backends).
 """
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from khabar.archive.models import (
+    Article,
+    Count,
+    EntityProfile,
+    EntityRecord,
+    SearchPage,
+    SourceStats,
+    Statement,
+    Story,
+)
+from khabar.archive.query import SearchQuery
+from khabar.archive.storage import Storage, iter_articles, open_storage
+from khabar.archive.storage.registry import default_db_path, parse_address, redact
+from khabar.errors import InvalidInput, NotFoundError, StorageError
+
+__all__ = ["Archive", "IngestSummary"]
+
+Interval = Literal["day", "week", "month", "year"]
+
+
+def __getattr__(name: str) -> Any:
+    # The ingest run pulls in the pipeline; it is loaded when first asked for.
+    if name == "IngestSummary":
+        from khabar.archive.runner import IngestSummary
+
+        return IngestSummary
+    raise AttributeError(name)
+
+
+class Archive:
+    """An archive of analysed articles on a storage backend. Use as a context manager, or ``close()``."""
+
+    def __init__(self, storage: Storage, *, address: str | None = None) -> None:
+        self.storage = storage
+        self.address = address if address is not None else redact(getattr(storage, "url", ""))
+
+    @property
+    def local_path(self) -> str | None:
+        """The archive's file, for an SQLite archive on disk (``None`` otherwise)."""
+        url = getattr(self.storage, "url", "")
+        backend, where = parse_address(url) if url else ("", "")
+        return where if backend == "sqlite" and where != ":memory:" else None
+
+    @classmethod
+    def open(cls, address: str | os.PathLike[str] | None = None, *, must_exist: bool = False,
+             readonly: bool = False, timeout: float = 5.0) -> Archive:
+        """Open the archive at ``address`` (a path, ``sqlite:///…``, ``:memory:``, ``postgresql://…``;
+        default ``$KHABAR_DB``, then ``./khabar.db``), creating it unless ``must_exist``."""
+        target = os.fspath(address) if address is not None else default_db_path()
+        backend, where = parse_address(target)
+        if must_exist and backend == "sqlite" and where != ":memory:" and not Path(where).exists():
+            raise StorageError(f"{where}: no archive here (build one with `khabar ingest SOURCE --db {where}`)")
+        storage = open_storage(target, readonly=readonly, timeout=timeout)
+        if must_exist and backend == "postgres" and getattr(storage, "created", False):
+            storage.close()
+            raise StorageError(f"{redact(target)}: no archive here (build one with `khabar ingest SOURCE --db URL`)")
+        return cls(storage, address=redact(target))
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Archive({self.address!r})"
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def ingest(self, sources: Iterable[str] = (), *, records: Iterable[Any] | None = None, restore_only: bool = False,
+               jobs: int | None = None, fields: Any = None, report: str | os.PathLike[str] | None = None,
+               progress: Callable[[Any], None] | None = None, stories: bool = False, **options: Any) -> Any:
+        """Read, analyse and store ``sources`` (paths, URLs, ``-``) or ``records`` (``RawArticle``s);
+        returns an :class:`~khabar.archive.runner.IngestSummary`. ``stories``: then assign the new
+        articles to stories (they join an existing story or start one)."""
+        from khabar.archive.runner import ingest
+
+        summary = ingest(sources, self.storage, restore_only=restore_only, jobs=jobs, fields=fields, report=report,
+                         progress=progress, articles=records, **options)
+        if stories and summary.added:
+            self.cluster()
+        return summary
+
+    def reanalyze(self, *, everything: bool = False, jobs: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[int, list[Any]]:
+        """Run the full pipeline on articles ingested ``restore_only`` (or, ``everything``, on all);
+        ``(articles updated, failures)``."""
+        from khabar.archive.runner import reanalyze
+
+        return reanalyze(self.storage, everything=everything, jobs=jobs, progress=progress)
+
+    def cluster(self, *, rebuild: bool = False) -> int:
+        """Assign stories: every article when ``rebuild`` or when none has one yet, else only the
+        articles in no story (they join a story of the days around them, or start one). Returns how
+        many stories have several articles among those written."""
+        from khabar.archive.runner import assign_stories, build_stories
+
+        stats = self.storage.stats()
+        if rebuild or stats["unclustered"] == stats["articles"]:
+            return build_stories(self.storage)
+        if stats["unclustered"]:
+            return assign_stories(self.storage)
+        return 0
+
+    def copy_to(self, other: Archive, *, batch: int = 500, progress: Callable[[int], None] | None = None) -> int:
+        """Copy every article into ``other`` (another backend), each ``Document`` exactly; articles
+        ``other`` has already (same URL or content key) are skipped. Returns how many were written."""
+        from khabar.archive.runner import copy_articles
+
+        return copy_articles(self.storage, other.storage, batch=batch, progress=progress)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def search(self, query: str = "", **options: Any) -> SearchPage:
+        """Search: words, "phrases", prefix*, AND / OR / NOT, (parentheses), with facets
+        (``person``, ``org``, ``place``, ``source``, ``since``, ``until``, ``has_quotes``, ``story``),
+        ``sort`` (newest, oldest, relevance), ``limit``, ``cursor``, ``count``, ``facets``
+        (:func:`khabar.archive.search.search`)."""
+        from khabar.archive.search import search
+
+        return search(self.storage, query, **options)
+
+    def counts(self, query: str = "", *, interval: Interval = "day", **filters: Any) -> list[Count]:
+        """Matching articles per interval, with every article of the interval as the ``total``."""
+        from khabar.archive.parser import parse_query
+        from khabar.archive.query import Filters
+        from khabar.archive.search import build_filter
+
+        if interval not in ("day", "week", "month", "year"):
+            raise InvalidInput(f"interval must be day, week, month or year, not {interval!r}")
+        resolved = build_filter(self.storage, **filters)
+        if resolved.filters is None:
+            return []
+        root = parse_query(query or "").root
+        matched = _bucket(self.storage.histogram(SearchQuery(root, resolved.filters)), interval)
+        window = Filters(since=resolved.filters.since, until=resolved.filters.until)
+        every = _bucket(self.storage.histogram(SearchQuery(None, window)), interval) if matched else {}
+        return [Count(day, n, every.get(day, n)) for day, n in sorted(matched.items())]
+
+    def timeline(self, entity_id: str, *, interval: Interval = "month") -> list[Count]:
+        """Articles mentioning the entity ``entity_id`` per interval."""
+        if not self.storage.entities(ids=[entity_id]):
+            raise NotFoundError(f"no entity {entity_id!r} in the archive")
+        from khabar.archive.query import Filters
+
+        days = self.storage.histogram(SearchQuery(None, Filters(entity_groups=((entity_id,),))))
+        every = _bucket(self.storage.histogram(SearchQuery(None, Filters())), interval)
+        return [Count(d, n, every.get(d, n)) for d, n in sorted(_bucket(days, interval).items())]
+
+    def article(self, article_id: int) -> Article:
+        """The article with this id; :class:`~khabar.errors.NotFoundError` when there is none."""
+        if not isinstance(article_id, int) or isinstance(article_id, bool) or not 0 < article_id < 2**63:
+            raise NotFoundError(f"no article {article_id!r} in {self.address} (ids are whole numbers from 1)")
+        found = self.storage.articles([article_id])
+        if not found:
+            raise NotFoundError(f"no article {article_id} in {self.address} (search for ids with `khabar search`)")
+        return Article(found[0])
+
+    def articles(self, *, analysis: str | None = None) -> Iterator[Article]:
+        """Every article in id order, a page at a time."""
+        return (Article(a) for a in iter_articles(self.storage, analysis=analysis))
+
+    def entity(self, entity_id: str, *, about: str | None = None, limit: int = 20) -> EntityProfile:
+        """The profile of one identity, by its id (``per:…``, as facets and profiles give it)."""
+        from khabar.archive.people import entity_profile
+
+        return entity_profile(self.storage, entity_id, about=about, limit=limit)
+
+    def person(self, name: str, *, about: str | None = None, limit: int = 20) -> EntityProfile:
+        """What the archive knows about the person named ``name`` (the identities the name means)."""
+        from khabar.archive.people import person_profile
+
+        return person_profile(self.storage, name, about=about, limit=limit)
+
+    def entities(self, prefix: str, *, labels: tuple[str, ...] | None = None, limit: int = 10) -> list[EntityRecord]:
+        """Entities whose name or alias starts with ``prefix`` (autocompletion), most mentioned first."""
+        from khabar.archive.people import find_entities
+
+        return find_entities(self.storage, prefix, labels=labels, limit=limit)
+
+    def statements(self, person: str, *, about: str | None = None, limit: int = 50) -> list[Statement]:
+        """What ``person`` said, optionally only the statements that mention ``about``."""
+        from khabar.archive.people import statements
+
+        return statements(self.storage, person, about, limit=limit)
+
+    def stories(self, *, limit: int = 20, min_size: int = 2, cluster: bool = True) -> list[Story]:
+        """Stories across most outlets first (assigning stories to unclustered articles first, when ``cluster``)."""
+        if cluster:
+            self.cluster()
+        return self.storage.stories(limit=limit, min_size=min_size)
+
+    def story(self, story_id: int) -> Story:
+        found = self.storage.stories(story_id=story_id)
+        if not found:
+            raise NotFoundError(f"no story {story_id} in {self.address}")
+        return found[0]
+
+    def sources(self) -> list[SourceStats]:
+        """Outlets with their article counts and first and last publication dates."""
+        return [s for _, s in self.storage.sources()]
+
+    def stats(self) -> dict[str, int]:
+        return self.storage.stats()
+
+    def export(self, out: IO[str] | IO[bytes] | str | None = None, *, format: str = "jsonl") -> int:
+        """Write every article (JSONL: ``Document.to_dict()`` plus ``article`` metadata a line; CSV;
+        Parquet) to ``out`` (a file path, a stream, or standard output for ``None``/``-``), a page
+        at a time. Returns how many."""
+        from khabar.archive.export import write_export, write_stream
+
+        if out is None or isinstance(out, str):
+            return write_export(self.storage, format, out)
+        return write_stream(self.storage, format, out)
+
+
+def _bucket(days: list[tuple[str, int]], interval: str) -> dict[str, int]:
+    """Per-day counts summed per interval, keyed by the interval's first day (weeks start on Monday)."""
+    out: dict[str, int] = {}
+    for day, n in days:
+        d = _dt.date.fromisoformat(day)
+        if interval == "week":
+            d -= _dt.timedelta(days=d.weekday())
+        elif interval == "month":
+            d = d.replace(day=1)
+        elif interval == "year":
+            d = d.replace(month=1, day=1)
+        key = d.isoformat()
+        out[key] = out.get(key, 0) + n
+    return out

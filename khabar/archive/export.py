@@ -7,9 +7,10 @@ CSV and Parquet are flat tables for spreadsheets and dataframes; Parquet needs p
 
 >>> import io
 >>> from khabar import analyze
->>> from khabar.archive.storage import open_storage, NewArticle
+>>> from khabar.archive.models import NewArticle
+>>> from khabar.archive.storage import open_storage
 >>> store = open_storage(":memory:")
->>> _ = store.add(NewArticle.from_document(analyze("خبر کوتاه"), content_key="k", title="عنوان"))
+>>> _ = store.write([NewArticle.from_document(analyze("خبر کوتاه"), content_key="k", title="عنوان")])
 >>> out = io.StringIO()
 >>> export_jsonl(store, out)
 1
@@ -25,7 +26,8 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from khabar.archive.storage import Storage, StoredArticle
+from khabar.archive.models import StoredArticle
+from khabar.archive.storage import Storage, iter_articles
 from khabar.errors import KhabarError
 
 __all__ = ["CSV_COLUMNS", "export_csv", "export_jsonl", "export_parquet", "flat_row", "write_export"]
@@ -37,7 +39,7 @@ CSV_COLUMNS = ("id", "title", "source", "published", "author", "url", "story", "
 def export_jsonl(storage: Storage, out: IO[str]) -> int:
     """Write one JSON object per article; returns how many."""
     n = 0
-    for article in storage.iter_articles():
+    for article in iter_articles(storage):
         out.write(json.dumps({**article.doc, "article": article.metadata()}, ensure_ascii=False))
         out.write("\n")
         n += 1
@@ -64,7 +66,7 @@ def export_csv(storage: Storage, out: IO[str]) -> int:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     n = 0
-    for article in storage.iter_articles():
+    for article in iter_articles(storage):
         writer.writerow(flat_row(article))
         n += 1
     return n
@@ -72,7 +74,7 @@ def export_csv(storage: Storage, out: IO[str]) -> int:
 
 def _batches(storage: Storage, size: int = 2000) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
-    for article in storage.iter_articles():
+    for article in iter_articles(storage):
         row = flat_row(article)
         row["document"] = json.dumps(article.doc, ensure_ascii=False)
         batch.append(row)
@@ -127,3 +129,13 @@ def write_export(storage: Storage, fmt: str, output: str | None) -> int:
             return writer(storage, fh)
     except OSError as err:
         raise KhabarError(f"{output}: cannot write ({err.strerror or err})") from None
+
+
+def write_stream(storage: Storage, fmt: str, out: IO[str] | IO[bytes]) -> int:
+    """Export in ``fmt`` to an open stream (text for jsonl and csv, binary for parquet)."""
+    if fmt == "parquet":
+        return export_parquet(storage, out)  # type: ignore[arg-type]
+    if fmt not in ("jsonl", "csv"):
+        raise KhabarError(f"unknown export format {fmt!r} (jsonl, csv or parquet)")
+    writer = export_jsonl if fmt == "jsonl" else export_csv
+    return writer(storage, out)  # type: ignore[arg-type]

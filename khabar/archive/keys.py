@@ -15,11 +15,16 @@ True
 from __future__ import annotations
 
 import hashlib
+import re
 
 from khabar.pipeline import restore
 from khabar.text.fold import fold
 
-__all__ = ["content_key", "folded_key", "search_key"]
+__all__ = ["content_key", "folded_key", "query_tokens", "search_key"]
+
+# A word of the restored text, as the index sees it: letters/digits with the marks and joiners
+# that folding removes, so one text word folds to one index token.
+_WORD = re.compile(r"[\w\u064b-\u065f\u0670\u0640\u200c\u200d\u00ad]+")
 
 
 def search_key(text: str) -> str:
@@ -35,3 +40,13 @@ def folded_key(search_key_text: str) -> str:
 def content_key(text: str) -> str:
     """Hex SHA-256 of :func:`search_key` of ``text``: one key for every spelling variant."""
     return folded_key(search_key(text))
+
+
+def query_tokens(text: str) -> list[str]:
+    """Index tokens of query text: folded like the index, split where the full-text tokenizers split.
+
+    >>> query_tokens("می کند، كتاب*")
+    ['میکند', 'کتاب']
+    """
+    key = search_key(text.replace("*", " "))
+    return [w for w in (m.group() for m in _WORD.finditer(key)) if w.replace("_", "")]

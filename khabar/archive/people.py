@@ -1,28 +1,39 @@
-"""People in the archive: who a name means, what they said, their titles, articles and meetings."""
+"""People and other entities in the archive: who a name means, what they said, their titles,
+articles and meetings, and names for autocompletion."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
-from khabar.archive.keys import search_key
-from khabar.archive.query import query_tokens
-from khabar.archive.storage import PERSON_LABELS, Storage
-from khabar.errors import NotFoundError
+from khabar.archive.keys import query_tokens, search_key
+from khabar.archive.models import PERSON_LABELS, EntityMatch, EntityProfile, EntityRecord, Statement
+from khabar.archive.storage import Storage
+from khabar.errors import InvalidInput, NotFoundError
 from khabar.text.fold import fold
 
-__all__ = ["choose_identities", "person_profile", "statements"]
+__all__ = ["choose_identities", "entity_profile", "find_entities", "person_profile", "statements"]
+
+MAX_NAME_CHARS = 200
 
 
-def statements(storage: Storage, person: str, about: str | None = None, *, limit: int = 50) -> list[dict[str, Any]]:
+def _name_key(name: str, what: str = "name") -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be str, not {type(name).__name__}")
+    if len(name) > MAX_NAME_CHARS:
+        raise InvalidInput(f"the {what} is {len(name)} characters long; the limit is {MAX_NAME_CHARS}")
+    return search_key(name)
+
+
+def statements(storage: Storage, person: str, about: str | None = None, *, limit: int = 50) -> list[Statement]:
     """What a person said (quotes attributed to them), optionally only those mentioning ``about``."""
-    ids = [e["id"] for e in storage.find_entities(search_key(person), PERSON_LABELS)]
+    ids = [e.id for e in storage.entities(key=_name_key(person), labels=PERSON_LABELS)]
     if not ids:
         return []
     about_key = " ".join(query_tokens(about)) if about else None
-    return storage.statements(ids, about_key, limit=limit)
+    return storage.profile(ids, limit=limit, about_key=about_key).statements
 
 
-def choose_identities(storage: Storage, key: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def choose_identities(storage: Storage, key: str, found: list[EntityRecord]) -> list[EntityRecord]:
     """Which of the entities a name matched are the person asked for.
 
     The linker gives one id per written form it cannot join within an article (سرگئی لاوروف and
@@ -30,33 +41,53 @@ def choose_identities(storage: Storage, key: str, found: list[dict[str, Any]]) -
     the same articles. A name that matches none exactly (a surname shared by many) takes the one
     mentioned in the most articles; the others are listed as other matches.
     """
-    exact = [e for e in found if fold(e["name"]) == key]
+    exact = [e for e in found if fold(e.name) == key]
     if exact:
-        ids = [e["id"] for e in exact]
         others = [e for e in found if e not in exact]
-        together = set(storage.co_occurring(ids, [e["id"] for e in others])) if others else set()
-        return exact + [e for e in others if e["id"] in together]
-    counts = storage.entity_article_counts([e["id"] for e in found])
-    return [max(found, key=lambda e: (counts.get(e["id"], 0), e["name"]))]
+        together = ({e.id for e in storage.entities(ids=[e.id for e in others], cooccurring_with=[e.id for e in exact])}
+                    if others else set())
+        return exact + [e for e in others if e.id in together]
+    counts = {e.id: e.articles or 0 for e in storage.entities(ids=[e.id for e in found], with_counts=True)}
+    return [max(found, key=lambda e: (counts.get(e.id, 0), e.name))]
 
 
-def person_profile(storage: Storage, name: str, *, about: str | None = None, limit: int = 20) -> dict[str, Any]:
+def person_profile(storage: Storage, name: str, *, about: str | None = None, limit: int = 20) -> EntityProfile:
     """Titles, articles, statements, meetings and co-mentioned entities of the person named ``name``;
     with ``about``, only the statements that mention it.
 
     Raises :class:`~khabar.errors.NotFoundError` when no person of that name is in the archive.
     """
-    found = storage.find_entities(search_key(name), PERSON_LABELS)
+    key = _name_key(name)
+    found = storage.entities(key=key, labels=PERSON_LABELS)
     if not found:
-        found = storage.find_entities(search_key(name))
+        found = storage.entities(key=key)
     if not found:
         raise NotFoundError(f"no person named {name!r} in the archive (try part of the name, or `khabar search {name}`)")
-    chosen = choose_identities(storage, search_key(name), found)
-    profile = storage.person([e["id"] for e in chosen], limit=limit)
-    profile["name"] = max((e["name"] for e in chosen), key=len)
-    if about:
-        about_key = " ".join(query_tokens(about))
-        profile["statements"] = storage.statements(profile["ids"], about_key, limit=limit)
-    profile["matches"] = [{"id": e["id"], "name": e["name"], "label": e["label"],
-                           "chosen": e in chosen} for e in found]
-    return profile
+    chosen = choose_identities(storage, key, found)
+    about_key = " ".join(query_tokens(about)) if about else None
+    profile = storage.profile([e.id for e in chosen], limit=limit, about_key=about_key)
+    chosen_ids = {e.id for e in chosen}
+    return replace(profile, name=max((e.name for e in chosen), key=len),
+                   matches=[EntityMatch(e.id, e.name, e.label, e.id in chosen_ids) for e in found])
+
+
+def entity_profile(storage: Storage, entity_id: str, *, about: str | None = None, limit: int = 20) -> EntityProfile:
+    """The profile of one identity by its id (``per:…``, ``org:…``, ``loc:…``)."""
+    found = storage.entities(ids=[entity_id])
+    if not found:
+        raise NotFoundError(f"no entity {entity_id!r} in the archive")
+    about_key = " ".join(query_tokens(about)) if about else None
+    profile = storage.profile([entity_id], limit=limit, about_key=about_key)
+    return replace(profile, matches=[EntityMatch(found[0].id, found[0].name, found[0].label, True)])
+
+
+def find_entities(storage: Storage, prefix: str, *, labels: tuple[str, ...] | None = None,
+                  limit: int = 10) -> list[EntityRecord]:
+    """Entities whose name or an alias starts with the words of ``prefix`` (autocompletion), the most
+    mentioned first."""
+    key = _name_key(prefix, "prefix")
+    if not key:
+        return []
+    found = storage.entities(key=key, prefix=True, labels=labels, with_counts=True, limit=max(limit * 5, 50))
+    found.sort(key=lambda e: (-(e.articles or 0), e.name, e.id))
+    return found[:limit]

@@ -1,38 +1,83 @@
-"""The query language, parsed into a tree: words, "phrases", prefix*, AND / OR / NOT, (parentheses).
+"""The query tree: what the archive builds from a search and every backend compiles.
 
-Words side by side must all appear. Every word and phrase goes through
-:func:`khabar.archive.keys.search_key` — the one folding the index was built with — so ``می کند``,
-``میکند``, ``می‌کند`` and ``ميكند`` give the same terms; a backend then compiles the tree to its own
-full-text syntax, quoting every term, so syntax in a query (``NEAR``, ``*``, ``"``, ``:``, ``^``) is
-searched as text, never run. A query that cannot be read (a stray ``)``, a dangling ``OR``) raises
-:class:`~khabar.errors.InvalidInput` saying where.
+A text query is a tree of :class:`Term` (folded index tokens in order: a word, a phrase, or with
+``prefix`` a prefix), :class:`And`, :class:`Or` and :class:`Not`; :func:`khabar.archive.parser.parse_query`
+builds it from what a user types. A backend compiles it to its own full-text syntax (SQLite: an FTS5
+``MATCH`` expression; PostgreSQL: a ``tsquery``), quoting every token, so nothing a user types is
+ever run as syntax. :class:`Filters` are the facets with names already resolved to ids, and
+:class:`SearchQuery` is one request: tree, filters, order, how many, and a keyset position.
 
->>> parse_query('"بانک مرکزی" OR تورم*').to_fts()
-'"بانک مرکزی" OR "تورم"*'
->>> parse_query("می کند").to_fts() == parse_query("ميكند").to_fts()
+:class:`Cursor` is the position after a page, as an opaque token a client sends back: it says
+where the page ended (the sort key of its last article, and for relevance its score) and which
+search it belongs to, and it is checked when read, so a damaged or foreign token is refused with a
+clear error instead of giving a wrong page.
+
+>>> tree = And((Term(("بانک", "مرکزی")), Not(Term(("تورم",)))))
+>>> validate(tree) is tree
+True
+>>> c = Cursor("newest", 123, fingerprint="f")
+>>> Cursor.decode(c.encode(), fingerprint="f") == c
 True
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
 
-from khabar.archive.keys import search_key
 from khabar.errors import InvalidInput
 
-__all__ = ["MAX_QUERY_CHARS", "MAX_TERMS", "All", "Any_", "Node", "Not", "Query", "Term", "parse_query", "query_tokens"]
+__all__ = [
+    "FACET_CAP",
+    "RANK_CHARS",
+    "RANK_WINDOW",
+    "SCAN_BUDGET",
+    "And",
+    "Cursor",
+    "Filters",
+    "Node",
+    "Not",
+    "Or",
+    "ParsedQuery",
+    "SearchQuery",
+    "Sort",
+    "Term",
+    "rank_window",
+    "terms_of",
+    "validate",
+]
 
-MAX_QUERY_CHARS = 1000
-MAX_TERMS = 64
-_LEX = re.compile(r'\s+|"[^"]*"?|\(|\)|[^\s"()]+')
-# A word of the restored text, as the index sees it: letters/digits with the marks and joiners
-# that folding removes, so one text word folds to one index token.
-_WORD = re.compile(r"[\w\u064b-\u065f\u0670\u0640\u200c\u200d\u00ad]+")
-_OPERATORS = ("AND", "OR", "NOT")
+Sort = Literal["newest", "oldest", "relevance"]
+SORTS = ("newest", "oldest", "relevance")
+
+# `relevance` ranks the newest this-many matches, so a broad query costs about the same at 1M
+# articles as at 10k; narrower queries are ranked in full. With a facet, the window shrinks so that
+# finding it scans at most SCAN_BUDGET text matches. Facet sizes are counted up to FACET_CAP (a larger
+# facet only makes scanning the text index cheaper).
+RANK_WINDOW = 300
+SCAN_BUDGET = 10_000
+FACET_CAP = 20_000
+# Ranking reads the first this-many characters of each text (the lead of a long article).
+RANK_CHARS = 2000
 
 
-# -- the query tree ------------------------------------------------------------------------------
+def rank_window(need: int, facet_size: int | None, articles: int) -> int:
+    """How many of the newest matches a relevance search ranks: ``RANK_WINDOW``, fewer when its
+    smallest facet (``facet_size`` articles, counted up to ``FACET_CAP``) is a small part of the
+    ``articles`` stored, never fewer than the ``need`` shown. The same on every backend.
+
+    >>> rank_window(10, None, 1_000_000), rank_window(10, 20_000, 1_000_000), rank_window(10, 50, 1_000_000)
+    (300, 200, 10)
+    """
+    if facet_size is None:
+        return max(need, RANK_WINDOW)
+    return max(need, min(RANK_WINDOW, SCAN_BUDGET * max(1, facet_size) // max(1, articles)))
+
 
 @dataclass(frozen=True, slots=True)
 class Term:
@@ -41,208 +86,162 @@ class Term:
     tokens: tuple[str, ...]
     prefix: bool = False
 
-    def to_fts(self) -> str:
-        quoted = '"' + " ".join(self.tokens).replace('"', '""') + '"'
-        return quoted + "*" if self.prefix else quoted
-
 
 @dataclass(frozen=True, slots=True)
 class Not:
+    """Articles without ``child``; only inside an :class:`And` that has something to exclude from."""
+
     child: Node
 
-    def to_fts(self) -> str:  # pragma: no cover - always rendered by its parent
-        raise InvalidInput("NOT needs words to exclude from, e.g. «تورم NOT بورس»")
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class All:
+class Or:
     children: tuple[Node, ...]
 
-    def to_fts(self) -> str:
-        pos = [c for c in self.children if not isinstance(c, Not)]
-        neg = [c.child for c in self.children if isinstance(c, Not)]
-        if not pos:
-            raise InvalidInput("NOT needs words to exclude from, e.g. «تورم NOT بورس»")
-        out = " AND ".join(_group(c) for c in pos)
-        if neg:
-            out = (f"({out})" if len(pos) > 1 else out) + "".join(f" NOT {_group(c)}" for c in neg)
-        return out
+
+Node = Term | Not | And | Or
+
+_NOT_ALONE = "NOT needs words to exclude from, e.g. «تورم NOT بورس»"
 
 
-@dataclass(frozen=True, slots=True)
-class Any_:
-    children: tuple[Node, ...]
+def validate(node: Node) -> Node:
+    """``node`` if every backend can search it; :class:`InvalidInput` saying why not otherwise.
 
-    def to_fts(self) -> str:
-        if any(isinstance(c, Not) for c in self.children):
+    A ``NOT`` must stand beside something to exclude from (``تورم NOT بورس``), and not directly
+    under an ``OR`` (``A OR NOT B`` would match almost everything).
+    """
+    if isinstance(node, Not):
+        raise InvalidInput(_NOT_ALONE)
+    _check(node)
+    return node
+
+
+def _check(node: Node) -> None:
+    if isinstance(node, And):
+        if all(isinstance(c, Not) for c in node.children):
+            raise InvalidInput(_NOT_ALONE)
+        for c in node.children:
+            _check(c.child if isinstance(c, Not) else c)
+    elif isinstance(node, Or):
+        if any(isinstance(c, Not) for c in node.children):
             raise InvalidInput("OR NOT … cannot be searched; write «A NOT B» or «(A OR B) NOT C»")
-        return " OR ".join(_group(c) for c in self.children)
+        for c in node.children:
+            _check(c)
+    elif isinstance(node, Not):
+        raise InvalidInput(_NOT_ALONE)
 
 
-Node = Term | Not | All | Any_
+def terms_of(node: Node | None, *, positive: bool = False) -> Iterator[Term]:
+    """Every term of a tree, in order (``positive``: leaving out those under a NOT).
 
-
-def _group(node: Node) -> str:
-    text = node.to_fts()
-    return f"({text})" if isinstance(node, (All, Any_)) and len(node.children) > 1 else text
+    >>> [t.tokens for t in terms_of(And((Term(("الف",)), Not(Term(("ب",))))), positive=True)]
+    [('الف',)]
+    """
+    if node is None:
+        return
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, Not):
+        if not positive:
+            yield from terms_of(node.child)
+    else:
+        for c in node.children:
+            yield from terms_of(c, positive=positive)
 
 
 @dataclass(frozen=True, slots=True)
-class Query:
-    """A parsed query: its tree (``None`` for an empty query) and the terms to highlight."""
+class ParsedQuery:
+    """A parsed text query: what was typed, its tree (``None`` for an empty query) and the terms to highlight."""
 
     text: str
     root: Node | None
     terms: tuple[Term, ...] = ()
 
-    def to_fts(self) -> str | None:
-        """The FTS5 MATCH expression, every term quoted; ``None`` for an empty query."""
-        return self.root.to_fts() if self.root is not None else None
 
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Facet filters with names resolved: entity ids, outlet ids, ISO dates (``until`` exclusive).
 
-def parse_query(text: str) -> Query:
-    """Parse a search query; raises :class:`InvalidInput` (with the position) for one that cannot be read.
-
-    >>> parse_query("تورم NOT بورس").to_fts()
-    '"تورم" NOT "بورس"'
-    >>> parse_query('NEAR "بانک').to_fts()
-    '"near" AND "بانک"'
-    >>> parse_query("تورم OR").to_fts()
-    Traceback (most recent call last):
-    ...
-    khabar.errors.InvalidInput: the query ends with OR: put a word after it, or write "OR" in quotes to search for it
+    Each entity group (persons, organizations, places) is a set of alternatives for one named facet;
+    an article must match every group that is given.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"query must be str, not {type(text).__name__}")
-    if len(text) > MAX_QUERY_CHARS:
-        raise InvalidInput(f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
-    parser = _Parser(text)
-    root = parser.parse()
-    if len(parser.terms) > MAX_TERMS:
-        raise InvalidInput(f"the query has {len(parser.terms)} terms; the limit is {MAX_TERMS}")
-    if root is not None:
-        root.to_fts()  # refuse now (with a message) what FTS5 could not run
-    return Query(text, root, tuple(parser.terms))
+
+    entity_groups: tuple[tuple[str, ...], ...] = ()
+    outlet_ids: tuple[int, ...] | None = None
+    since: str | None = None
+    until: str | None = None
+    has_quotes: bool = False
+    story_id: int | None = None
+
+    def fingerprint(self) -> str:
+        return repr((self.entity_groups, self.outlet_ids, self.since, self.until, self.has_quotes, self.story_id))
 
 
-class _Parser:
-    """Recursive descent over ``OR`` > implicit/explicit ``AND`` > ``NOT`` > atoms."""
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """One request to a backend: the text tree, filters, order, at most ``limit`` matches, and for
+    keyset paging the sort key to continue after (``newest``: keys below it; ``oldest``: above)."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.items: list[tuple[str, str, int]] = []  # (kind, value, position)
-        self.pos = 0
-        self.terms: list[Term] = []
-        for m in _LEX.finditer(text):
-            value = m.group()
-            if value.isspace():
-                continue
-            if value.startswith('"'):
-                self.items.append(("phrase", value.strip('"'), m.start()))
-            elif value in "()":
-                self.items.append((value, value, m.start()))
-            elif value in _OPERATORS:
-                self.items.append(("op", value, m.start()))
-            else:
-                self.items.append(("word", value, m.start()))
-
-    def peek(self) -> tuple[str, str, int] | None:
-        return self.items[self.pos] if self.pos < len(self.items) else None
-
-    def parse(self) -> Node | None:
-        if not self.items:
-            return None
-        node = self.parse_or()
-        item = self.peek()
-        if item is not None:
-            raise InvalidInput(f"unbalanced parenthesis: the ')' at position {item[2] + 1} has no '(' before it "
-                               "(remove it, or put the text in quotes)")
-        return node
-
-    def parse_or(self) -> Node | None:
-        children = [self.parse_and()]
-        while (item := self.peek()) and item[:2] == ("op", "OR"):
-            self.pos += 1
-            if self.peek() is None or self.peek()[0] == ")":  # type: ignore[index]
-                raise InvalidInput('the query ends with OR: put a word after it, or write "OR" in quotes to search for it')
-            children.append(self.parse_and())
-        kept = [c for c in children if c is not None]
-        if not kept:
-            return None
-        return kept[0] if len(kept) == 1 else Any_(tuple(kept))
-
-    def parse_and(self) -> Node | None:
-        children: list[Node] = []
-        while (item := self.peek()) is not None:
-            kind, value, at = item
-            if kind == ")" or (kind == "op" and value == "OR"):
-                break
-            if kind == "op" and value == "AND":
-                self.pos += 1
-                nxt = self.peek()
-                if not children or nxt is None or nxt[0] == ")" or nxt[:2] == ("op", "OR"):
-                    raise InvalidInput(f'AND at position {at + 1} needs a word on each side (write "AND" in quotes '
-                                       "to search for it)")
-                continue
-            node = self.parse_unary()
-            if node is not None:
-                children.extend(node.children if isinstance(node, All) else (node,))
-        if not children:
-            return None
-        return children[0] if len(children) == 1 else All(tuple(children))
-
-    def parse_unary(self) -> Node | None:
-        kind, value, at = self.items[self.pos]
-        if kind == "op" and value == "NOT":
-            self.pos += 1
-            nxt = self.peek()
-            if nxt is None or nxt[0] == ")" or (nxt[0] == "op" and nxt[1] != "NOT"):
-                raise InvalidInput(f'NOT at position {at + 1} needs a word after it (write "NOT" in quotes to search '
-                                   "for it)")
-            child = self.parse_unary()
-            if isinstance(child, All) and self.items[self.pos - 1][0] == "word":
-                # NOT binds to one word of a run of plain words: «NOT بورس تورم» excludes بورس only.
-                return All((Not(child.children[0]), *child.children[1:]))
-            return Not(child) if child is not None else None
-        if kind == "(":
-            self.pos += 1
-            node = self.parse_or()
-            if self.peek() is None:
-                raise InvalidInput(f"unbalanced parenthesis: the '(' at position {at + 1} is never closed "
-                                   "(add a ')', or put the text in quotes)")
-            self.pos += 1  # the ")"
-            return node
-        if kind == "phrase":
-            self.pos += 1
-            return self._term(value, phrase=True)
-        # Consecutive plain words are folded together, so a ZWNJ written as a space (می کند) is
-        # repaired by the same restoration the index went through.
-        words = []
-        while (item := self.peek()) is not None and item[0] == "word":
-            words.append(item[1])
-            self.pos += 1
-            if item[1].endswith("*"):
-                break
-        prefix = words[-1].endswith("*")
-        text = " ".join(words).rstrip("*")
-        tokens = query_tokens(text)
-        if not tokens:
-            return None
-        terms = [Term((tok,)) for tok in tokens[:-1]] + [Term((tokens[-1],), prefix=prefix)]
-        self.terms.extend(terms)
-        return terms[0] if len(terms) == 1 else All(tuple(terms))
-
-    def _term(self, text: str, *, phrase: bool) -> Node | None:
-        tokens = query_tokens(text)
-        if not tokens:
-            return None
-        term = Term(tuple(tokens))
-        self.terms.append(term)
-        return term
+    text: Node | None = None
+    filters: Filters = field(default_factory=Filters)
+    sort: Literal["newest", "oldest"] = "newest"
+    limit: int = 20
+    after: int | None = None
+    # A relevance window: the newest :func:`rank_window` matches (at least ``limit``), for the archive to rank.
+    rank_window: bool = False
 
 
-def query_tokens(text: str) -> list[str]:
-    """Index tokens of query text: folded like the index, split where the FTS tokenizer splits."""
-    key = search_key(text.replace("*", " "))
-    return [w for w in (m.group() for m in _WORD.finditer(key)) if w.replace("_", "")]
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page of results ended: the sort key of its last article (and its relevance score while
+    paging through the ranked window), for the search with ``fingerprint``."""
 
+    sort: str
+    key: int
+    score: float | None = None
+    fingerprint: str = ""
+
+    _VERSION = 1
+
+    def encode(self) -> str:
+        body = json.dumps([self._VERSION, self.sort, self.key, self.score, self.fingerprint[:16]],
+                          separators=(",", ":")).encode()
+        token = base64.urlsafe_b64encode(body).decode().rstrip("=")
+        return f"{token}.{_check_digits(body)}"
+
+    @classmethod
+    def decode(cls, token: str, *, fingerprint: str, sort: str | None = None) -> Cursor:
+        """The cursor in ``token``; :class:`InvalidInput` when it is damaged, made by another search
+        (``fingerprint``) or another order (``sort``)."""
+        bad = InvalidInput("the cursor is not one this archive gave (damaged or cut short): start again without it")
+        if not isinstance(token, str) or len(token) > 512 or token.count(".") != 1:
+            raise bad
+        data, check = token.split(".")
+        try:
+            body = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+            version, cur_sort, key, score, fp = json.loads(body)
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise bad from None
+        if check != _check_digits(body) or version != cls._VERSION:
+            raise bad
+        if (not isinstance(key, int) or isinstance(key, bool) or cur_sort not in SORTS
+                or not (score is None or isinstance(score, (int, float))) or not isinstance(fp, str)):
+            raise bad
+        if fp != fingerprint[:16] or (sort is not None and cur_sort != sort):
+            raise InvalidInput("the cursor belongs to another search (other words, filters or order): "
+                               "start again without it")
+        return cls(cur_sort, key, None if score is None else float(score), fingerprint)
+
+
+def _check_digits(body: bytes) -> str:
+    return hashlib.sha256(b"khabar-cursor:" + body).hexdigest()[:10]
+
+
+def fingerprint(query_text: str, filters: Filters, sort: str) -> str:
+    """A short hash naming one search, so a cursor is only accepted by the search that gave it."""
+    return hashlib.sha256(f"{query_text}\x00{filters.fingerprint()}\x00{sort}".encode()).hexdigest()[:16]

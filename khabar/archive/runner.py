@@ -22,6 +22,7 @@ Every failure is counted, kept with its reason, and written to a JSONL report.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import multiprocessing as mp
 import os
@@ -33,11 +34,12 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from khabar.archive.keys import content_key, folded_key
-from khabar.archive.storage import NewArticle, Storage, open_storage
+from khabar.archive.models import NewArticle, Reanalysis, StoredArticle, StoryItem
+from khabar.archive.storage import Storage, iter_articles, open_storage
 from khabar.codec import pack_document
-from khabar.document import Document
 from khabar.ingest import Failure, FieldMap, RawArticle, read_sources
 from khabar.pipeline import Pipeline, default_pipeline, restore
+from khabar.text.calendar import published_day
 from khabar.text.fold import fold
 
 __all__ = ["IngestSummary", "build_stories", "ingest", "reanalyze", "restore_pipeline"]
@@ -110,7 +112,7 @@ def _stored(key: str) -> bool:
     if db is None:
         return False
     try:
-        return bool(db.has_content(key))
+        return bool(db.known(content_keys=[key]))
     except Exception:  # a busy or changing archive: let the main process decide
         return False
 
@@ -252,12 +254,14 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
     def triage(items: list[RawArticle | Failure]) -> list[RawArticle]:
         """Failures recorded and URL duplicates dropped before anything is analysed."""
         todo = []
+        stored = storage.known(urls=[i.url for i in items if isinstance(i, RawArticle) and i.url
+                                     and i.url not in seen_urls])
         for item in items:
             if isinstance(item, Failure):
                 fail(item)
             elif item.url and item.url in seen_urls:
                 summary.duplicates += 1
-            elif item.url and storage.has_url(item.url):
+            elif item.url and item.url in stored:
                 summary.duplicates += 1
                 summary.already += 1
                 seen_urls.add(item.url)
@@ -268,10 +272,9 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
         return todo
 
     def store(results: list[NewArticle | Failure | _Duplicate]) -> None:
-        outcomes: list[bool] = []
-        with storage.transaction():
-            for res in results:
-                outcomes.append(isinstance(res, NewArticle) and storage.add(res) is not None)
+        fresh = [res for res in results if isinstance(res, NewArticle)]
+        written = iter(storage.write(fresh))
+        outcomes = [isinstance(res, NewArticle) and next(written) is not None for res in results]
         # Counted only after the commit, so a chunk rolled back by an interrupt is neither counted
         # nor reported: the next run handles it again.
         for res, new in zip(results, outcomes, strict=True):
@@ -289,7 +292,7 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
 
     if jobs > 1:
         default_pipeline()  # loaded once here: forked workers share its lexicons and models
-    pool = _Pool(jobs, (storage.path, restore_only))
+    pool = _Pool(jobs, (storage.url, restore_only))
     terminate = False
     try:
         pending: Callable[[], list[Any]] | None = None
@@ -329,7 +332,7 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
     >>> from khabar.archive.storage import open_storage
     >>> store = open_storage(":memory:")
     >>> _ = ingest([], store, jobs=1, restore_only=True, articles=[RawArticle("وزیر امروز به تهران رفت.", "a", "text")])
-    >>> reanalyze(store, jobs=1)[0], store.get(1).analysis
+    >>> reanalyze(store, jobs=1)[0], store.articles([1])[0].analysis
     (1, 'full')
     """
     jobs = jobs or default_jobs()
@@ -340,16 +343,13 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
     pool = _Pool(jobs, (None, False))
     terminate = False
     try:
-        todo = storage.iter_articles(analysis=None if everything else "restore")
+        todo = iter_articles(storage, analysis=None if everything else "restore")
         for batch in _chunks(todo, chunk):
             items = [(a.id, a.doc["raw_text"],
                       {"published": a.published, "url": a.url, "source": a.outlet, **(a.doc.get("meta") or {})})
                      for a in batch]
             results = pool.submit(_reanalyze_one, items)()
-            with storage.transaction():
-                for article_id, doc, _error in results:
-                    if doc is not None:
-                        storage.replace_analysis(article_id, doc, "full")
+            storage.update([Reanalysis(article_id, doc, "full") for article_id, doc, _error in results if doc is not None])
             for article_id, doc, error in results:
                 if doc is None:
                     failures.append(Failure(f"article {article_id}", f"analysis failed ({error})"))
@@ -371,13 +371,81 @@ def build_stories(storage: Storage) -> int:
     from khabar.archive.stories import StoryClusterer
 
     # Items come oldest first, undated last, so the clusterer may forget days behind its window.
-    assigned = StoryClusterer().cluster(storage.story_items(), bounded=True)
+    items = ({"id": i.id, "text": i.text, "published": i.published, "title": i.title, "entities": list(i.entities)}
+             for i in storage.story_items())
+    assigned = StoryClusterer().cluster(items, bounded=True)
     clusters: dict[int, list[int]] = {}
     for article_id, story_id in assigned.items():
         clusters.setdefault(int(story_id), []).append(int(article_id))  # type: ignore[call-overload]
     return storage.set_stories(clusters)
 
 
-def document_of(article: Any) -> Document:
-    """The :class:`Document` of a stored article."""
-    return Document.from_dict(article.doc)
+def _story_text(item: StoryItem) -> str:
+    return f"{item.title}\n{item.text}" if item.title else item.text
+
+
+def assign_stories(storage: Storage) -> int:
+    """Put the articles in no story yet into stories: each joins the story of its best match among the
+    articles of the days around it (their stories stay as stored), or starts its own. Returns how
+    many of the stories written have several articles."""
+    from khabar.archive.stories import StoryClusterer
+
+    new = list(storage.story_items(unclustered=True))
+    if not new:
+        return 0
+    clusterer = StoryClusterer()
+    days = sorted(d for d in (published_day(i.published) for i in new) if d is not None)
+    if days:
+        margin = _dt.timedelta(days=clusterer.window_days + 1)
+        since, until = (days[0] - margin).isoformat(), (days[-1] + margin + _dt.timedelta(days=1)).isoformat()
+        for old in storage.story_items(since=since, until=until):
+            if old.story_id is not None:
+                clusterer.add_stored(old.id, _story_text(old), old.published, story_id=old.story_id,
+                               entities=old.entities)
+    clusters: dict[int, list[int]] = {}
+    for item in new:  # oldest first, undated last, as stored
+        story = clusterer.add(item.id, _story_text(item), item.published, entities=item.entities)
+        clusters.setdefault(int(story), []).append(item.id)  # type: ignore[call-overload]
+    return storage.set_stories(clusters, replace=False)
+
+
+def copy_articles(source: Storage, target: Storage, *, batch: int = 500,
+                  progress: Callable[[int], None] | None = None) -> int:
+    """Copy every article of ``source`` into ``target`` (another backend, or another archive of the
+    same one): each ``Document`` exactly, its metadata, its id where ``target`` has it free, and the
+    stories. Articles ``target`` has already (same URL or content key) are skipped, so a copy can be
+    rerun after an interruption. Returns how many articles were written."""
+    written = 0
+    mapping: dict[int, int] = {}
+    pending: list[StoredArticle] = []
+
+    def flush() -> None:
+        nonlocal written
+        ids = target.write([NewArticle(doc=a.doc, content_key=a.content_key, title=a.title, url=a.url,
+                                       published=a.published, author=a.author, outlet=a.outlet, origin=a.origin,
+                                       kind=a.kind, analysis=a.analysis, id=a.id) for a in pending])
+        for a, new_id in zip(pending, ids, strict=True):
+            if new_id is not None:
+                mapping[a.id] = new_id
+                written += 1
+        pending.clear()
+        if progress:
+            progress(written)
+
+    stories: dict[int, list[int]] = {}
+    for article in iter_articles(source, batch=batch):
+        pending.append(article)
+        if article.story_id is not None:
+            stories.setdefault(article.story_id, []).append(article.id)
+        if len(pending) >= batch:
+            flush()
+    if pending:
+        flush()
+    clusters: dict[int, list[int]] = {}
+    for story_id, members in stories.items():
+        moved = [mapping[m] for m in members if m in mapping]
+        if moved:
+            clusters[mapping.get(story_id, moved[0])] = moved
+    if clusters:
+        target.set_stories(clusters, replace=False)
+    return written

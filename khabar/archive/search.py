@@ -1,8 +1,13 @@
 """Search the archive the way Persian is written: queries folded exactly like the index.
 
-The query language and its tree are :mod:`khabar.archive.query`. Filters: person, organization,
-place, outlet, date range (Jalali ``1404-05-18`` / ``۱۸ مرداد ۱۴۰۴`` or Gregorian ``2025-08-09``),
-has-quotes. Snippets are found on the folded words and shown on the article's original text.
+The query language is read by :mod:`khabar.archive.parser` into the tree of :mod:`khabar.archive.query`,
+which the backend compiles. Filters: person, organization, place (a name, or an entity id as the
+facets give it), outlet, date range (Jalali ``1404-05-18`` / ``۱۸ مرداد ۱۴۰۴`` or Gregorian
+``2025-08-09``), has-quotes, story. Orders: ``newest`` (by publication day), ``oldest``, or
+``relevance`` (BM25 among the newest matches, :mod:`khabar.archive.rank`, then the rest newest
+first). Pages are keyset pages: each :class:`~khabar.archive.models.SearchPage` has a ``next_cursor``
+to pass back, never an offset. Snippets are found on the folded words and shown on the article's
+original text.
 
 >>> parse_date("۱۸ مرداد ۱۴۰۴")
 '2025-08-09'
@@ -11,21 +16,23 @@ has-quotes. Snippets are found on the folded words and shown on the article's or
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from khabar.archive.keys import search_key
-from khabar.archive.query import Query, Term, parse_query
-from khabar.archive.storage import ORG_LABELS, PERSON_LABELS, PLACE_LABELS, ArticleFilter, Hit, Storage
+from khabar.archive.models import FACET_LABELS, FacetValue, HitRecord, SearchHit, SearchPage, Snippet, Total
+from khabar.archive.parser import parse_query
+from khabar.archive.query import Cursor, Filters, Node, SearchQuery, Term, fingerprint, terms_of
+from khabar.archive.rank import bm25
+from khabar.archive.storage import Storage
 from khabar.errors import InvalidInput
 from khabar.offsets import Alignment
 from khabar.text import calendar
 from khabar.text.fold import fold
 
 __all__ = [
-    "SearchResult",
-    "SearchResults",
+    "MAX_LIMIT",
+    "Resolved",
     "build_filter",
     "date_range",
     "highlight_spans",
@@ -33,6 +40,11 @@ __all__ = [
     "parse_date",
     "search",
 ]
+
+MAX_LIMIT = 10_000
+COUNT_CAP = 10_000
+_ENTITY_ID = re.compile(r"^[a-z]+:\S+$")
+_FACET_NAMES = {"person": "person", "org": "organization", "place": "place"}
 
 
 def date_range(value: str) -> tuple[str, str]:
@@ -57,123 +69,171 @@ def parse_date(value: str) -> str:
     return date_range(value)[0]
 
 
-# -- results ------------------------------------------------------------------------------------
+# -- filters --------------------------------------------------------------------------------------
+
+FacetArg = str | Sequence[str] | None
+
 
 @dataclass(frozen=True, slots=True)
-class SearchResult:
-    """One article found: ``snippet`` is a piece of its original text, ``highlights`` offsets into it."""
+class Resolved:
+    """Filters with names resolved to ids, or ``filters=None`` when one matched nothing (see ``notes``)."""
 
-    id: int
-    title: str | None
-    source: str | None
-    published: str | None
-    url: str | None
-    snippet: str
-    highlights: tuple[tuple[int, int], ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "source": self.source, "published": self.published,
-                "url": self.url, "snippet": self.snippet, "highlights": [list(h) for h in self.highlights]}
-
-    def marked(self, left: str = "«", right: str = "»") -> str:
-        """The snippet with each highlight wrapped in ``left``/``right``."""
-        out, pos = [], 0
-        for s, e in self.highlights:
-            out += [self.snippet[pos:s], left, self.snippet[s:e], right]
-            pos = e
-        out.append(self.snippet[pos:])
-        return "".join(out)
+    filters: Filters | None
+    notes: tuple[str, ...] = ()
+    outlet_names: frozenset[str] = frozenset()
 
 
-@dataclass(slots=True)
-class SearchResults:
-    """The results of one search; ``notes`` says why a filter matched nothing."""
-
-    query: Query
-    results: list[SearchResult]
-    total: int | None = None
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[SearchResult]:
-        return iter(self.results)
-
-    def __len__(self) -> int:
-        return len(self.results)
+def _values(arg: FacetArg) -> list[str]:
+    if arg is None:
+        return []
+    if isinstance(arg, str):
+        return [arg] if arg.strip() else []
+    return [v for v in arg if isinstance(v, str) and v.strip()]
 
 
-def _entity_group(storage: Storage, name: str, labels: Sequence[str], what: str,
-                  notes: list[str]) -> tuple[str, ...]:
-    found = storage.find_entities(search_key(name), labels)
+def _entity_group(storage: Storage, value: str, facet: str, notes: list[str]) -> tuple[str, ...]:
+    labels = FACET_LABELS[facet]
+    if _ENTITY_ID.match(value.strip()):  # an entity id, as a facet gives it
+        found = storage.entities(ids=[value.strip()])
+    else:
+        found = storage.entities(key=search_key(value), labels=labels)
     if not found:
-        notes.append(f"no {what} named {name!r} in the archive")
-    return tuple(e["id"] for e in found)
+        notes.append(f"no {_FACET_NAMES[facet]} named {value!r} in the archive")
+    return tuple(e.id for e in found)
 
 
-def build_filter(storage: Storage, *, person: str | None = None, org: str | None = None,
-                 place: str | None = None, source: str | None = None, since: str | None = None,
-                 until: str | None = None, has_quotes: bool = False,
-                 notes: list[str] | None = None) -> ArticleFilter | None:
-    """The storage filter for these facets; ``None`` when a named facet matches nothing (see ``notes``)."""
-    notes = notes if notes is not None else []
+def build_filter(storage: Storage, *, person: FacetArg = None, org: FacetArg = None, place: FacetArg = None,
+                 source: FacetArg = None, since: str | None = None, until: str | None = None,
+                 has_quotes: bool = False, story: int | None = None) -> Resolved:
+    """The backend's filters for these facets. Each person, organization or place named must be
+    mentioned (a name standing for several identities: any of them); an article from any outlet named."""
+    notes: list[str] = []
     groups = []
-    for name, labels, what in ((person, PERSON_LABELS, "person"), (org, ORG_LABELS, "organization"),
-                               (place, PLACE_LABELS, "place")):
-        if name:
-            group = _entity_group(storage, name, labels, what, notes)
+    for facet, arg in (("person", person), ("org", org), ("place", place)):
+        for value in _values(arg):
+            group = _entity_group(storage, value, facet, notes)
             if not group:
-                return None
+                return Resolved(None, tuple(notes))
             groups.append(group)
     outlet_ids = None
-    if source:
-        outlet_ids = tuple(storage.find_outlets(fold(source)))
-        if not outlet_ids:
-            notes.append(f"no outlet named {source!r} in the archive")
-            return None
+    names: set[str] = set()
+    sources = _values(source)
+    if sources:
+        found = []
+        for value in sources:
+            outlets = storage.sources(key=fold(value), counts=False)
+            if not outlets:
+                notes.append(f"no outlet named {value!r} in the archive")
+                return Resolved(None, tuple(notes))
+            found += outlets
+        outlet_ids = tuple(sorted({oid for oid, _ in found}))
+        names = {s.name for _, s in found}
     lo = date_range(since)[0] if since else None
     hi = date_range(until)[1] if until else None
     if lo and hi and lo >= hi:
         notes.append(f"--since {since} is after --until {until}")
-        return None
-    return ArticleFilter(entity_groups=tuple(groups), outlet_ids=outlet_ids, since=lo, until=hi,
-                         has_quotes=has_quotes)
+        return Resolved(None, tuple(notes))
+    filt = Filters(entity_groups=tuple(groups), outlet_ids=outlet_ids, since=lo, until=hi, has_quotes=has_quotes,
+                   story_id=story)
+    return Resolved(filt, tuple(notes), frozenset(names))
 
 
-def search(storage: Storage, query: str = "", *, person: str | None = None, org: str | None = None,
-           place: str | None = None, source: str | None = None, since: str | None = None,
-           until: str | None = None, has_quotes: bool = False, limit: int = 20, offset: int = 0,
-           order: str = "newest", count: bool = False, count_cap: int = 10_000, facets: bool = False,
-           snippet_chars: int = 160) -> SearchResults:
+# -- search ---------------------------------------------------------------------------------------
+
+def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: FacetArg = None,
+           place: FacetArg = None, source: FacetArg = None, since: str | None = None, until: str | None = None,
+           has_quotes: bool = False, story: int | None = None, limit: int = 20, sort: str = "newest",
+           cursor: str | None = None, count: bool = False, count_cap: int = COUNT_CAP, facets: bool = False,
+           facet_top: int = 5, snippet_chars: int = 160) -> SearchPage:
     """Search the archive; an empty query with filters lists the filtered articles.
 
-    ``order``: ``newest`` (by publication day), ``oldest``, or ``relevance`` (bm25 among the most
-    recent matches — a window of a few hundred, narrower with a selective facet — so a broad query
-    costs about the same at 1M articles as at 10k).
+    ``sort``: ``newest``, ``oldest`` or ``relevance``; ``cursor``: a page's ``next_cursor``, to
+    continue after it; ``count``: also count the matches (up to ``count_cap``: beyond it the total
+    is "at least"); ``facets``: the most frequent persons, organizations, places and outlets among
+    the newest matches.
 
     >>> from khabar import analyze
-    >>> from khabar.archive.storage import open_storage, NewArticle
+    >>> from khabar.archive.models import NewArticle
+    >>> from khabar.archive.storage import open_storage
     >>> store = open_storage(":memory:")
-    >>> _ = store.add(NewArticle.from_document(analyze("بانک مرکزی نرخ تورم را اعلام میکند."), content_key="a"))
+    >>> _ = store.write([NewArticle.from_document(analyze("بانک مرکزی نرخ تورم را اعلام میکند."), content_key="a")])
     >>> [r.marked() for r in search(store, "می کند")]
     ['بانک مرکزی نرخ تورم را اعلام «میکند».']
     """
-    if limit < 1:
-        raise InvalidInput(f"limit must be at least 1, not {limit}")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, not {limit!r}")
+    if sort not in ("newest", "oldest", "relevance"):
+        raise InvalidInput(f"sort must be newest, oldest or relevance, not {sort!r}")
     parsed = parse_query(query or "")
-    notes: list[str] = []
-    filt = build_filter(storage, person=person, org=org, place=place, source=source, since=since, until=until,
-                        has_quotes=has_quotes, notes=notes)
-    fts = parsed.to_fts()
-    if filt is None:
-        return SearchResults(parsed, [], 0 if count else None, {}, notes)
-    estimate = storage.estimate_matches(fts) if fts else None
-    hits = storage.search(fts, filt, limit=limit, offset=offset, order=order if fts else "newest",
-                          estimate=estimate)
-    results = [make_result(hit, parsed.terms, snippet_chars) for hit in hits]
-    total = storage.count_matches(fts, filt, cap=count_cap) if count else None
-    facet_counts = storage.facet_counts(fts, filt) if facets else {}
-    return SearchResults(parsed, results, total, facet_counts, notes)
+    resolved = build_filter(storage, person=person, org=org, place=place, source=source, since=since, until=until,
+                            has_quotes=has_quotes, story=story)
+    notes = list(resolved.notes)
+    if resolved.filters is None:
+        return SearchPage(parsed.text, [], Total(0) if count else None, {}, None, notes)
+    filt = resolved.filters
+    root = parsed.root
+    if root is None and sort == "relevance":
+        sort = "newest"  # nothing to rank by
+    fp = fingerprint(repr(root), filt, sort)
+    cur = Cursor.decode(cursor, fingerprint=fp, sort=sort) if cursor else None
+    if sort == "relevance":
+        ids, next_cursor = _relevance_page(storage, root, filt, limit, cur, fp)
+    else:
+        rows = storage.search(SearchQuery(root, filt, "oldest" if sort == "oldest" else "newest", limit + 1,
+                                          after=cur.key if cur else None))
+        page = rows[:limit]
+        ids = [m.id for m in page]
+        next_cursor = Cursor(sort, page[-1].key, None, fp).encode() if len(rows) > limit else None
+    results = [make_result(hit, parsed.terms, snippet_chars) for hit in storage.hits(ids)]
+    base = SearchQuery(root, filt)
+    total = None
+    if count:
+        n = storage.count(base, cap=count_cap)
+        total = Total(n, "gte" if n >= count_cap else "eq")
+    facet_values: dict[str, list[FacetValue]] = {}
+    if facets:
+        chosen = {e for group in filt.entity_groups for e in group}
+        for name, values in storage.facets(base, top=facet_top).items():
+            facet_values[name] = [
+                FacetValue(value, label, n, value in resolved.outlet_names if name == "source" else value in chosen)
+                for value, label, n in values]
+    return SearchPage(parsed.text, results, total, facet_values, next_cursor, notes)
 
+
+def _relevance_page(storage: Storage, root: Node | None, filt: Filters, limit: int, cur: Cursor | None,
+                    fp: str) -> tuple[list[int], str | None]:
+    """Ids of one relevance page and the cursor after it: the ranked window of the newest matches
+    first, then the matches below it, newest first."""
+    assert root is not None
+    if cur is not None and cur.score is None:  # past the ranked window already
+        rows = storage.search(SearchQuery(root, filt, "newest", limit + 1, after=cur.key))
+        page = rows[:limit]
+        more = len(rows) > limit
+        return [m.id for m in page], Cursor("relevance", page[-1].key, None, fp).encode() if more else None
+    window = storage.search(SearchQuery(root, filt, "newest", limit, rank_window=True))
+    texts = {h.id: (h.title or "", h.text) for h in storage.hits([m.id for m in window], full=False)}
+    positive = list(terms_of(root, positive=True))
+    scores = bm25([texts.get(m.id, ("", "")) for m in window], positive)
+    ranked = sorted(((s, m.key, m.id) for s, m in zip(scores, window, strict=True)), key=lambda r: (-r[0], -r[1]))
+    if cur is not None:
+        ranked = [r for r in ranked if (-r[0], -r[1]) > (-(cur.score or 0.0), -cur.key)]
+    shown = ranked[:limit]
+    ids = [r[2] for r in shown]
+    if len(ranked) > limit:
+        return ids, Cursor("relevance", shown[-1][1], shown[-1][0], fp).encode()
+    if not window:
+        return ids, None
+    floor = min(m.key for m in window)
+    need = limit - len(shown)
+    rest = storage.search(SearchQuery(root, filt, "newest", need + 1, after=floor))
+    ids += [m.id for m in rest[:need]]
+    if len(rest) <= need:
+        return ids, None
+    last = rest[need - 1].key if need else floor
+    return ids, Cursor("relevance", last, None, fp).encode()
+
+
+# -- snippets -------------------------------------------------------------------------------------
 
 def _same_length_fold_table() -> dict[int, str]:
     """``str.translate`` table folding Arabic-script letters, digits and marks one character for one:
@@ -195,6 +255,8 @@ def _same_length_fold_table() -> dict[int, str]:
 
 
 _FOLD_SAME_LENGTH = _same_length_fold_table()
+# Only the runs of characters the table changes are translated (much faster on Persian text).
+_FOLD_RUNS = re.compile("[" + "".join(re.escape(chr(c)) for c in _FOLD_SAME_LENGTH) + "]+")
 _FOLDED_WORD = re.compile(r"[\w\x00]+")
 
 
@@ -204,9 +266,9 @@ def highlight_spans(text: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
     The text is folded once with a same-length table (dropped marks and joiners become NUL), so
     a word found in the folded text has the same offsets in ``text``.
 
-    >>> highlight_spans("او می‌کند", parse_query("ميكند").terms)
+    >>> highlight_spans("او می‌کند", [Term(("میکند",))])
     [(3, 9)]
-    >>> highlight_spans("کِتابِ نو", parse_query("کتاب").terms)
+    >>> highlight_spans("کِتابِ نو", [Term(("کتاب",))])
     [(0, 6)]
     """
     if not terms:
@@ -214,7 +276,7 @@ def highlight_spans(text: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few non-Persian letters change length when lowered
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    folded = lowered.translate(_FOLD_SAME_LENGTH)
+    folded = _FOLD_RUNS.sub(lambda m: m.group().translate(_FOLD_SAME_LENGTH), lowered)
     exact = {tok for term in terms for tok in term.tokens}
     prefixes = tuple(term.tokens[-1] for term in terms if term.prefix)
     spans = []
@@ -232,7 +294,7 @@ def highlight_spans(text: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
     return spans
 
 
-def make_result(hit: Hit, terms: Sequence[Term], width: int = 160) -> SearchResult:
+def make_result(hit: HitRecord, terms: Sequence[Term], width: int = 160) -> SearchHit:
     """A result with a snippet of the original text around the first matched words."""
     spans = highlight_spans(hit.text, terms)
     if hit.changes and spans:
@@ -261,4 +323,4 @@ def make_result(hit: Hit, terms: Sequence[Term], width: int = 160) -> SearchResu
     snippet = lead + piece.replace("\n", " ").replace("\r", " ").replace("\t", " ") + tail
     shift = len(lead) - start
     highlights = tuple((max(s, start) + shift, min(e, end) + shift) for s, e in spans if s < end and e > start)
-    return SearchResult(hit.id, hit.title, hit.outlet, hit.published, hit.url, snippet, highlights)
+    return SearchHit(hit.id, hit.title, hit.outlet, hit.published, hit.url, Snippet(snippet, highlights))

@@ -262,6 +262,13 @@ class StoryClusterer:
         return Assignment(article_id, story, best[2], round(best[0], 4), round(best[1], 4),
                           best[0] >= self.near_duplicate)
 
+    def add_stored(self, article_id: Hashable, text: str, published: Any = None, *, story_id: Hashable,
+             entities: Iterable[str] = (), key: str | None = None) -> None:
+        """Add an article already in ``story_id`` (one stored earlier), so that new articles can join
+        its story: whatever it would match now, its story stays the stored one."""
+        self.assign(article_id, text, published, entities=entities, key=key)
+        self._story[article_id] = story_id
+
     def cluster(self, items: Iterable[tuple[Hashable, str, Any] | Mapping[str, Any]], *,
                 bounded: bool = False) -> dict[Hashable, Hashable]:
         """Add many articles in the given order; ``{article_id: story_id}`` for all of them.

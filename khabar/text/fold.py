@@ -54,6 +54,8 @@ SPELLINGS = {"ئ": "ی", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا", "ٱ": "
 INVISIBLE = ZWJ + LRM + RLM + BOM + SOFT_HYPHEN
 _MARK_CODES = (*range(0x064B, 0x0660), 0x0670)
 _SPACE_RUNS = re.compile(r"\s+")
+# Whitespace that collapsing changes: runs of two or more, or one that is not a plain space.
+_ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")
 
 
 class Fold:
@@ -63,7 +65,7 @@ class Fold:
     'یک شنبه 2'
     """
 
-    __slots__ = ("_compat", "_lower", "_spaces", "_table", "parts")
+    __slots__ = ("_compat", "_lower", "_runs", "_spaces", "_table", "parts")
 
     def __init__(self, *, letters: Literal["keep", "shapes", "spelling"] = "spelling", digits: bool = True,
                  zwnj: Literal["drop", "space", "keep"] = "drop", invisible: bool = True, marks: bool = True,
@@ -93,6 +95,9 @@ class Fold:
         if marks:
             table.update(dict.fromkeys(map(chr, _MARK_CODES)))
         self._table = str.maketrans(table)
+        # Translating only the runs of characters the table changes is several times faster on
+        # Persian text than translating all of it (most characters stay as they are).
+        self._runs = re.compile("[" + "".join(re.escape(c) for c in table) + "]+") if table else None
         self._lower = lower
         self._spaces = spaces
         self._compat = compat
@@ -100,11 +105,13 @@ class Fold:
     def __call__(self, text: str) -> str:
         if self._compat and not text.isascii():
             text = unicodedata.normalize("NFKC", text)
-        text = text.translate(self._table)
+        if self._runs is not None:
+            table = self._table
+            text = self._runs.sub(lambda m: m.group().translate(table), text)
         if self._lower:
             text = text.lower()
         if self._spaces == "collapse":
-            return _SPACE_RUNS.sub(" ", text).strip()
+            return _ODD_SPACE.sub(" ", text).strip()
         if self._spaces == "drop":
             return _SPACE_RUNS.sub("", text)
         return text

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from khabar.archive.runner import ingest, reanalyze, restore_pipeline
-from khabar.archive.storage import open_storage
+from khabar.archive.storage import iter_articles, open_storage
 from khabar.ingest import Failure, RawArticle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,8 +43,8 @@ def test_archive_ingest_adds_every_article(tmp_path: Path) -> None:
     store = open_storage(":memory:")
     summary = ingest([str(_folder(tmp_path, TEXTS))], store, jobs=1)
     assert (summary.added, summary.duplicates, summary.failed) == (len(TEXTS), 0, 0)
-    assert store.count() == len(TEXTS)
-    assert all(a.analysis == "full" for a in store.iter_articles())
+    assert store.stats()["articles"] == len(TEXTS)
+    assert all(a.analysis == "full" for a in iter_articles(store))
 
 
 def test_archive_ingest_stores_spelling_variants_once(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_archive_ingest_rerun_adds_nothing(tmp_path: Path) -> None:
     with open_storage(path) as store:
         again = ingest([folder], store, jobs=1)
         assert (again.added, again.duplicates, again.already) == (0, len(TEXTS), len(TEXTS))
-        assert store.count() == len(TEXTS)
+        assert store.stats()["articles"] == len(TEXTS)
 
 
 BAD_FILES = {
@@ -131,12 +131,12 @@ def test_archive_restore_only_then_reanalyze(tmp_path: Path) -> None:
     store = open_storage(":memory:")
     summary = ingest([str(_folder(tmp_path, TEXTS))], store, jobs=1, restore_only=True)
     assert summary.added == len(TEXTS)
-    assert {a.analysis for a in store.iter_articles()} == {"restore"}
-    quick = store.get(1).doc
+    assert {a.analysis for a in iter_articles(store)} == {"restore"}
+    quick = store.articles([1])[0].doc
     assert quick["sentences"] and quick["tokens"]
     done, failures = reanalyze(store, jobs=1)
     assert (done, failures) == (len(TEXTS), [])
-    full = store.get(1)
+    full = store.articles([1])[0]
     assert full.analysis == "full" and full.doc["text"] == quick["text"]
     assert reanalyze(store, jobs=1)[0] == 0  # nothing left to do
 
@@ -152,7 +152,7 @@ def test_archive_workers_give_the_same_archive_as_one_process(tmp_path: Path) ->
     for jobs in (1, 2):
         with open_storage(tmp_path / f"j{jobs}.db") as store:
             ingest([folder], store, jobs=jobs, chunk=3)
-            dumps.append([(a.content_key, a.origin, a.doc) for a in store.iter_articles()])
+            dumps.append([(a.content_key, a.origin, a.doc) for a in iter_articles(store)])
     assert dumps[0] == dumps[1]
 
 

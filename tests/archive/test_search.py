@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khabar import analyze
+from khabar.archive.models import NewArticle, Total
+from khabar.archive.parser import parse_query
 from khabar.archive.people import person_profile, statements
-from khabar.archive.query import parse_query
 from khabar.archive.search import date_range, parse_date, search
-from khabar.archive.storage import NewArticle, open_storage
+from khabar.archive.storage import open_storage
 from khabar.document import Entity, Event, Mention, Quote, Span, Speaker
 from khabar.errors import InvalidInput, NotFoundError
 
@@ -28,11 +29,15 @@ VARIANTS = [
 ]
 
 
+def _add(store, article: NewArticle) -> int | None:
+    return store.write([article])[0]
+
+
 def _store_with(texts: list[str]):
     store = open_storage(":memory:")
     ids = []
     for i, text in enumerate(texts):
-        ids.append(store.add(NewArticle.from_document(analyze(text), content_key=f"k{i}", title=f"خبر {i}")))
+        ids.append(_add(store, NewArticle.from_document(analyze(text), content_key=f"k{i}", title=f"خبر {i}")))
     return store, ids
 
 
@@ -49,8 +54,8 @@ def test_search_highlights_the_original_spelling() -> None:
     store, [article_id] = _store_with(["او گفت كه دولت ماليات را كم مي كند."])
     [result] = search(store, "می‌کند").results
     assert result.id == article_id
-    [(s, e)] = result.highlights
-    assert result.snippet[s:e] == "مي كند"
+    [(s, e)] = result.snippet.highlights
+    assert result.snippet.text[s:e] == "مي كند"
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -90,7 +95,7 @@ def test_search_hostile_query_never_reaches_fts_as_syntax(query: str) -> None:
         search(store, query)
     except InvalidInput as err:
         assert str(err)  # a clear message instead of an FTS error
-    assert store.count() == 2
+    assert store.stats()["articles"] == 2
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -160,7 +165,7 @@ def _article(store, text: str, key: str, *, outlet: str, published: str,
         t = doc.text.index("دیدار")
         doc.events.append(Event("meeting", doc.span(t, t + 5), tuple(f"per:{p}" for p in people), published,
                                 f"loc:{places[0]}" if places else None))
-    return store.add(NewArticle.from_document(doc, content_key=key, outlet=outlet, published=published,
+    return _add(store, NewArticle.from_document(doc, content_key=key, outlet=outlet, published=published,
                                               title=text[:20]))
 
 
@@ -212,30 +217,30 @@ def test_search_notes_why_a_facet_matched_nothing(archive) -> None:
 def test_search_counts_and_facets(archive) -> None:
     store, _ = archive
     res = search(store, "", place="تهران", count=True, facets=True)
-    assert res.total == 2
-    assert ("تهران", 2) in res.facets["place"]
+    assert res.total is not None and res.total.to_dict() == {"value": 2, "relation": "eq"}
+    assert [(v.label, v.count) for v in res.facets["place"]] == [("تهران", 2)]
 
 
 def test_search_statements_by_a_person_about_a_term(archive) -> None:
     store, ids = archive
-    assert {s["article"] for s in statements(store, "عراقچی")} == {ids["moscow"], ids["tehran"]}
+    assert {s.article for s in statements(store, "عراقچی")} == {ids["moscow"], ids["tehran"]}
     [about] = statements(store, "عراقچی", "تحریم ها")
-    assert about["article"] == ids["tehran"]
+    assert about.article == ids["tehran"]
 
 
 def test_search_person_profile(archive) -> None:
     store, _ids = archive
     profile = person_profile(store, "عراقچی")
-    assert profile["article_count"] == 2
-    assert profile["titles"] == ["وزیر امور خارجه"]
-    assert [m["with"] for m in profile["meetings"]] == ["لاوروف"]
-    assert {c["name"] for c in profile["co_mentioned"]} >= {"لاوروف", "مسکو", "تهران"}
+    assert profile.article_count == 2
+    assert profile.titles == ["وزیر امور خارجه"]
+    assert [m.with_ for m in profile.meetings] == ["لاوروف"]
+    assert {c.name for c in profile.co_mentioned} >= {"لاوروف", "مسکو", "تهران"}
 
 
 def test_search_person_profile_statements_about_a_term(archive) -> None:
     store, ids = archive
     profile = person_profile(store, "عراقچی", about="تحریم‌ها")
-    assert [s["article"] for s in profile["statements"]] == [ids["tehran"]]
+    assert [s.article for s in profile.statements] == [ids["tehran"]]
 
 
 def test_search_person_profile_unknown_raises(archive) -> None:
@@ -246,18 +251,20 @@ def test_search_person_profile_unknown_raises(archive) -> None:
 def test_search_snippet_is_centered_on_a_match_in_a_long_article() -> None:
     store, _ = _store_with(["مقدمه‌ای طولانی. " * 200 + "در پایان، بانک مرکزی نرخ سود را تغییر داد. " + "پایان. " * 50])
     [result] = search(store, '"بانک مرکزی"').results
-    assert result.snippet.startswith("…") and result.snippet.endswith("…")
-    assert [result.snippet[s:e] for s, e in result.highlights] == ["بانک", "مرکزی"]
-    assert len(result.snippet) < 220
+    assert result.snippet.text.startswith("…") and result.snippet.text.endswith("…")
+    assert [result.snippet.text[s:e] for s, e in result.snippet.highlights] == ["بانک", "مرکزی"]
+    assert len(result.snippet.text) < 220
 
 
 def test_search_json_shape() -> None:
     store, [_i] = _store_with(["تورم کاهش یافت."])
-    assert set(search(store, "تورم").results[0].to_dict()) >= {"id", "title", "source", "published", "snippet"}
+    hit = search(store, "تورم").results[0].to_dict()
+    assert set(hit) == {"id", "title", "source", "published", "url", "snippet"}
+    assert set(hit["snippet"]) == {"text", "highlights"}
 
 
 def test_search_empty_archive_returns_nothing() -> None:
-    assert search(open_storage(":memory:"), "تورم", count=True).total == 0
+    assert search(open_storage(":memory:"), "تورم", count=True).total == Total(0)
 
 
 def test_search_refuses_a_bad_limit() -> None:
@@ -288,7 +295,7 @@ def _planned_archive():
                                  entity=f"per:{p}") for p in people]
         published = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if rng.random() < 0.9 else None
         outlet = rng.choice(["ایرنا", "ایسنا", "مهر"])
-        article_id = store.add(NewArticle.from_document(doc, content_key=str(i), outlet=outlet, published=published))
+        article_id = _add(store, NewArticle.from_document(doc, content_key=str(i), outlet=outlet, published=published))
         truth.append({"id": article_id, "words": set(chosen), "people": set(people), "outlet": outlet,
                       "published": published})
     return store, truth
@@ -322,10 +329,10 @@ def test_search_every_plan_finds_exactly_the_matching_articles_newest_first(quer
         return not ("until" in kwargs and t["published"] > kwargs["until"])
 
     expected = sorted((t for t in truth if ok(t)), key=lambda t: (t["published"] or "", t["id"]), reverse=True)
-    found = search(store, query, limit=500, order="newest", count=True, **kwargs)
+    found = search(store, query, limit=500, sort="newest", count=True, **kwargs)
     assert [r.id for r in found] == [t["id"] for t in expected]
-    assert found.total == len(expected)
-    assert {r.id for r in search(store, query, limit=500, order="relevance", **kwargs)} == {t["id"] for t in expected}
+    assert found.total == Total(len(expected))
+    assert {r.id for r in search(store, query, limit=500, sort="relevance", **kwargs)} == {t["id"] for t in expected}
 
 
 _PLANNED = _planned_archive()
@@ -345,7 +352,7 @@ def _people_archive():
             s = doc.text.index(name) if eid != "per:l" else doc.text.rindex(name)
             doc.entities.append(Entity(eid, name, "PER"))
             doc.mentions.append(doc.span(s, s + len(name), Mention, label="PER", entity=eid))
-        store.add(NewArticle.from_document(doc, content_key=str(i)))
+        store.write([NewArticle.from_document(doc, content_key=str(i))])[0]
     return store
 
 
@@ -357,5 +364,5 @@ def _people_archive():
 ])
 def test_search_person_profile_chooses_identities(name: str, chosen: set[str], others: set[str]) -> None:
     profile = person_profile(_people_archive(), name)
-    assert {m["name"] for m in profile["matches"] if m["chosen"]} == chosen
-    assert {m["name"] for m in profile["matches"] if not m["chosen"]} == others
+    assert {m.name for m in profile.matches if m.chosen} == chosen
+    assert {m.name for m in profile.matches if not m.chosen} == others

@@ -1,17 +1,21 @@
-"""The archive's storage interface: what every backend implements, and the records it takes and gives.
+"""The storage protocol: what every backend implements, in typed records and query trees.
 
-:class:`Storage` is what the archive talks to; :class:`~khabar.archive.storage.sqlite.SqliteStorage`
-implements it in one file (WAL, foreign keys, schema migrations recorded in a table), and
-``open_storage(":memory:")`` (:mod:`khabar.archive.storage.registry`) gives a throw-away archive for
-tests. An article goes in as a :class:`NewArticle` (its ``Document.to_dict()`` plus the metadata its
-source gave) and comes back as a :class:`StoredArticle` whose ``document`` round-trips exactly.
+The archive (:class:`khabar.archive.Archive`) talks to a backend only through these methods. They
+take and give the records of :mod:`khabar.archive.models` and the query tree of
+:mod:`khabar.archive.query`; no SQL or full-text syntax crosses the seam, so a backend compiles
+trees to its own language (SQLite FTS5, PostgreSQL ``tsquery``). Keys (search keys, content keys) are
+computed by the archive before storage: a backend folds (:mod:`khabar.text.fold`) but never restores.
+
+Writes are batches, each atomic and idempotent: an article whose URL or content key is stored
+already is skipped (``None`` in place of its id), so a rerun after a crash adds nothing twice.
 
 >>> from khabar import analyze
+>>> from khabar.archive.models import NewArticle
 >>> from khabar.archive.storage import open_storage
 >>> store = open_storage(":memory:")
 >>> doc = analyze("وزیر امور خارجه امروز به مسکو رفت.")
->>> article_id = store.add(NewArticle.from_document(doc, content_key="k1", title="سفر وزیر"))
->>> store.get(article_id).document.to_dict() == doc.to_dict()
+>>> [article_id] = store.write([NewArticle.from_document(doc, content_key="k1", title="سفر وزیر")])
+>>> store.articles([article_id])[0].document.to_dict() == doc.to_dict()
 True
 >>> store.close()
 """
@@ -19,215 +23,118 @@ True
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
 
-from khabar.document import Document
+from khabar.archive.models import (
+    EntityProfile,
+    EntityRecord,
+    HitRecord,
+    Match,
+    NewArticle,
+    Reanalysis,
+    SourceStats,
+    StoredArticle,
+    Story,
+    StoryItem,
+)
+from khabar.archive.query import SearchQuery
 
-__all__ = [
-    "ORG_LABELS",
-    "PERSON_LABELS",
-    "PLACE_LABELS",
-    "ArticleFilter",
-    "Hit",
-    "NewArticle",
-    "Storage",
-    "StoredArticle",
-]
+__all__ = ["FACETS", "Storage", "iter_articles"]
 
-# Entity labels the facets understand; the pipeline's NER may use either spelling.
-PERSON_LABELS = ("PER", "PERSON")
-ORG_LABELS = ("ORG", "ORGANIZATION")
-PLACE_LABELS = ("LOC", "GPE", "PLACE", "LOCATION", "FAC")
-
-
-@dataclass(slots=True)
-class NewArticle:
-    """An analysed article ready to store: ``doc`` is ``Document.to_dict()``; the rest is metadata.
-
-    ``analysis`` is ``"full"`` (every stage ran) or ``"restore"`` (restoration, sentences and
-    tokens only; ``khabar reanalyze`` fills in the rest later).
-    """
-
-    doc: dict[str, Any]
-    content_key: str
-    title: str | None = None
-    url: str | None = None
-    published: str | None = None
-    author: str | None = None
-    outlet: str | None = None
-    origin: str | None = None
-    kind: str | None = None
-    analysis: str = "full"
-    title_key: str | None = None   # folded title for the index; computed when absent
-    body_key: str | None = None    # folded text for the index; computed when absent
-    packed: bytes | None = None    # the stored form of ``doc`` (khabar.codec.pack_doc), made by an ingest worker
-
-    @classmethod
-    def from_document(cls, doc: Document, *, content_key: str, **meta: Any) -> NewArticle:
-        """Wrap an analysed :class:`Document` (``meta``: title, url, published, author, outlet, origin, kind)."""
-        return cls(doc=doc.to_dict(), content_key=content_key, **meta)
-
-
-@dataclass(slots=True)
-class StoredArticle:
-    """An article read back from the archive."""
-
-    id: int
-    doc: dict[str, Any]
-    content_key: str
-    title: str | None
-    url: str | None
-    published: str | None
-    author: str | None
-    outlet: str | None
-    origin: str | None
-    kind: str | None
-    analysis: str
-    story_id: int | None
-    added: str
-
-    @property
-    def document(self) -> Document:
-        """The stored :class:`Document` (exactly what ``to_dict`` gave when it was stored)."""
-        return Document.from_dict(self.doc)
-
-    def metadata(self) -> dict[str, Any]:
-        """The article's metadata as a plain dict (for export and ``--json``)."""
-        return {"id": self.id, "title": self.title, "url": self.url, "published": self.published,
-                "author": self.author, "source": self.outlet, "origin": self.origin, "kind": self.kind,
-                "analysis": self.analysis, "story": self.story_id, "content_key": self.content_key,
-                "added": self.added}
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleFilter:
-    """Facet filters; entity ids come from :meth:`Storage.find_entities`, dates are ISO ``YYYY-MM-DD``.
-
-    Each entity group (persons, orgs, places) is a set of alternatives for one named facet; an
-    article must match every group that is given.
-    """
-
-    entity_groups: tuple[tuple[str, ...], ...] = ()
-    outlet_ids: tuple[int, ...] | None = None
-    since: str | None = None
-    until: str | None = None
-    has_quotes: bool = False
-    story_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One search result row before its snippet is made."""
-
-    id: int
-    title: str | None
-    outlet: str | None
-    published: str | None
-    url: str | None
-    raw_text: str
-    text: str
-    changes: list[dict[str, int]] = field(default_factory=list)
+# The facets a backend counts: entity labels by kind, and the outlet.
+FACETS = ("person", "org", "place", "source")
 
 
 class Storage(ABC):
-    """What the archive needs from a storage backend."""
+    """A storage backend. ``url`` is where it lives (a path, ``:memory:``, ``postgresql://…``)."""
 
-    path: str
+    url: str
 
     # -- writing ------------------------------------------------------------------------------
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
-        """All writes inside happen together or not at all (an interrupted run leaves no half article)."""
+    def write(self, articles: Sequence[NewArticle]) -> list[int | None]:
+        """Store a batch in one transaction; each article's id, or ``None`` when its URL or content
+        key is already stored (or appears earlier in the batch)."""
 
     @abstractmethod
-    def add(self, article: NewArticle) -> int | None:
-        """Store one article; its id, or ``None`` when its URL or content key is already stored."""
+    def update(self, analyses: Sequence[Reanalysis]) -> None:
+        """Replace stored articles' analyses (their raw text stays), in one transaction."""
 
     @abstractmethod
-    def replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str = "full") -> None:
-        """Store a new analysis of an article's raw text (``khabar reanalyze``)."""
+    def set_stories(self, clusters: Mapping[int, Sequence[int]], *, replace: bool = True) -> int:
+        """Story id → article ids. ``replace``: these are all the stories (others are dropped); otherwise
+        the articles are added to (or start) these stories. Returns how many have several articles."""
+
+    # -- reading articles ---------------------------------------------------------------------
+    @abstractmethod
+    def articles(self, ids: Sequence[int] | None = None, *, after: int = 0, limit: int = 500,
+                 analysis: str | None = None) -> list[StoredArticle]:
+        """The articles with these ids (in that order, unknown ids left out), or else the next
+        ``limit`` articles in id order after id ``after`` (optionally only those of one ``analysis``)."""
 
     @abstractmethod
-    def set_stories(self, clusters: Mapping[int, Sequence[int]] | Iterable[Sequence[int]]) -> int:
-        """Replace the story clusters (story id → article ids); returns how many have several articles."""
+    def known(self, *, urls: Sequence[str] = (), content_keys: Sequence[str] = ()) -> set[str]:
+        """Which of these URLs and content keys are stored."""
+
+    # -- search -------------------------------------------------------------------------------
+    @abstractmethod
+    def search(self, query: SearchQuery) -> list[Match]:
+        """Up to ``query.limit`` matching articles in sort-key order (``newest``: descending), after
+        ``query.after`` when given."""
 
     @abstractmethod
-    def unclustered(self) -> int:
-        """How many articles have no story yet."""
+    def hits(self, ids: Sequence[int], *, full: bool = True) -> list[HitRecord]:
+        """What search results are made from, for these ids (in that order); ``full=False``: the
+        title and the first ``RANK_CHARS`` characters of the text only (what ranking reads), no raw
+        text or changes."""
 
     @abstractmethod
-    def story_items(self) -> Iterator[dict[str, Any]]:
-        """``{id, text, published, entities}`` of every article, oldest first."""
-
-    # -- reading ------------------------------------------------------------------------------
-    @abstractmethod
-    def has_url(self, url: str) -> bool: ...
+    def count(self, query: SearchQuery, *, cap: int) -> int:
+        """How many articles match, counting no further than ``cap``."""
 
     @abstractmethod
-    def has_content(self, content_key: str) -> bool: ...
+    def facets(self, query: SearchQuery, *, top: int = 5, sample: int = 5000) -> dict[str, list[tuple[str, str, int]]]:
+        """For each of :data:`FACETS`, the ``top`` most frequent ``(value, label, count)`` among the
+        newest ``sample`` matches (value: an entity id, or an outlet name), most frequent first, then by label."""
 
     @abstractmethod
-    def get(self, article_id: int) -> StoredArticle:
-        """The article with this id; :class:`~khabar.errors.NotFoundError` when there is none."""
+    def histogram(self, query: SearchQuery) -> list[tuple[str, int]]:
+        """Matching articles per publication day, ``(ISO day, count)`` in day order (undated left out)."""
+
+    # -- entities, people, stories, sources ---------------------------------------------------
+    @abstractmethod
+    def entities(self, *, key: str | None = None, prefix: bool = False, labels: Sequence[str] | None = None,
+                 ids: Sequence[str] | None = None, cooccurring_with: Sequence[str] | None = None,
+                 with_counts: bool = False, limit: int = 200) -> list[EntityRecord]:
+        """Entities whose folded name or alias holds the folded ``key`` as whole words (``prefix``: the
+        last word may be the start of one), of these ``labels``, among ``ids``, mentioned in an article
+        together with one of ``cooccurring_with``; ``with_counts`` fills in how many articles mention
+        each. Ordered by name."""
 
     @abstractmethod
-    def iter_articles(self, *, analysis: str | None = None, batch: int = 500) -> Iterator[StoredArticle]:
-        """Every article in id order (optionally only those with this ``analysis`` level)."""
+    def profile(self, ids: Sequence[str], *, limit: int = 20, about_key: str | None = None) -> EntityProfile:
+        """Titles, aliases, articles, statements (only those holding ``about_key``'s words, when given),
+        meetings and co-mentioned entities of the identities ``ids`` taken together."""
 
     @abstractmethod
-    def count(self) -> int: ...
+    def stories(self, *, limit: int = 20, min_size: int = 2, story_id: int | None = None) -> list[Story]:
+        """Stories with at least ``min_size`` articles, those across most outlets first (or just one)."""
+
+    @abstractmethod
+    def story_items(self, *, unclustered: bool = False, since: str | None = None,
+                    until: str | None = None) -> Iterator[StoryItem]:
+        """What clustering reads of every article (or only those in no story yet; or those published
+        from ``since`` to before ``until``, ISO days), oldest first, undated last."""
+
+    @abstractmethod
+    def sources(self, *, key: str | None = None, counts: bool = True) -> list[tuple[int, SourceStats]]:
+        """Outlets with their ids (only those whose folded name holds ``key``'s words), most articles
+        first, with their article counts and first and last publication dates (``counts=False``:
+        names only, zero counts, by name; cheap)."""
 
     @abstractmethod
     def stats(self) -> dict[str, int]:
-        """Row counts of the main tables."""
-
-    @abstractmethod
-    def find_entities(self, name_key: str, labels: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """Entities whose folded name or alias contains the folded ``name_key`` as whole words."""
-
-    @abstractmethod
-    def find_outlets(self, name_key: str) -> list[int]: ...
-
-    @abstractmethod
-    def co_occurring(self, entity_ids: Sequence[str], candidates: Sequence[str]) -> list[str]:
-        """The candidates mentioned in at least one article together with one of ``entity_ids``."""
-
-    @abstractmethod
-    def entity_article_counts(self, entity_ids: Sequence[str]) -> dict[str, int]:
-        """How many articles mention each entity."""
-
-    @abstractmethod
-    def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
-               order: str = "newest", estimate: int | None = None) -> list[Hit]:
-        """Articles matching an FTS5 expression (already escaped) and the filters, ``newest``,
-        ``oldest`` or by ``relevance``; ``estimate`` (how many articles the text matches, at most)
-        helps choose between the text index and a facet to drive the query."""
-
-    @abstractmethod
-    def estimate_matches(self, fts: str) -> int:
-        """About how many articles match an FTS5 expression (cheap; guides the query plan)."""
-
-    @abstractmethod
-    def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 10_000) -> int: ...
-
-    @abstractmethod
-    def facet_counts(self, fts: str | None, filt: ArticleFilter, *, top: int = 5,
-                     sample: int = 5000) -> dict[str, list[tuple[str, int]]]:
-        """The most frequent persons, organizations, places and outlets among matching articles."""
-
-    @abstractmethod
-    def statements(self, entity_ids: Sequence[str], about_key: str | None = None,
-                   *, limit: int = 50) -> list[dict[str, Any]]: ...
-
-    @abstractmethod
-    def person(self, entity_ids: Sequence[str], *, limit: int = 20) -> dict[str, Any]:
-        """Titles, articles, statements, meetings and co-mentioned entities of one identity."""
-
-    @abstractmethod
-    def stories(self, *, limit: int = 20, min_size: int = 2) -> list[dict[str, Any]]: ...
+        """Row counts: articles, outlets, entities, mentions, quotes, events, dates, stories, unclustered."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -237,3 +144,15 @@ class Storage(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def iter_articles(storage: Storage, *, analysis: str | None = None, batch: int = 500) -> Iterator[StoredArticle]:
+    """Every stored article in id order (optionally only those of one ``analysis`` level), a page at a
+    time, so memory stays bounded whatever the archive's size."""
+    last = 0
+    while True:
+        page = storage.articles(after=last, limit=batch, analysis=analysis)
+        if not page:
+            return
+        yield from page
+        last = page[-1].id

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from khabar import analyze
-from khabar.archive.storage import NewArticle, open_storage
+from khabar.archive.models import NewArticle, Reanalysis
+from khabar.archive.storage import open_storage
 from khabar.archive.storage.sqlite import MIGRATIONS, SqliteStorage
 from khabar.document import (
     DateMention,
@@ -55,6 +56,10 @@ def rich_document() -> Document:
     return doc
 
 
+def _add(store, article: NewArticle) -> int | None:
+    return store.write([article])[0]
+
+
 @pytest.fixture
 def store():
     s = open_storage(":memory:")
@@ -65,14 +70,14 @@ def store():
 @pytest.mark.parametrize("text", ARTICLES)
 def test_sqlite_round_trips_document_exactly(store, text: str) -> None:
     doc = analyze(text)
-    article_id = store.add(NewArticle.from_document(doc, content_key=f"k{hash(text)}"))
+    article_id = _add(store, NewArticle.from_document(doc, content_key=f"k{hash(text)}"))
     assert store.get(article_id).doc == doc.to_dict()
     assert store.get(article_id).document.to_dict() == doc.to_dict()
 
 
 def test_sqlite_round_trips_every_result_kind(store) -> None:
     doc = rich_document()
-    article_id = store.add(NewArticle.from_document(doc, content_key="rich", title="دیدار", url="https://x.ir/1"))
+    article_id = _add(store, NewArticle.from_document(doc, content_key="rich", title="دیدار", url="https://x.ir/1"))
     back = store.get(article_id)
     assert back.doc == doc.to_dict()
     assert back.document.quotes == doc.quotes and back.document.events == doc.events
@@ -82,7 +87,7 @@ def test_sqlite_round_trips_every_result_kind(store) -> None:
 def test_sqlite_round_trips_through_a_file(tmp_path: Path) -> None:
     doc = rich_document()
     with open_storage(tmp_path / "a.db") as s:
-        article_id = s.add(NewArticle.from_document(doc, content_key="rich"))
+        article_id = _add(s, NewArticle.from_document(doc, content_key="rich"))
     with open_storage(tmp_path / "a.db") as s:
         assert s.get(article_id).doc == doc.to_dict()
 
@@ -90,7 +95,7 @@ def test_sqlite_round_trips_through_a_file(tmp_path: Path) -> None:
 def test_sqlite_stores_a_huge_article(store) -> None:
     doc = Document.from_raw("خبر فوری؛ " * 400_000)  # 4 MB of text (analysing it is the pipeline's test)
     doc.tokens = [doc.span(i, i + 3, Token) for i in range(0, 100_000, 10)]
-    article_id = store.add(NewArticle.from_document(doc, content_key="huge"))
+    article_id = _add(store, NewArticle.from_document(doc, content_key="huge"))
     assert store.get(article_id).doc == doc.to_dict()
 
 
@@ -99,9 +104,9 @@ def test_sqlite_add_refuses_a_duplicate(store, field: str) -> None:
     first = NewArticle.from_document(analyze("خبر اول"), content_key="a", url="https://x.ir/1")
     second = NewArticle.from_document(analyze("خبر دوم"), content_key="b", url="https://x.ir/2")
     setattr(second, field, getattr(first, field))
-    assert store.add(first) is not None
-    assert store.add(second) is None
-    assert store.count() == 1
+    assert _add(store, first) is not None
+    assert _add(store, second) is None
+    assert store.stats()["articles"] == 1
 
 
 def test_sqlite_entities_are_identities_across_articles(store) -> None:
@@ -109,11 +114,11 @@ def test_sqlite_entities_are_identities_across_articles(store) -> None:
         doc = analyze(f"{alias} امروز سخن گفت.")
         doc.entities = [Entity("per:lavrov", "سرگئی لاوروف", "PER", (alias,), (title,))]
         doc.mentions = [doc.span(0, len(alias), Mention, label="PER", entity="per:lavrov")]
-        store.add(NewArticle.from_document(doc, content_key=f"k{i}"))
-    [ent] = store.find_entities("لاوروف")
-    assert ent["titles"] == ["وزیر خارجه روسیه", "دیپلمات ارشد"]
+        _add(store, NewArticle.from_document(doc, content_key=f"k{i}"))
+    [ent] = store.entities(key="لاوروف")
+    assert ent.titles == ("وزیر خارجه روسیه", "دیپلمات ارشد")
     assert store.stats()["entities"] == 1
-    assert store.person(["per:lavrov"])["article_count"] == 2
+    assert store.profile(["per:lavrov"]).article_count == 2
 
 
 def test_sqlite_records_migrations_once(tmp_path: Path) -> None:
@@ -156,7 +161,7 @@ def test_sqlite_opens_an_empty_file_as_a_new_archive(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.write_bytes(b"")
     with open_storage(path) as s:
-        assert s.count() == 0
+        assert s.stats()["articles"] == 0
 
 
 def test_sqlite_refuses_a_directory(tmp_path: Path) -> None:
@@ -177,17 +182,20 @@ def test_sqlite_reports_a_locked_archive(tmp_path: Path) -> None:
     try:
         s = SqliteStorage(str(path), timeout=0.1)
         with pytest.raises(StorageError, match="locked by another process"):
-            s.add(NewArticle.from_document(analyze("خبر"), content_key="x"))
+            _add(s, NewArticle.from_document(analyze("خبر"), content_key="x"))
     finally:
         holder.execute("ROLLBACK")
         holder.close()
 
 
 def test_sqlite_transaction_rolls_back_whole_articles(store) -> None:
-    with pytest.raises(RuntimeError), store.transaction():
-        store.add(NewArticle.from_document(rich_document(), content_key="a"))
-        raise RuntimeError("killed mid-chunk")
-    assert store.count() == 0
+    good = NewArticle.from_document(rich_document(), content_key="a")
+    bad = NewArticle.from_document(rich_document(), content_key="b")
+    bad.doc = None  # type: ignore[assignment]
+    with pytest.raises(AttributeError):  # the second article of the batch fails halfway …
+        store.write([good, bad])
+    # … and the first is not stored either: a batch is one transaction
+    assert store.stats()["articles"] == 0
     assert store.stats()["mentions"] == 0
 
 
@@ -198,31 +206,31 @@ def test_sqlite_get_unknown_id_raises_not_found(store) -> None:
 
 def test_sqlite_replace_analysis_replaces_the_structure(store) -> None:
     plain = analyze("به گزارش مهر، وزیر خارجه در مسکو با لاوروف دیدار کرد و گفت: «روابط گسترش می یابد.»")
-    article_id = store.add(NewArticle.from_document(plain, content_key="a", analysis="restore"))
+    article_id = _add(store, NewArticle.from_document(plain, content_key="a", analysis="restore"))
     rich = rich_document()
-    store.replace_analysis(article_id, rich.to_dict())
+    store.update([Reanalysis(article_id, rich.to_dict())])
     assert store.get(article_id).analysis == "full"
     assert store.get(article_id).doc == rich.to_dict()
-    store.replace_analysis(article_id, rich.to_dict())
+    store.update([Reanalysis(article_id, rich.to_dict())])
     assert store.stats()["mentions"] == 2 and store.stats()["quotes"] == 1
 
 
 def test_sqlite_set_stories_groups_articles(store) -> None:
-    ids = [store.add(NewArticle.from_document(analyze(f"خبر شماره {i}"), content_key=str(i), outlet=o,
+    ids = [_add(store, NewArticle.from_document(analyze(f"خبر شماره {i}"), content_key=str(i), outlet=o,
                                                published=f"2024-10-1{i}"))
            for i, o in enumerate(["ایرنا", "ایسنا", "مهر"])]
-    assert store.unclustered() == 3
-    assert store.set_stories([ids[:2], ids[2:]]) == 1  # a single article is not a story …
+    assert store.stats()["unclustered"] == 3
+    assert store.set_stories({ids[0]: ids[:2], ids[2]: ids[2:]}) == 1  # a single article is not a story …
     [story] = store.stories()
-    assert story["id"] == ids[0] and story["size"] == 2 and story["outlets"] == 2
-    assert [a["id"] for a in story["articles"]] == ids[:2]
+    assert story.id == ids[0] and story.size == 2 and story.outlets == 2
+    assert [a.id for a in story.articles] == ids[:2]
     assert store.get(ids[2]).story_id == ids[2]  # … but it is clustered
-    assert store.unclustered() == 0
+    assert store.stats()["unclustered"] == 0
 
 
 def test_sqlite_packed_document_is_smaller_than_its_json(store) -> None:
     doc = analyze("وزیر اقتصاد امروز گفت تورم کاهش می یابد. " * 50)
-    article_id = store.add(NewArticle.from_document(doc, content_key="a"))
+    article_id = _add(store, NewArticle.from_document(doc, content_key="a"))
     blob = store.db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
     assert len(blob) < len(json.dumps(doc.to_dict(), ensure_ascii=False).encode()) / 4
 

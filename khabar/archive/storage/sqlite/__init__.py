@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from khabar.archive.storage.base import NewArticle, Storage
+from khabar.archive.models import NewArticle, Reanalysis
+from khabar.archive.storage.base import Storage
 from khabar.archive.storage.sqlite import fts
 from khabar.archive.storage.sqlite.fts import fts_key, title_key_of
 from khabar.archive.storage.sqlite.planner import Planner
@@ -92,34 +93,57 @@ class SqliteStorage(Planner, Queries, Storage):
             return int(row[0])
         return int(self.db.execute("INSERT INTO outlets (name, key) VALUES (?, ?)", (name.strip(), key)).lastrowid or 0)
 
-    def add(self, article: NewArticle) -> int | None:
-        """Store one article and what the pipeline found in it; ``None`` for a duplicate."""
-        doc = article.doc
+    @property
+    def url(self) -> str:  # type: ignore[override]
+        return self.path
+
+    def write(self, articles: Sequence[NewArticle]) -> list[int | None]:
+        """Store a batch in one transaction (one lock, one commit); ``None`` for each duplicate."""
+        if not articles:
+            return []
         try:
             with self.transaction():
-                if article.url and self.has_url(article.url):
-                    return None
-                if self.has_content(article.content_key):
-                    return None
-                outlet = article.outlet or (doc.get("source") or {}).get("name")
-                published = article.published or (doc.get("meta") or {}).get("published")
-                # The id is chosen here (we hold the write lock) so the index key can be written at once.
-                article_id = int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0])
-                key = fts_key(article_id, published)
-                self.db.execute(
-                    "INSERT INTO articles (id, fts_key, url, content_key, title, published, author, outlet_id, origin, "
-                    "kind, raw_text, text, doc, analysis, quotes, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (article_id, key, article.url, article.content_key, article.title, published, article.author,
-                     self._outlet_id(outlet), article.origin, article.kind, doc["raw_text"], doc["text"],
-                     article.packed or pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), _now()))
-                title_key = article.title_key if article.title_key is not None else title_key_of(article.title)
-                body_key = article.body_key if article.body_key is not None else fold(doc["text"])
-                fts.index(self.db, key, title_key, body_key)
-                self._add_structure(article_id, doc, key)
-        except sqlite3.IntegrityError:
-            return None
+                return [self._add(article) for article in articles]
         except sqlite3.Error as err:
             raise self._error(err) from None
+
+    def _add(self, article: NewArticle) -> int | None:
+        """Store one article and what the pipeline found in it, inside the caller's transaction."""
+        doc = article.doc
+        db = self.db
+        if article.url and db.execute("SELECT 1 FROM articles WHERE url = ?", (article.url,)).fetchone():
+            return None
+        if db.execute("SELECT 1 FROM articles WHERE content_key = ?", (article.content_key,)).fetchone():
+            return None
+        outlet = article.outlet or (doc.get("source") or {}).get("name")
+        published = article.published or (doc.get("meta") or {}).get("published")
+        # A savepoint per article: one that fails halfway leaves nothing of itself behind.
+        db.execute("SAVEPOINT article")
+        try:
+            # The id is chosen here (we hold the write lock) so the index key can be written at once.
+            article_id = article.id if article.id is not None and article.id > 0 else 0
+            if not article_id or db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+                article_id = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0])
+            key = fts_key(article_id, published)
+            db.execute(
+                "INSERT INTO articles (id, fts_key, url, content_key, title, published, author, outlet_id, origin, "
+                "kind, raw_text, text, doc, analysis, quotes, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (article_id, key, article.url, article.content_key, article.title, published, article.author,
+                 self._outlet_id(outlet), article.origin, article.kind, doc["raw_text"], doc["text"],
+                 article.packed or pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), _now()))
+            title_key = article.title_key if article.title_key is not None else title_key_of(article.title)
+            body_key = article.body_key if article.body_key is not None else fold(doc["text"])
+            fts.index(db, key, title_key, body_key)
+            self._add_structure(article_id, doc, key)
+        except sqlite3.IntegrityError:
+            db.execute("ROLLBACK TO article")
+            db.execute("RELEASE article")
+            return None
+        except BaseException:
+            db.execute("ROLLBACK TO article")
+            db.execute("RELEASE article")
+            raise
+        db.execute("RELEASE article")
         return article_id
 
     def _add_structure(self, article_id: int, doc: dict[str, Any], key: int | None = None) -> None:
@@ -190,55 +214,66 @@ class SqliteStorage(Planner, Queries, Storage):
         db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
                        [(fold(n), eid) for n in names if fold(n)])
 
-    def replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str = "full") -> None:
-        db = self.db
+    def update(self, analyses: Sequence[Reanalysis]) -> None:
+        if not analyses:
+            return
         try:
             with self.transaction():
-                row = db.execute("SELECT title, text, fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()
-                if row is None:
-                    raise NotFoundError(f"no article {article_id} in {self.path}")
-                for table in ("mentions", "article_entities", "quotes", "dates"):
-                    db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
-                db.execute("DELETE FROM events WHERE article_id = ?", (article_id,))
-                if row[1] != doc["text"]:
-                    # The restorer changed since the article was stored: reindex it.
-                    fts.unindex(db, row[2], title_key_of(row[0]), fold(row[1]))
-                    fts.index(db, row[2], title_key_of(row[0]), fold(doc["text"]))
-                db.execute("UPDATE articles SET text = ?, doc = ?, analysis = ?, quotes = ? WHERE id = ?",
-                           (doc["text"], pack_doc(doc), analysis, len(doc.get("quotes") or ()), article_id))
-                self._add_structure(article_id, doc, row[2])
+                for item in analyses:
+                    self._replace_analysis(item.id, item.doc, item.analysis)
         except sqlite3.Error as err:
             raise self._error(err) from None
 
-    def set_stories(self, clusters: Mapping[int, Sequence[int]] | Iterable[Sequence[int]]) -> int:
-        """Replace the stories. ``clusters`` maps a story id to its article ids (or is a list of
-        clusters, each named by its first article). Every listed article gets its story id, single
-        articles too, so articles added later are known to be unclustered (``story_id IS NULL``)."""
+    def _replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str) -> None:
         db = self.db
-        items = clusters.items() if isinstance(clusters, Mapping) else ((c[0], c) for c in clusters if len(c))
+        row = db.execute("SELECT title, text, fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no article {article_id} in {self.path}")
+        for table in ("mentions", "article_entities", "quotes", "dates"):
+            db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+        db.execute("DELETE FROM events WHERE article_id = ?", (article_id,))
+        if row[1] != doc["text"]:
+            # The restorer changed since the article was stored: reindex it.
+            fts.unindex(db, row[2], title_key_of(row[0]), fold(row[1]))
+            fts.index(db, row[2], title_key_of(row[0]), fold(doc["text"]))
+        db.execute("UPDATE articles SET text = ?, doc = ?, analysis = ?, quotes = ? WHERE id = ?",
+                   (doc["text"], pack_doc(doc), analysis, len(doc.get("quotes") or ()), article_id))
+        self._add_structure(article_id, doc, row[2])
+
+    def set_stories(self, clusters: Mapping[int, Sequence[int]], *, replace: bool = True) -> int:
+        """Story id → article ids. Every listed article gets its story id, single articles too, so
+        articles added later are known to be unclustered (``story_id IS NULL``). ``replace``: these
+        are all the stories; otherwise they are added to the stored ones (a story's row is recomputed
+        from all its articles)."""
+        db = self.db
         stored = 0
         try:
             with self.transaction():
-                db.execute("UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL")
-                db.execute("DELETE FROM stories")
-                for story_id, members in items:
-                    ids = sorted(set(members))
-                    marks = ",".join("?" * len(ids))
+                if replace:
+                    db.execute("UPDATE articles SET story_id = NULL WHERE story_id IS NOT NULL")
+                    db.execute("DELETE FROM stories")
+                for story_id, members in clusters.items():
+                    ids = sorted({int(m) for m in members})
+                    # The row first (articles refer to it), filled in once its articles are known.
+                    db.execute("INSERT OR IGNORE INTO stories (id, size, outlets) VALUES (?, 0, 0)", (int(story_id),))
+                    for i in range(0, len(ids), 500):
+                        part = ids[i:i + 500]
+                        db.execute(f"UPDATE articles SET story_id = ? WHERE id IN ({','.join('?' * len(part))})",
+                                   [int(story_id), *part])
                     rows = db.execute(
-                        f"SELECT a.title, a.published, a.outlet_id FROM articles a WHERE a.id IN ({marks}) "
-                        "ORDER BY a.published IS NULL, a.published, a.id", ids).fetchall()
+                        "SELECT a.title, a.published, a.outlet_id FROM articles a WHERE a.story_id = ? "
+                        "ORDER BY a.published IS NULL, a.published, a.id", (int(story_id),)).fetchall()
                     if not rows:
+                        db.execute("DELETE FROM stories WHERE id = ?", (int(story_id),))
                         continue
                     dates = [r[1] for r in rows if r[1]]
                     title = next((r[0] for r in rows if r[0]), None)
                     db.execute(
-                        "INSERT INTO stories (id, title, size, outlets, first_published, last_published) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (int(story_id), title, len(rows), len({r[2] for r in rows if r[2] is not None}),
-                         min(dates) if dates else None, max(dates) if dates else None))
-                    db.execute(f"UPDATE articles SET story_id = ? WHERE id IN ({marks})", [int(story_id), *ids])
+                        "UPDATE stories SET title = ?, size = ?, outlets = ?, first_published = ?, last_published = ? "
+                        "WHERE id = ?",
+                        (title, len(rows), len({r[2] for r in rows if r[2] is not None}),
+                         min(dates) if dates else None, max(dates) if dates else None, int(story_id)))
                     stored += len(rows) > 1
         except sqlite3.Error as err:
             raise self._error(err) from None
         return stored
-

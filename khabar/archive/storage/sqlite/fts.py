@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as _dt
 import sqlite3
 
+from khabar.archive.query import And, Node, Not, Or, Term
 from khabar.text.fold import fold
 
-__all__ = ["DAY_SHIFT", "SAMPLE", "day_key", "fts_key", "index", "title_key_of", "unindex"]
+__all__ = ["DAY_SHIFT", "SAMPLE", "day_key", "fts_key", "index", "title_key_of", "to_match", "unindex"]
 
 DAY_SHIFT = 32  # fts_key = (day ordinal << 32) | article id
 # Text matches are estimated by counting them among the newest this-many articles.
@@ -69,3 +70,30 @@ def title_key_of(title: str | None) -> str:
     'سفر وزیر به مسکو'
     """
     return fold(title) if title else ""
+
+
+def to_match(node: Node) -> str:
+    """The FTS5 ``MATCH`` expression of a query tree, every token quoted (so nothing a user typed is
+    run as FTS syntax).
+
+    >>> to_match(And((Term(("بانک", "مرکزی")), Not(Term(("تورم",), prefix=True)))))
+    '"بانک مرکزی" NOT "تورم"*'
+    """
+    if isinstance(node, Term):
+        quoted = '"' + " ".join(node.tokens).replace('"', '""') + '"'
+        return quoted + "*" if node.prefix else quoted
+    if isinstance(node, And):
+        pos = [c for c in node.children if not isinstance(c, Not)]
+        neg = [c.child for c in node.children if isinstance(c, Not)]
+        out = " AND ".join(_group(c) for c in pos)
+        if neg:
+            out = (f"({out})" if len(pos) > 1 else out) + "".join(f" NOT {_group(c)}" for c in neg)
+        return out
+    if isinstance(node, Or):
+        return " OR ".join(_group(c) for c in node.children)
+    raise ValueError("a NOT stands only beside words to exclude from (validate the tree first)")
+
+
+def _group(node: Node) -> str:
+    text = to_match(node)
+    return f"({text})" if isinstance(node, (And, Or)) and len(node.children) > 1 else text

@@ -5,34 +5,29 @@ whichever the estimates say is cheaper (:meth:`Planner._plan`).
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
-from khabar.archive.storage.base import ORG_LABELS, PERSON_LABELS, PLACE_LABELS, ArticleFilter, Hit
+from khabar.archive.models import FACET_LABELS, HitRecord, Match
+from khabar.archive.query import FACET_CAP, RANK_CHARS, Filters, SearchQuery, rank_window
 from khabar.archive.storage.sqlite.connection import Connection
-from khabar.archive.storage.sqlite.fts import DAY_SHIFT, SAMPLE, day_key
+from khabar.archive.storage.sqlite.fts import DAY_SHIFT, SAMPLE, day_key, to_match
 
-# `relevance` ranks (bm25) the newest this-many matches, so a broad query costs about the same at
-# 1M articles as at 10k; narrower queries are ranked in full. With a facet, the window shrinks so
-# that finding it scans at most SCAN_BUDGET text matches.
-RANK_WINDOW = 300
-SCAN_BUDGET = 10_000
 # Rough costs in microseconds, measured on the 1M-article bench archive: one text match scanned
 # newest first and checked against the filters; one text match read into a set.
 SCAN_US, SET_US = 2.0, 0.65
-# Facet sizes are counted up to this (a larger facet only makes scanning the text index cheaper).
-FACET_CAP = 20_000
-
 
 
 class Planner(Connection):
-    """Search, counts and facets over the text index and the facet tables."""
+    """Search, counts, facets and histograms over the text index and the facet tables."""
 
-    def estimate_matches(self, fts: str) -> int:
+    def _estimate(self, fts: str) -> int:
         """About how many articles match an FTS5 expression: the count among the newest
         :data:`SAMPLE` articles, scaled to the archive (exact for an archive that small)."""
-        total = int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0])
+        total = self.size()
         if total <= SAMPLE:
             return int(self._query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts,))[0][0])
         bound = self._query(f"SELECT fts_key FROM articles ORDER BY fts_key DESC LIMIT 1 OFFSET {SAMPLE}")[0][0]
@@ -40,7 +35,11 @@ class Planner(Connection):
                             (fts, bound))[0][0])
         return n * total // SAMPLE
 
-    def _filters(self, filt: ArticleFilter, *, skip_group: int | None = None,
+    def size(self) -> int:
+        """How many articles at most: the highest id (one page read; COUNT(*) reads the whole table)."""
+        return int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0])
+
+    def _filters(self, filt: Filters, *, skip_group: int | None = None,
                  skip_outlets: bool = False) -> tuple[list[str], list[Any]]:
         """WHERE clauses on ``a`` (articles) for the filters, except the one that drives the query."""
         clauses: list[str] = []
@@ -61,14 +60,20 @@ class Planner(Connection):
             params.append(filt.story_id)
         return clauses, params
 
-    def _key_range(self, filt: ArticleFilter) -> tuple[int | None, int | None]:
+    def _key_range(self, query: SearchQuery) -> tuple[int | None, int | None]:
+        filt = query.filters
         lo = day_key(filt.since) if filt.since else None
         hi = day_key(filt.until) if filt.until else None
         if hi is not None and lo is None:
             lo = 1 << DAY_SHIFT  # a date bound excludes undated articles
+        if query.after is not None:  # keyset paging: continue past the last key shown
+            if query.sort == "newest":
+                hi = query.after if hi is None else min(hi, query.after)
+            else:
+                lo = query.after + 1 if lo is None else max(lo, query.after + 1)
         return lo, hi
 
-    def _facet_sizes(self, filt: ArticleFilter) -> list[tuple[int, str, int]]:
+    def _facet_sizes(self, filt: Filters) -> list[tuple[int, str, int]]:
         """``(articles, kind, index)`` of each filter that can drive a query, smallest first."""
         sizes = []
         for i, group in enumerate(filt.entity_groups):
@@ -81,29 +86,27 @@ class Planner(Connection):
             sizes.append((int(n), "outlet", 0))
         return sorted(sizes)
 
-    def _plan(self, fts: str | None, filt: ArticleFilter, estimate: int | None,
-              need: int, *, ranked: bool = False) -> tuple[str, list[Any], int]:
+    def _plan(self, query: SearchQuery, need: int) -> tuple[str, list[Any], int]:
         """``(SELECT a.id, key …, params, rows)`` in index-key order, driven by the text index or the smallest facet.
 
         Scanning the text matches newest first stops once ``need`` of them pass the filters: about
-        ``need × articles / facet size`` rows (at most all ``estimate`` matches). Driving by a facet
-        reads the text matches once into a set and walks the facet's articles. The cheaper one
-        drives. ``rows`` is how many to take in key order (more than ``need`` when ``ranked``).
+        ``need × articles / facet size`` rows (at most all matches). Driving by a facet reads the
+        text matches once into a set and walks the facet's articles. The cheaper one drives.
+        ``rows`` is how many to take: ``need``, or for a relevance window :func:`rank_window`.
         """
-        lo, hi = self._key_range(filt)
+        filt = query.filters
+        fts = to_match(query.text) if query.text is not None else None
+        lo, hi = self._key_range(query)
         sizes = self._facet_sizes(filt)
-        # MAX(id) reads one page; COUNT(*) would read the whole table on every search.
-        total = max(1, int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0]))
-        rows = max(need, RANK_WINDOW) if ranked else need
+        total = max(1, self.size())
+        rows = rank_window(need, sizes[0][0] if sizes else None, total) if query.rank_window else need
         driver = None
         if sizes:
             n, kind, i = sizes[0]
-            matches = estimate if estimate is not None else total
-            if ranked:
-                rows = max(need, min(RANK_WINDOW, SCAN_BUDGET * max(1, n) // total))
             if not fts:
                 driver = (kind, i)
             else:
+                matches = self._estimate(fts)
                 scan_cost = SCAN_US * min(matches, rows * total // max(1, n))
                 facet_cost = SET_US * matches + n
                 if facet_cost < scan_cost:
@@ -118,9 +121,7 @@ class Planner(Connection):
             if hi is not None:
                 where.append("articles_fts.rowid < ?")
                 args.append(hi)
-            # rank (bm25) first reads every match of each term for its statistics: only when asked.
-            rank = "articles_fts.rank" if ranked else "0"
-            sql = (f"SELECT a.id AS id, articles_fts.rowid AS k, {rank} AS r FROM articles_fts "
+            sql = ("SELECT a.id AS id, articles_fts.rowid AS k FROM articles_fts "
                    "JOIN articles a ON a.fts_key = articles_fts.rowid WHERE " + " AND ".join(where + clauses))
             return sql, args + params, rows
         clauses, params = self._filters(filt, skip_group=driver[1] if driver and driver[0] == "entity" else None,
@@ -151,49 +152,64 @@ class Planner(Connection):
             # would reload the terms' doclists every time.
             clauses.append(f"{keycol} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(fts)
-        sql = f"SELECT a.id AS id, {keycol} AS k, 0 AS r {source}" + "".join(f" AND {c}" for c in clauses)
+        sql = f"SELECT a.id AS id, {keycol} AS k {source}" + "".join(f" AND {c}" for c in clauses)
         return sql, args + params, rows
 
-    def search(self, fts: str | None, filt: ArticleFilter, *, limit: int, offset: int = 0,
-               order: str = "newest", estimate: int | None = None) -> list[Hit]:
-        ranked = order == "relevance" and fts is not None
-        sql, params, rows = self._plan(fts, filt, estimate, limit + offset, ranked=ranked)
-        if ranked:
-            sql = f"SELECT id FROM ({sql} ORDER BY k DESC LIMIT {int(rows)}) ORDER BY r, k DESC LIMIT ? OFFSET ?"
-        elif order == "oldest":
-            sql = f"SELECT id FROM ({sql}) ORDER BY k LIMIT ? OFFSET ?"
+    def search(self, query: SearchQuery) -> list[Match]:
+        sql, params, rows = self._plan(query, query.limit)
+        if query.sort == "oldest":
+            sql = f"SELECT id, k FROM ({sql}) ORDER BY k LIMIT ?"
         else:
-            sql = f"{sql} ORDER BY k DESC LIMIT ? OFFSET ?"
-        ids = [r[0] for r in self._query(sql, [*params, limit, offset])]
-        hits = []
-        for article_id in ids:
-            r = self._query("SELECT a.id, a.title, o.name, a.published, a.url, a.raw_text, a.text, a.doc "
-                            "FROM articles a LEFT JOIN outlets o ON o.id = a.outlet_id WHERE a.id = ?", (article_id,))[0]
-            changes = json.loads(zlib.decompress(r[7])).get("changes", []) if r[5] != r[6] else []
-            hits.append(Hit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], changes))
-        return hits
+            sql = f"{sql} ORDER BY k DESC LIMIT ?"
+        return [Match(int(r[0]), int(r[1])) for r in self._query(sql, [*params, rows])]
 
-    def _ids_sql(self, fts: str | None, filt: ArticleFilter, limit: int) -> tuple[str, list[Any]]:
-        sql, params, _ = self._plan(fts, filt, None, limit)
-        return f"SELECT id FROM ({sql} LIMIT {int(limit)})", params
+    def hits(self, ids: Sequence[int], *, full: bool = True) -> list[HitRecord]:
+        """Result rows for these ids, in order; ``full=False``: only the title and the first
+        :data:`RANK_CHARS` characters of the text (what ranking reads)."""
+        if not ids:
+            return []
+        found: dict[int, HitRecord] = {}
+        cols = "a.text, a.raw_text, a.doc" if full else f"substr(a.text, 1, {RANK_CHARS}), '', NULL"
+        for part in _chunks(ids):
+            for r in self._query(f"SELECT a.id, a.title, o.name, a.published, a.url, {cols} FROM articles a "
+                                 f"LEFT JOIN outlets o ON o.id = a.outlet_id WHERE a.id IN ({','.join('?' * len(part))})",
+                                 list(part)):
+                raw = r[6] if full else r[5]
+                changes = json.loads(zlib.decompress(r[7])).get("changes", []) if full and r[6] != r[5] else []
+                found[r[0]] = HitRecord(r[0], r[1], r[2], r[3], r[4], raw, r[5], changes)
+        return [found[i] for i in ids if i in found]
 
-    def count_matches(self, fts: str | None, filt: ArticleFilter, *, cap: int = 10_000) -> int:
-        sql, params = self._ids_sql(fts, filt, cap)
+    def _ids_sql(self, query: SearchQuery, limit: int, *, ordered: bool) -> tuple[str, list[Any]]:
+        sql, params, _ = self._plan(query, limit)
+        order = " ORDER BY k DESC" if ordered else ""
+        return f"SELECT id FROM ({sql}{order} LIMIT {int(limit)})", params
+
+    def count(self, query: SearchQuery, *, cap: int) -> int:
+        sql, params = self._ids_sql(query, cap, ordered=False)
         return int(self._query(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
 
-    def facet_counts(self, fts: str | None, filt: ArticleFilter, *, top: int = 5,
-                     sample: int = 5000) -> dict[str, list[tuple[str, int]]]:
-        ids, params = self._ids_sql(fts, filt, sample)
-        out: dict[str, list[tuple[str, int]]] = {}
-        for facet, labels in (("person", PERSON_LABELS), ("org", ORG_LABELS), ("place", PLACE_LABELS)):
+    def facets(self, query: SearchQuery, *, top: int = 5, sample: int = 5000) -> dict[str, list[tuple[str, str, int]]]:
+        ids, params = self._ids_sql(query, sample, ordered=True)
+        out: dict[str, list[tuple[str, str, int]]] = {}
+        for facet, labels in FACET_LABELS.items():
             marks = ",".join("?" * len(labels))
             rows = self._query(
-                f"SELECT e.name, COUNT(*) AS n FROM article_entities ae JOIN entities e ON e.id = ae.entity_id "
-                f"WHERE ae.article_id IN ({ids}) AND e.label IN ({marks}) GROUP BY e.id ORDER BY n DESC, e.name "
-                "LIMIT ?", [*params, *labels, top])
-            out[facet] = [(r[0], int(r[1])) for r in rows]
+                f"SELECT e.id, e.name, COUNT(*) AS n FROM article_entities ae JOIN entities e ON e.id = ae.entity_id "
+                f"WHERE ae.article_id IN ({ids}) AND e.label IN ({marks}) GROUP BY e.id "
+                "ORDER BY n DESC, e.name, e.id LIMIT ?", [*params, *labels, top])
+            out[facet] = [(r[0], r[1], int(r[2])) for r in rows]
         rows = self._query(
             f"SELECT o.name, COUNT(*) AS n FROM articles a2 JOIN outlets o ON o.id = a2.outlet_id "
-            f"WHERE a2.id IN ({ids}) GROUP BY o.id ORDER BY n DESC, o.name LIMIT ?", [*params, top])
-        out["source"] = [(r[0], int(r[1])) for r in rows]
+            f"WHERE a2.id IN ({ids}) GROUP BY o.id ORDER BY n DESC, o.name, o.id LIMIT ?", [*params, top])
+        out["source"] = [(r[0], r[0], int(r[1])) for r in rows]
         return out
+
+    def histogram(self, query: SearchQuery) -> list[tuple[str, int]]:
+        sql, params, _ = self._plan(query, 0)
+        rows = self._query(f"SELECT k >> {DAY_SHIFT} AS day, COUNT(*) FROM ({sql}) WHERE k >= {1 << DAY_SHIFT} "
+                           "GROUP BY day ORDER BY day", params)
+        return [(_dt.date.fromordinal(int(r[0])).isoformat(), int(r[1])) for r in rows]
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]

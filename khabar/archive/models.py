@@ -1,0 +1,441 @@
+"""The archive's typed records and results.
+
+Records cross the storage seam (:class:`NewArticle` in, :class:`StoredArticle` and the rest out);
+results are what :class:`khabar.archive.Archive` returns, and each result's ``to_dict()`` is exactly
+the JSON that ``khabar … --json`` prints and that the REST API serves. Nothing here imports the
+pipeline or a backend, so every layer may use these.
+
+>>> Total(10_000, "gte").to_dict()
+{'value': 10000, 'relation': 'gte'}
+>>> Snippet("…بانک مرکزی نرخ…", ((1, 5),)).marked()
+'…«بانک» مرکزی نرخ…'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from khabar.document import Document
+
+__all__ = [
+    "ORG_LABELS",
+    "PERSON_LABELS",
+    "PLACE_LABELS",
+    "Article",
+    "ArticleRef",
+    "CoMention",
+    "Count",
+    "EntityMatch",
+    "EntityProfile",
+    "EntityRecord",
+    "FacetValue",
+    "HitRecord",
+    "Match",
+    "Meeting",
+    "NewArticle",
+    "Reanalysis",
+    "SearchHit",
+    "SearchPage",
+    "Snippet",
+    "SourceStats",
+    "Statement",
+    "StoredArticle",
+    "Story",
+    "StoryItem",
+    "Total",
+]
+
+# Entity labels the facets understand; the pipeline's NER may use either spelling.
+PERSON_LABELS = ("PER", "PERSON")
+ORG_LABELS = ("ORG", "ORGANIZATION")
+PLACE_LABELS = ("LOC", "GPE", "PLACE", "LOCATION", "FAC")
+FACET_LABELS = {"person": PERSON_LABELS, "org": ORG_LABELS, "place": PLACE_LABELS}
+
+
+# -- records that cross the storage seam ----------------------------------------------------------
+
+@dataclass(slots=True)
+class NewArticle:
+    """An analysed article ready to store: ``doc`` is ``Document.to_dict()``; the rest is metadata.
+
+    ``analysis`` is ``"full"`` (every stage ran) or ``"restore"`` (restoration, sentences and
+    tokens only; ``khabar reanalyze`` fills in the rest later). The keys are computed by the archive
+    before storage (:mod:`khabar.archive.keys`); a backend given none folds the stored texts.
+    """
+
+    doc: dict[str, Any]
+    content_key: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    outlet: str | None = None
+    origin: str | None = None
+    kind: str | None = None
+    analysis: str = "full"
+    title_key: str | None = None   # folded title for the index
+    body_key: str | None = None    # folded text for the index
+    packed: bytes | None = None    # the stored form of ``doc`` (khabar.codec.pack_doc), made by an ingest worker
+    id: int | None = None          # the id to give it, when free (copying between archives keeps ids)
+
+    @classmethod
+    def from_document(cls, doc: Document, *, content_key: str, **meta: Any) -> NewArticle:
+        """Wrap an analysed :class:`Document` (``meta``: title, url, published, author, outlet, origin, kind)."""
+        return cls(doc=doc.to_dict(), content_key=content_key, **meta)
+
+
+@dataclass(frozen=True, slots=True)
+class Reanalysis:
+    """A new analysis of a stored article's raw text (``khabar reanalyze``)."""
+
+    id: int
+    doc: dict[str, Any]
+    analysis: str = "full"
+
+
+@dataclass(slots=True)
+class StoredArticle:
+    """An article read back from the archive."""
+
+    id: int
+    doc: dict[str, Any]
+    content_key: str
+    title: str | None
+    url: str | None
+    published: str | None
+    author: str | None
+    outlet: str | None
+    origin: str | None
+    kind: str | None
+    analysis: str
+    story_id: int | None
+    added: str
+
+    @property
+    def document(self) -> Document:
+        """The stored :class:`Document` (exactly what ``to_dict`` gave when it was stored)."""
+        return Document.from_dict(self.doc)
+
+    def metadata(self) -> dict[str, Any]:
+        """The article's metadata as a plain dict (for export and ``--json``)."""
+        return {"id": self.id, "title": self.title, "url": self.url, "published": self.published,
+                "author": self.author, "source": self.outlet, "origin": self.origin, "kind": self.kind,
+                "analysis": self.analysis, "story": self.story_id, "content_key": self.content_key,
+                "added": self.added}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One search match: the article id and its sort key (publication day, then id)."""
+
+    id: int
+    key: int
+
+
+@dataclass(frozen=True, slots=True)
+class HitRecord:
+    """What a search result is made from: metadata, both texts, and the changes between them."""
+
+    id: int
+    title: str | None
+    outlet: str | None
+    published: str | None
+    url: str | None
+    raw_text: str
+    text: str
+    changes: list[dict[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRecord:
+    """An identity as stored: its id, canonical name, label, and every alias and title seen."""
+
+    id: str
+    name: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    articles: int | None = None   # how many articles mention it, when asked for
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "label": self.label, "aliases": list(self.aliases),
+                               "titles": list(self.titles)}
+        if self.articles is not None:
+            out["articles"] = self.articles
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class StoryItem:
+    """What story clustering reads of an article."""
+
+    id: int
+    text: str
+    published: str | None
+    title: str
+    entities: tuple[str, ...]
+    story_id: int | None = None
+
+
+# -- results ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A piece of an article's original text; ``highlights`` are ``(start, end)`` offsets into it."""
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "highlights": [list(h) for h in self.highlights]}
+
+    def marked(self, left: str = "«", right: str = "»") -> str:
+        """The text with each highlight wrapped in ``left``/``right``."""
+        out, pos = [], 0
+        for s, e in self.highlights:
+            out += [self.text[pos:s], left, self.text[s:e], right]
+            pos = e
+        out.append(self.text[pos:])
+        return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One article found."""
+
+    id: int
+    title: str | None
+    source: str | None
+    published: str | None
+    url: str | None
+    snippet: Snippet
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "source": self.source, "published": self.published,
+                "url": self.url, "snippet": self.snippet.to_dict()}
+
+    def marked(self, left: str = "«", right: str = "»") -> str:
+        return self.snippet.marked(left, right)
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """How many articles match: exactly (``eq``), or at least (``gte``) when counting stopped at a cap."""
+
+    value: int
+    relation: Literal["eq", "gte"] = "eq"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "relation": self.relation}
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """One value of a facet among the matching articles: ``value`` filters by it, ``label`` shows it."""
+
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "label": self.label, "count": self.count, "selected": self.selected}
+
+
+@dataclass(slots=True)
+class SearchPage:
+    """One page of search results; ``next_cursor`` resumes after it (``None`` on the last page)."""
+
+    query: str
+    results: list[SearchHit]
+    total: Total | None = None
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    next_cursor: str | None = None
+    notes: list[str] = field(default_factory=list)   # why a filter matched nothing
+
+    def __iter__(self) -> Iterator[SearchHit]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total.to_dict() if self.total else None,
+                "results": [r.to_dict() for r in self.results],
+                "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
+                "next_cursor": self.next_cursor, "notes": list(self.notes)}
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article: its metadata and its :class:`Document`."""
+
+    stored: StoredArticle
+
+    @property
+    def id(self) -> int:
+        return self.stored.id
+
+    @property
+    def document(self) -> Document:
+        return self.stored.document
+
+    def metadata(self) -> dict[str, Any]:
+        return self.stored.metadata()
+
+    def to_dict(self) -> dict[str, Any]:
+        """``Document.to_dict()`` with one more key, ``article``: the metadata (what export writes)."""
+        return {**self.stored.doc, "article": self.stored.metadata()}
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """An article in a list: id, title, date, outlet and the start of its text."""
+
+    id: int
+    title: str | None
+    published: str | None
+    source: str | None
+    lead: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "published": self.published, "source": self.source,
+                "lead": self.lead}
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A quote attributed to someone: what was said, by whom (as written), in which article."""
+
+    article: int
+    title: str | None
+    published: str | None
+    source: str | None
+    speaker: str | None
+    cue: str | None
+    content: str
+    kind: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"article": self.article, "title": self.title, "published": self.published, "source": self.source,
+                "speaker": self.speaker, "cue": self.cue, "content": self.content, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """A meeting an entity took part in, with whom and where."""
+
+    event: int
+    article: int
+    type: str
+    trigger: str | None
+    date: str | None
+    with_: str
+    place: str | None
+    title: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "article": self.article, "type": self.type, "trigger": self.trigger,
+                "date": self.date, "with": self.with_, "place": self.place, "title": self.title}
+
+
+@dataclass(frozen=True, slots=True)
+class CoMention:
+    """An entity mentioned in the same articles, and in how many."""
+
+    id: str
+    name: str
+    label: str
+    articles: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "label": self.label, "articles": self.articles}
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMatch:
+    """An identity a name matched, and whether it was taken as the one asked for."""
+
+    id: str
+    name: str
+    label: str
+    chosen: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "label": self.label, "chosen": self.chosen}
+
+
+@dataclass(slots=True)
+class EntityProfile:
+    """What the archive knows about one identity (or a name's identities taken together)."""
+
+    ids: list[str]
+    name: str
+    label: str
+    aliases: list[str]
+    titles: list[str]
+    article_count: int
+    articles: list[ArticleRef]
+    statements: list[Statement]
+    meetings: list[Meeting]
+    co_mentioned: list[CoMention]
+    matches: list[EntityMatch] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "name": self.name, "label": self.label, "aliases": list(self.aliases),
+                "titles": list(self.titles), "article_count": self.article_count,
+                "articles": [a.to_dict() for a in self.articles],
+                "statements": [s.to_dict() for s in self.statements],
+                "meetings": [m.to_dict() for m in self.meetings],
+                "co_mentioned": [c.to_dict() for c in self.co_mentioned],
+                "matches": [m.to_dict() for m in self.matches]}
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Articles about one event, from any outlet."""
+
+    id: int
+    title: str | None
+    size: int
+    outlets: int
+    first_published: str | None
+    last_published: str | None
+    articles: tuple[ArticleRef, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "size": self.size, "outlets": self.outlets,
+                "first_published": self.first_published, "last_published": self.last_published,
+                "articles": [a.to_dict() for a in self.articles]}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStats:
+    """One outlet: how many articles, and the first and last publication dates."""
+
+    name: str
+    articles: int
+    first_published: str | None
+    last_published: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "articles": self.articles, "first_published": self.first_published,
+                "last_published": self.last_published}
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """Matching articles in one interval (``date``: its first day), of ``total`` published then."""
+
+    date: str
+    count: int
+    total: int
+
+    @property
+    def ratio(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date, "count": self.count, "total": self.total, "ratio": round(self.ratio, 6)}
