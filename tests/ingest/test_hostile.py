@@ -200,7 +200,8 @@ def test_attribute_flood_is_read_in_bounded_time(where: str) -> None:
                       f"<description>&lt;p {escaped}&gt;{text}&lt;/p&gt;</description></item></channel></rss>"), "feed"
     started = time.perf_counter()
     [result] = list(read_bytes(data.encode(), "x", kind=kind, fields=FieldMap()))
-    assert time.perf_counter() - started < 10  # was > 120 s; about 1 s here
+    # A guard against the quadratic reader (> 120 s), with room for a machine shared with other work.
+    assert time.perf_counter() - started < 60  # about 1 s on a quiet machine
     assert isinstance(result, RawArticle) and text in result.text
 
 
