@@ -157,24 +157,36 @@ def ingest(articles: list[GoldArticle], db: str, jobs: int) -> tuple[Any, dict[s
     if summary.failed:
         raise SystemExit(f"ingest failed: {[f.reason for f in summary.failures]}")
     ids = {}
-    for stored in store.iter_articles():
+    from khabar.archive.storage import iter_articles
+
+    for stored in iter_articles(store):
         ids[stored.url.rsplit("/", 1)[1]] = stored.id
     return store, ids
 
 
 def system_refs(store: Any, article_id: int) -> list[SysRef]:
-    """Everything khabar stored for one article that names an entity, at raw-text offsets."""
-    doc = store.get(article_id).doc
+    """Everything khabar stored for one article that names an entity, at raw-text offsets, under
+    the archive identity it was stored as."""
+    doc = store.articles([article_id])[0].doc
+    links = store.article_links(article_id)
+
+    def ident(local: str) -> str:
+        return links.get(local, local)
+
     refs: list[SysRef] = []
     seen: set[tuple[int, int]] = set()
     for m in doc.get("mentions") or ():
         if m.get("entity"):
-            refs.append(SysRef(m["raw_start"], m["raw_end"], m["entity"], "mention", m.get("label", "")))
+            refs.append(SysRef(m["raw_start"], m["raw_end"], ident(m["entity"]), "mention", m.get("label", "")))
             seen.add((m["raw_start"], m["raw_end"]))
+    for r in store.article_roles(article_id):
+        if r.raw_start is not None and (r.raw_start, r.raw_end) not in seen:
+            refs.append(SysRef(r.raw_start, r.raw_end, r.identity or f"<role {article_id}:{r.start}>", "role", "PER"))
+            seen.add((r.raw_start, r.raw_end))
     for q in doc.get("quotes") or ():
         sp = q.get("speaker")
         if sp and sp.get("entity") and (sp["raw_start"], sp["raw_end"]) not in seen:
-            refs.append(SysRef(sp["raw_start"], sp["raw_end"], sp["entity"], "speaker", "PER"))
+            refs.append(SysRef(sp["raw_start"], sp["raw_end"], ident(sp["entity"]), "speaker", "PER"))
             seen.add((sp["raw_start"], sp["raw_end"]))
     # Meeting participants with no mention (a role-only participant, `همتای روسی`): where its name stands.
     with_mention = {m.get("entity") for m in doc.get("mentions") or ()}
@@ -185,8 +197,8 @@ def system_refs(store: Any, article_id: int) -> list[SysRef]:
             if p in with_mention or p not in names:
                 continue
             at = raw.find(names[p])
-            if at >= 0 and (at, at + len(names[p])) not in seen:
-                refs.append(SysRef(at, at + len(names[p]), p, "participant", "PER"))
+            if at >= 0 and not any(a < at + len(names[p]) and at < b for a, b in seen):
+                refs.append(SysRef(at, at + len(names[p]), ident(p), "participant", "PER"))
                 seen.add((at, at + len(names[p])))
     return refs
 
@@ -239,31 +251,47 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def evaluate(path: Path, *, jobs: int = 1, show: bool = False) -> dict[str, Any]:
+def evaluate(path: Path, *, jobs: int = 1, show: bool = False, reanalyze: bool = False) -> list[dict[str, Any]]:
+    """Scores after ingesting the gold file into a fresh archive, and (``reanalyze``) again after
+    ``khabar reanalyze --all``, which reads every article with the names the archive has learned."""
+    from khabar.archive.runner import reanalyze as rerun
+
     articles = load(path)
+    out = []
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         store, ids = ingest(articles, str(Path(tmp) / "gold.db"), jobs)
         seconds = time.perf_counter() - started
-        rows: list[tuple[GoldArticle, GoldMention, SysRef | None]] = []
-        ner = Counter()
-        for art in articles:
-            refs = system_refs(store, ids[art.id])
-            found = match(art.mentions, refs)
-            for gi, g in enumerate(art.mentions):
-                rows.append((art, g, found.get(gi)))
-            # NER: stored mentions against gold names; mentions on a gold role are not names.
-            doc = store.get(ids[art.id]).doc
-            gold_names = {(g.start, g.end, g.label) for g in art.mentions if not g.role}
-            roles = [(g.start, g.end) for g in art.mentions if g.role]
-            pred = {(m["raw_start"], m["raw_end"], m["label"]) for m in doc.get("mentions") or ()
-                    if m.get("label") in ("PER", "ORG", "LOC")
-                    and not any(a <= m["raw_start"] and m["raw_end"] <= b for a, b in roles)}
-            ner.update(tp=len(gold_names & pred), fp=len(pred - gold_names), fn=len(gold_names - pred))
+        out.append({"pass": "ingest", "ingest_s": round(seconds, 2),
+                    **score(store, articles, ids, show=show and not reanalyze)})
+        if reanalyze:
+            learned = len(store.learned_names())
+            rerun(store, everything=True, jobs=jobs)
+            out.append({"pass": f"reanalyze ({learned} names learned)", "ingest_s": 0.0,
+                        **score(store, articles, ids, show=show)})
         store.close()
+    return out
+
+
+def score(store: Any, articles: list[GoldArticle], ids: dict[str, int], *, show: bool = False) -> dict[str, Any]:
+    rows: list[tuple[GoldArticle, GoldMention, SysRef | None]] = []
+    ner: Counter[str] = Counter()
+    for art in articles:
+        refs = system_refs(store, ids[art.id])
+        found = match(art.mentions, refs)
+        for gi, g in enumerate(art.mentions):
+            rows.append((art, g, found.get(gi)))
+        # NER: stored mentions against gold names; mentions on a gold role are not names.
+        doc = store.articles([ids[art.id]])[0].doc
+        gold_names = {(g.start, g.end, g.label) for g in art.mentions if not g.role}
+        roles = [(g.start, g.end) for g in art.mentions if g.role]
+        pred = {(m["raw_start"], m["raw_end"], m["label"]) for m in doc.get("mentions") or ()
+                if m.get("label") in ("PER", "ORG", "LOC")
+                and not any(a <= m["raw_start"] and m["raw_end"] <= b for a, b in roles)}
+        ner.update(tp=len(gold_names & pred), fp=len(pred - gold_names), fn=len(gold_names - pred))
     sys_of = [(r.entity if r is not None else f"<unfound {i}>") for i, (_, _, r) in enumerate(rows)]
     out: dict[str, Any] = {"articles": len(articles), "mentions": len(rows),
-                           "found": sum(r is not None for _, _, r in rows), "ingest_s": round(seconds, 2)}
+                           "found": sum(r is not None for _, _, r in rows)}
     for name, keep in (("PER", lambda g: g.label == "PER"), ("ORG", lambda g: g.label == "ORG"),
                        ("LOC", lambda g: g.label == "LOC"), ("all", lambda g: True)):
         items = [(g.key, s) for (_, g, _), s in zip(rows, sys_of, strict=True) if keep(g)]
@@ -278,7 +306,7 @@ def evaluate(path: Path, *, jobs: int = 1, show: bool = False) -> dict[str, Any]
     for (art, _, r), s in zip(rows, sys_of, strict=True):
         if r is not None:
             articles_of[s].add(art.id)
-    right = Counter()
+    right: Counter[tuple[str, bool]] = Counter()
     wrong: list[str] = []
     for (art, g, r), s in zip(rows, sys_of, strict=True):
         if not g.role:
@@ -313,8 +341,8 @@ def evaluate(path: Path, *, jobs: int = 1, show: bool = False) -> dict[str, Any]
 
 
 def report(path: Path, res: dict[str, Any]) -> None:
-    print(f"== {path.name}: {res['articles']} articles, {res['mentions']} gold mentions, "
-          f"{res['found']} found by khabar; ingest {res['ingest_s']} s")
+    print(f"== {path.name}, {res['pass']}: {res['articles']} articles, {res['mentions']} gold mentions, "
+          f"{res['found']} found by khabar" + (f"; ingest {res['ingest_s']} s" if res["ingest_s"] else ""))
     print(f"{'':18}{'P':>7}{'R':>7}{'F1':>7}")
     for k in ("bcubed PER", "bcubed ORG", "bcubed LOC", "bcubed all", "ner"):
         p, r, f = res[k]
@@ -329,10 +357,12 @@ def main() -> None:
     ap.add_argument("--gold", type=Path, nargs="+", default=GOLDS)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--show", action="store_true")
+    ap.add_argument("--reanalyze", action="store_true",
+                    help="score again after `khabar reanalyze --all` (the names the archive learned)")
     args = ap.parse_args()
     for path in args.gold:
-        res = evaluate(path, jobs=args.jobs, show=args.show)
-        report(path, res)
+        for res in evaluate(path, jobs=args.jobs, show=args.show, reanalyze=args.reanalyze):
+            report(path, res)
 
 
 if __name__ == "__main__":

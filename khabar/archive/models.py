@@ -24,6 +24,7 @@ __all__ = [
     "PERSON_LABELS",
     "PLACE_LABELS",
     "Article",
+    "ArticleLinks",
     "ArticleRef",
     "CoMention",
     "Count",
@@ -32,10 +33,12 @@ __all__ = [
     "EntityRecord",
     "FacetValue",
     "HitRecord",
+    "IdentityRecord",
     "Match",
     "Meeting",
     "NewArticle",
     "Reanalysis",
+    "RoleLink",
     "SearchHit",
     "SearchPage",
     "Snippet",
@@ -55,6 +58,65 @@ FACET_LABELS = {"person": PERSON_LABELS, "org": ORG_LABELS, "place": PLACE_LABEL
 
 
 # -- records that cross the storage seam ----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RoleLink:
+    """A bare role in an article (``رئیس‌جمهور``) and the identity it was resolved to: ``identity``
+    is an archive identity id, or ``""`` where no one could be named (the role then stays in its
+    article). ``office`` is the key of the office it names (:func:`khabar.archive.roles.office_key`);
+    ``entity`` the article's role entity (a meeting participant ``role:…``) it stands for, if any."""
+
+    start: int
+    end: int
+    raw_start: int | None
+    raw_end: int | None
+    text: str
+    office: str
+    identity: str
+    reason: str
+    speaker: bool = False
+    entity: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end, "raw_start": self.raw_start,
+                "raw_end": self.raw_end, "office": self.office, "identity": self.identity or None,
+                "reason": self.reason, "speaker": self.speaker}
+
+
+@dataclass(slots=True)
+class ArticleLinks:
+    """The archive identities of one article's entities, decided by the archive
+    (:class:`khabar.archive.identities.IdentityResolver`) and written by the storage with the article.
+
+    ``ids`` maps each local entity id (the Document's) to an identity id (``""``: the article's own,
+    a role no one could be named for); ``new`` lists identities first seen here as (id, name, label);
+    ``names`` rows (identity id, kind ``form``/``title``/``honorific``, key, text) are what this
+    article tells of each identity; ``keys`` (key, identity id) are how later articles find it.
+    """
+
+    ids: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    new: list[tuple[str, str, str]] = field(default_factory=list)
+    names: list[tuple[str, str, str, str]] = field(default_factory=list)
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    roles: list[RoleLink] = field(default_factory=list)
+    published: str | None = None
+
+
+@dataclass(slots=True)
+class IdentityRecord:
+    """What the archive knows of one identity, for linking: its forms (folded name key → articles),
+    titles (office key → first date, last date, articles), honorifics and outlets."""
+
+    id: str
+    label: str
+    name: str
+    articles: int
+    forms: dict[str, int]
+    titles: dict[str, tuple[str | None, str | None, int]]
+    honorifics: tuple[str, ...]
+    outlets: tuple[str, ...]
+
 
 @dataclass(slots=True)
 class NewArticle:
@@ -79,6 +141,8 @@ class NewArticle:
     body_key: str | None = None    # folded text for the index
     packed: bytes | None = None    # the stored form of ``doc`` (khabar.codec.pack_doc), made by an ingest worker
     id: int | None = None          # the id to give it, when free (copying between archives keeps ids)
+    identity: dict[str, Any] | None = None  # its roles and titles for linking (khabar.archive.identities.features)
+    links: ArticleLinks | None = None  # the archive identities of its entities; None: each entity id is its own
 
     @classmethod
     def from_document(cls, doc: Document, *, content_key: str, **meta: Any) -> NewArticle:
@@ -93,6 +157,7 @@ class Reanalysis:
     id: int
     doc: dict[str, Any]
     analysis: str = "full"
+    links: ArticleLinks | None = None  # the archive identities of its entities (as for a NewArticle)
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from khabar.archive.identities import IdentityResolver, features, lexicon_is_place
 from khabar.archive.keys import content_key, folded_key
 from khabar.archive.models import NewArticle, Reanalysis, StoredArticle, StoryItem
 from khabar.archive.storage import Storage, iter_articles, open_storage
@@ -93,11 +94,14 @@ class _Duplicate:
 _state: dict[str, Any] = {}
 
 
-def _init_worker(db_path: str | None, restore_only: bool, child: bool = False) -> None:
-    """Per-process setup: the pipeline, and a read-only look at the archive to skip stored articles."""
+def _init_worker(db_path: str | None, restore_only: bool, names: Sequence[tuple[str, str]] = (),
+                 child: bool = False) -> None:
+    """Per-process setup: the pipeline (with the names the archive has learned), and a read-only
+    look at the archive to skip stored articles."""
     if child:  # Ctrl-C is handled once, by the main process, which stops the workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _state["pipeline"] = restore_pipeline() if restore_only else default_pipeline()
+    _state["learned"] = _learn(_state["pipeline"], names)
     _state["analysis"] = "restore" if restore_only else "full"
     _state["db"] = None
     if db_path and db_path != ":memory:":
@@ -105,6 +109,15 @@ def _init_worker(db_path: str | None, restore_only: bool, child: bool = False) -
             _state["db"] = open_storage(db_path, readonly=True)
         except Exception:  # the main process checks again before writing
             _state["db"] = None
+
+
+def _learn(pipeline: Pipeline, names: Sequence[tuple[str, str]]) -> Any:
+    """Give the entities stage the archive's learned names; returns the stage (to forget them after)."""
+    stage = next((s for s in pipeline.stages if s.name == "entities"), None)
+    if stage is None or not names or not hasattr(stage, "learn"):
+        return None
+    stage.learn(names)
+    return stage
 
 
 def _stored(key: str) -> bool:
@@ -147,19 +160,20 @@ def _prepare(raw: RawArticle) -> NewArticle | Failure | _Duplicate:
                           published=raw.published, author=restore(raw.author) if raw.author else raw.author,
                           outlet=restore(raw.outlet) if raw.outlet else raw.outlet, origin=raw.origin,
                           kind=raw.kind, analysis=_state["analysis"],
-                          title_key=fold(title) if title else "", body_key=body_key)
+                          title_key=fold(title) if title else "", body_key=body_key,
+                          identity=features(doc, lexicon_is_place()) if _state["analysis"] == "full" else None)
     except Exception as err:  # one bad article must not stop the run; it is reported instead
         return Failure(raw.origin, f"analysis failed ({type(err).__name__}: {err}); please report this article")
 
 
-def _reanalyze_one(item: tuple[int, str, dict[str, Any]]) -> tuple[int, dict[str, Any] | None, str]:
+def _reanalyze_one(item: tuple[int, str, dict[str, Any]]) -> tuple[int, dict[str, Any] | None, dict[str, Any], str]:
     article_id, raw_text, meta = item
     try:
-        doc = default_pipeline().analyze(raw_text, published=meta.get("published"), url=meta.get("url"),
+        doc = _state["pipeline"].analyze(raw_text, published=meta.get("published"), url=meta.get("url"),
                                          source=meta.get("source"))
-        return article_id, doc.to_dict(), ""
+        return article_id, doc.to_dict(), features(doc, lexicon_is_place()), ""
     except Exception as err:
-        return article_id, None, f"{type(err).__name__}: {err}"
+        return article_id, None, {}, f"{type(err).__name__}: {err}"
 
 
 # -- the main side ------------------------------------------------------------------------------
@@ -204,6 +218,9 @@ class _Pool:
         db = _state.pop("db", None)
         if db is not None:
             db.close()
+        learned = _state.pop("learned", None)
+        if learned is not None:  # this process's pipeline is the one `khabar.analyze` runs
+            learned.forget()
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -271,9 +288,29 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
                 todo.append(item)
         return todo
 
+    resolver: IdentityResolver | None = None
+    added_ids: list[int] = []
+
     def store(results: list[NewArticle | Failure | _Duplicate]) -> None:
+        nonlocal resolver
         fresh = [res for res in results if isinstance(res, NewArticle)]
-        written = iter(storage.write(fresh))
+        # Identities across the archive are decided here, by the one writer, in order, before the
+        # batch is written (articles stored already, or twice in the batch, are not linked).
+        full = [res for res in fresh if res.analysis == "full"]
+        if full:
+            resolver = resolver or IdentityResolver(storage)
+            stored = storage.known(urls=[r.url for r in full if r.url], content_keys=[r.content_key for r in full])
+            seen: set[str] = set()
+            for art in full:
+                if art.content_key in stored or (art.url and art.url in stored) or art.content_key in seen:
+                    continue
+                seen.add(art.content_key)
+                art.links = resolver.link_article(art)
+        ids = storage.write(fresh)
+        if resolver is not None:
+            resolver.written()
+        added_ids.extend(i for i in ids if i is not None)
+        written = iter(ids)
         outcomes = [isinstance(res, NewArticle) and next(written) is not None for res in results]
         # Counted only after the commit, so a chunk rolled back by an interrupt is neither counted
         # nor reported: the next run handles it again.
@@ -292,7 +329,9 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
 
     if jobs > 1:
         default_pipeline()  # loaded once here: forked workers share its lexicons and models
-    pool = _Pool(jobs, (storage.url, restore_only))
+    # The names the archive has learned are recognized in what it ingests.
+    names = [] if restore_only else storage.learned_names()
+    pool = _Pool(jobs, (storage.url, restore_only, names))
     terminate = False
     try:
         pending: Callable[[], list[Any]] | None = None
@@ -307,6 +346,9 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
             pending = nxt
         if pending is not None:
             store(pending())
+        if resolver is not None and added_ids:
+            # Roles stored before the article naming their holder: resolved now that it is known.
+            resolver.revisit_roles(added_ids)
     except KeyboardInterrupt:
         summary.interrupted = True
         terminate = True
@@ -340,8 +382,9 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
     failures: list[Failure] = []
     if jobs > 1:
         default_pipeline()
-    pool = _Pool(jobs, (None, False))
+    pool = _Pool(jobs, (None, False, storage.learned_names()))
     terminate = False
+    resolver: IdentityResolver | None = None
     try:
         todo = iter_articles(storage, analysis=None if everything else "restore")
         for batch in _chunks(todo, chunk):
@@ -349,8 +392,13 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
                       {"published": a.published, "url": a.url, "source": a.outlet, **(a.doc.get("meta") or {})})
                      for a in batch]
             results = pool.submit(_reanalyze_one, items)()
-            storage.update([Reanalysis(article_id, doc, "full") for article_id, doc, _error in results if doc is not None])
-            for article_id, doc, error in results:
+            meta = {item[0]: item[2] for item in items}
+            resolver = resolver or IdentityResolver(storage)
+            storage.update([Reanalysis(article_id, doc, "full", resolver.link(
+                doc, identity=feats, published=meta[article_id].get("published"), outlet=meta[article_id].get("source")))
+                for article_id, doc, feats, _error in results if doc is not None])
+            resolver.written()
+            for article_id, doc, _feats, error in results:
                 if doc is None:
                     failures.append(Failure(f"article {article_id}", f"analysis failed ({error})"))
                 else:
@@ -362,6 +410,8 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
         raise
     finally:
         pool.close(terminate=terminate)
+    if resolver is not None:
+        resolver.revisit_roles()
     return done, failures
 
 

@@ -21,9 +21,12 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from khabar.document import Document, Mention
+
+if TYPE_CHECKING:
+    from khabar.pipeline.identity import KnownNames
 from khabar.errors import KhabarError
 from khabar.text.fold import fold_word
 
@@ -329,6 +332,28 @@ class EntityRecognizer:
         self.max_tokens = max_tokens
         self.max_sequence = max_sequence
         self.link = link
+        self.known: KnownNames | None = None
+
+    def learn(self, names: Iterable[tuple[str, str]]) -> int:
+        """Tag these names (``(text, label)``: what an archive has learned) wherever the model
+        misses them, from now on; returns how many names are known. ``learn([])`` after
+        :meth:`forget` starts again.
+
+        >>> rec = EntityRecognizer()
+        >>> rec.learn([("زاگرسیان", "PER")])
+        1
+        >>> rec.forget()
+        """
+        from khabar.pipeline.identity import KnownNames
+
+        if self.known is None:
+            self.known = KnownNames(common=self.meta["common"])
+        self.known.add(names)
+        return len(self.known)
+
+    def forget(self) -> None:
+        """Tag no learned names any more."""
+        self.known = None
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """IOB2 tags for one sentence's words.
@@ -376,7 +401,8 @@ class EntityRecognizer:
 
         found = self.find(doc)
         if self.link:
-            doc.mentions, doc.entities = IdentityLinker(lexicon=self.featurizer.lexicon, common=self.meta["common"]).link(
+            doc.mentions, doc.entities = IdentityLinker(lexicon=self.featurizer.lexicon, common=self.meta["common"],
+                                                        known=self.known).link(
                 doc, found, self.max_tokens)
             return doc
         mentions = []

@@ -116,6 +116,8 @@ class ParticipantFinder:
 
         text = self.text
         words = [w for w in _WORDS.finditer(text, a, m.start()) if not self._in_date(w.start())]
+        while words and words[0].group() in _PUNCT:  # the comma after a credit line (`به گزارش ایسنا،`)
+            words.pop(0)
         both = _BOTH_SIDES.match(text, a)
         if both is not None:
             # `دو طرف …`, `دو وزیر …`: the sides of the meeting told before, or the people just named.
@@ -147,9 +149,7 @@ class ParticipantFinder:
             if subj.entity:
                 add(subj.entity)
             elif fold(subj.text) not in PRONOUNS and subj.text.strip():
-                first = _WORDS.match(subj.text.strip())
-                role = first is not None and fold(first.group()) in ROLE_HEADS | COUNTERPART
-                add(self._new(subj.text, "PER", role=role))
+                add(self._new(subj.text, "PER"))
         # Everyone else named where a participant stands: clause start, after `و`, after `با`.
         self._scan_slots([w for w in words if not skip[0] <= w.start() < skip[1]], add, m,
                          opening=skip[0] > a or skip[1] == a)
@@ -283,7 +283,7 @@ class ParticipantFinder:
                 elif f not in _set("منبع مقام"):
                     # A person known only by a role (`سفیر لسوتو`): a participant, but no name to mark
                     # as a mention.
-                    add(self._new(sp.text, "PER", role=True))
+                    add(self._new(sp.text, "PER"))
             return self._index_at(words, k, sp.end if sp is not None else w.end())
         if f in _GROUP_OPENERS or f in BODY_HEADS:
             end = self._phrase_end(words, k, limit)
@@ -348,7 +348,7 @@ class ParticipantFinder:
         if len(found) == 1:
             add(found[0])
         else:
-            add(self._new(f"{words[k].group()} {adj}", "PER", role=True))
+            add(self._new(f"{words[k].group()} {adj}", "PER"))
         return nk
 
     def _person(self, ment: Mention, words: list[re.Match[str]], k: int, m: re.Match[str]) -> tuple[str | None, int]:
@@ -507,13 +507,19 @@ class ParticipantFinder:
             end = w.end()
         return end
 
-    def _new(self, name: str, label: str, span: tuple[int, int] | None = None, *, title: str = "",
-             role: bool = False) -> str:
+    @staticmethod
+    def _role_words(text: str) -> bool:
+        """Whether ``text`` names someone by a role (`سفیر لسوتو`, `همتای روسی`)."""
+        first = _WORDS.match(text.strip())
+        return first is not None and fold(first.group()) in ROLE_HEADS | COUNTERPART | _MORE_ROLES
+
+    def _new(self, name: str, label: str, span: tuple[int, int] | None = None, *, title: str = "") -> str:
         """The id of a participant the entity stage missed; its entity (with ``title`` if given, and,
-        where no mention covers ``span``, a mention) is added to the document. ``role``: someone
-        known only by a role, who gets a role's id (:func:`~khabar.pipeline.identity.role_id`) and
-        no mention."""
+        where no mention covers ``span``, a mention) is added to the document. Someone known only
+        by a role (`سفیر لسوتو`, `همتای روسی`) gets a role's id
+        (:func:`~khabar.pipeline.identity.role_id`) and no mention."""
         name = " ".join(name.split())
+        role = label == "PER" and self._role_words(name)
         eid = role_id(name) if role else entity_id(name, label)
         if self.doc.entity(eid) is None:
             self.doc.entities.append(Entity(eid, name, label, titles=(title,) if title else ()))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -189,11 +189,69 @@ def _known_organizations(keys: Sequence[str], found: list[tuple[int, int, str]])
     return sorted([*found, *extra]) if extra else found
 
 
+class KnownNames:
+    """Names tagged wherever the model left them untagged: each a sequence of folded words and its
+    label. The archive gives the names it has learned (seen with one label in several articles
+    from several outlets, :mod:`khabar.archive.identities`); a single word is taken only when it
+    is rare (no common, function, role or honorific word).
+
+    >>> known = KnownNames([("عباس عراقچی", "PER"), ("عراقچی", "PER")])
+    >>> known.tag(["دیروز", "عراقچی", "گفت"], [])
+    [(1, 2, 'PER')]
+    """
+
+    def __init__(self, names: Iterable[tuple[str, str]] = (), *, common: frozenset[str] = frozenset()) -> None:
+        self.names: dict[tuple[str, ...], str] = {}
+        self.firsts: dict[str, int] = {}
+        self.common = common
+        self.add(names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def add(self, names: Iterable[tuple[str, str]]) -> None:
+        for text, label in names:
+            key = tuple(fold_word(w) for w in text.split())
+            if not key or len(key) > 8 or label not in ("PER", "ORG", "LOC"):
+                continue
+            if len(key) == 1 and not self._rare(key[0]):
+                continue
+            self.names[key] = label
+            self.firsts[key[0]] = max(self.firsts.get(key[0], 0), len(key))
+
+    def _rare(self, word: str) -> bool:
+        return (len(word) >= 3 and word.isalpha() and word not in self.common and word not in _STOP
+                and word not in ROLE_HEADS and word not in HONORIFICS and word not in _PRONOUNS
+                and word not in _NEVER_LAST)
+
+    def tag(self, keys: Sequence[str], found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """``found`` and the longest known name at each untagged word."""
+        if not self.names:
+            return found
+        n = len(keys)
+        covered = _covered(found, n)
+        extra = []
+        i = 0
+        while i < n:
+            longest = self.firsts.get(keys[i], 0)
+            if longest and not covered[i]:
+                for ln in range(min(longest, n - i), 0, -1):
+                    label = self.names.get(tuple(keys[i:i + ln]))
+                    if label and not any(covered[i:i + ln]):
+                        extra.append((i, i + ln, label))
+                        i += ln - 1
+                        break
+            i += 1
+        return sorted([*found, *extra]) if extra else found
+
+
 class IdentityLinker:
     """Turns model mentions (token ranges) into linked :class:`Mention` s and :class:`Entity` s."""
 
     def __init__(self, *, lexicon: dict[str, list[str]] | None = None, common: frozenset[str] = frozenset(),
-                 max_title_tokens: int = 12) -> None:
+                 max_title_tokens: int = 12, known: KnownNames | None = None) -> None:
+        # Names learned elsewhere (the archive's), tagged where the model missed them.
+        self.known = known
         # The model's word lexicon: which words are names, to split a role the model tagged as a person.
         self.lexicon = lexicon or {}
         # Frequent words rarely in a name: a lone repeat of one is not tagged by propagation.
@@ -234,6 +292,8 @@ class IdentityLinker:
         n = len(tokens)
         found = self._relabel(keys, self._trim(keys, found))
         found = _known_organizations(keys, found)
+        if self.known is not None:
+            found = self.known.tag(keys, found)
         found = self._strong_honorific_names(keys, found, n)
         found = self._listed_names(doc, keys, found, n)
         found = self._given_name_pairs(keys, found, n)
@@ -246,7 +306,8 @@ class IdentityLinker:
             if lab == "PER" and keys[s] in ROLE_HEADS:
                 # The model tagged a role (``رهبر انقلاب اسلامی``) as a person: keep the name after it,
                 # if any, with the role as its title; a bare role is resolved later.
-                p = next((j for j in range(s + 1, e) if self._is_name_word(keys[j])), e)
+                # (A place is no name: `رهبر ایران` is a bare role, `ایران` no person.)
+                p = next((j for j in range(s + 1, e) if self._is_name_word(keys[j]) and not self._is_place(keys[j])), e)
                 if p == e:
                     continue
                 titles.append(doc.text[tokens[s].start:tokens[p - 1].end])
@@ -321,7 +382,7 @@ class IdentityLinker:
         """What a generic phrase the model read as a name holds. A gathering (`نشست مشترک اتاق
         بازرگانی تهران و …`, `نشست بروکسل`) is no named event: the bodies and places that meet or
         host it are the names. An office (`وزیر امور خارجه`, `دبیر سندیکای صنعت مخابرات`) is no
-        organization: the body it heads, if named, is."""
+        organization (or place): the body (or place) it heads, if named, is."""
         if lab == "EVE" and keys[s] in _HELD_IN and not any(_ORDINAL.search(k) for k in keys[s:e]):
             j = s + 1
             while j < e and (keys[j] in _GATHERING_KINDS or keys[j] in _WHO_MEETS):
@@ -334,11 +395,12 @@ class IdentityLinker:
                         parts.append((a, i, lab2))
                     a = i + 1
             return parts
-        if lab == "ORG" and keys[s] in ROLE_HEADS:
+        if lab in ("ORG", "LOC") and keys[s] in ROLE_HEADS:
+            # (`استاندار فارس` read as a place: the place is `فارس`.)
             j = s + 1
             while j < e and self._name_kind(keys, j, j + 1) is None:
                 j += 1
-            return [(j, e, "ORG" if keys[j] in _BODY_WORDS else self._name_kind(keys, j, e) or "ORG")] if j < e else []
+            return [(j, e, "ORG" if keys[j] in _BODY_WORDS else self._name_kind(keys, j, e) or lab)] if j < e else []
         return [(s, e, lab)]
 
     def _name_kind(self, keys: Sequence[str], a: int, b: int) -> str | None:
@@ -696,10 +758,17 @@ class IdentityLinker:
         while i < n:
             if keys[i] in ROLE_HEADS and not covered[i] and not any(per_start[i + 1:i + longest + 2]):
                 hit = None
+                # How far the role's words run (`وزیر امور خارجه کشورمان`), so a shorter form is not
+                # matched where the role goes on to name another country.
+                ext = i + 1
+                while ext < n and ext - i <= longest + 1 and keys[ext].isalpha() and keys[ext] not in _STOP \
+                        and not covered[ext]:
+                    ext += 1
                 for ln in range(min(longest, n - i), 0, -1):
                     phrase = " ".join(keys[i:i + ln])
                     who = holders.get(phrase)
-                    if who is None and ln >= 2:
+                    if who is None and ln >= 2 and not any(k in _ROLE_TAIL or self._is_place(k) for k in keys[i + ln:ext]):
+                        # A shorter form of a title (`وزیر امور خارجه` of `… روسیه`).
                         who = next((holders[h] for h in holders if h.startswith(phrase + " ")), None)
                     if who and len(who) == 1 and (ln >= 2 or phrase in holders):
                         hit = (ln, people[next(iter(who))])

@@ -446,7 +446,8 @@ class _DocResolver:
         p, sp, _ = self.history[-1]
         si = bisect_right(self.sstarts, pos) - 1
         words = _WORDS.findall(sp.text)
-        if (sp.entity is not None or bisect_right(self.sstarts, p) - 1 < si - 1 or not words
+        # (Only someone quoted before: meetings are read after every statement is.)
+        if (sp.entity is not None or p > pos or bisect_right(self.sstarts, p) - 1 < si - 1 or not words
                 or fold(words[0]) in ROLE_HEADS | GROUP_HEADS | BODY_HEADS | PRONOUNS | _set("یک یکی این")):
             return None
         return sp
@@ -461,7 +462,7 @@ class _DocResolver:
             return None
         p, sp, _ = self.history[-1]
         si = bisect_right(self.sstarts, pos) - 1
-        if bisect_right(self.sstarts, p) - 1 < si - 1 or sp.entity is None:
+        if p > pos or bisect_right(self.sstarts, p) - 1 < si - 1 or sp.entity is None:
             return None
         ent = self.entities.get(sp.entity)
         if ent is None or ent.label != "PER" or any(fold(t) not in HONORIFIC_TITLES for t in ent.titles):

@@ -29,9 +29,11 @@ from khabar.archive.models import (
     EntityProfile,
     EntityRecord,
     HitRecord,
+    IdentityRecord,
     Match,
     NewArticle,
     Reanalysis,
+    RoleLink,
     SourceStats,
     StoredArticle,
     Story,
@@ -135,6 +137,54 @@ class Storage(ABC):
     @abstractmethod
     def stats(self) -> dict[str, int]:
         """Row counts: articles, outlets, entities, mentions, quotes, events, dates, stories, unclustered."""
+
+    # -- identities across the archive (decided by khabar.archive.identities) ----------------------
+    # A NewArticle's (or Reanalysis's) ``links`` say which archive identity each of its entities is;
+    # the backend writes the article's rows under those identities and keeps what the links tell.
+    @abstractmethod
+    def identity_lookup(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """The identities each lookup key (``n:`` name, ``s:`` surname, ``k:`` skeleton, ``p:`` opening
+        words) was recorded for, each key's in id order."""
+
+    @abstractmethod
+    def identity_records(self, ids: Sequence[str]) -> list[IdentityRecord]:
+        """What the archive knows of each of these identities (those that exist), in that order."""
+
+    @abstractmethod
+    def identity_exists(self, identity: str) -> bool:
+        """Whether an identity (or the old id of one merged into another) has this id."""
+
+    @abstractmethod
+    def role_holders(self, office: str) -> list[tuple[str, str | None, str | None, int]]:
+        """Who was named with this office as a title: (identity, first day, last day, articles), by id."""
+
+    @abstractmethod
+    def co_mention_counts(self, ids: Sequence[str], context: Sequence[str], *, cap: int = 20) -> dict[str, int]:
+        """For each of ``ids``, in how many articles (up to ``cap``) it is mentioned with one of ``context``."""
+
+    @abstractmethod
+    def learned_names(self, *, min_articles: int = 3, min_outlets: int = 2,
+                      agreement: float = 0.9) -> list[tuple[str, str]]:
+        """Names the archive has learned: forms (folded words) written for identities of one label in
+        at least ``min_articles`` articles from ``min_outlets`` outlets, that label at least
+        ``agreement`` of the time; as (form, label), by form."""
+
+    @abstractmethod
+    def unresolved_roles(self, article_ids: Sequence[int] | None = None) -> list[tuple[int, RoleLink, str | None]]:
+        """Bare roles no one was named for yet (of these articles, or all): (article id, role, published)."""
+
+    @abstractmethod
+    def resolve_role(self, article_id: int, role: RoleLink, identity: str, reason: str) -> None:
+        """Name the identity a bare role stands for, after the fact: the role, and the article's
+        statements and meetings that stood for it, become that identity's."""
+
+    @abstractmethod
+    def article_links(self, article_id: int) -> dict[str, str]:
+        """The archive identity each of an article's entity ids was stored as."""
+
+    @abstractmethod
+    def article_roles(self, article_id: int) -> list[RoleLink]:
+        """An article's bare roles and who each was resolved to, in text order."""
 
     @abstractmethod
     def close(self) -> None: ...

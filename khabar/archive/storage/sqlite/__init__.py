@@ -20,10 +20,11 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from khabar.archive.models import NewArticle, Reanalysis
+from khabar.archive.models import ArticleLinks, NewArticle, Reanalysis
 from khabar.archive.storage.base import Storage
 from khabar.archive.storage.sqlite import fts
 from khabar.archive.storage.sqlite.fts import fts_key, title_key_of
+from khabar.archive.storage.sqlite.identities import ROLE_LABEL, Identities
 from khabar.archive.storage.sqlite.planner import Planner
 from khabar.archive.storage.sqlite.queries import Queries
 from khabar.archive.storage.sqlite.schema import MIGRATIONS, _now, _statements
@@ -34,7 +35,7 @@ from khabar.text.fold import fold
 __all__ = ["MIGRATIONS", "SqliteStorage"]
 
 
-class SqliteStorage(Planner, Queries, Storage):
+class SqliteStorage(Planner, Queries, Identities, Storage):
     """The default storage: one SQLite file (or ``":memory:"``)."""
 
     # -- opening --------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ class SqliteStorage(Planner, Queries, Storage):
             title_key = article.title_key if article.title_key is not None else title_key_of(article.title)
             body_key = article.body_key if article.body_key is not None else fold(doc["text"])
             fts.index(db, key, title_key, body_key)
-            self._add_structure(article_id, doc, key)
+            self._add_structure(article_id, doc, key, article.links)
         except sqlite3.IntegrityError:
             db.execute("ROLLBACK TO article")
             db.execute("RELEASE article")
@@ -146,31 +147,59 @@ class SqliteStorage(Planner, Queries, Storage):
         db.execute("RELEASE article")
         return article_id
 
-    def _add_structure(self, article_id: int, doc: dict[str, Any], key: int | None = None) -> None:
+    def _add_structure(self, article_id: int, doc: dict[str, Any], key: int | None = None,
+                       links: ArticleLinks | None = None) -> None:
+        """The rows derived from an article, its entities written as their archive identities
+        (``links``; without it each entity id is its own identity)."""
         db = self.db
         if key is None:
             key = int(db.execute("SELECT fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()[0])
-        entities = {e["id"]: e for e in doc.get("entities") or ()}
+        to = self._identity_map(article_id, links)
+        self._write_links(article_id, links)
+        entities: dict[str, dict[str, Any]] = {}
+        labels: dict[str, str] = {}
+        for e in doc.get("entities") or ():
+            ident = to(e["id"]) or e["id"]
+            scoped = ident.endswith(f"@{article_id}")
+            ent = {**e, "id": ident, "label": ROLE_LABEL if scoped else e.get("label", "")}
+            if ident in entities:  # two of the article's entities are one identity
+                old = entities[ident]
+                ent = {**ent, "aliases": [*old.get("aliases", ()), old.get("name", ""), *ent.get("aliases", ())],
+                       "titles": [*old.get("titles", ()), *ent.get("titles", ())]}
+            entities[ident] = ent
+            labels[ident] = ent["label"]
         counts: dict[str, int] = {}
         for m in doc.get("mentions") or ():
-            if m.get("entity"):
-                counts[m["entity"]] = counts.get(m["entity"], 0) + 1
-                if m["entity"] not in entities:  # a mention whose identity the document does not list
-                    entities[m["entity"]] = {"id": m["entity"], "name": m["text"], "label": m.get("label", "")}
+            ident = to(m.get("entity"))
+            if ident:
+                counts[ident] = counts.get(ident, 0) + 1
+                if ident not in entities:  # a mention whose identity the document does not list
+                    entities[ident] = {"id": ident, "name": m["text"], "label": m.get("label", "")}
+                    labels[ident] = m.get("label", "")
+        roles = links.roles if links is not None else []
+        for r in roles:
+            if r.identity:
+                counts[r.identity] = counts.get(r.identity, 0) + 1
+                if r.identity not in entities:
+                    labels[r.identity] = "PER"
         for ent in entities.values():
             self._merge_entity(ent)
         db.executemany(
             'INSERT INTO mentions (article_id, entity_id, label, text, start, "end", raw_start, raw_end) '
             "VALUES (?,?,?,?,?,?,?,?)",
-            [(article_id, m.get("entity"), m.get("label", ""), m["text"], m["start"], m["end"],
+            [(article_id, to(m.get("entity")), m.get("label", ""), m["text"], m["start"], m["end"],
               m.get("raw_start"), m.get("raw_end")) for m in doc.get("mentions") or ()])
         db.executemany(
             "INSERT INTO article_entities (entity_id, fts_key, article_id, label, mentions) VALUES (?,?,?,?,?)",
-            [(eid, key, article_id, ent.get("label", ""), counts.get(eid, 0)) for eid, ent in entities.items()])
+            [(eid, key, article_id, label, counts.get(eid, 0)) for eid, label in labels.items() if label != ROLE_LABEL])
         for q in doc.get("quotes") or ():
             sp, content = q.get("speaker") or {}, q["content"]
-            speaker_entity = sp.get("entity")
-            if speaker_entity and speaker_entity not in entities:
+            speaker_entity = to(sp.get("entity"))
+            if sp and not speaker_entity:
+                # A speaker given by a role the archive resolved (`سخنگوی دولت گفت`).
+                speaker_entity = next((r.identity for r in roles if r.identity and r.speaker
+                                       and r.start < sp.get("end", -1) and sp.get("start", -1) < r.end), None)
+            if speaker_entity and speaker_entity not in entities and speaker_entity not in labels:
                 self._merge_entity({"id": speaker_entity, "name": sp.get("text", ""), "label": "PER"})
             db.execute(
                 'INSERT INTO quotes (article_id, speaker_entity, speaker, cue, content, content_key, kind, start, "end", '
@@ -183,9 +212,9 @@ class SqliteStorage(Planner, Queries, Storage):
             cur = db.execute(
                 'INSERT INTO events (article_id, type, trigger, start, "end", date, place) VALUES (?,?,?,?,?,?,?)',
                 (article_id, ev["type"], trig.get("text"), trig.get("start"), trig.get("end"), ev.get("date"),
-                 ev.get("place")))
+                 to(ev.get("place"))))
             db.executemany("INSERT OR IGNORE INTO event_participants (event_id, entity_id) VALUES (?, ?)",
-                           [(cur.lastrowid, p) for p in ev.get("participants") or ()])
+                           [(cur.lastrowid, to(p)) for p in ev.get("participants") or ()])
         db.executemany(
             'INSERT INTO dates (article_id, value, calendar, granularity, text, start, "end") VALUES (?,?,?,?,?,?,?)',
             [(article_id, d.get("value"), d.get("calendar"), d.get("granularity"), d["text"], d["start"], d["end"])
@@ -205,11 +234,15 @@ class SqliteStorage(Planner, Queries, Storage):
                         json.dumps(titles, ensure_ascii=False)))
         else:
             old_aliases, old_titles = json.loads(row[0]), json.loads(row[1])
-            aliases = sorted((set(old_aliases) | names) - {row[2]})
+            name = row[2]
+            new_name = ent.get("name", "")
+            if len(new_name.split()) > len(name.split()):
+                name = new_name  # an identity is shown by its fullest name
+            aliases = sorted((set(old_aliases) | names | {row[2]}) - {name})
             merged_titles = old_titles + [t for t in titles if t not in old_titles]
-            if aliases != old_aliases or merged_titles != old_titles:
-                db.execute("UPDATE entities SET aliases = ?, titles = ? WHERE id = ?",
-                           (json.dumps(aliases, ensure_ascii=False), json.dumps(merged_titles, ensure_ascii=False),
+            if aliases != old_aliases or merged_titles != old_titles or name != row[2]:
+                db.execute("UPDATE entities SET name = ?, aliases = ?, titles = ? WHERE id = ?",
+                           (name, json.dumps(aliases, ensure_ascii=False), json.dumps(merged_titles, ensure_ascii=False),
                             eid))
         db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
                        [(fold(n), eid) for n in names if fold(n)])
@@ -220,11 +253,12 @@ class SqliteStorage(Planner, Queries, Storage):
         try:
             with self.transaction():
                 for item in analyses:
-                    self._replace_analysis(item.id, item.doc, item.analysis)
+                    self._replace_analysis(item.id, item.doc, item.analysis, item.links)
         except sqlite3.Error as err:
             raise self._error(err) from None
 
-    def _replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str) -> None:
+    def _replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str,
+                          links: ArticleLinks | None = None) -> None:
         db = self.db
         row = db.execute("SELECT title, text, fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
@@ -232,13 +266,15 @@ class SqliteStorage(Planner, Queries, Storage):
         for table in ("mentions", "article_entities", "quotes", "dates"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM events WHERE article_id = ?", (article_id,))
+        self._drop_links(article_id)
+        self._drop_scoped(article_id)
         if row[1] != doc["text"]:
             # The restorer changed since the article was stored: reindex it.
             fts.unindex(db, row[2], title_key_of(row[0]), fold(row[1]))
             fts.index(db, row[2], title_key_of(row[0]), fold(doc["text"]))
         db.execute("UPDATE articles SET text = ?, doc = ?, analysis = ?, quotes = ? WHERE id = ?",
                    (doc["text"], pack_doc(doc), analysis, len(doc.get("quotes") or ()), article_id))
-        self._add_structure(article_id, doc, row[2])
+        self._add_structure(article_id, doc, row[2], links)
 
     def set_stories(self, clusters: Mapping[int, Sequence[int]], *, replace: bool = True) -> int:
         """Story id → article ids. Every listed article gets its story id, single articles too, so

@@ -171,6 +171,70 @@ DROP INDEX articles_outlet;
 CREATE INDEX articles_outlet ON articles(outlet_id, fts_key, quotes, story_id)
 """
 
+# Identities across the archive (khabar.archive.identities decides them; these tables keep them).
+# `entities` holds the identities themselves; an article's entity ids are mapped to them when it is
+# stored (identity_links keeps the mapping and its reason), and the rows below say what each
+# article tells of an identity (its forms, titles, honorifics, with the article's date), how later
+# articles find it (identity_keys), which bare roles were resolved to whom (role_mentions), and
+# every merge and split, with what it moved, so it can be undone (identity_log, identity_redirects).
+_IDENTITIES = """
+CREATE TABLE identity_keys (
+    key TEXT NOT NULL,
+    identity_id TEXT NOT NULL,
+    PRIMARY KEY (key, identity_id)
+) WITHOUT ROWID;
+CREATE INDEX identity_keys_identity ON identity_keys(identity_id);
+CREATE TABLE identity_names (
+    identity_id TEXT NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    text TEXT NOT NULL,
+    published TEXT
+);
+CREATE INDEX identity_names_identity ON identity_names(identity_id, kind, key);
+CREATE INDEX identity_names_article ON identity_names(article_id);
+CREATE INDEX identity_names_key ON identity_names(kind, key);
+CREATE TABLE identity_links (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    local_id TEXT NOT NULL,
+    identity_id TEXT NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (article_id, local_id)
+) WITHOUT ROWID;
+CREATE INDEX identity_links_identity ON identity_links(identity_id);
+CREATE TABLE role_mentions (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    raw_start INTEGER,
+    raw_end INTEGER,
+    text TEXT NOT NULL,
+    office TEXT NOT NULL,
+    identity_id TEXT NOT NULL,
+    reason TEXT,
+    speaker INTEGER NOT NULL DEFAULT 0,
+    entity TEXT
+);
+CREATE INDEX role_mentions_article ON role_mentions(article_id);
+CREATE INDEX role_mentions_identity ON role_mentions(identity_id);
+CREATE TABLE identity_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    identity_id TEXT NOT NULL,
+    other_id TEXT,
+    reason TEXT,
+    data TEXT,
+    undone INTEGER
+);
+CREATE INDEX identity_log_identity ON identity_log(identity_id);
+CREATE TABLE identity_redirects (
+    old_id TEXT PRIMARY KEY,
+    new_id TEXT NOT NULL
+) WITHOUT ROWID
+"""
+
 # Named migrations, applied in order and recorded in `migrations`: SQL scripts or functions of the
 # connection. Never edit one that has shipped; add the next one instead.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
@@ -179,6 +243,8 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0003_facets_by_key", _FACETS_BY_KEY),
     # 0002 made a vocabulary view of the index that nothing reads.
     ("0004_drop_unused_vocab", "DROP TABLE IF EXISTS articles_vocab"),
+    # Articles stored before it keep their entities' own ids until `khabar reanalyze --all` links them.
+    ("0005_identities", _IDENTITIES),
 ]
 
 def _statements(sql: str) -> Iterator[str]:

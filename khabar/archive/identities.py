@@ -1,0 +1,670 @@
+"""One person, one identity across the archive: each article's entities linked to archive identities.
+
+The pipeline decides identity inside one article (:mod:`khabar.pipeline.identity`); this module
+decides it across the archive, as each analysed article is stored (:class:`IdentityResolver`, run
+by the one writing process of an ingest or reanalysis). An article entity is linked to an archive
+identity when
+
+- their names are compatible: the same surname, and the given names of one among the other's
+  (``خامنه‌ای`` ⊂ ``سید علی خامنه‌ای``; ``علی لاریجانی`` and ``صادق آملی لاریجانی`` are not),
+  honorifics and ``سید``/``حاج``/``دکتر``/``مهندس`` aside, spelling variants folded
+  (``بقائی``/``بقایی``, ``اژه ای``/``اژه‌ای``, ``امیر عبداللهیان``/``امیرعبداللهیان``), and a
+  transliterated name may differ by the vowel letters and near-alike consonants writers choose
+  (``لاوروف``/``لاورف``, ``زلنسکی``/``زلینسکی``, ``گوترش``/``گوترس``) where one of the spellings is no
+  word of khabar's lexicon;
+- and, where several identities are compatible, the evidence says which: the same name in full,
+  titles shared (``رئیس قوه قضاییه``), the entities the two are mentioned with, the honorifics
+  they are given, the outlet, and how often each is named.
+
+An organization or place is linked by its name or its short or long form (``سپاه`` /
+``سپاه پاسداران انقلاب اسلامی``, ``خبرگزاری مهر`` / ``مهر``). Bare roles
+(:func:`khabar.archive.roles.find_roles`) resolve to the person holding that office for that
+country nearest the article's date, when the archive has seen that person with that title; those
+it cannot resolve stay in their article (``role:…@ARTICLE``), never an identity across articles.
+
+Every link keeps its reason; ids are stable (an identity keeps the id it was created with, from
+its first name, and re-ingesting or reanalysing finds the same identity again), and merges and
+splits are recorded so they can be undone (:mod:`khabar.archive.people`).
+
+>>> from khabar.archive.storage import open_storage
+>>> from khabar.archive.runner import ingest
+>>> from khabar.ingest import RawArticle
+>>> store = open_storage(":memory:")
+>>> texts = ["سید علی خامنه‌ای، رهبر انقلاب اسلامی، با مسعود پزشکیان، رئیس‌جمهور، دیدار کرد.",
+...          "رهبر انقلاب گفت: مردم صبورند. آیت‌الله خامنه‌ای افزود که دولت باید تلاش کند."]
+>>> _ = ingest([], store, jobs=1, articles=[RawArticle(t, f"a{i}", "text", published="2025-08-27")
+...                                         for i, t in enumerate(texts)])
+>>> [e.id for e in store.entities(key="خامنهای")]
+['per:علیخامنهای']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from khabar.archive.models import ArticleLinks, IdentityRecord, NewArticle, RoleLink
+from khabar.archive.roles import Part, counterpart_country, find_roles, office_key, title_parts
+from khabar.archive.roles import index as role_index
+from khabar.archive.storage.base import Storage
+from khabar.document import Document
+from khabar.pipeline.identity import HONORIFICS, ROLE_PREFIX
+from khabar.text.fold import fold_word
+
+__all__ = ["IdentityResolver", "features", "name_tokens", "same_token", "skeleton"]
+
+# Words before or inside a name that are no part of it for matching: honorifics and ranks, and the
+# lineage and pilgrimage titles written as part of a name (`سید علی خامنه‌ای`, `حاج قاسم`).
+_NOT_NAME = HONORIFICS | frozenset(fold_word(w) for w in ["سید", "سیده", "حاج", "حاجی", "میرزا"])
+# Short endings a scraped text writes apart from their word (`اژه ای`, `خامنه ای`).
+_ENDINGS = frozenset(fold_word(w) for w in ["ای", "ی", "ها", "زاده"])
+# Consonants transliterations of one foreign name swap (`گوترش`/`گوترس`, `طالبان`/`تالبان`).
+_ALIKE = str.maketrans({"ط": "ت", "ص": "س", "ث": "س", "ش": "س", "ذ": "ز", "ض": "ز", "ظ": "ز", "ح": "ه",
+                        "غ": "ق", "ء": "", "ع": ""})
+_VOWELS = re.compile("[اوی]")
+_DOUBLED = re.compile(r"(.)\1+")
+# Roles the pipeline keeps as a person's titles that are honorifics, not offices.
+_HONORIFIC_TITLE = HONORIFICS
+# Kinds of body that open an organization's name (`خبرگزاری مهر` is `مهر`).
+_KIND_WORDS = frozenset(fold_word(w) for w in ["خبرگزاری", "روزنامه", "شبکه", "پایگاه", "هفته\u200cنامه", "ماهنامه"])
+# Nouns too general to be an organization by themselves (`سازمان` is no short form of anything).
+_GENERIC_BODIES = frozenset(fold_word(w) for w in ["سازمان", "وزارت", "شورای", "شورا", "کمیته", "کمیسیون", "مجمع", "اتحادیه", "انجمن", "شرکت", "بانک", "دانشگاه", "دولت", "ستاد", "مرکز", "دفتر", "اداره", "نهاد", "بنیاد", "گروه", "حزب", "جبهه", "هیئت", "هیات", "خبرگزاری", "روزنامه", "شبکه"])
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+# How far from the nearest date an office holder was seen a role may still mean them (days).
+ROLE_WINDOW = 400
+# Lookup keys: a name's folded words ('n:'), a surname ('s:'), its consonant skeleton ('k:'), the
+# opening words of an organization's name ('p:').
+_MAX_CONTEXT = 12
+_DEBUG = False
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """A person's name as folded words for matching: honorifics, ``سید`` and ``حاج`` dropped, an
+    ending written apart joined back.
+
+    >>> name_tokens("آیت‌الله سید علی خامنه ای") == name_tokens("علی خامنه‌ای")
+    True
+    """
+    out: list[str] = []
+    for w in name.split():
+        f = fold_word(w)
+        if not f or f in _NOT_NAME:
+            continue
+        if out and f in _ENDINGS:
+            out[-1] += f
+        else:
+            out.append(f)
+    return tuple(out)
+
+
+@lru_cache(maxsize=100_000)
+def skeleton(token: str) -> str:
+    """A word's consonants: the letters transliterations of one foreign name agree on.
+
+    >>> skeleton("لاوروف") == skeleton("لاورف"), skeleton("زلنسکی") == skeleton("زلینسکی")
+    (True, True)
+    >>> skeleton("گوترش") == skeleton("گوترس")
+    True
+    """
+    if not token:
+        return ""
+    body = _VOWELS.sub("", token[1:].translate(_ALIKE))
+    return _DOUBLED.sub(r"\1", token[0] + body)
+
+
+def same_token(a: str, b: str, known: Any = None) -> bool:
+    """Whether two folded name words are one name: equal, or (where ``known`` says one of them is
+    no word of the lexicon, so a transliteration) with the same consonants, three or more.
+
+    >>> same_token("لاوروف", "لاورف", lambda w: w == "لاوروف")
+    True
+    >>> same_token("محمدی", "محمودی", lambda w: True)
+    False
+    """
+    if a == b:
+        return True
+    if known is not None and known(a) and known(b):
+        return False
+    sa = skeleton(a)
+    return len(sa) >= 3 and sa == skeleton(b) and abs(len(a) - len(b)) <= 1
+
+
+def _contains(big: Sequence[str], small: Sequence[str], known: Any = None) -> bool:
+    """Whether every word of ``small`` is a word of ``big`` (surnames matched last to last)."""
+    if not small or len(small) > len(big):
+        return False
+    if len(small) == 1:
+        return same_token(big[-1], small[0], known)
+    if not same_token(big[-1], small[-1], known):
+        return False
+    rest = list(big[:-1])
+    for w in small[:-1]:
+        hit = next((i for i, x in enumerate(rest) if same_token(x, w, known)), None)
+        if hit is None:
+            return False
+        rest.pop(hit)
+    return True
+
+
+def compatible(a: Sequence[str], b: Sequence[str], known: Any = None) -> bool:
+    """Whether two names may be one person's: one's words among the other's, the surname last;
+    a surname written in two words or one counts once (``امیر عبداللهیان``).
+
+    >>> compatible(("علی", "لاریجانی"), ("صادق", "املی", "لاریجانی"))
+    False
+    >>> compatible(("امیر", "عبداللهیان"), ("حسین", "امیرعبداللهیان"))
+    True
+    """
+    if not a or not b:
+        return False
+    if same_token(a[-1], b[-1], known):
+        return _contains(a, b, known) or _contains(b, a, known)
+    if len(a) < 2 and len(b) < 2:
+        return False
+    for x in _variants(a):
+        for y in _variants(b):
+            if _contains(x, y, known) or _contains(y, x, known):
+                return True
+    return False
+
+
+def _variants(tokens: Sequence[str]) -> list[tuple[str, ...]]:
+    t = tuple(tokens)
+    return [t, (*t[:-2], t[-2] + t[-1])] if len(t) >= 2 else [t]
+
+
+def _day(value: str | None) -> int | None:
+    m = _DAY.match(value or "")
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).toordinal()
+    except ValueError:
+        return None
+
+
+def _widen(span: tuple[str | None, str | None, int] | None, day: str | None) -> tuple[str | None, str | None, int]:
+    """A title's first and last dates and article count, with one more article on ``day``."""
+    if span is None:
+        return day, day, 1
+    first, last, n = span
+    if day is not None:
+        first = day if first is None or day < first else first
+        last = day if last is None or day > last else last
+    return first, last, n + 1
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, list[str]]:
+    from khabar.pipeline.entities import load_model
+
+    try:
+        return load_model("")[1]
+    except Exception:  # without the model, names are matched on their letters alone
+        return {}
+
+
+def lexicon_is_place() -> Any:
+    """``is_place(folded word)``: whether the entities model's lexicon knows the word as a place."""
+    lex = _lexicon()
+    return lambda word: any(g in ("LOC:hi", "place") for g in lex.get(word, ()))
+
+
+def features(doc: Document, is_place: Any = None) -> dict[str, Any]:
+    """What the resolver needs from one analysed article beyond its entities, computed where the
+    article is analysed (in an ingest worker): its bare roles (:func:`find_roles`) and the
+    bodies and places inside each person's titles."""
+    ix = role_index(doc)
+    titles = {e.id: title_parts(doc, e.titles, ix) for e in doc.entities if e.label == "PER" and e.titles}
+    return {"roles": find_roles(doc, is_place, ix), "titles": titles}
+
+
+@dataclass(slots=True)
+class _Local:
+    """One entity of the article being linked."""
+
+    id: str
+    label: str
+    name: str
+    forms: list[tuple[str, ...]]
+    texts: list[str]
+    titles: list[str]
+    offices: list[str] = field(default_factory=list)
+    honorifics: list[str] = field(default_factory=list)
+    mentions: int = 0
+
+
+class IdentityResolver:
+    """Links each stored article's entities to archive identities (see the module docstring).
+
+    One resolver serves one writing run; it asks ``storage`` what the archive knows and remembers
+    what it has decided since, so it does not ask twice.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.lexicon = _lexicon()
+        self._records: dict[str, IdentityRecord] = {}
+        self._keys: dict[str, list[str]] = {}
+        self._holders: dict[str, list[list[Any]]] = {}
+        self._taken: set[str] = set()
+        # The identities of each article linked but not yet written (a batch is linked before it is
+        # written): the company people keep there counts too.
+        self._pending: list[set[str]] = []
+
+    def written(self) -> None:
+        """The articles linked so far are written: the archive itself now tells what they told."""
+        self._pending.clear()
+
+    # -- what the lexicon knows --------------------------------------------------------------------
+
+    def known(self, word: str) -> bool:
+        """A word of the lexicon (so not a new transliteration of a name)."""
+        return word in self.lexicon
+
+    def is_place(self, word: str) -> bool:
+        return any(g in ("LOC:hi", "place") for g in self.lexicon.get(word, ()))
+
+    # -- the archive, cached ----------------------------------------------------------------------
+
+    def _lookup(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        want = [k for k in dict.fromkeys(keys) if k not in self._keys]
+        if want:
+            found = self.storage.identity_lookup(want)
+            for k in want:
+                self._keys[k] = list(found.get(k, ()))
+        return {k: self._keys[k] for k in keys}
+
+    def _record(self, ids: Iterable[str]) -> list[IdentityRecord]:
+        want = [i for i in dict.fromkeys(ids) if i not in self._records]
+        if want:
+            for rec in self.storage.identity_records(want):
+                self._records[rec.id] = rec
+        return [self._records[i] for i in ids if i in self._records]
+
+    def _holders_of(self, office: str) -> list[list[Any]]:
+        if office not in self._holders:
+            self._holders[office] = [[i, _day(a), _day(b), n] for i, a, b, n in self.storage.role_holders(office)]
+        return self._holders[office]
+
+    # -- linking an article ---------------------------------------------------------------------
+
+    def link_article(self, article: NewArticle) -> ArticleLinks:
+        """:meth:`link` for an article about to be stored."""
+        return self.link(article.doc, identity=article.identity, published=article.published, outlet=article.outlet)
+
+    def link(self, doc: dict[str, Any], *, identity: dict[str, Any] | None = None, published: str | None = None,
+             outlet: str | None = None) -> ArticleLinks:
+        """Decide the archive identity of every entity of an article (``doc``: its
+        ``Document.to_dict()``; ``identity``: its :func:`features`), and of its bare roles; the
+        storage writes them with the article."""
+        feats = identity or {}
+        published = published or (doc.get("meta") or {}).get("published")
+        outlet = outlet or (doc.get("source") or {}).get("name")
+        day = _day(published)
+        links = ArticleLinks(published=published)
+        locals_ = self._locals(doc, feats)
+        # Bodies and places first: they are the context people are told apart by.
+        for loc in locals_:
+            if loc.label != "PER" and not loc.id.startswith(ROLE_PREFIX):
+                self._link_named(loc, links)
+        for loc in locals_:
+            if loc.label != "PER" or loc.id.startswith(ROLE_PREFIX):
+                continue
+            parts = feats.get("titles", {}).get(loc.id) or [[("", w, "") for w in t.split()] for t in loc.titles]
+            loc.offices = [self._office(p) for t, p in zip(loc.titles, parts, strict=False) if not self._honorific(t)]
+            loc.honorifics = [fold_word(t) for t in loc.titles if self._honorific(t)]
+        context = [links.ids[x.id] for x in locals_ if x.id in links.ids and x.label in ("ORG", "LOC")]
+        for loc in sorted((x for x in locals_ if x.label == "PER" and not x.id.startswith(ROLE_PREFIX)),
+                          key=lambda x: -max((len(f) for f in x.forms), default=0)):
+            self._link_person(loc, links, context, day, outlet)
+        self._link_roles(doc, feats.get("roles", []), locals_, links, day)
+        # Role entities the scan did not place (no text to find): their own article's.
+        for loc in locals_:
+            if loc.id.startswith(ROLE_PREFIX) and loc.id not in links.ids:
+                links.ids[loc.id] = ""
+                links.reasons[loc.id] = "a role no one in the archive holds"
+        self._pending.append({i for i in links.ids.values() if i} | {r.identity for r in links.roles if r.identity})
+        return links
+
+    def _locals(self, doc: dict[str, Any], feats: dict[str, Any]) -> list[_Local]:
+        counts: Counter[str] = Counter(m.get("entity") for m in doc.get("mentions") or () if m.get("entity"))
+        texts: dict[str, list[str]] = {}
+        for m in doc.get("mentions") or ():
+            if m.get("entity"):
+                texts.setdefault(m["entity"], []).append(m["text"])
+        out = []
+        for e in doc.get("entities") or ():
+            names = [e["name"], *e.get("aliases", ()), *texts.get(e["id"], ())]
+            names = list(dict.fromkeys(" ".join(n.split()) for n in names if n and n.strip()))
+            if e["label"] == "PER":
+                forms = [t for t in (name_tokens(n) for n in names) if t]
+            else:
+                forms = [t for t in (tuple(fold_word(w) for w in n.split()) for n in names) if t]
+            forms = list(dict.fromkeys(forms))
+            out.append(_Local(e["id"], e["label"], e["name"], forms, names, list(e.get("titles", ())),
+                              mentions=counts.get(e["id"], 0)))
+        return out
+
+    @staticmethod
+    def _honorific(title: str) -> bool:
+        return all(fold_word(w) in _HONORIFIC_TITLE for w in title.split())
+
+    def _org_form(self, local: str, text: str) -> str:
+        """A body inside a role, as its shortest name known to the archive (so `فرمانده کل سپاه` and
+        `فرمانده کل سپاه پاسداران` are one office)."""
+        key = " ".join(fold_word(w) for w in text.split())
+        cands = self._lookup([f"n:{key}"])[f"n:{key}"]
+        for rec in self._record(cands[:1]):
+            short = min(rec.forms, key=lambda f: (len(f), f)) if rec.forms else key
+            if len(short) >= 2 or short not in _GENERIC_BODIES:
+                return short.replace(" ", "")
+        return key.replace(" ", "")
+
+    def _office(self, parts: Sequence[Part]) -> str:
+        return office_key([(p[0], p[1], p[2]) for p in parts], org_form=self._org_form, is_place=self.is_place)
+
+    # -- organizations, places, events ----------------------------------------------------------
+
+    def _link_named(self, loc: _Local, links: ArticleLinks) -> None:
+        label = loc.label
+        keys = [" ".join(f) for f in loc.forms]
+        found = self._lookup([f"n:{k}" for k in keys])
+        cands = [i for k in keys for i in found[f"n:{k}"]]
+        reason = "the same name"
+        if not cands and label == "ORG":
+            cands, reason = self._org_variants(loc)
+        recs = [r for r in self._record(dict.fromkeys(cands)) if r.label == label]
+        if recs:
+            best = max(recs, key=lambda r: (r.articles, r.id))
+            self._use(loc, best.id, links, reason)
+        else:
+            self._create(loc, links)
+
+    def _org_variants(self, loc: _Local) -> tuple[list[str], str]:
+        """An organization under a short or long form of its name: without its kind (`خبرگزاری
+        مهر` → `مهر`), the opening words of a longer name (`سپاه` of `سپاه پاسداران`), or a longer
+        form of one already known (`سازمان ملل متحد` after `سازمان ملل`). A longer name that adds a
+        place (`وزارت خارجه روسیه`) is another body."""
+        for form in loc.forms:
+            if len(form) >= 2 and form[0] in _KIND_WORDS:
+                key = " ".join(form[1:])
+                ids = self._lookup([f"n:{key}"])[f"n:{key}"]
+                if ids:
+                    return ids, "the same name without its kind of body"
+        for form in loc.forms:
+            key = " ".join(form)
+            if len(form) == 1 and form[0] in _GENERIC_BODIES:
+                continue
+            ids = self._lookup([f"p:{key}"])[f"p:{key}"]
+            if len(ids) == 1:
+                return ids, "the opening words of its longer name"
+        for form in loc.forms:
+            for n in range(len(form) - 1, 0, -1):
+                head, tail = form[:n], form[n:]
+                if len(head) == 1 and head[0] in _GENERIC_BODIES:
+                    break
+                if all(self.is_place(t) for t in tail):
+                    break
+                key = " ".join(head)
+                ids = self._lookup([f"n:{key}"])[f"n:{key}"]
+                if len(ids) == 1:
+                    return ids, "a longer form of its name"
+        return [], ""
+
+    # -- people ---------------------------------------------------------------------------------
+
+    def _person_keys(self, forms: Sequence[tuple[str, ...]]) -> list[str]:
+        keys = []
+        for f in forms:
+            keys.append("n:" + " ".join(f))
+            keys.append("s:" + f[-1])
+            keys.append("k:" + skeleton(f[-1]))
+            if len(f) >= 2:
+                keys.append("s:" + f[-2] + f[-1])
+                if len(f) == 2 and "fname" not in self.lexicon.get(f[0], ()):
+                    keys.append("s:" + f[0])  # a surname in two words (`باقری کنی`)
+        return list(dict.fromkeys(keys))
+
+    def _link_person(self, loc: _Local, links: ArticleLinks, context: list[str], day: int | None,
+                     outlet: str | None) -> None:
+        if not loc.forms:
+            self._create(loc, links)
+            return
+        found = self._lookup(self._person_keys(loc.forms))
+        cands = list(dict.fromkeys(i for ids in found.values() for i in ids))
+        recs = [r for r in self._record(cands) if r.label == "PER"]
+        longest = max(loc.forms, key=len)
+        scored: list[tuple[float, str, IdentityRecord]] = []
+        for rec in recs:
+            rforms = [tuple(f.split()) for f in rec.forms]
+            # The article's fullest form against the identity's: `مریم کریمی` is no `حسن کریمی`,
+            # though both are `کریمی`.
+            full = max(rforms, key=lambda f: (len(f), f)) if rforms else ()
+            score, why = 0.0, []
+            if full and compatible(longest, full, self.known):
+                if len(longest) >= 2 and any(set(longest) == set(b) for b in rforms):
+                    score += 3
+                    why.append("the same name")
+                elif any(_contains(b, longest) or _contains(longest, b) for b in rforms):
+                    score += 1
+                    why.append("a compatible name")
+                else:
+                    score += 0.5
+                    why.append("a spelling of the name")
+            elif full and self._compound(longest, full):
+                score += 0.5
+                why.append("a surname written in two words")
+            else:
+                continue
+            shared = [o for o in loc.offices if o in rec.titles and self._near(rec.titles[o], day)]
+            if shared:
+                score += 2 * min(2, len(shared))
+                why.append("the same title")
+            if loc.honorifics and set(loc.honorifics) & set(rec.honorifics):
+                score += 0.5
+            score += 0.2 * math.log1p(rec.articles)
+            scored.append((score, ", ".join(why), rec))
+        if len(scored) > 1:
+            # Several people could be meant: the company each keeps decides.
+            ctx = [c for c in dict.fromkeys(context) if c][:_MAX_CONTEXT]
+            if ctx:
+                counts = self.storage.co_mention_counts([r.id for _, _, r in scored], ctx)
+                wanted = set(ctx)
+                for ids in self._pending:
+                    if ids & wanted:
+                        for _, _, r in scored:
+                            if r.id in ids:
+                                counts[r.id] = counts.get(r.id, 0) + 1
+                scored = [(s + min(2.0, counts.get(r.id, 0) / max(1, min(r.articles, 20)) * 2), w
+                           + (", mentioned with the same entities" if counts.get(r.id) else ""), r)
+                          for s, w, r in scored]
+            if outlet:
+                scored = [(s + (0.3 if outlet in r.outlets else 0), w, r) for s, w, r in scored]
+        scored.sort(key=lambda x: (-x[0], x[2].id))
+        if not scored:
+            self._create(loc, links)
+            return
+        best = scored[0]
+        if _DEBUG:
+            print("link", loc.name, [(round(x[0], 2), x[1], x[2].id) for x in scored])
+        if len(scored) > 1 and best[0] - scored[1][0] < 0.5:
+            # Too close to call: a new identity, rather than two people made one.
+            self._create(loc, links, reason=f"not told apart from {scored[0][2].id} and {scored[1][2].id}")
+            return
+        self._use(loc, best[2].id, links, best[1])
+
+    def _compound(self, small: Sequence[str], big: Sequence[str]) -> bool:
+        """``باقری کنی`` for ``علی باقری``: a two-word surname whose first word is the other's surname
+        (and no given name)."""
+        return (len(small) == 2 and len(big) >= 2 and small[0] == big[-1]
+                and "fname" not in self.lexicon.get(small[0], ()) and small[1] not in big)
+
+    @staticmethod
+    def _near(span: tuple[str | None, str | None, int], day: int | None) -> bool:
+        first, last = _day(span[0]), _day(span[1])
+        if day is None or first is None or last is None:
+            return True
+        return first - ROLE_WINDOW <= day <= last + ROLE_WINDOW
+
+    # -- writing the decisions --------------------------------------------------------------------
+
+    def _use(self, loc: _Local, identity: str, links: ArticleLinks, reason: str) -> None:
+        links.ids[loc.id] = identity
+        links.reasons[loc.id] = reason
+        self._remember(loc, identity, links)
+
+    def _create(self, loc: _Local, links: ArticleLinks, reason: str = "a name the archive has not seen") -> None:
+        words = max(loc.forms, key=lambda f: len(f)) if loc.forms else tuple(fold_word(w) for w in loc.name.split())
+        base = f"{loc.label.lower()}:" + "".join(words)
+        identity, n = base, 1
+        while identity in self._taken or self.storage.identity_exists(identity):
+            n += 1
+            identity = f"{base}~{n}"
+        self._taken.add(identity)
+        links.new.append((identity, loc.name, loc.label))
+        self._records[identity] = IdentityRecord(identity, loc.label, loc.name, 0, {}, {}, (), ())
+        self._use(loc, identity, links, reason)
+
+    def _remember(self, loc: _Local, identity: str, links: ArticleLinks) -> None:
+        """What this article adds to the identity: its forms, titles and lookup keys, in the
+        article's rows and in this resolver's memory."""
+        rec = self._records.get(identity)
+        day = (links.published or "")[:10] or None
+        for form, text in zip(loc.forms, self._texts_of(loc), strict=True):
+            key = " ".join(form)
+            links.names.append((identity, "form", key, text))
+            if rec is not None:
+                rec.forms[key] = rec.forms.get(key, 0) + 1
+        # The lookups and holders this resolver remembers take the article in at once: a batch is
+        # linked before it is written, and its later articles must find its earlier ones.
+        keys = self._keys_of(loc)
+        for k, ids in self._lookup(keys).items():
+            links.keys.append((k, identity))
+            if identity not in ids:
+                ids.append(identity)
+        offices = [t for t in loc.titles if not self._honorific(t)]
+        for office, title in zip(loc.offices, offices, strict=False):
+            links.names.append((identity, "title", office, title))
+            if rec is not None:
+                rec.titles[office] = _widen(rec.titles.get(office), day)
+            holders = self._holders_of(office)
+            row = next((h for h in holders if h[0] == identity), None)
+            if row is None:
+                holders.append([identity, _day(day), _day(day), 1])
+            else:
+                d = _day(day)
+                if d is not None:
+                    row[1] = d if row[1] is None else min(row[1], d)
+                    row[2] = d if row[2] is None else max(row[2], d)
+                row[3] += 1
+        for h in loc.honorifics:
+            links.names.append((identity, "honorific", h, h))
+            if rec is not None and h not in rec.honorifics:
+                rec.honorifics = (*rec.honorifics, h)
+        if rec is not None:
+            rec.articles += 1
+
+    def _keys_of(self, loc: _Local) -> list[str]:
+        if loc.label == "PER":
+            return self._person_keys(loc.forms)
+        keys = [f"n:{' '.join(f)}" for f in loc.forms]
+        if loc.label == "ORG":
+            keys += [f"p:{' '.join(f[:n])}" for f in loc.forms for n in range(1, len(f))]
+        return list(dict.fromkeys(keys))
+
+    @staticmethod
+    def _texts_of(loc: _Local) -> list[str]:
+        """The text written for each of ``loc.forms`` (the first one that folds to it)."""
+        out = []
+        for form in loc.forms:
+            text = next((t for t in loc.texts if (name_tokens(t) if loc.label == "PER"
+                                                    else tuple(fold_word(w) for w in t.split())) == form), loc.name)
+            out.append(text)
+        return out
+
+    # -- roles ------------------------------------------------------------------------------------
+
+    def _link_roles(self, doc: dict[str, Any], roles: Sequence[dict[str, Any]], locals_: Sequence[_Local],
+                    links: ArticleLinks, day: int | None) -> None:
+        by_id = {x.id: x for x in locals_}
+        keys: dict[int, str] = {}  # role start → office key, for counterparts of a role
+        for r in roles:
+            office = self._role_office(r, by_id, keys, links)
+            if office is None:
+                who, why = "", "a counterpart whose country or office is not known"
+            else:
+                keys[r["start"]] = office
+                who, why = self._holder(office, locals_, links, day)
+            links.roles.append(RoleLink(r["start"], r["end"], r.get("raw_start"), r.get("raw_end"), r["text"],
+                                        office or "", who, why, bool(r.get("speaker")), r.get("entity") or ""))
+            if r.get("entity"):
+                links.ids[r["entity"]] = who
+                links.reasons[r["entity"]] = why
+
+    def _role_office(self, r: dict[str, Any], by_id: dict[str, _Local], keys: dict[int, str],
+                     links: ArticleLinks) -> str | None:
+        if not r.get("counterpart"):
+            return self._office(r["parts"])
+        country = counterpart_country(r["counterpart"], self.is_place)
+        subject = r.get("subject")
+        office: str | None = None
+        if subject and subject.startswith("#"):
+            office = keys.get(int(subject[1:]))
+        elif subject and subject in by_id:
+            loc = by_id[subject]
+            office = loc.offices[0] if loc.offices else None
+            if office is None and subject in links.ids:
+                rec = self._records.get(links.ids[subject])
+                if rec is not None and rec.titles:
+                    office = max(rec.titles, key=lambda o: (rec.titles[o][2], o))
+        if office is None or country is None:
+            return None
+        return office.split("|", 1)[0] + "|" + country
+
+    def revisit_roles(self, article_ids: Sequence[int] | None = None) -> int:
+        """Resolve again the bare roles no one was named for (of these articles, or all): an office's
+        holder may be named by an article stored after the role's. Returns how many were resolved."""
+        done = 0
+        for article_id, role, published in self.storage.unresolved_roles(article_ids):
+            who, why = self._holder(role.office, [], ArticleLinks(), _day(published))
+            if who:
+                self.storage.resolve_role(article_id, role, who, why + " (found later)")
+                done += 1
+        return done
+
+    def _holder(self, office: str, locals_: Sequence[_Local], links: ArticleLinks,
+                day: int | None) -> tuple[str, str]:
+        """The identity holding ``office`` at ``day``: someone in this article with that title, else
+        the holder the archive saw nearest that day (within :data:`ROLE_WINDOW` days)."""
+        here = [x for x in locals_ if office in x.offices and x.id in links.ids]
+        if len({links.ids[x.id] for x in here}) == 1:
+            return links.ids[here[0].id], "its holder named in the article"
+        holders = [h for h in self._holders_of(office) if h[3] > 0]
+        if not holders:
+            return "", "a role no one in the archive holds"
+        if day is None:
+            if len(holders) == 1:
+                return holders[0][0], "its only holder in the archive"
+            return "", "an undated article, and several have held the role"
+
+        def distance(h: list[Any]) -> int:
+            first, last = h[1], h[2]
+            if first is None or last is None:
+                return ROLE_WINDOW
+            return 0 if first <= day <= last else min(abs(day - first), abs(day - last))
+
+        ranked = sorted(holders, key=lambda h: (distance(h), -h[3], h[0]))
+        best = ranked[0]
+        if distance(best) > ROLE_WINDOW:
+            return "", "no holder of the role near the article's date"
+        if len(ranked) > 1 and distance(ranked[1]) == distance(best) == 0 and ranked[1][3] == best[3]:
+            return "", "two holders of the role at the article's date"
+        return best[0], "its holder at the article's date" if distance(best) == 0 else \
+            "its holder nearest the article's date"

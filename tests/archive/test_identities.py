@@ -1,0 +1,221 @@
+"""Identities across the archive: names, roles, ids, learned names (khabar.archive.identities, roles)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from khabar import analyze
+from khabar.archive.identities import compatible, name_tokens, same_token, skeleton
+from khabar.archive.keys import search_key
+from khabar.archive.roles import counterpart_country, find_roles, office_key
+from khabar.archive.runner import ingest, reanalyze
+from khabar.archive.storage import open_storage
+from khabar.ingest import RawArticle
+
+# Short articles written for these tests (original text in the style of Persian news), each with
+# its date and outlet: the issue's three articles, then more of the same people.
+ARTICLES = [
+    ("2025-08-27", "ایرنا", "آیت‌الله سید علی خامنه‌ای، رهبر انقلاب اسلامی، امروز در دیدار با مسعود پزشکیان، "
+                            "رئیس‌جمهور، گفت: «دولت باید معیشت مردم را در اولویت قرار دهد.»"),
+    ("2025-08-27", "ایسنا", "به گزارش ایسنا، رهبر انقلاب در دیدار با رئیس‌جمهور تأکید کردند که مشکلات اقتصادی "
+                            "باید حل شود. آیت‌الله خامنه‌ای افزودند: «مردم صبورند.» مسعود پزشکیان نیز گفت دولت تلاش می‌کند."),
+    ("2025-08-28", "تسنیم", "دکتر پزشکیان، رییس جمهوری اسلامی ایران امروز با همتای ترکیه‌ای خود رجب طیب اردوغان "
+                            "دیدار کرد."),
+    ("2024-03-09", "ایرنا", "سید ابراهیم رئیسی، رئیس‌جمهور، روز شنبه در سفر به مشهد گفت که طرح‌های نیمه‌تمام "
+                            "تکمیل می‌شود."),
+    ("2024-03-10", "مهر", "رئیس‌جمهور در سفر به خراسان رضوی گفت: «دولت از مردم فاصله نمی‌گیرد.»"),
+    ("2025-09-01", "مهر", "رئیس‌جمهور در سفر به اصفهان گفت: «کم‌آبی مسئله اول کشور است.»"),
+    ("2025-08-20", "ایسنا", "دکتر علی لاریجانی، دبیر شورای عالی امنیت ملی، امروز در بغداد با مقامات عراقی "
+                            "دیدار کرد."),
+    ("2025-09-10", "مهر", "آیت‌الله صادق آملی لاریجانی، رئیس مجمع تشخیص مصلحت نظام، در جلسه امروز این مجمع "
+                          "سخن گفت."),
+    ("2025-05-02", "ایسنا", "شهردار شیراز از آغاز عملیات خط دوم قطار شهری خبر داد."),
+    ("2025-06-03", "همشهری", "شهردار شیراز در جلسه شورای شهر از طرح جدید دفاع کرد."),
+]
+
+
+@pytest.fixture(scope="module")
+def archive() -> Any:
+    store = open_storage(":memory:")
+    raws = [RawArticle(text, f"t{i}", "text", url=f"https://example.invalid/{i}", published=day, outlet=outlet)
+            for i, (day, outlet, text) in enumerate(ARTICLES)]
+    summary = ingest([], store, jobs=1, articles=raws)
+    assert summary.added == len(ARTICLES) and not summary.failures
+    yield store
+    store.close()
+
+
+def people(store: Any, name: str) -> list[str]:
+    return sorted(e.id for e in store.entities(key=search_key(name), labels=("PER",)))
+
+
+def identity_of(store: Any, article: int, text: str) -> str:
+    """The identity stored for a mention (or a bare role) with this text in article ``article`` (1-based)."""
+    links = store.article_links(article)
+    for m in store.articles([article])[0].doc["mentions"]:
+        if m["text"] == text:
+            return links.get(m["entity"], m["entity"])
+    for r in store.article_roles(article):
+        if r.text == text:
+            return r.identity
+    raise AssertionError(f"no {text!r} in article {article}")
+
+
+# -- names ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("آیت‌الله سید علی خامنه‌ای", "خامنه‌ای"),
+    ("اسماعیل بقائی", "بقایی"),
+    ("غلامحسین محسنی اژه‌ای", "اژه ای"),
+    ("امیر عبداللهیان", "حسین امیرعبداللهیان"),
+    ("دکتر مسعود پزشکیان", "مسعود پزشکیان"),
+    ("حاج قاسم سلیمانی", "قاسم سلیمانی"),
+])
+def test_identities_names_compatible(a: str, b: str) -> None:
+    assert compatible(name_tokens(a), name_tokens(b))
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("علی لاریجانی", "صادق آملی لاریجانی"),
+    ("مریم کریمی", "حسن کریمی"),
+    ("علی رضایی", "محسن رضایی"),
+])
+def test_identities_names_incompatible(a: str, b: str) -> None:
+    assert not compatible(name_tokens(a), name_tokens(b))
+
+
+@pytest.mark.parametrize(("a", "b"), [("لاوروف", "لاورف"), ("زلنسکی", "زلینسکی"), ("ترامپ", "ترمپ"),
+                                      ("گوترش", "گوترس"), ("ماکرون", "مکرون"), ("ویتکاف", "ویتکوف")])
+def test_identities_transliterations_meet(a: str, b: str) -> None:
+    assert skeleton(a) == skeleton(b)
+    # one of the two spellings unknown to the lexicon: the same name
+    assert same_token(name_tokens(a)[0], name_tokens(b)[0], lambda w: w == name_tokens(a)[0])
+
+
+def test_identities_two_known_words_are_two_names() -> None:
+    # `محمدی` and `محمودی` share their consonants, but both are names the lexicon knows
+    assert not same_token("محمدی", "محمودی", lambda w: True)
+
+
+# -- roles ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("رهبر معظم انقلاب اسلامی", "رهبر انقلاب"),
+    ("وزیر امور خارجه کشورمان", "وزیر خارجه"),
+    ("رئیس جمهوری اسلامی ایران", "رئیس‌جمهور"),
+    ("رئیس دستگاه قضا", "رئیس قوه قضاییه"),
+    ("سخنگوی دستگاه دیپلماسی", "سخنگوی وزارت امور خارجه"),
+    ("فرمانده کل سپاه پاسداران انقلاب اسلامی", "فرمانده کل سپاه"),
+])
+def test_roles_one_office_many_words(a: str, b: str) -> None:
+    assert office_key(a) == office_key(b)
+
+
+def test_roles_country_makes_another_office() -> None:
+    is_place = {"روسیه", "ایران"}.__contains__
+    assert office_key("وزیر خارجه روسیه", is_place=is_place) != office_key("وزیر خارجه", is_place=is_place)
+
+
+@pytest.mark.parametrize(("adjective", "country"), [("روسی", "روسیه"), ("ترکیه‌ای", "ترکیه"), ("چینی", "چین"),
+                                                    ("فرانسوی", "فرانسه"), ("ترک", "ترکیه")])
+def test_roles_counterpart_country(adjective: str, country: str) -> None:
+    places = {"روسیه", "ترکیه", "چین", "فرانسه"}
+    assert counterpart_country(adjective, places.__contains__) == country
+
+
+@pytest.mark.parametrize(("text", "roles"), [
+    ("رئیس‌جمهور امروز در نیویورک سخنرانی کرد.", ["رئیس‌جمهور"]),
+    ("وزیر امور خارجه کشورمان با همتای روسی خود دیدار کرد.", ["وزیر امور خارجه کشورمان", "همتای روسی"]),
+    # a title in apposition is a title, not a bare role
+    ("مسعود پزشکیان، رئیس‌جمهور، به نیویورک رفت.", []),
+    ("رئیس‌جمهور ترکیه، رجب طیب اردوغان، به تهران آمد.", []),
+    # a role no one office names, and one told as what someone became
+    ("وزیر گفت که قیمت‌ها کاهش می‌یابد.", []),
+    ("یک مقام آمریکایی این خبر را تأیید کرد.", []),
+    ("علی لاریجانی به عنوان دبیر شورای عالی امنیت ملی منصوب شد.", []),
+])
+def test_roles_bare_roles_found(text: str, roles: list[str]) -> None:
+    assert [r["text"] for r in find_roles(analyze(text))] == roles
+
+
+# -- across the archive ---------------------------------------------------------------------------
+
+def test_identities_one_person_across_articles(archive: Any) -> None:
+    # `سید علی خامنه‌ای` (article 1) and `خامنه‌ای` (article 2) are one identity, as are
+    # `مسعود پزشکیان`, `پزشکیان` and `دکتر پزشکیان`
+    assert identity_of(archive, 1, "سید علی خامنه‌ای") == identity_of(archive, 2, "خامنه‌ای")
+    assert identity_of(archive, 1, "مسعود پزشکیان") == identity_of(archive, 2, "مسعود پزشکیان") \
+        == identity_of(archive, 3, "پزشکیان")
+    assert len(people(archive, "خامنه‌ای")) == 1
+
+
+def test_identities_roles_resolve_across_articles(archive: Any) -> None:
+    # article 2 names both men by their roles only; the archive knows them from article 1
+    khamenei = identity_of(archive, 1, "سید علی خامنه‌ای")
+    pezeshkian = identity_of(archive, 1, "مسعود پزشکیان")
+    assert identity_of(archive, 2, "رهبر انقلاب") == khamenei
+    assert identity_of(archive, 2, "رئیس‌جمهور") == pezeshkian
+    # and so does the meeting it tells
+    meetings = archive.profile([khamenei]).meetings
+    assert any(m.article == 2 for m in meetings)
+
+
+def test_identities_office_holder_at_the_article_date(archive: Any) -> None:
+    raisi = identity_of(archive, 4, "سید ابراهیم رئیسی")
+    pezeshkian = identity_of(archive, 1, "مسعود پزشکیان")
+    assert identity_of(archive, 5, "رئیس‌جمهور") == raisi          # March 2024
+    assert identity_of(archive, 6, "رئیس‌جمهور") == pezeshkian     # September 2025
+
+
+def test_identities_shared_surname_two_people(archive: Any) -> None:
+    assert identity_of(archive, 7, "علی لاریجانی") != identity_of(archive, 8, "صادق آملی لاریجانی")
+
+
+def test_identities_unknown_role_holder_stays_in_its_article(archive: Any) -> None:
+    # no article names Shiraz's mayor: each article's `شهردار شیراز` is its own, never one id
+    # gathering every mayor
+    first, second = identity_of(archive, 9, "شهردار شیراز"), identity_of(archive, 10, "شهردار شیراز")
+    assert first == second == ""
+    assert not archive.entities(key=search_key("شهردار"), labels=("PER",))
+
+
+def test_identities_titles_and_forms_with_dates(archive: Any) -> None:
+    pezeshkian = identity_of(archive, 1, "مسعود پزشکیان")
+    names = archive.identity_names(pezeshkian)
+    assert {f["text"] for f in names["form"]} >= {"مسعود پزشکیان", "پزشکیان"}
+    title = next(t for t in names["title"] if t["text"] == "رئیس‌جمهور")
+    assert title["first"] == title["last"] == "2025-08-27"
+
+
+def test_identities_links_keep_their_reasons(archive: Any) -> None:
+    rows = archive._query("SELECT reason FROM identity_links WHERE article_id = 2")
+    assert rows and all(r[0] for r in rows)
+
+
+def test_identities_ids_stable_across_reanalysis() -> None:
+    store = open_storage(":memory:")
+    raws = [RawArticle(text, f"t{i}", "text", url=f"https://example.invalid/{i}", published=day, outlet=outlet)
+            for i, (day, outlet, text) in enumerate(ARTICLES[:4])]
+    ingest([], store, jobs=1, articles=raws)
+    before = {i: store.article_links(i) for i in range(1, 5)}
+    reanalyze(store, everything=True, jobs=1)
+    assert {i: store.article_links(i) for i in range(1, 5)} == before
+    # and ingesting the same articles again changes nothing
+    assert ingest([], store, jobs=1, articles=raws).added == 0
+    assert {i: store.article_links(i) for i in range(1, 5)} == before
+    store.close()
+
+
+def test_identities_archive_learns_names() -> None:
+    # a name seen with one label in three articles from two outlets is learned
+    store = open_storage(":memory:")
+    texts = [("ایرنا", "سرگئی لاوروف، وزیر خارجه روسیه، به تهران آمد."),
+             ("ایسنا", "سرگئی لاوروف در مسکو با خبرنگاران گفت‌وگو کرد."),
+             ("مهر", "سرگئی لاوروف گفت که مذاکرات ادامه دارد.")]
+    ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}",
+                                                  published="2025-05-01", outlet=o) for i, (o, t) in enumerate(texts)])
+    assert ("سرگیی لاوروف", "PER") in store.learned_names()
+    assert not store.learned_names(min_outlets=4)
+    store.close()
