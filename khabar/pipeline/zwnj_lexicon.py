@@ -90,6 +90,17 @@ class Lexicon:
     joins: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     # ZWNJ forms in a curated list of standard compound spellings
     curated: set[str] = field(default_factory=set)
+    # crawled news: in how many articles (that write ZWNJs consistently) a word is written so, and
+    # (left, right) → articles writing the pair joined with ZWNJ, and spaced
+    news: dict[str, int] = field(default_factory=dict)
+    news_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    # key (the word without ZWNJ) → its written forms in the news with their article counts
+    news_forms: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    # second part → (distinct first parts it follows with a ZWNJ, and joined) in crawled news
+    news_heads: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # (reading, side, class of the neighbour) → count, for the readings of ambiguous words
+    # (see zwnj_context); class "*" holds each reading and side's total
+    context: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Lexicon:
@@ -171,6 +182,16 @@ def _parse(path: Path) -> Lexicon:
                 lex.joins[cols[1]] = (int(cols[2]), int(cols[3]), int(cols[4]), int(cols[5]))
             elif kind == "B":
                 lex.pairs[(cols[1], cols[2])] = (int(cols[3]), int(cols[4]))
+            elif kind == "N":
+                lex.news[cols[1]] = int(cols[2])
+            elif kind == "M":
+                lex.news_pairs[(cols[1], cols[2])] = (int(cols[3]), int(cols[4]))
+            elif kind == "H":
+                lex.news_heads[cols[1]] = (int(cols[2]), int(cols[3]))
+            elif kind == "C":
+                lex.context[(cols[1], cols[2], cols[3])] = int(cols[4])
+                total = (cols[1], cols[2], "*")
+                lex.context[total] = lex.context.get(total, 0) + int(cols[4])
     lex.by_key = {k: w for k, (_, w) in best.items()}
     heads: dict[str, int] = {}
     firsts: dict[str, int] = {}
@@ -181,4 +202,8 @@ def _parse(path: Path) -> Lexicon:
             firsts[parts[0]] = firsts.get(parts[0], 0) + 1
     lex.heads, lex.firsts = heads, firsts
     lex.lefts = frozenset(w.split(ZWNJ, 1)[0] for w in lex.zwnj)
+    forms: dict[str, list[tuple[str, int]]] = {}
+    for w, n in lex.news.items():
+        forms.setdefault(w.replace(ZWNJ, ""), []).append((w, n))
+    lex.news_forms = {k: tuple(sorted(v, key=lambda x: (-x[1], x[0]))) for k, v in forms.items()}
     return lex
