@@ -564,5 +564,43 @@ def copy(source_db: str, target_db: str) -> None:
     click.echo(visible(f"{n} articles copied ({total - n} already there) → {dst.address}"), err=True)
 
 
+@main.command()
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port; the address is printed).")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
+              help="Seconds one archive query may take before the request answers 503.")
+def serve(db: str | None, host: str, port: int, timeout: float) -> None:
+    """Serve the archive: the REST API under /api/v1 (docs at /docs) and the Persian web pages.
+
+    Read-only unless the environment sets KHABAR_TOKEN: then POST /api/v1/articles adds articles
+    for requests with `Authorization: Bearer $KHABAR_TOKEN`. Ctrl-C stops the server.
+    """
+    import os
+
+    try:
+        from khabar.api.app import Settings
+        from khabar.api.server import serve as run_server
+    except ImportError as err:
+        raise click.ClickException(f"khabar serve needs the web extra ({err.name} is missing): "
+                                   "pip install 'khabar[web]'") from None
+    with _open_archive(db) as archive:  # fails now, with a remedy, on a missing or unreadable archive
+        shown, address = archive.address, db or archive.local_path or archive.address
+    settings = Settings(db=address, token=os.environ.get("KHABAR_TOKEN") or None, timeout=timeout)
+
+    def ready(url: str) -> None:
+        mode = "read-write (KHABAR_TOKEN set)" if settings.token else "read-only (set KHABAR_TOKEN to allow writes)"
+        click.echo(visible(f"khabar: serving {shown} at {url} — API {url}api/v1/ (docs {url}docs), {mode}; "
+                           "Ctrl-C stops"))
+        sys.stdout.flush()
+
+    try:
+        run_server(settings, host=host, port=port, ready=ready)
+    except OSError as err:
+        raise click.ClickException(str(err.strerror or err)) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
