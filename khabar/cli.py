@@ -600,6 +600,9 @@ def serve(db: str | None, host: str, port: int, timeout: float) -> None:
         run_server(settings, host=host, port=port, ready=ready)
     except OSError as err:
         raise click.ClickException(str(err.strerror or err)) from None
+    except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C, then passes the signal on
+        pass
+    click.echo("khabar: stopped", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

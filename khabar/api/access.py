@@ -10,6 +10,7 @@ deadline answers 503 too; the archive is asked to stop it where the backend allo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable
@@ -68,10 +69,8 @@ class ArchiveAccess:
         if archive is not None:
             with self._lock:
                 self._open.discard(archive)
-            try:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close; it is dropped anyway
                 archive.close()
-            except Exception:  # a connection that is already broken may fail to close; it is dropped anyway
-                pass
 
     def _run(self, fn: Callable[[Any], T]) -> T:
         try:
@@ -90,7 +89,5 @@ class ArchiveAccess:
         with self._lock:
             archives, self._open = list(self._open), set()
         for archive in archives:
-            try:
+            with contextlib.suppress(Exception):  # closing at shutdown: nothing more to do about a broken one
                 archive.close()
-            except Exception:  # closing at shutdown: nothing more to do about a broken connection
-                pass

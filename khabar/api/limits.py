@@ -7,20 +7,13 @@ cut off at the limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from khabar.api.problems import problem_response
 
 __all__ = ["CSP", "DOCS_CSP", "LimitsMiddleware", "SecurityHeadersMiddleware"]
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Any]
-Send = Callable[[Message], Any]
-ASGIApp = Callable[[Scope, Receive, Send], Any]
 
 # No inline script anywhere, no inline style, nothing from another origin.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

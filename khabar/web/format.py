@@ -170,7 +170,7 @@ def article_marks(doc: Mapping[str, Any], entity_url: Mapping[str, str] | None =
             attrs = {"href": url, **attrs}
         marks.append(Mark(m["raw_start"], m["raw_end"], "a" if url else "mark", attrs, rank=5))
         mention_ranges.add((m["raw_start"], m["raw_end"]))
-    for i, q in enumerate(doc.get("quotes") or []):
+    for q in doc.get("quotes") or []:
         sp = q.get("speaker")
         if sp and (sp["raw_start"], sp["raw_end"]) not in mention_ranges:
             url = entity_url.get(sp.get("entity") or "")

@@ -1,0 +1,111 @@
+"""What every response carries: problem+json errors, security headers, limits, health and version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from khabar import __version__
+
+
+def test_version(client: Any) -> None:
+    assert client.get("/api/v1/version").json() == {"version": __version__, "api": "v1"}
+
+
+def test_healthz_without_an_archive(client: Any) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_unknown_api_path_is_problem_json(client: Any) -> None:
+    r = client.get("/api/v1/nothing-here")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert set(body) >= {"type", "title", "status", "detail", "instance"}
+    assert body["instance"] == "/api/v1/nothing-here"
+
+
+def test_wrong_method_is_problem_json(client: Any) -> None:
+    r = client.get("/api/v1/analyze")
+    assert r.status_code == 405 and r.json()["status"] == 405
+
+
+def test_unknown_page_is_an_html_page(client: Any) -> None:
+    r = client.get("/nothing-here", headers={"accept": "text/html"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert '<html lang="fa" dir="rtl">' in r.text
+
+
+@pytest.mark.parametrize("path", ["/analyze", "/api/v1/version", "/nothing", "/static/khabar.css"])
+def test_every_response_has_security_headers(client: Any, path: str) -> None:
+    r = client.get(path)
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_docs_page_loads_nothing_from_another_origin(client: Any) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "http://" not in r.text.replace("http://www.w3.org", "") and "https://" not in r.text
+    assert "<script>" not in r.text  # only <script src=…> of our own files
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+
+
+def test_openapi_schema_is_served_under_api_v1(client: Any) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["info"]["version"] == __version__
+    assert "/api/v1/analyze" in schema["paths"] and "/api/v1/restore" in schema["paths"]
+
+
+def test_query_string_over_the_limit_is_414(make_client: Any) -> None:
+    client = make_client(max_query=100)
+    r = client.get("/api/v1/version?x=" + "a" * 200)
+    assert r.status_code == 414 and r.json()["status"] == 414
+
+
+def test_static_files_are_cached_and_compressed(client: Any) -> None:
+    r = client.get("/static/htmx/htmx.min.js", headers={"accept-encoding": "gzip"})
+    assert r.status_code == 200
+    assert "max-age=31536000" in r.headers["cache-control"]
+    assert r.headers.get("content-encoding") == "gzip"
+
+
+def test_unexpected_errors_are_500_problem_json_without_a_traceback(make_client: Any) -> None:
+    def broken(url: str) -> Any:
+        raise RuntimeError("secret internal detail")
+
+    client = make_client(db="x.db", opener=broken)
+    r = client.get("/healthz")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "secret" not in r.text and "Traceback" not in r.text
+
+
+def test_storage_errors_are_503_and_the_next_request_reopens(make_client: Any) -> None:
+    from khabar import StorageError
+
+    state = {"down": True, "opened": 0}
+
+    class FakeArchive:  # stands in for a database that comes back; the real one is tested in tests/web
+        def count(self) -> int:
+            if state["down"]:
+                raise StorageError("database is locked")
+            return 3
+
+        def close(self) -> None:
+            pass
+
+    def opener(url: str) -> Any:
+        state["opened"] += 1
+        return FakeArchive()
+
+    client = make_client(db="x.db", opener=opener)
+    r = client.get("/healthz")
+    assert r.status_code == 503 and "locked" in r.json()["detail"] and r.headers["retry-after"]
+    state["down"] = False
+    assert client.get("/healthz").status_code == 200
+    assert state["opened"] == 2

@@ -1,0 +1,43 @@
+"""`khabar serve` as a user runs it: prints its address, answers, stops on Ctrl-C, refuses what it cannot serve."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def test_serve_prints_its_address_and_stops_on_ctrl_c(test_archive: Path, start_server: Any) -> None:
+    with start_server(test_archive) as srv:
+        assert srv.url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{srv.url}/api/v1/version").status_code == 200
+        r = httpx.get(f"{srv.url}/analyze")
+        assert r.status_code == 200 and 'dir="rtl"' in r.text
+        srv.proc.send_signal(signal.SIGINT)
+        assert srv.proc.wait(timeout=15) == 0
+
+
+def test_serve_says_it_is_read_only_without_a_token(test_archive: Path, start_server: Any) -> None:
+    with start_server(test_archive, env={"KHABAR_TOKEN": ""}) as srv:
+        assert "read-only" in srv.line
+    with start_server(test_archive, env={"KHABAR_TOKEN": "s3cret"}) as srv:
+        assert "read-write" in srv.line and "s3cret" not in srv.line
+
+
+def test_serve_refuses_a_missing_archive(tmp_path: Path, khabar_cli: list[str]) -> None:
+    run = subprocess.run([*khabar_cli, "serve", "--db", str(tmp_path / "none.db"), "--port", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert "no archive here" in run.stderr and "khabar ingest" in run.stderr
+
+
+def test_serve_refuses_a_port_in_use(test_archive: Path, start_server: Any, khabar_cli: list[str]) -> None:
+    with start_server(test_archive) as srv:
+        port = srv.url.rsplit(":", 1)[1]
+        run = subprocess.run([*khabar_cli, "serve", "--db", str(test_archive), "--port", port],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in run.stderr and "--port 0" in run.stderr
