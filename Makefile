@@ -1,4 +1,4 @@
-# khabar's two commands: `make demo` (set up, then run the main job) and `make test`.
+# khabar's two commands: `make demo` (set up, build the demo archive, serve it) and `make test`.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/python -m khabar.demo
+	$(BIN)/python -m khabar.demo --serve
 
 test: setup
 	$(BIN)/python -m pytest -n 2

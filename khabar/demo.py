@@ -1,11 +1,13 @@
-"""``make demo``: build an archive from the sample articles in samples/ and search it.
+"""``make demo``: build an archive from the sample articles in samples/, search it, then serve it.
 
 Runs the same commands a user would type, and shows each one first: ``khabar ingest`` on the
 samples (text, HTML, a feed and a JSONL dump from several outlets, as scraped), searches where
 spelling variants meet, a person facet, a Jalali date range, ``khabar person`` and
-``khabar stories``. The archive goes to a temporary folder unless ``--db PATH`` is given.
+``khabar stories``. The archive goes to a temporary folder unless ``--db PATH`` is given. With
+``--serve`` (what ``make demo`` runs) it ends by serving the archive — the web page and the API —
+and prints the address; Ctrl-C stops it.
 
-    python -m khabar.demo [--db demo.db] [--samples DIR]
+    python -m khabar.demo [--db demo.db] [--samples DIR] [--serve [--port 8000]]
 """
 
 from __future__ import annotations
@@ -65,17 +67,53 @@ def run(db: str, samples: Path, console: Console) -> int:
     return 0
 
 
+def serve(db: str, port: int, console: Console) -> int:
+    """Serve the demo archive until Ctrl-C (``port`` taken: any free one)."""
+    try:
+        from khabar.api.app import Settings
+        from khabar.api.server import serve as run_server
+    except ImportError as err:
+        console.print(f"[red]serving needs the web extra ({err.name} is missing): pip install 'khabar[web]'[/]")
+        return 1
+
+    def ready(url: str) -> None:
+        console.rule("[bold]The web page and the API")
+        console.print(f"[bold green]Serving the demo archive at {url}[/]  (search, articles, people, stories; "
+                      f"API docs at {url}docs). Ctrl-C stops.")
+        sys.stdout.flush()
+
+    settings = Settings(db=db)
+    try:
+        run_server(settings, port=port, ready=ready)
+    except OSError:
+        if port == 0:
+            raise
+        run_server(settings, port=0, ready=ready)  # the port is taken: any free one, and say which
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m khabar.demo", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", help="keep the archive in this file (default: a temporary folder)")
     ap.add_argument("--samples", type=Path, default=SAMPLES, help="folder of sample articles")
+    ap.add_argument("--serve", action="store_true", help="end by serving the archive (web page and API) until Ctrl-C")
+    ap.add_argument("--port", type=int, default=8000, help="port for --serve (taken: any free one)")
     args = ap.parse_args(argv)
     console = Console(highlight=False, soft_wrap=True)
+
+    def demo(db: str) -> int:
+        status = run(db, args.samples, console)
+        if status == 0 and args.serve:
+            return serve(db, args.port, console)
+        return status
+
     if args.db:
-        return run(args.db, args.samples, console)
+        return demo(args.db)
     with tempfile.TemporaryDirectory(prefix="khabar-demo-") as tmp:
-        return run(str(Path(tmp) / "demo.db"), args.samples, console)
+        return demo(str(Path(tmp) / "demo.db"))
 
 
 if __name__ == "__main__":

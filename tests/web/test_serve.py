@@ -41,3 +41,33 @@ def test_serve_refuses_a_port_in_use(test_archive: Path, start_server: Any, khab
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 1
         assert f"cannot listen on 127.0.0.1:{port}" in run.stderr and "--port 0" in run.stderr
+
+
+def test_make_demo_ends_by_serving_the_archive(tmp_path: Path) -> None:
+    """`make demo` runs `python -m khabar.demo --serve`: the searches, then the address; Ctrl-C ends it."""
+    import os
+    import select
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "khabar.demo", "--serve", "--port", "0", "--db",
+                             str(tmp_path / "demo.db")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "COLUMNS": "200"})
+    try:
+        assert proc.stdout is not None
+        url, seen, deadline = None, [], time.monotonic() + 240
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                line = proc.stdout.readline()
+                seen.append(line)
+                if "Serving the demo archive at" in line:
+                    url = line.split(" at ", 1)[1].split()[0]
+        assert url, "".join(seen)
+        assert "$ khabar search" in "".join(seen)
+        assert httpx.get(url + "api/v1/version").status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
