@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 
 from khabar import InvalidInput, KhabarError, NotFoundError, StorageError, __version__
 from khabar.api.access import ArchiveAccess
-from khabar.api.limits import LimitsMiddleware, SecurityHeadersMiddleware
+from khabar.api.middleware import LimitsMiddleware, SecurityHeadersMiddleware
 from khabar.api.problems import Problem, problem_response
 
 __all__ = ["Settings", "create_app"]

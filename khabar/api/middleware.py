@@ -1,4 +1,5 @@
-"""What every response carries and what every request may send: security headers, body and query limits.
+"""What every response carries and what every request may send: security headers, the server's
+time (``Server-Timing``), body and query-string limits.
 
 Plain ASGI middleware (no buffering of bodies), so a limit is enforced while the body streams in:
 a ``Content-Length`` over the limit is answered 413 before a byte is read, and a chunked body is
@@ -6,6 +7,8 @@ cut off at the limit.
 """
 
 from __future__ import annotations
+
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +35,8 @@ _HEADERS = [
 
 
 class SecurityHeadersMiddleware:
+    """The security headers on every response, and ``Server-Timing: app;dur=MS`` (time to the headers)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -40,11 +45,13 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         csp = (DOCS_CSP if scope["path"] == "/docs" else CSP).encode()
+        started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
-                headers += [(b"content-security-policy", csp), *_HEADERS]
+                took = f"app;dur={(time.perf_counter() - started) * 1000:.1f}".encode()
+                headers += [(b"content-security-policy", csp), (b"server-timing", took), *_HEADERS]
                 message = {**message, "headers": headers}
             await send(message)
 

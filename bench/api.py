@@ -1,0 +1,230 @@
+"""The REST API under load, and the web pages' weight: `khabar serve` as a user runs it, on loopback.
+
+Builds (or reuses) a synthetic archive of ``--n`` articles with bench/archive.py's builder, starts
+``khabar serve`` on 127.0.0.1 (a free port), then runs ``--clients`` concurrent clients (async httpx
+in this process) for ``--seconds``, each sending a mix of searches (words, sometimes a facet, a
+date range or the next page), article requests and entity requests. Prints one JSON line:
+requests/s, latency percentiles overall and per kind as the clients saw them, the server's own
+time per request (its ``Server-Timing`` header), errors, and the machine's load.
+
+``--weight`` also loads the search page and an article page in Debian's Chromium and sums the bytes
+transferred: the first page with an empty cache (font, CSS and htmx included), the second with the
+cache the first one filled.
+
+    nice .venv/bin/python bench/api.py --n 100000                    # 50 clients, 60 s, at 100k articles
+    nice .venv/bin/python bench/api.py --n 1000000 --db /tmp/1m.db   # at 1M (the build takes a while)
+    nice .venv/bin/python bench/api.py --n 100000 --weight --seconds 0   # page weight only
+
+Loopback only; every loop is bounded by ``--seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from archive import OUTLETS, PLACES, TOPICS, _person, build_search_archive  # noqa: E402
+
+
+def start_server(db: str) -> tuple[subprocess.Popen[str], str]:
+    khabar = Path(sys.executable).with_name("khabar")
+    proc = subprocess.Popen([str(khabar), "serve", "--db", db, "--host", "127.0.0.1", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if select.select([proc.stdout], [], [], 0.5)[0]:
+            line = proc.stdout.readline()
+            if "http://" in line:
+                return proc, line.split(" at ", 1)[1].split()[0].rstrip("/")
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise SystemExit(f"khabar serve did not start: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(p * (len(values) - 1) + 0.5))], 1)
+
+
+def _server_ms(headers: Any) -> float | None:
+    timing = headers.get("server-timing", "")
+    for part in timing.split(","):
+        if "dur=" in part:
+            try:
+                return float(part.split("dur=")[1].split(";")[0])
+            except ValueError:
+                return None
+    return None
+
+
+async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) -> dict[str, Any]:
+    import httpx
+
+    rng = random.Random(seed)
+    vocab = [w for words in TOPICS.values() for w in words]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        # Entity ids to ask for: from the articles the first searches find.
+        entity_ids: list[str] = []
+        for word in rng.sample(vocab, 10):
+            r = await http.get("/api/v1/search", params={"q": word, "limit": 5})
+            for hit in r.json().get("results", [])[:2]:
+                doc = (await http.get(f"/api/v1/articles/{hit['id']}")).json()
+                entity_ids += [e["id"] for e in (doc.get("document") or doc).get("entities", [])]
+        entity_ids = sorted(set(entity_ids)) or ["per:none"]
+        cursors: list[str] = []
+        stats: dict[str, list[float]] = {"search": [], "article": [], "entity": []}
+        server: dict[str, list[float]] = {"search": [], "article": [], "entity": []}
+        errors: dict[str, int] = {}
+        deadline = time.monotonic() + seconds
+
+        def search_params() -> dict[str, Any]:
+            params: dict[str, Any] = {"q": " ".join(rng.sample(vocab, rng.choice([1, 1, 2]))), "limit": 10}
+            facet = rng.random()
+            if facet < 0.15:
+                params["person"] = _person(rng)[0]
+            elif facet < 0.3:
+                params["place"] = rng.choice(PLACES)
+            elif facet < 0.4:
+                params["source"] = rng.choice(OUTLETS)[1]
+            elif facet < 0.5:
+                y = rng.randint(1398, 1404)
+                params.update(since=f"{y}-01-01", until=f"{y}-03-31")
+            if rng.random() < 0.2:
+                params["sort"] = "relevance"
+            if cursors and rng.random() < 0.1:
+                params["cursor"] = rng.choice(cursors)
+            return params
+
+        async def client() -> None:
+            while time.monotonic() < deadline:
+                roll = rng.random()
+                if roll < 0.5:
+                    kind, url, params = "search", "/api/v1/search", search_params()
+                elif roll < 0.8:
+                    kind, url, params = "article", f"/api/v1/articles/{rng.randint(1, n)}", None
+                else:
+                    kind, url, params = "entity", f"/api/v1/entities/{rng.choice(entity_ids)}", None
+                t = time.perf_counter()
+                try:
+                    r = await http.get(url, params=params)
+                    ms = (time.perf_counter() - t) * 1000
+                    if r.status_code != 200:
+                        errors[f"{kind} {r.status_code}"] = errors.get(f"{kind} {r.status_code}", 0) + 1
+                        continue
+                    if kind == "search":
+                        nxt = r.json().get("next_cursor")
+                        if nxt and len(cursors) < 500:
+                            cursors.append(nxt)
+                except httpx.HTTPError as err:
+                    errors[f"{kind} {type(err).__name__}"] = errors.get(f"{kind} {type(err).__name__}", 0) + 1
+                    continue
+                stats[kind].append(ms)
+                sms = _server_ms(r.headers)
+                if sms is not None:
+                    server[kind].append(sms)
+
+        start = time.monotonic()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.monotonic() - start
+    every = [x for v in stats.values() for x in v]
+    every_server = [x for v in server.values() for x in v]
+    return {
+        "clients": clients, "seconds": round(elapsed, 1), "requests": len(every),
+        "requests_per_s": round(len(every) / elapsed, 1) if elapsed else 0,
+        "errors": sum(errors.values()), "error_kinds": errors,
+        "client_ms": {"p50": _pct(every, .5), "p95": _pct(every, .95), "p99": _pct(every, .99)},
+        "server_ms": {"p50": _pct(every_server, .5), "p95": _pct(every_server, .95), "p99": _pct(every_server, .99)},
+        "by_kind": {k: {"requests": len(v), "client_p50": _pct(v, .5), "client_p95": _pct(v, .95),
+                        "server_p95": _pct(server[k], .95)} for k, v in stats.items()},
+    }
+
+
+def page_weight(base: str) -> dict[str, Any]:
+    """Bytes transferred for the search page (cold cache) and then an article page (warm cache)."""
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    hit = httpx.get(f"{base}/api/v1/search", params={"q": "تورم", "limit": 1}).json()["results"]
+    article_id = hit[0]["id"] if hit else 1
+    out: dict[str, Any] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                          "--disable-component-update", "--disable-sync"])
+        page = browser.new_page()
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        received: dict[str, int] = {}
+        cached: list[str] = []
+        cdp.on("Network.loadingFinished", lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+        cdp.on("Network.requestServedFromCache", lambda e: cached.append(e["requestId"]))
+        for name, url in (("search_page_cold", f"{base}/?q=تورم"), ("article_page_warm", f"{base}/articles/{article_id}"),
+                          ("search_page_warm", f"{base}/?q=بودجه")):
+            received.clear()
+            cached.clear()
+            t = time.perf_counter()
+            page.goto(url, wait_until="networkidle")
+            page.evaluate("document.fonts.ready")
+            out[name] = {"kb": round(sum(received.values()) / 1024, 1), "requests": len(received),
+                         "from_cache": len(cached), "load_ms": round((time.perf_counter() - t) * 1000)}
+        out["font_in_use"] = page.evaluate("document.fonts.check('16px Vazirmatn', 'سلام')")
+        browser.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=100_000, help="articles in the archive")
+    ap.add_argument("--db", default=None, help="archive path, reused and topped up to --n (default: temporary)")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--weight", action="store_true", help="also measure page weight in Chromium")
+    ap.add_argument("--seed", type=int, default=13)
+    args = ap.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    db = args.db or str(Path(tmp.name) / f"api-{args.n}.db")
+    build_s = build_search_archive(db, args.n)
+    proc, base = start_server(db)
+    try:
+        out: dict[str, Any] = {"bench": "api", "articles": args.n, "build_s": round(build_s, 1)}
+        if args.seconds > 0:
+            out.update(asyncio.run(load(base, clients=args.clients, seconds=args.seconds, n=args.n, seed=args.seed)))
+        if args.weight:
+            out["page_weight"] = page_weight(base)
+        out["load_average_1min"] = round(os.getloadavg()[0], 2)
+        out["cores"] = os.cpu_count()
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    finally:
+        stop_server(proc)
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
