@@ -22,7 +22,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 __all__ = ["Mark", "article_marks", "fa_digits", "fa_number", "jalali", "mark_spans", "marked_restored",
-           "snippet_markup"]
+           "snippet_markup", "timeline_svg"]
 
 _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
@@ -211,3 +211,36 @@ def marked_restored(doc: Mapping[str, Any]) -> Markup:
 def snippet_markup(snippet: str, highlights: Sequence[Sequence[int]]) -> Markup:
     """A search snippet with its matched words in ``<mark>``."""
     return mark_spans(snippet, [Mark(int(s), int(e), "mark", {"class": "hit"}) for s, e in highlights])
+
+
+def timeline_svg(points: Sequence[Mapping[str, Any]], *, interval: str = "month", label: str = "") -> Markup:
+    """An inline SVG bar chart of ``[{date, count}]`` (dates ISO, oldest first), drawn right to left
+    like the page: the newest bar stands at the inline start. Each bar has a ``<title>`` with its
+    Jalali date and count; the chart's own title and description say what it shows."""
+    width, height, pad_top, pad_bottom = 640, 160, 10, 28
+    gran = {"day": "day", "week": "day", "month": "month", "year": "year"}.get(interval, "month")
+    if not points:
+        return Markup(f'<p class="muted">{escape(label)}: هنوز داده‌ای نیست.</p>')
+    top = max(int(p.get("count") or 0) for p in points) or 1
+    n = len(points)
+    slot = width / n
+    bar = max(1.0, slot * 0.8)
+    parts = []
+    for i, p in enumerate(points):
+        count = int(p.get("count") or 0)
+        h = (height - pad_top - pad_bottom) * count / top
+        x = width - (i + 1) * slot + (slot - bar) / 2  # right to left: the first (oldest) bar at the right edge
+        y = height - pad_bottom - h
+        when = jalali(str(p.get("date")), gran)
+        parts.append(f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}">'
+                     f"<title>{escape(when)}: {escape(fa_number(count))}</title></rect>")
+    first, last = jalali(str(points[0].get("date")), gran), jalali(str(points[-1].get("date")), gran)
+    total = sum(int(p.get("count") or 0) for p in points)
+    desc = f"{label}: {fa_number(total)} در {fa_number(n)} بازه، از {first} تا {last}؛ بیشینه {fa_number(top)}"
+    axis = (f'<line x1="0" y1="{height - pad_bottom}" x2="{width}" y2="{height - pad_bottom}"></line>'
+            f'<text x="{width - 2}" y="{height - 8}" text-anchor="end">{escape(first)}</text>'
+            f'<text x="2" y="{height - 8}" text-anchor="start">{escape(last)}</text>'
+            f'<text x="{width - 2}" y="{pad_top + 2}" text-anchor="end">{escape(fa_number(top))}</text>')
+    return Markup(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc"'
+                  f' xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(label)}</title>'
+                  f'<desc id="chart-desc">{escape(desc)}</desc>{axis}{"".join(parts)}</svg>')
