@@ -13,7 +13,7 @@ import io
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import anyio.to_thread
 
@@ -83,7 +83,7 @@ async def stream_writer(write: Callable[[IO[Any]], Any], *, text: bool = False, 
                 write(out)
                 out.flush()
             else:
-                write(pipe)
+                write(cast(IO[bytes], pipe))
             pipe.flush()
             pipe._put(_DONE)
         except ClientGone:

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlparse
 
 import jinja2
 from fastapi import APIRouter, Request
@@ -20,14 +20,27 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from khabar import __version__, analyze
-from khabar.web.format import article_marks, fa_digits, fa_number, jalali, mark_spans, marked_restored, snippet_markup
+from khabar import InvalidInput, __version__, analyze
+from khabar.web.format import (
+    LABELS,
+    article_marks,
+    fa_digits,
+    fa_number,
+    jalali,
+    mark_spans,
+    marked_restored,
+    snippet_markup,
+    timeline_svg,
+)
 
 __all__ = ["render_error", "router", "templates"]
 
 WEB = Path(__file__).resolve().parent
 STATIC = WEB / "static"
 MAX_ANALYZE_CHARS = 200_000
+PAGE_SIZE = 10
+FACETS = ("person", "org", "place", "source")
+LABEL_NAMES = {**LABELS, "PERSON": "شخص", "ORGANIZATION": "سازمان", "GPE": "مکان", "LOCATION": "مکان"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,7 +77,11 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), aut
                           trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined)
 _env.globals.update(static=static, version=__version__, entity_url=entity_url, entity_of=entity_of,
                     marked_raw=marked_raw, marked_restored=marked_restored, snippet=snippet_markup)
-_env.filters.update(fa=fa_number, fad=fa_digits, jalali=jalali)
+def host(url: str) -> str:
+    return urlparse(url).hostname or url[:60]
+
+
+_env.filters.update(fa=fa_number, fad=fa_digits, jalali=jalali, host=host)
 templates = Jinja2Templates(env=_env)
 
 
@@ -84,6 +101,107 @@ _TITLES = {400: "درخواست نادرست", 401: "نیاز به شناسای�
 def render_error(request: Request, status: int, detail: str, *, headers: dict[str, str] | None = None) -> Response:
     return page(request, "error.html", {"status": status, "title": _TITLES.get(status, "خطا"), "detail": detail},
                 status=status, headers=headers)
+
+
+# -- the archive's pages ------------------------------------------------------------------------------
+
+def _access(request: Request) -> Any:
+    from khabar.api.archive_routes import archive_of
+
+    return archive_of(request)
+
+
+def _form(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    lists = {name: [v.strip() for v in params.getlist(name) if v.strip()][:20] for name in FACETS}
+    sort = params.get("sort", "newest")
+    return {"q": params.get("q", "")[:1000], **lists, "since": params.get("since", "")[:40].strip(),
+            "until": params.get("until", "")[:40].strip(), "has_quotes": params.get("has_quotes") in ("true", "on", "1"),
+            "sort": sort if sort in ("newest", "oldest", "relevance") else "newest",
+            "cursor": params.get("cursor", "")[:512] or None}
+
+
+@router.get("/", response_class=HTMLResponse)
+async def search_page(request: Request) -> Response:
+    """The search page: the box, facets with counts, a date range, sort, results, next page."""
+    from khabar.api.archive_routes import check_date
+    from khabar.api.problems import Problem
+
+    form = _form(request)
+    found, problem = None, None
+    try:
+        since, until = check_date("since", form["since"]), check_date("until", form["until"])
+        options = {name: form[name] or None for name in FACETS}
+
+        def run(archive: Any) -> Any:
+            return archive.search(form["q"], **options, since=since, until=until, has_quotes=form["has_quotes"],
+                                  sort=form["sort"], limit=PAGE_SIZE, cursor=form["cursor"], count=True, facets=True)
+
+        page_ = await _access(request).call(run)
+        found = page_.to_dict()
+    except InvalidInput as err:
+        problem = str(err)
+    except Problem as err:
+        if err.status != 422:
+            raise
+        problem = err.detail
+    next_url = None
+    if found and found.get("next_cursor"):
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        next_url = "/?" + urlencode([*params, ("cursor", found["next_cursor"])])
+    return page(request, "search.html", {"nav": "/", "form": form, "found": found, "problem": problem,
+                                         "next_url": next_url}, status=422 if problem else 200)
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+async def article_page(request: Request, article_id: int) -> Response:
+    found = await _access(request).call(lambda a: a.article(article_id))
+    data = found.to_dict()
+    meta = data.pop("article")
+    return page(request, "article.html", {"meta": meta, "doc": data})
+
+
+@router.get("/entities/{entity_id}", response_class=HTMLResponse)
+async def entity_page(request: Request, entity_id: str) -> Response:
+    if len(entity_id) > 300:
+        raise InvalidInput("an entity id is at most 300 characters")
+
+    def run(archive: Any) -> tuple[Any, Any]:
+        return archive.entity(entity_id), archive.timeline(entity_id, interval="month")
+
+    profile, timeline = await _access(request).call(run)
+    entity = profile.to_dict()
+    label = entity.get("label") or ""
+    facet = "person" if label.startswith("PER") else "org" if label.startswith("ORG") else "place"
+    chart = timeline_svg([c.to_dict() for c in timeline], interval="month", label="خبرها در هر ماه")
+    return page(request, "entity.html", {"entity": entity, "entity_id": entity_id, "chart": chart,
+                                         "facet_param": facet, "labels": LABEL_NAMES})
+
+
+@router.get("/stories", response_class=HTMLResponse)
+async def stories_page(request: Request) -> Response:
+    found = await _access(request).call(lambda a: a.stories(limit=50, cluster=False))
+    stories = [_story(s.to_dict()) for s in found]
+    return page(request, "stories.html", {"nav": "/stories", "stories": stories, "story": None})
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+async def story_page(request: Request, story_id: int) -> Response:
+    found = await _access(request).call(lambda a: a.story(story_id))
+    return page(request, "stories.html", {"nav": "/stories", "stories": [], "story": _story(found.to_dict())})
+
+
+def _story(story: dict[str, Any]) -> dict[str, Any]:
+    """A story's articles in time order (undated last), then by outlet."""
+    story["articles"] = sorted(story.get("articles") or [],
+                               key=lambda a: (a.get("published") is None, a.get("published") or "", a.get("source") or ""))
+    return story
+
+
+@router.get("/sources", response_class=HTMLResponse)
+async def sources_page(request: Request) -> Response:
+    found = await _access(request).call(lambda a: a.sources())
+    return page(request, "sources.html", {"nav": "/sources", "sources": [s.to_dict() for s in found]})
 
 
 # -- analyze: needs no archive ---------------------------------------------------------------------
