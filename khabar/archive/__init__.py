@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -34,6 +34,7 @@ from khabar.archive.models import (
     SearchPage,
     SourceStats,
     Statement,
+    StoredArticle,
     Story,
 )
 from khabar.archive.query import SearchQuery
@@ -41,7 +42,7 @@ from khabar.archive.storage import Storage, iter_articles, open_storage
 from khabar.archive.storage.registry import default_db_path, parse_address, redact
 from khabar.errors import InvalidInput, NotFoundError, StorageError
 
-__all__ = ["Archive", "IngestSummary"]
+__all__ = ["Archive", "IngestSummary", "date_range"]
 
 Interval = Literal["day", "week", "month", "year"]
 
@@ -52,6 +53,10 @@ def __getattr__(name: str) -> Any:
         from khabar.archive.runner import IngestSummary
 
         return IngestSummary
+    if name == "date_range":  # how --since/--until and the API read a date (Jalali or Gregorian)
+        from khabar.archive.search import date_range
+
+        return date_range
     raise AttributeError(name)
 
 
@@ -87,6 +92,15 @@ class Archive:
     def close(self) -> None:
         self.storage.close()
 
+    def check(self) -> None:
+        """Raise :class:`~khabar.errors.StorageError` when the archive can no longer be reached (its
+        file moved or deleted, its server gone). Cheap; a server calls it before each request."""
+        self.storage.check()
+
+    def interrupt(self) -> None:
+        """Stop the query running now, from another thread (see :meth:`Storage.interrupt`)."""
+        self.storage.interrupt()
+
     def __enter__(self) -> Archive:
         return self
 
@@ -111,6 +125,19 @@ class Archive:
         if stories and summary.added:
             self.cluster()
         return summary
+
+    def add(self, items: Iterable[Mapping[str, Any]], *, origin: str = "api", stories: bool = True) -> Any:
+        """Analyse and store articles given as mappings (``text``, and optionally ``title``, ``url``,
+        ``published``, ``outlet``, ``author``), read as ``khabar ingest`` reads JSONL records (fields
+        cleaned, URLs normalized, dates read); in this process (no worker pool). ``stories``: the new
+        articles join the stories around them. Returns the :class:`IngestSummary`."""
+        import json
+
+        from khabar.ingest import FieldMap
+        from khabar.ingest.tabular import read_jsonl
+
+        lines = "".join(json.dumps(dict(item), ensure_ascii=False) + "\n" for item in items)
+        return self.ingest(records=read_jsonl(lines, origin, fields=FieldMap()), jobs=1, stories=stories)
 
     def reanalyze(self, *, everything: bool = False, jobs: int | None = None,
                   progress: Callable[[int, int], None] | None = None) -> tuple[int, list[Any]]:
@@ -234,15 +261,40 @@ class Archive:
     def stats(self) -> dict[str, int]:
         return self.storage.stats()
 
-    def export(self, out: IO[str] | IO[bytes] | str | None = None, *, format: str = "jsonl") -> int:
+    def export(self, out: IO[str] | IO[bytes] | str | None = None, *, format: str = "jsonl", query: str = "",
+               batch: int = 2000, **filters: Any) -> int:
         """Write every article (JSONL: ``Document.to_dict()`` plus ``article`` metadata a line; CSV;
         Parquet) to ``out`` (a file path, a stream, or standard output for ``None``/``-``), a page
-        at a time. Returns how many."""
+        at a time. With a ``query`` or filters (those of :meth:`search`), only the articles they
+        match, oldest first. Returns how many."""
         from khabar.archive.export import write_export, write_stream
 
+        articles = self._matching(query, **filters) if query or any(filters.values()) else None
         if out is None or isinstance(out, str):
+            if articles is not None:
+                raise InvalidInput("a filtered export needs an open stream (use Archive.export(stream, …))")
             return write_export(self.storage, format, out)
-        return write_stream(self.storage, format, out)
+        return write_stream(self.storage, format, out, articles, batch=batch)
+
+    def _matching(self, query: str, *, batch: int = 500, **filters: Any) -> Iterator[StoredArticle]:
+        """The articles ``query`` and ``filters`` match, oldest first, ``batch`` at a time (keyset pages)."""
+        from khabar.archive.parser import parse_query
+        from khabar.archive.search import build_filter
+
+        root = parse_query(query or "").root
+        resolved = build_filter(self.storage, **filters)
+        if resolved.filters is None:
+            return
+        after = None
+        while True:
+            found = self.storage.search(SearchQuery(root, resolved.filters, "oldest", batch, after=after))
+            if not found:
+                return
+            stored = {a.id: a for a in self.storage.articles([m.id for m in found])}
+            yield from (stored[m.id] for m in found if m.id in stored)
+            if len(found) < batch:
+                return
+            after = found[-1].key
 
 
 def _bucket(days: list[tuple[str, int]], interval: str) -> dict[str, int]:

@@ -3,7 +3,9 @@
 JSONL is the lossless form: each line is a ``Document.to_dict()`` with one more key, ``article``
 (id, title, url, published, author, source, …), so ``Document.from_dict(line)`` reads it back.
 CSV and Parquet are flat tables for spreadsheets and dataframes; Parquet needs pyarrow
-(``pip install 'khabar[parquet]'``).
+(``pip install 'khabar[parquet]'``). Each writer takes every article of the storage, or the
+``articles`` it is given (those a search matched: :meth:`khabar.archive.Archive.export`), a page at
+a time.
 
 >>> import io
 >>> from khabar import analyze
@@ -23,7 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from khabar.archive.models import StoredArticle
@@ -36,10 +38,13 @@ CSV_COLUMNS = ("id", "title", "source", "published", "author", "url", "story", "
                "organizations", "places", "quotes", "text", "raw_text", "origin")
 
 
-def export_jsonl(storage: Storage, out: IO[str]) -> int:
+Articles = Iterable[StoredArticle] | None
+
+
+def export_jsonl(storage: Storage, out: IO[str], articles: Articles = None) -> int:
     """Write one JSON object per article; returns how many."""
     n = 0
-    for article in iter_articles(storage):
+    for article in articles if articles is not None else iter_articles(storage):
         out.write(json.dumps({**article.doc, "article": article.metadata()}, ensure_ascii=False))
         out.write("\n")
         n += 1
@@ -61,20 +66,20 @@ def flat_row(article: StoredArticle) -> dict[str, Any]:
             "text": article.doc["text"], "raw_text": article.doc["raw_text"], "origin": article.origin}
 
 
-def export_csv(storage: Storage, out: IO[str]) -> int:
+def export_csv(storage: Storage, out: IO[str], articles: Articles = None) -> int:
     """Write a CSV table with :data:`CSV_COLUMNS`; returns how many rows."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     n = 0
-    for article in iter_articles(storage):
+    for article in articles if articles is not None else iter_articles(storage):
         writer.writerow(flat_row(article))
         n += 1
     return n
 
 
-def _batches(storage: Storage, size: int = 2000) -> Iterator[list[dict[str, Any]]]:
+def _batches(storage: Storage, size: int = 2000, articles: Articles = None) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
-    for article in iter_articles(storage):
+    for article in articles if articles is not None else iter_articles(storage):
         row = flat_row(article)
         row["document"] = json.dumps(article.doc, ensure_ascii=False)
         batch.append(row)
@@ -85,8 +90,9 @@ def _batches(storage: Storage, size: int = 2000) -> Iterator[list[dict[str, Any]
         yield batch
 
 
-def export_parquet(storage: Storage, out: IO[bytes] | str) -> int:
-    """Write a Parquet file (the CSV columns plus ``document``, the JSON of ``Document.to_dict()``)."""
+def export_parquet(storage: Storage, out: IO[bytes] | str, articles: Articles = None, *, batch: int = 2000) -> int:
+    """Write a Parquet file (the CSV columns plus ``document``, the JSON of ``Document.to_dict()``),
+    one row group per ``batch`` articles."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -100,9 +106,9 @@ def export_parquet(storage: Storage, out: IO[bytes] | str) -> int:
                         ("document", pa.string())])
     n = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-        for batch in _batches(storage):
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            n += len(batch)
+        for rows in _batches(storage, batch, articles):
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+            n += len(rows)
     return n
 
 
@@ -131,11 +137,13 @@ def write_export(storage: Storage, fmt: str, output: str | None) -> int:
         raise KhabarError(f"{output}: cannot write ({err.strerror or err})") from None
 
 
-def write_stream(storage: Storage, fmt: str, out: IO[str] | IO[bytes]) -> int:
-    """Export in ``fmt`` to an open stream (text for jsonl and csv, binary for parquet)."""
+def write_stream(storage: Storage, fmt: str, out: IO[str] | IO[bytes], articles: Articles = None, *,
+                 batch: int = 2000) -> int:
+    """Export in ``fmt`` to an open stream (text for jsonl and csv, binary for parquet, in row groups
+    of ``batch`` articles)."""
     if fmt == "parquet":
-        return export_parquet(storage, out)  # type: ignore[arg-type]
+        return export_parquet(storage, out, articles, batch=batch)  # type: ignore[arg-type]
     if fmt not in ("jsonl", "csv"):
         raise KhabarError(f"unknown export format {fmt!r} (jsonl, csv or parquet)")
     writer = export_jsonl if fmt == "jsonl" else export_csv
-    return writer(storage, out)  # type: ignore[arg-type]
+    return writer(storage, out, articles)  # type: ignore[arg-type]

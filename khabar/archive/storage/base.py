@@ -189,6 +189,18 @@ class Storage(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def check(self) -> None:
+        """Raise :class:`~khabar.errors.StorageError` when the archive can no longer be reached (its
+        file moved away or deleted, its server gone); a server calls it before serving a request.
+        Cheap: no query. Backends with nothing to check keep this default."""
+        return None
+
+    def interrupt(self) -> None:
+        """Stop the query this storage is running now, from another thread (a request past its
+        deadline); the query then fails with :class:`~khabar.errors.StorageError`. Backends that
+        cannot stop a query keep this default, and the query runs to its end."""
+        return None
+
     def __enter__(self) -> Storage:
         return self
 

@@ -256,3 +256,29 @@ def test_sqlite_migrates_an_archive_of_the_first_schema(tmp_path: Path) -> None:
         assert s.applied_migrations() == [name for name, _ in MIGRATIONS]
         assert [r.id for r in search(s, "تورم", since="1404-05-18")] == [1]
         assert s.get(1).doc == doc
+
+
+def test_sqlite_check_notices_the_file_moved_away_and_back(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    store = open_storage(str(path))
+    store.check()
+    path.rename(tmp_path / "moved.db")
+    with pytest.raises(StorageError, match="moved, deleted or replaced"):
+        store.check()
+    (tmp_path / "moved.db").rename(path)
+    store.check()
+    store.close()
+
+
+def test_sqlite_interrupt_stops_a_running_query(tmp_path: Path) -> None:
+    import threading
+
+    store = open_storage(str(tmp_path / "a.db"))
+    timer = threading.Timer(0.2, store.interrupt)
+    timer.start()
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    with pytest.raises(StorageError, match="stopped"):
+        store._query(endless)
+    timer.join()
+    assert store._query("SELECT 1") == [(1,)]  # the connection still answers
+    store.close()

@@ -7,6 +7,7 @@ that names the file and says what to do (not a database, locked by another proce
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -49,6 +50,28 @@ class Connection:
         except sqlite3.DatabaseError as err:
             self.db.close()
             raise self._error(err) from None
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self.path == ":memory:":
+            return None
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def check(self) -> None:
+        """The file this connection opened is still at its path: an SQLite connection keeps reading
+        a file that was deleted or replaced, so without this a server would serve what is gone."""
+        if self._identity is not None and self._file_identity() != self._identity:
+            raise StorageError(f"{self.path}: the archive file was moved, deleted or replaced "
+                               "(put it back, or restart the server on the new file)")
+
+    def interrupt(self) -> None:
+        """Abort the statement running on this connection (SQLite allows this from any thread)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.interrupt()
 
     def _setup(self) -> None:
         """Prepare a freshly opened connection (pragmas, migrations)."""
@@ -62,6 +85,8 @@ class Connection:
         if "locked" in msg or "busy" in msg:
             return StorageError(f"{self.path}: the archive is locked by another process (another `khabar ingest`?); "
                                 "wait for it to finish and try again")
+        if "interrupted" in msg:
+            return StorageError(f"{self.path}: the query was stopped (it ran past its deadline)")
         if "readonly" in msg or "read-only" in msg:
             return StorageError(f"{self.path}: the archive is read-only here (check the file's permissions)")
         return StorageError(f"{self.path}: {msg}")
