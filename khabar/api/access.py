@@ -72,18 +72,31 @@ class ArchiveAccess:
             with contextlib.suppress(Exception):  # a broken connection may fail to close; it is dropped anyway
                 archive.close()
 
-    def _run(self, fn: Callable[[Any], T]) -> T:
+    def _run(self, fn: Callable[[Any], T], running: dict[str, Any]) -> T:
         try:
-            return fn(self._archive())
-        except (NotFoundError, InvalidInput):
+            archive = running["archive"] = self._archive()
+            archive.check()
+            return fn(archive)
+        except (NotFoundError, InvalidInput, Problem):
             raise
         except StorageError as err:
             self._drop()
             raise Problem(503, f"the archive cannot be read now: {err}",
                           headers={"retry-after": RETRY_AFTER}) from None
+        finally:
+            running.pop("archive", None)
 
     async def call(self, fn: Callable[[Any], T], *, timeout: float | None = None) -> T:
-        return await run_blocking(self._run, fn, timeout=timeout or self.timeout, limiter=self.limiter)
+        """``fn(archive)`` in a worker thread; past the deadline the archive is asked to stop the query."""
+        running: dict[str, Any] = {}
+        try:
+            return await run_blocking(self._run, fn, running, timeout=timeout or self.timeout, limiter=self.limiter)
+        except Problem as problem:
+            archive = running.get("archive")
+            if problem.status == 503 and archive is not None:
+                with contextlib.suppress(Exception):
+                    archive.interrupt()
+            raise
 
     def close(self) -> None:
         with self._lock:

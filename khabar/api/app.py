@@ -61,9 +61,9 @@ class Settings:
 
 
 def _default_opener(url: str) -> Any:
-    import khabar.archive
+    from khabar.archive import Archive
 
-    return khabar.archive.Archive.open(url)  # type: ignore[attr-defined]  # the facade lands with the archive layout
+    return Archive.open(url, must_exist=True)
 
 
 class CachedStatic(StaticFiles):
@@ -177,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> JSONResponse:
         if access is None:
             return JSONResponse({"status": "ok", "archive": None})
-        await access.call(lambda archive: archive.count())
+        await access.call(lambda archive: archive.search("", limit=1))
         return JSONResponse({"status": "ok", "archive": "ok"})
 
     @app.get("/docs", include_in_schema=False)

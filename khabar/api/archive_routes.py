@@ -221,7 +221,7 @@ async def export(request: Request, filters: Annotated[Filters, Depends(search_fi
     def write(out: Any) -> None:
         archive = access.opener(access.url)  # an archive of its own for the whole stream
         try:
-            archive.export(out, format=format, query=filters.q, **filters.options())
+            archive.export(out, format=format, query=filters.q, batch=256, **filters.options())
         finally:
             archive.close()
 
@@ -278,7 +278,8 @@ async def add_articles(request: Request) -> JSONResponse:
     except (ValueError, UnicodeDecodeError) as err:
         raise Problem(422, f"the body is not valid JSON ({err})",
                       errors=[{"field": "body", "in": "body", "message": "not valid JSON"}]) from None
-    records = _records(data)
+    records = [{("outlet" if k == "source" else k): v for k, v in r.items()} for r in _records(data)]
     access = archive_of(request)
-    summary = await access.call(lambda a: a.add(records), timeout=request.app.state.settings.analyze_timeout)
+    summary = await access.call(lambda a: a.add(records, origin="api"),
+                                timeout=request.app.state.settings.analyze_timeout)
     return JSONResponse(summary.to_dict(), status_code=201)

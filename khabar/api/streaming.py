@@ -79,7 +79,7 @@ async def stream_writer(write: Callable[[IO[Any]], Any], *, text: bool = False, 
     def produce() -> None:
         try:
             if text:
-                out: IO[Any] = io.TextIOWrapper(pipe, encoding="utf-8", newline="", write_through=True)
+                out: IO[Any] = io.TextIOWrapper(cast(Any, pipe), encoding="utf-8", newline="", write_through=True)
                 write(out)
                 out.flush()
             else:

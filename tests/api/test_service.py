@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from khabar import __version__
+from khabar import StorageError, __version__
 
 
 def test_version(client: Any) -> None:
@@ -85,27 +86,58 @@ def test_unexpected_errors_are_500_problem_json_without_a_traceback(make_client:
     assert "secret" not in r.text and "Traceback" not in r.text
 
 
-def test_storage_errors_are_503_and_the_next_request_reopens(make_client: Any) -> None:
-    from khabar import StorageError
+def test_a_vanished_archive_is_503_until_it_is_back(make_client: Any, tmp_path: Path) -> None:
+    from khabar.archive import Archive
 
-    state = {"down": True, "opened": 0}
+    path = tmp_path / "news.db"
+    with Archive.open(str(path)) as archive:
+        archive.add([{"text": "زلزله‌ای به بزرگی ۵ ریشتر کرمان را لرزاند.", "title": "زلزله"}])
+    client = make_client(db=str(path))
+    assert client.get("/api/v1/search", params={"q": "زلزله"}).json()["total"]["value"] == 1
+    path.rename(tmp_path / "away.db")
+    r = client.get("/api/v1/search", params={"q": "زلزله"})
+    assert r.status_code == 503 and r.headers["retry-after"]
+    detail = r.json()["detail"]  # the thread that had it open, or one that opens it now
+    assert "moved, deleted or replaced" in detail or "no archive here" in detail
+    assert client.get("/healthz").status_code == 503
+    (tmp_path / "away.db").rename(path)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/search", params={"q": "زلزله"}).json()["total"]["value"] == 1
 
-    class FakeArchive:  # stands in for a database that comes back; the real one is tested in tests/web
-        def count(self) -> int:
-            if state["down"]:
-                raise StorageError("database is locked")
-            return 3
+
+def test_a_query_past_its_deadline_is_503_and_stopped(make_client: Any, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from khabar.archive import Archive
+
+    path = tmp_path / "news.db"
+    Archive.open(str(path)).close()
+    stopped = threading.Event()
+
+    class SlowArchive:  # the real archive, with one search that waits until it is interrupted
+        def __init__(self, url: str) -> None:
+            self.real = Archive.open(url)
+
+        def check(self) -> None:
+            self.real.check()
+
+        def search(self, *args: Any, **kwargs: Any) -> Any:
+            for _ in range(100):
+                if stopped.is_set():
+                    raise StorageError("interrupted")
+                time.sleep(0.05)
+            return self.real.search(*args, **kwargs)
+
+        def interrupt(self) -> None:
+            stopped.set()
 
         def close(self) -> None:
-            pass
+            self.real.close()
 
-    def opener(url: str) -> Any:
-        state["opened"] += 1
-        return FakeArchive()
-
-    client = make_client(db="x.db", opener=opener)
-    r = client.get("/healthz")
-    assert r.status_code == 503 and "locked" in r.json()["detail"] and r.headers["retry-after"]
-    state["down"] = False
-    assert client.get("/healthz").status_code == 200
-    assert state["opened"] == 2
+    client = make_client(db=str(path), opener=SlowArchive, timeout=0.3)
+    started = time.monotonic()
+    r = client.get("/api/v1/search", params={"q": "تورم"})
+    assert r.status_code == 503 and "longer than 0.3 s" in r.json()["detail"]
+    assert time.monotonic() - started < 3
+    assert stopped.wait(2)
