@@ -588,6 +588,10 @@ def serve(db: str | None, host: str, port: int, timeout: float) -> None:
                                    "pip install 'khabar[web]'") from None
     with _open_archive(db) as archive:  # fails now, with a remedy, on a missing or unreadable archive
         shown, address = archive.address, db or archive.local_path or archive.address
+        unclustered = archive.stats().get("unclustered", 0)
+        if unclustered:  # as `khabar stories` does on first use, so the pages show every story
+            click.echo(f"khabar: assigning stories to {unclustered} article{'s' if unclustered != 1 else ''}…", err=True)
+            archive.cluster()
     settings = Settings(db=address, token=os.environ.get("KHABAR_TOKEN") or None, timeout=timeout)
 
     def ready(url: str) -> None:

@@ -88,7 +88,9 @@ def test_walk_search_facet_article_entity_story(page: Any, base_url: str, axe: A
     assert page.locator(f"a[href='/articles/{article_id}']").count() == 1
     assert page.locator("table.data tbody tr").count() >= 2
     page.screenshot(path=str(screenshots / "story.png"), full_page=True)
-    assert errors == []
+    # axe-core sets inline styles while it checks colour contrast, which the page's CSP rightly blocks;
+    # anything else (a script refused, a resource missing, a script error) is the page's fault.
+    assert [e for e in errors if not e.startswith("Applying inline style violates")] == []
 
 
 @pytest.mark.parametrize("path", ["/", "/stories", "/sources", "/analyze", "/?q=%D8%AA%D9%87%D8%B1%D8%A7%D9%86&sort=oldest"])
