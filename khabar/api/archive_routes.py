@@ -104,8 +104,15 @@ def next_link(request: Request, cursor: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
-@router.get("/search", summary="Search the archive: words, facets, dates; keyset pages",
-            response_description="`{query, total: {value, relation}, results, facets, next_cursor, notes}`")
+def _links(**links: tuple[str, str, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI links from a response to the operations its ids lead to (for clients and for the fuzzer)."""
+    return {200: {"links": {name: {"operationId": op, "parameters": {param: expr}}
+                            for name, (op, param, expr) in links.items()}}}
+
+
+@router.get("/search", summary="Search the archive: words, facets, dates; keyset pages", operation_id="search",
+            response_description="`{query, total: {value, relation}, results, facets, next_cursor, notes}`",
+            responses=_links(article=("article", "article_id", "$response.body#/results/0/id")))
 async def search(
     request: Request,
     filters: Annotated[Filters, Depends(search_filters)],
@@ -137,7 +144,7 @@ async def search(
     return JSONResponse(body, headers=headers)
 
 
-@router.get("/counts", summary="Matching articles over time: [{date, count, total, ratio}]")
+@router.get("/counts", operation_id="counts", summary="Matching articles over time: [{date, count, total, ratio}]")
 async def counts(request: Request, filters: Annotated[Filters, Depends(search_filters)],
                  interval: Literal["day", "week", "month", "year"] = "day") -> JSONResponse:
     def run(archive: Any) -> Any:
@@ -150,13 +157,19 @@ async def counts(request: Request, filters: Annotated[Filters, Depends(search_fi
     return JSONResponse([c.to_dict() for c in found])
 
 
-@router.get("/articles/{article_id}", summary="One article: metadata (`article`) and the whole Document")
+@router.get("/articles/{article_id}", summary="One article: metadata (`article`) and the whole Document",
+            operation_id="article",
+            responses=_links(entity=("entity", "entity_id", "$response.body#/entities/0/id"),
+                             story=("story", "story_id", "$response.body#/article/story")))
 async def article(request: Request, article_id: int) -> JSONResponse:
     found = await archive_of(request).call(lambda a: a.article(article_id))
     return JSONResponse(found.to_dict())
 
 
-@router.get("/entities", summary="Entities whose name or another name starts with q (autocompletion)")
+@router.get("/entities", summary="Entities whose name or another name starts with q (autocompletion)",
+            operation_id="entities",
+            responses=_links(entity=("entity", "entity_id", "$response.body#/0/id"),
+                             timeline=("timeline", "entity_id", "$response.body#/0/id")))
 async def entities(request: Request, q: Annotated[str, Query(min_length=1, max_length=100)],
                    label: Literal["person", "org", "place", "any"] = "any",
                    limit: Annotated[int, Query(ge=1, le=50)] = 10) -> JSONResponse:
@@ -168,7 +181,7 @@ async def entities(request: Request, q: Annotated[str, Query(min_length=1, max_l
 EntityId = Annotated[str, Query(min_length=1, max_length=300)]
 
 
-@router.get("/entities/{entity_id}", summary="What the archive knows about one entity: titles, other names, "
+@router.get("/entities/{entity_id}", operation_id="entity", summary="What the archive knows about one entity: titles, other names, "
                                              "articles, statements, meetings, who appears with it")
 async def entity(request: Request, entity_id: str,
                  limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20) -> JSONResponse:
@@ -178,7 +191,7 @@ async def entity(request: Request, entity_id: str,
     return JSONResponse(found.to_dict())
 
 
-@router.get("/entities/{entity_id}/timeline", summary="Articles mentioning the entity per interval")
+@router.get("/entities/{entity_id}/timeline", operation_id="timeline", summary="Articles mentioning the entity per interval")
 async def timeline(request: Request, entity_id: str,
                    interval: Literal["day", "week", "month", "year"] = "month") -> JSONResponse:
     if len(entity_id) > 300:
@@ -187,20 +200,21 @@ async def timeline(request: Request, entity_id: str,
     return JSONResponse([c.to_dict() for c in found])
 
 
-@router.get("/stories", summary="Stories: the same event from several outlets, most outlets first")
+@router.get("/stories", summary="Stories: the same event from several outlets, most outlets first",
+            operation_id="stories", responses=_links(story=("story", "story_id", "$response.body#/0/id")))
 async def stories(request: Request, limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
                   min_size: Annotated[int, Query(ge=1, le=1000)] = 2) -> JSONResponse:
     found = await archive_of(request).call(lambda a: a.stories(limit=limit, min_size=min_size, cluster=False))
     return JSONResponse([s.to_dict() for s in found])
 
 
-@router.get("/stories/{story_id}", summary="One story and its articles")
+@router.get("/stories/{story_id}", operation_id="story", summary="One story and its articles")
 async def story(request: Request, story_id: int) -> JSONResponse:
     found = await archive_of(request).call(lambda a: a.story(story_id))
     return JSONResponse(found.to_dict())
 
 
-@router.get("/sources", summary="Outlets: articles, first and last publication dates")
+@router.get("/sources", operation_id="sources", summary="Outlets: articles, first and last publication dates")
 async def sources(request: Request) -> JSONResponse:
     found = await archive_of(request).call(lambda a: a.sources())
     return JSONResponse([s.to_dict() for s in found])
@@ -210,7 +224,7 @@ _MEDIA = {"jsonl": "application/x-ndjson; charset=utf-8", "csv": "text/csv; char
           "parquet": "application/vnd.apache.parquet"}
 
 
-@router.get("/export", summary="Every matching article, streamed: JSONL (Document + metadata), CSV or Parquet",
+@router.get("/export", operation_id="export", summary="Every matching article, streamed: JSONL (Document + metadata), CSV or Parquet",
             responses={200: {"content": {m.split(";")[0]: {} for m in _MEDIA.values()}}})
 async def export(request: Request, filters: Annotated[Filters, Depends(search_filters)],
                  format: Literal["jsonl", "csv", "parquet"] = "jsonl") -> StreamingResponse:
@@ -266,7 +280,7 @@ def _records(data: Any) -> list[dict[str, Any]]:
     return out
 
 
-@router.post("/articles", summary="Add one article or a batch (needs the write token)", openapi_extra=_INGEST_BODY,
+@router.post("/articles", operation_id="add_articles", summary="Add one article or a batch (needs the write token)", openapi_extra=_INGEST_BODY,
              status_code=201, dependencies=[Depends(require_write_token)],
              responses={201: {"description": "`{added, duplicates, failed, ids, failures}`"}, 401: {}, 403: {}})
 async def add_articles(request: Request) -> JSONResponse:

@@ -249,6 +249,9 @@ class Archive:
         return self.storage.stories(limit=limit, min_size=min_size)
 
     def story(self, story_id: int) -> Story:
+        """The story with this id; :class:`~khabar.errors.NotFoundError` when there is none."""
+        if not isinstance(story_id, int) or isinstance(story_id, bool) or not 0 < story_id < 2**63:
+            raise NotFoundError(f"no story {story_id!r} in {self.address} (ids are whole numbers from 1)")
         found = self.storage.stories(story_id=story_id)
         if not found:
             raise NotFoundError(f"no story {story_id} in {self.address}")

@@ -27,7 +27,7 @@ def test_schemathesis_finds_no_server_error(test_archive: Path, start_server: An
     with start_server(db, env={"KHABAR_TOKEN": "fuzz-token"}) as srv:
         run = subprocess.run(
             [str(st), "run", f"{srv.url}/api/v1/openapi.json", "--checks", "not_a_server_error",
-             "--max-examples", "90", "--seed", "1404", "--workers", "2", "--no-color", "--generation-database", "none",
+             "--max-examples", "60", "--seed", "1404", "--workers", "2", "--no-color", "--generation-database", "none",
              "--request-timeout", "30", "-H", "Authorization: Bearer fuzz-token"],
             capture_output=True, text=True, timeout=600, cwd=tmp_path)
     out = run.stdout + run.stderr
