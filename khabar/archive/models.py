@@ -20,9 +20,12 @@ from typing import Any, Literal
 from khabar.document import Document
 
 __all__ = [
+    "ITEM_STATES",
     "ORG_LABELS",
     "PERSON_LABELS",
     "PLACE_LABELS",
+    "Alert",
+    "AlertMatch",
     "Article",
     "ArticleLinks",
     "ArticleRef",
@@ -32,8 +35,10 @@ __all__ = [
     "EntityProfile",
     "EntityRecord",
     "FacetValue",
+    "FeedState",
     "HitRecord",
     "IdentityRecord",
+    "ItemRecord",
     "Match",
     "Meeting",
     "NewArticle",
@@ -504,3 +509,104 @@ class Count:
 
     def to_dict(self) -> dict[str, Any]:
         return {"date": self.date, "count": self.count, "total": self.total, "ratio": round(self.ratio, 6)}
+
+
+# -- following outlets: feeds, the items they listed, saved searches and their matches ------------
+
+@dataclass(slots=True)
+class FeedState:
+    """What is known about one watched feed; kept between runs. Times are Unix seconds."""
+
+    url: str
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_poll: float | None = None
+    last_status: str | None = None     # "new", "unchanged", "not-modified", "failed"
+    last_error: str | None = None      # the current problem, while ``failures`` > 0
+    error_kind: str | None = None      # its kind (``http-500``, ``timeout``, ``feed``…): one log line per kind
+    failures: int = 0                  # consecutive failed polls
+    next_poll: float = 0.0
+    last_new: float | None = None      # when an item last gave a new article
+    articles: int = 0                  # articles stored from this feed
+    polls: int = 0
+    added: float | None = None         # when the feed was first watched
+
+    @property
+    def health(self) -> str:
+        """``ok``, ``failing`` (a problem, still polled with backoff) or ``new`` (never polled)."""
+        if self.failures:
+            return "failing"
+        return "new" if self.last_poll is None else "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "title": self.title, "health": self.health, "last_poll": self.last_poll,
+                "last_status": self.last_status, "last_error": self.last_error, "failures": self.failures,
+                "next_poll": self.next_poll, "last_new": self.last_new, "articles": self.articles,
+                "polls": self.polls, "added": self.added, "etag": self.etag, "last_modified": self.last_modified}
+
+
+ITEM_STATES = ("pending", "stored", "duplicate", "failed")
+
+
+@dataclass(slots=True)
+class ItemRecord:
+    """One item a feed listed, told apart by its link (or GUID when it has none)."""
+
+    key: str
+    url: str | None
+    state: str = "pending"             # one of ITEM_STATES
+    attempts: int = 0                  # page fetches tried
+    first_seen: float = 0.0
+    article_id: int | None = None
+    note: str | None = None            # why it failed, or how it was stored ("the feed's text: page gone")
+    data: dict[str, Any] | None = None  # the feed's fields of the item, kept while it is pending
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A saved search: ``query`` in the search language (words, "phrases", prefix*, AND/OR/NOT),
+    narrowed by the facets ``person``, ``org``, ``place``, ``source`` and ``has_quotes``."""
+
+    name: str
+    query: str = ""
+    person: str | None = None
+    org: str | None = None
+    place: str | None = None
+    source: str | None = None
+    has_quotes: bool = False
+    created: str | None = None      # ISO 8601, UTC
+    id: int | None = None
+
+    def facets(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in ("person", "org", "place", "source") if getattr(self, k)}
+        if self.has_quotes:
+            out["has_quotes"] = True
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "query": self.query, "facets": self.facets(), "created": self.created}
+
+    def describe(self) -> str:
+        """The search as one line: ``«تحریم» source=ایسنا``."""
+        parts = [f"«{self.query}»" if self.query else "(any text)"]
+        parts += [f"{k}={v}" for k, v in self.facets().items()]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertMatch:
+    """An article an alert matched, when it was stored."""
+
+    alert: str
+    article_id: int
+    matched_at: str                 # ISO 8601, UTC
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None
+    summary: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"alert": self.alert, "article": self.article_id, "matched_at": self.matched_at, "title": self.title,
+                "url": self.url, "source": self.outlet, "published": self.published, "summary": self.summary}

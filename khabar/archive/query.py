@@ -177,9 +177,11 @@ class Filters:
     until: str | None = None
     has_quotes: bool = False
     story_id: int | None = None
+    ids: tuple[int, ...] | None = None   # only these articles (a saved search matched against new articles)
 
     def fingerprint(self) -> str:
-        return repr((self.entity_groups, self.outlet_ids, self.since, self.until, self.has_quotes, self.story_id))
+        return repr((self.entity_groups, self.outlet_ids, self.since, self.until, self.has_quotes, self.story_id,
+                     self.ids))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from khabar.archive.keys import search_key
 from khabar.archive.models import FACET_LABELS, FacetValue, HitRecord, SearchHit, SearchPage, Snippet, Total
@@ -144,13 +144,14 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
            place: FacetArg = None, source: FacetArg = None, since: str | None = None, until: str | None = None,
            has_quotes: bool = False, story: int | None = None, limit: int = 20, sort: str = "newest",
            cursor: str | None = None, count: bool = False, count_cap: int = COUNT_CAP, facets: bool = False,
-           facet_top: int = 5, snippet_chars: int = 160) -> SearchPage:
+           facet_top: int = 5, snippet_chars: int = 160, ids: Sequence[int] | None = None) -> SearchPage:
     """Search the archive; an empty query with filters lists the filtered articles.
 
     ``sort``: ``newest``, ``oldest`` or ``relevance``; ``cursor``: a page's ``next_cursor``, to
     continue after it; ``count``: also count the matches (up to ``count_cap``: beyond it the total
     is "at least"); ``facets``: the most frequent persons, organizations, places and outlets among
-    the newest matches.
+    the newest matches; ``ids``: only among these articles (a saved search matched against the
+    articles just stored).
 
     >>> from khabar import analyze
     >>> from khabar.archive.models import NewArticle
@@ -170,7 +171,7 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
     notes = list(resolved.notes)
     if resolved.filters is None:
         return SearchPage(parsed.text, [], Total(0) if count else None, {}, None, notes)
-    filt = resolved.filters
+    filt = resolved.filters if ids is None else replace(resolved.filters, ids=tuple(ids))
     root = parsed.root
     if root is None and sort == "relevance":
         sort = "newest"  # nothing to rank by

@@ -302,10 +302,12 @@ class StoryClusterer:
             out[article_id] = self.add(article_id, text, published, entities=entities, key=key)
         return out
 
-    def forget_before(self, published: Any) -> int:
+    def forget_before(self, published: Any, *, entirely: bool = False) -> int:
         """Drop dated articles from before ``published`` (whole index spans of ``window_days + 1``
-        days, so a few days more may stay) from the index; their story ids stay known. Return how
-        many were dropped. Long ingests in date order keep memory bounded this way."""
+        days, so a few days more may stay) from the index; their story ids stay known (unless
+        ``entirely``: then nothing of them is kept, for a caller that stores the stories itself, as a
+        watcher running for months does). Return how many were dropped. Long ingests in date order
+        keep memory bounded this way."""
         limit = _day(published)
         if limit is None:
             raise ValueError(f"not a date: {published!r}")
@@ -320,6 +322,10 @@ class StoryClusterer:
                 self._entities.pop(article_id, None)
                 self._numbers.pop(article_id, None)
                 dropped += 1
+            if entirely and day is not None and (day // self._span + 1) * self._span <= limit:
+                del self._day[article_id], self._story[article_id], self._seq[article_id]
+        if entirely:
+            self._order = [a for a in self._order if a in self._story]
         return dropped
 
     # -- internals --

@@ -245,3 +245,24 @@ def test_bounded_cluster_forgets_old_days_and_gives_the_same_stories() -> None:
     bounded = StoryClusterer()
     assert bounded.cluster(items, bounded=True) == StoryClusterer().cluster(items)
     assert len(bounded._shingles) < len(items) / 3  # only the recent weeks are kept
+
+
+def test_stories_known_story_is_replayed_and_new_articles_join_it() -> None:
+    from khabar.archive.stories import StoryClusterer
+
+    quake = "زمین لرزه ای به بزرگی ۵.۱ ریشتر بامداد سه شنبه زرند در استان کرمان را لرزاند و ۱۲ نفر مصدوم شدند."
+    c = StoryClusterer()
+    c.add_stored(40, quake, "2024-10-15", story_id=7)  # stored in story 7 by an earlier run
+    again = "به گزارش ایلنا، زمینلرزه ۵.۱ ریشتری بامداد امروز زرند کرمان را لرزاند؛ ۱۲ نفر مصدوم شدند."
+    assert c.add(41, again, "2024-10-15") == 7
+
+
+def test_stories_forget_entirely_keeps_nothing_of_old_articles() -> None:
+    from khabar.archive.stories import StoryClusterer
+
+    c = StoryClusterer()
+    for n in range(30):
+        c.add(n, f"خبر شماره {n} درباره موضوع {n} در شهر {n}", f"2024-10-{1 + n % 28:02d}")
+    c.forget_before("2024-10-20", entirely=True)
+    assert len(c) < 15 and sum(len(v) for v in c.stories().values()) == len(c)
+    assert c.add(100, "خبر تازه درباره بارش باران در شهر", "2024-10-28") == 100

@@ -24,12 +24,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 
 from khabar.archive.models import (
+    Alert,
+    AlertMatch,
     EntityProfile,
     EntityRecord,
+    FeedState,
     HitRecord,
     IdentityRecord,
+    ItemRecord,
     Match,
     NewArticle,
     Reanalysis,
@@ -41,13 +46,78 @@ from khabar.archive.models import (
 )
 from khabar.archive.query import SearchQuery
 
-__all__ = ["FACETS", "Storage", "iter_articles"]
+__all__ = ["FACETS", "Following", "Storage", "iter_articles"]
 
 # The facets a backend counts: entity labels by kind, and the outlet.
 FACETS = ("person", "org", "place", "source")
 
 
-class Storage(ABC):
+class Following(ABC):
+    """The part of the storage interface that ``khabar watch`` and saved searches need."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes: everything inside is stored together or not at all (a poll's articles, their
+        stories and alert matches, its items' records and the feed's state). Nested calls join."""
+
+    @abstractmethod
+    def follow(self, urls: Sequence[str], *, now: float) -> None:
+        """Register feeds (those already known are left as they are)."""
+
+    @abstractmethod
+    def feeds(self, urls: Sequence[str] | None = None) -> list[FeedState]:
+        """The states of ``urls`` that are registered, in that order, or of every feed (oldest first)."""
+
+    @abstractmethod
+    def save_feed(self, feed: FeedState) -> None:
+        """Store a feed's state (it must be registered)."""
+
+    @abstractmethod
+    def unfollow(self, url: str) -> bool:
+        """Forget a feed and its items (their articles stay); whether it was registered."""
+
+    @abstractmethod
+    def feed_items(self, feed_url: str, keys: Sequence[str]) -> dict[str, ItemRecord]:
+        """The records of those of ``keys`` the feed listed before."""
+
+    @abstractmethod
+    def pending_items(self, feed_url: str, *, limit: int) -> list[ItemRecord]:
+        """The feed's items still to fetch, oldest first."""
+
+    @abstractmethod
+    def save_items(self, feed_url: str, items: Sequence[ItemRecord]) -> None:
+        """Insert or replace item records (``data`` is kept only while an item is pending)."""
+
+    @abstractmethod
+    def forget_items(self, before: float) -> int:
+        """Drop the records of finished items first seen before ``before``; how many went."""
+
+    @abstractmethod
+    def item_counts(self) -> dict[str, dict[str, int]]:
+        """Per feed URL, how many of its items are in each state."""
+
+    @abstractmethod
+    def add_alert(self, alert: Alert) -> Alert:
+        """Save a search; :class:`~khabar.errors.InvalidInput` when the name is taken. Returns it with its id."""
+
+    @abstractmethod
+    def alerts(self) -> list[Alert]:
+        """Every saved search, by name."""
+
+    @abstractmethod
+    def remove_alert(self, name: str) -> bool:
+        """Delete a saved search and its matches; whether it existed."""
+
+    @abstractmethod
+    def add_matches(self, matches: Sequence[tuple[int, int, str]]) -> int:
+        """Record ``(alert id, article id, matched_at)`` matches (repeats ignored); how many were new."""
+
+    @abstractmethod
+    def alert_matches(self, alert_id: int, *, since: str | None = None, limit: int = 100) -> list[AlertMatch]:
+        """An alert's matches, newest first; ``since`` (ISO date or time) keeps those matched from then on."""
+
+
+class Storage(Following, ABC):
     """A storage backend. ``url`` is where it lives (a path, ``:memory:``, ``postgresql://…``)."""
 
     url: str

@@ -23,6 +23,7 @@ from typing import Any
 from khabar.archive.models import ArticleLinks, NewArticle, Reanalysis
 from khabar.archive.storage.base import Storage
 from khabar.archive.storage.sqlite import fts
+from khabar.archive.storage.sqlite.following import Following
 from khabar.archive.storage.sqlite.fts import fts_key, title_key_of
 from khabar.archive.storage.sqlite.identities import ROLE_LABEL, Identities
 from khabar.archive.storage.sqlite.planner import Planner
@@ -35,7 +36,7 @@ from khabar.text.fold import fold
 __all__ = ["MIGRATIONS", "SqliteStorage"]
 
 
-class SqliteStorage(Planner, Queries, Identities, Storage):
+class SqliteStorage(Planner, Queries, Identities, Following, Storage):
     """The default storage: one SQLite file (or ``":memory:"``)."""
 
     # -- opening --------------------------------------------------------------------------------

@@ -235,6 +235,55 @@ CREATE TABLE identity_redirects (
 ) WITHOUT ROWID
 """
 
+# khabar watch: the feeds followed, every item they listed (so no page is fetched twice, across
+# restarts too), saved searches and the articles they matched.
+_FOLLOWING = """
+CREATE TABLE feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    last_poll REAL,
+    last_status TEXT,
+    last_error TEXT,
+    error_kind TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_poll REAL NOT NULL DEFAULT 0,
+    last_new REAL,
+    polls INTEGER NOT NULL DEFAULT 0,
+    added REAL NOT NULL
+);
+CREATE TABLE feed_items (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    url TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    first_seen REAL NOT NULL,
+    article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+    note TEXT,
+    data TEXT,
+    PRIMARY KEY (feed_id, key)
+) WITHOUT ROWID;
+CREATE INDEX feed_items_state ON feed_items(feed_id, state, first_seen);
+CREATE INDEX feed_items_seen ON feed_items(first_seen);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    query TEXT NOT NULL,
+    facets TEXT NOT NULL DEFAULT '{}',
+    created TEXT NOT NULL
+);
+CREATE TABLE alert_matches (
+    alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    matched_at TEXT NOT NULL,
+    PRIMARY KEY (alert_id, article_id)
+) WITHOUT ROWID;
+CREATE INDEX alert_matches_time ON alert_matches(alert_id, matched_at)
+"""
+
 # Named migrations, applied in order and recorded in `migrations`: SQL scripts or functions of the
 # connection. Never edit one that has shipped; add the next one instead.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
@@ -245,6 +294,7 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     ("0004_drop_unused_vocab", "DROP TABLE IF EXISTS articles_vocab"),
     # Articles stored before it keep their entities' own ids until `khabar reanalyze --all` links them.
     ("0005_identities", _IDENTITIES),
+    ("0006_following", _FOLLOWING),
 ]
 
 def _statements(sql: str) -> Iterator[str]:
