@@ -608,6 +608,280 @@ def serve(db: str | None, host: str, port: int, timeout: float) -> None:
         pass
     click.echo("khabar: stopped", err=True)
 
+# -- following outlets: watch, feeds, alert --------------------------------------------------------
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from khabar.archive import parse_every
+
+    try:
+        return parse_every(value, zero=param.name == "spacing")
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def _clock(ts: float | None) -> str:
+    import time as _time
+
+    return _time.strftime("%H:%M:%S", _time.localtime(ts)) if ts else "—"
+
+
+def _ago(ts: float | None, now: float) -> str:
+    from khabar.archive import human_duration
+
+    if not ts:
+        return "never"
+    return f"{human_duration(abs(now - ts))} {'ago' if ts <= now else 'from now'}"
+
+
+@main.command()
+@click.argument("feed_urls", nargs=-1, metavar="[FEED_URL]...")
+@click.option("--feeds", "feeds_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A file of feed URLs (one a line, # for comments) or a feed reader's OPML export.")
+@_db_option
+@click.option("--every", default="10m", show_default=True, callback=_duration,
+              help="Time between two polls of a feed: 30s, 10m, 1h (a failing feed waits longer, doubling).")
+@click.option("--once", is_flag=True, help="Poll each feed once (those backing off are left for later), then stop.")
+@click.option("--spacing", default="2s", show_default=True, callback=_duration,
+              help="At least this long between two requests to one host (robots.txt's Crawl-delay may raise it).")
+@click.option("--timeout", default="10s", show_default=True, callback=_duration,
+              help="Connecting, and each read, may take this long.")
+@click.option("--deadline", default="30s", show_default=True, callback=_duration,
+              help="A whole answer, body included, may take this long.")
+@click.option("--max-items", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="Items handled per poll of one feed, newest first; the rest wait for the next polls.")
+@click.option("--no-pages", is_flag=True, help="Store each item's text as the feed gives it; do not fetch its page.")
+@click.option("--restore-only", is_flag=True, help="Only restore and segment new articles (khabar reanalyze later).")
+@click.option("--user-agent", default=None, help="The User-Agent sent (default names khabar and its address; "
+                                                   "add a way to reach you).")
+@click.option("--json", "as_json", is_flag=True, help="Print every event (alerts, problems) as a JSON line on stdout.")
+def watch(feed_urls: tuple[str, ...], feeds_file: str | None, db: str | None, every: float, once: bool,
+          spacing: float, timeout: float, deadline: float, max_items: int, no_pages: bool, restore_only: bool,
+          user_agent: str | None, as_json: bool) -> None:
+    """Follow outlets: poll RSS/Atom feeds, store each new article once, and raise the saved alerts.
+
+    Feeds given once are remembered by the archive: `khabar watch --db news.db` alone follows them
+    again. Each feed is asked with the validators of its last answer (an unchanged feed answers 304),
+    one request per host every --spacing, robots.txt honoured; every new item's page is fetched,
+    extracted and analysed as `khabar ingest` does, deduplicated, put into stories, and matched
+    against the saved searches (khabar alert). Problems are printed once each. Ctrl-C stops cleanly;
+    a killed watcher loses nothing and refetches nothing when started again.
+    """
+    import asyncio
+    import signal
+    import time as _time
+
+    from khabar.archive import USER_AGENT, WatchEvent, WatchOptions, read_feed_list
+
+    urls = list(feed_urls)
+    if feeds_file:
+        urls += read_feed_list(feeds_file)
+    bad = [u for u in urls if not u.lower().startswith(("http://", "https://"))]
+    if bad:
+        raise click.UsageError(f"not an http(s) feed URL: {bad[0]}")
+    options = WatchOptions(every=every, spacing=spacing, timeout=timeout, deadline=deadline, max_items=max_items,
+                           pages=not no_pages, user_agent=user_agent or USER_AGENT)
+    err = sys.stderr
+    status_tty = err.isatty() and not as_json
+    last_status = [0.0]
+
+    def show(event: WatchEvent) -> None:
+        now = _time.time()
+        if as_json:
+            record = {"time": now, "kind": event.kind, "feed": event.feed, "message": event.message}
+            if event.alert is not None:
+                record["alert"] = event.alert.to_dict()
+            click.echo(json.dumps(record, ensure_ascii=False))
+            return
+        if status_tty:
+            err.write("\r\x1b[2K")
+        if event.kind == "alert" and event.alert is not None:
+            a = event.alert
+            click.echo(f"{_clock(now)} alert «{_safe(a.alert)}» {a.article_id}: {_safe(a.title or '(untitled)')} — "
+                       f"{_safe(a.outlet or '?')} {a.url or ''}".rstrip())
+        else:
+            click.echo(f"{_clock(now)} {event.kind}: {event.feed}: {_safe(event.message)}", file=err)
+
+    archive = _open_archive(db, must_exist=False)
+    watcher = archive.watcher(urls or None, options=options, on_event=show, restore_only=restore_only)
+
+    def status() -> None:
+        now = _time.time()
+        if as_json:
+            return
+        if status_tty:
+            err.write("\r\x1b[2K" + watcher.status.line(now)[: max(20, _terminal_width() - 1)])
+            err.flush()
+        elif now - last_status[0] >= max(60.0, min(every, 600.0)):
+            last_status[0] = now
+            click.echo(f"{_clock(now)} status: {watcher.status.line(now)}", file=err)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, watcher.stop)
+
+        async def tick() -> None:
+            while True:
+                status()
+                await asyncio.sleep(1.0)
+
+        ticker = asyncio.create_task(tick())
+        try:
+            await watcher.run(once=once)
+        finally:
+            ticker.cancel()
+
+    started = _time.time()
+    try:
+        asyncio.run(run())
+    finally:
+        archive.close()
+    if status_tty:
+        err.write("\r\x1b[2K")
+    s = watcher.status
+    click.echo(f"{s.feeds} feeds, {s.polls} polls ({s.not_modified} unchanged): {s.new} new, {s.duplicates} "
+               f"duplicates, {s.failed_items} failed items, {s.failing} feeds failing, {s.pending} items pending, "
+               f"{s.alerts} alerts in {human_seconds(_time.time() - started)} → {archive.address}", file=err)
+
+
+def _safe(text: str) -> str:
+    """Text from the web without the control characters that would drive the terminal."""
+    return "".join(c if c.isprintable() or c in "\u200c\u200d" else " " for c in text)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 20)).columns
+
+
+def human_seconds(seconds: float) -> str:
+    from khabar.archive import human_duration
+
+    return human_duration(seconds)
+
+
+@main.command()
+@_db_option
+@click.option("--remove", "remove", multiple=True, metavar="URL", help="Stop following this feed (its articles stay).")
+@click.option("--json", "as_json", is_flag=True, help="Print the feeds as JSON.")
+def feeds(db: str | None, remove: tuple[str, ...], as_json: bool) -> None:
+    """The feeds `khabar watch` follows, with their health: last poll, problem, articles, next poll."""
+    import time as _time
+
+    from rich.markup import escape
+
+    with _open_archive(db) as archive:
+        for url in remove:
+            archive.unfollow(url)
+            click.echo(f"no longer following {url}", err=True)
+        found = archive.feeds()
+        counts = archive.feed_items()
+    if as_json:
+        click.echo(json.dumps([{**f.to_dict(), "items": counts.get(f.url, {})} for f in found], ensure_ascii=False,
+                              indent=1))
+        return
+    console = _console()
+    if not found:
+        console.print("[dim]no feeds followed yet (khabar watch FEED_URL… --db …)[/]")
+        return
+    now = _time.time()
+    colours = {"ok": "green", "failing": "red", "new": "yellow"}
+    for f in found:
+        items = counts.get(f.url, {})
+        pending = f", {items['pending']} pending" if items.get("pending") else ""
+        console.print(f"[{colours[f.health]}]{f.health:>7}[/] [bold]{escape(f.url)}[/] "
+                      f"[dim]{escape(_safe(f.title or ''))}[/]")
+        line = (f"         {items.get('stored', 0)} articles{pending} · last poll {_ago(f.last_poll, now)}"
+                f" ({f.last_status or '—'}) · next {_ago(f.next_poll, now) if f.last_poll else 'at the next run'}")
+        console.print(f"[dim]{escape(line)}[/]")
+        if f.failures:
+            console.print(f"         [red]{f.failures} failed poll{'s' if f.failures > 1 else ''}: "
+                          f"{escape(_safe(f.last_error or ''))}[/]")
+
+
+@main.group()
+def alert() -> None:
+    """Saved searches: every article stored from now on is matched, and the matches are kept."""
+
+
+@alert.command(name="add")
+@click.argument("name")
+@click.argument("query", required=False, default="")
+@_db_option
+@click.option("--person", help="Only articles that mention this person.")
+@click.option("--org", help="Only articles that mention this organization.")
+@click.option("--place", help="Only articles that mention this place.")
+@click.option("--source", help="Only articles from this outlet.")
+@click.option("--has-quotes", is_flag=True, help="Only articles with statements.")
+def alert_add(name: str, query: str, db: str | None, person: str | None, org: str | None, place: str | None,
+              source: str | None, has_quotes: bool) -> None:
+    """Save a search under NAME: QUERY as `khabar search` takes it, and the facets."""
+    with _open_archive(db, must_exist=False) as archive:
+        saved = archive.add_alert(name, query, person=person, org=org, place=place, source=source,
+                                  has_quotes=has_quotes)
+    click.echo(f"saved «{saved.name}»: {saved.describe()} (matched against every article stored from now on)",
+               err=True)
+
+
+@alert.command(name="list")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the saved searches as JSON.")
+def alert_list(db: str | None, as_json: bool) -> None:
+    """The saved searches."""
+    from rich.markup import escape
+
+    with _open_archive(db) as archive:
+        found = archive.alerts()
+    if as_json:
+        click.echo(json.dumps([a.to_dict() for a in found], ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    if not found:
+        console.print("[dim]no saved searches (khabar alert add NAME QUERY)[/]")
+    for a in found:
+        console.print(f"[bold]{escape(a.name)}[/] {escape(a.describe())} [dim]since {escape((a.created or '')[:16])}[/]")
+
+
+@alert.command(name="show")
+@click.argument("name")
+@_db_option
+@click.option("--since", metavar="DATE", help="Only matches from this day (Jalali or Gregorian) or ISO time on.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the matches as JSON.")
+@click.option("--atom", is_flag=True, help="Print the matches as an Atom feed.")
+def alert_show(name: str, db: str | None, since: str | None, limit: int, as_json: bool, atom: bool) -> None:
+    """The articles a saved search matched, newest first."""
+    from rich.markup import escape
+
+    with _open_archive(db) as archive:
+        saved = archive.alert(name)
+        found = archive.alert_matches(name, since=since, limit=limit)
+        if atom:
+            sys.stdout.buffer.write(archive.alert_atom(name, since=since, limit=limit) + b"\n")
+            return
+    if as_json:
+        click.echo(json.dumps([m.to_dict() for m in found], ensure_ascii=False, indent=1))
+        return
+    console = _console()
+    console.print(f"[bold]{escape(saved.name)}[/] {escape(saved.describe())} [dim]{len(found)} "
+                  f"match{'es' if len(found) != 1 else ''}{' shown' if len(found) == limit else ''}[/]")
+    for m in found:
+        console.print(f"  [cyan]{m.article_id:>5}[/] {escape(_safe(m.title or '(untitled)'))} "
+                      f"[dim]{escape(_safe(m.outlet or ''))} {escape((m.published or '')[:10])} · matched "
+                      f"{escape(m.matched_at[:16])}[/]")
+
+
+@alert.command(name="remove")
+@click.argument("name")
+@_db_option
+def alert_remove(name: str, db: str | None) -> None:
+    """Delete a saved search and its matches."""
+    with _open_archive(db) as archive:
+        archive.remove_alert(name)
+    click.echo(f"removed «{name}»", err=True)
+
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -42,13 +42,18 @@ from khabar.archive.storage import Storage, iter_articles, open_storage
 from khabar.archive.storage.registry import default_db_path, parse_address, redact
 from khabar.errors import InvalidInput, NotFoundError, StorageError
 
-__all__ = ["Archive", "IngestSummary", "date_range"]
+__all__ = ["Archive", "IngestSummary", "WatchEvent", "WatchOptions", "Watcher", "date_range", "parse_every",
+           "read_feed_list"]
 
 Interval = Literal["day", "week", "month", "year"]
 
 
+_WATCH_NAMES = frozenset({"USER_AGENT", "WatchEvent", "WatchOptions", "WatchStatus", "Watcher", "human_duration",
+                          "parse_every", "read_feed_list"})
+
+
 def __getattr__(name: str) -> Any:
-    # The ingest run pulls in the pipeline; it is loaded when first asked for.
+    # The ingest run pulls in the pipeline, the watcher httpx; each is loaded when first asked for.
     if name == "IngestSummary":
         from khabar.archive.runner import IngestSummary
 
@@ -57,6 +62,10 @@ def __getattr__(name: str) -> Any:
         from khabar.archive.search import date_range
 
         return date_range
+    if name in _WATCH_NAMES:
+        from khabar.archive import watch
+
+        return getattr(watch, name)
     raise AttributeError(name)
 
 
@@ -299,6 +308,66 @@ class Archive:
                 return
             after = found[-1].key
 
+
+    # -- following outlets: feeds and saved searches ---------------------------------------------
+
+    def watcher(self, feeds: Iterable[str] | None = None, *, options: Any = None,
+                on_event: Callable[[Any], None] | None = None, restore_only: bool = False) -> Any:
+        """A :class:`~khabar.archive.watch.Watcher` that follows ``feeds`` (registering them; ``None``:
+        the feeds this archive follows) into this archive; ``await watcher.run()`` polls."""
+        from khabar.archive.following import ArchiveWatchStore
+        from khabar.archive.watch import Watcher
+
+        return Watcher(lambda: ArchiveWatchStore(self.storage, restore_only=restore_only, owned=False),
+                       list(feeds) if feeds else None, options=options, on_event=on_event)
+
+    def feeds(self) -> list[Any]:
+        """The feeds followed, with their state (:class:`~khabar.archive.models.FeedState`)."""
+        return self.storage.feeds()
+
+    def feed_items(self) -> dict[str, dict[str, int]]:
+        """Per feed URL, how many of its items are stored, duplicates, failed or pending."""
+        return self.storage.item_counts()
+
+    def unfollow(self, url: str) -> None:
+        """Stop following a feed (its articles stay)."""
+        if not self.storage.unfollow(url):
+            raise NotFoundError(f"{url}: not a followed feed (khabar feeds lists them)")
+
+    def add_alert(self, name: str, query: str = "", **facets: Any) -> Any:
+        """Save a search (facets ``person``, ``org``, ``place``, ``source``, ``has_quotes``); every
+        article stored from now on is matched against it (:func:`khabar.archive.following.add_alert`)."""
+        from khabar.archive.following import add_alert
+
+        return add_alert(self.storage, name, query, **facets)
+
+    def alerts(self) -> list[Any]:
+        """The saved searches (:class:`~khabar.archive.models.Alert`), by name."""
+        return self.storage.alerts()
+
+    def alert(self, name: str) -> Any:
+        from khabar.archive.following import find_alert
+
+        return find_alert(self.storage, name)
+
+    def alert_matches(self, name: str, *, since: str | None = None, limit: int = 100) -> list[Any]:
+        """The articles a saved search matched (:class:`~khabar.archive.models.AlertMatch`), newest first."""
+        from khabar.archive.following import alert_matches
+
+        return alert_matches(self.storage, name, since=since, limit=limit)
+
+    def alert_atom(self, name: str, *, since: str | None = None, limit: int = 100, self_url: str | None = None,
+                   article_url: str | None = None) -> bytes:
+        """The Atom feed of a saved search's matches (what ``/api/v1/alerts/NAME.atom`` serves)."""
+        from khabar.archive.alerts import render_atom
+
+        return render_atom(self.alert(name), self.alert_matches(name, since=since, limit=limit),
+                           self_url=self_url, article_url=article_url)
+
+    def remove_alert(self, name: str) -> None:
+        from khabar.archive.following import remove_alert
+
+        remove_alert(self.storage, name)
 
 def _bucket(days: list[tuple[str, int]], interval: str) -> dict[str, int]:
     """Per-day counts summed per interval, keyed by the interval's first day (weeks start on Monday)."""

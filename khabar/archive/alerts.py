@@ -23,15 +23,13 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
+from khabar.archive.models import Alert, AlertMatch
 from khabar.errors import InvalidInput
 
-__all__ = ["FACETS", "Alert", "AlertMatch", "check_name", "render_atom"]
+__all__ = ["Alert", "AlertMatch", "check_name", "render_atom"]
 
-FACETS = ("person", "org", "place", "source")
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]")
 # Characters XML 1.0 cannot carry at all (scraped titles do hold them now and then).
@@ -44,55 +42,6 @@ def check_name(name: str) -> str:
         raise InvalidInput(f"alert name {name!r}: no '/', control characters or leading/trailing spaces "
                            "(1 to 100 characters)")
     return name
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    """A saved search: ``query`` in the search language (words, "phrases", prefix*, AND/OR/NOT),
-    narrowed by the facets ``person``, ``org``, ``place``, ``source`` and ``has_quotes``."""
-
-    name: str
-    query: str = ""
-    person: str | None = None
-    org: str | None = None
-    place: str | None = None
-    source: str | None = None
-    has_quotes: bool = False
-    created: str | None = None      # ISO 8601, UTC
-    id: int | None = None
-
-    def facets(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: getattr(self, k) for k in FACETS if getattr(self, k)}
-        if self.has_quotes:
-            out["has_quotes"] = True
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "query": self.query, "facets": self.facets(), "created": self.created}
-
-    def describe(self) -> str:
-        """The search as one line: ``«تحریم» source=ایسنا``."""
-        parts = [f"«{self.query}»" if self.query else "(any text)"]
-        parts += [f"{k}={v}" for k, v in self.facets().items()]
-        return " ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class AlertMatch:
-    """An article an alert matched, when it was stored."""
-
-    alert: str
-    article_id: int
-    matched_at: str                 # ISO 8601, UTC
-    title: str | None = None
-    url: str | None = None
-    outlet: str | None = None
-    published: str | None = None
-    summary: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"alert": self.alert, "article": self.article_id, "matched_at": self.matched_at, "title": self.title,
-                "url": self.url, "source": self.outlet, "published": self.published, "summary": self.summary}
 
 
 def render_atom(alert: Alert, matches: Sequence[AlertMatch], *, self_url: str | None = None,

@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from khabar.archive.models import AlertMatch, FeedState, ItemRecord
 from khabar.ingest import Failure, RawArticle
 from khabar.ingest.fetch import USER_AGENT, HttpProblem, PoliteClient, Response
 
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from khabar.ingest.feeds import FeedEntry
 
 __all__ = [
-    "AlertHit",
+    "USER_AGENT",
     "FeedState",
     "ItemRecord",
     "StoreOutcome",
@@ -59,7 +60,9 @@ __all__ = [
     "WatchStatus",
     "WatchStore",
     "Watcher",
+    "human_duration",
     "parse_every",
+    "read_feed_list",
 ]
 
 T = TypeVar("T")
@@ -73,9 +76,39 @@ _PERMANENT_KINDS = frozenset({"robots", "too-big", "redirect", "bad-url"})
 _PERMANENT_STATUS = frozenset({400, 401, 403, 404, 405, 410, 414, 451})
 _BINARY_TYPES = ("image/", "audio/", "video/", "application/pdf", "application/zip", "application/octet-stream")
 _CHARSET = re.compile(r"charset=\"?([\w.:-]+)", re.IGNORECASE)
+SAVE_EVERY = 16   # items stored per transaction within one poll
 
 
-def parse_every(text: str | float) -> float:
+def read_feed_list(path: str) -> list[str]:
+    """The feed URLs in a file: one a line (blank lines and ``#`` comments skipped), or the ``xmlUrl``
+    of every outline of an OPML file (what feed readers export)."""
+    from pathlib import Path
+
+    from khabar.decoding import decode
+    from khabar.errors import InvalidInput
+
+    data = Path(path).read_bytes()
+    text = decode(data, path)
+    if text.lstrip().startswith("<"):
+        from defusedxml import ElementTree as SafeET
+
+        try:
+            root = SafeET.fromstring(data, forbid_dtd=True)
+        except Exception as err:
+            raise InvalidInput(f"{path}: not a list of URLs and not readable OPML ({err})") from None
+        urls = [el.get("xmlUrl", "").strip() for el in root.iter("outline") if el.get("xmlUrl")]
+    else:
+        urls = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    urls = [u for u in urls if u]
+    bad = [u for u in urls if not u.lower().startswith(("http://", "https://"))]
+    if bad:
+        raise InvalidInput(f"{path}: {bad[0]!r} is not an http(s) feed URL")
+    if not urls:
+        raise InvalidInput(f"{path}: no feed URLs in it")
+    return list(dict.fromkeys(urls))
+
+
+def parse_every(text: str | float, *, zero: bool = False) -> float:
     """Seconds in ``"10m"``, ``"30s"``, ``"1h30m"``, ``"2d"`` or a plain number of seconds."""
     if isinstance(text, (int, float)):
         seconds = float(text)
@@ -89,7 +122,7 @@ def parse_every(text: str | float) -> float:
             pos = m.end()
         if not spec or pos != len(spec):
             raise ValueError(f"{text!r} is not a duration (e.g. 10m, 30s, 1h, 90)")
-    if seconds <= 0:
+    if seconds < 0 or (seconds == 0 and not zero):
         raise ValueError(f"{text!r}: the interval must be longer than 0 s")
     return seconds
 
@@ -120,67 +153,14 @@ class WatchOptions:
 
 
 @dataclass(slots=True)
-class FeedState:
-    """What is known about one feed; kept in the archive between runs. Times are Unix seconds."""
-
-    url: str
-    title: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    last_poll: float | None = None
-    last_status: str | None = None     # "new", "unchanged", "not-modified", "failed"
-    last_error: str | None = None      # the current problem, while ``failures`` > 0
-    error_kind: str | None = None      # its kind (``http-500``, ``timeout``, ``feed``…): one log line per kind
-    failures: int = 0                  # consecutive failed polls
-    next_poll: float = 0.0
-    last_new: float | None = None      # when an item last gave a new article
-    articles: int = 0                  # articles stored from this feed
-    polls: int = 0
-    added: float | None = None         # when the feed was first watched
-
-    @property
-    def health(self) -> str:
-        """``ok``, ``failing`` (a problem, still polled with backoff) or ``new`` (never polled)."""
-        if self.failures:
-            return "failing"
-        return "new" if self.last_poll is None else "ok"
-
-
-@dataclass(slots=True)
-class ItemRecord:
-    """One item a feed listed, told apart by its link (or GUID when it has none)."""
-
-    key: str
-    url: str | None
-    state: str = "pending"             # "pending", "stored", "duplicate", "failed"
-    attempts: int = 0                  # page fetches tried
-    first_seen: float = 0.0
-    article_id: int | None = None
-    note: str | None = None            # why it failed, or how it was stored ("the feed's text: page gone")
-    data: dict[str, Any] | None = None  # the feed's fields of the item, kept while it is pending
-
-
-@dataclass(frozen=True, slots=True)
-class AlertHit:
-    """A stored article that matched a saved search."""
-
-    alert: str
-    article_id: int
-    title: str | None
-    url: str | None
-    outlet: str | None
-    published: str | None
-    matched_at: float
-
-
-@dataclass(slots=True)
 class StoreOutcome:
     """What the store did with the articles of one poll: item key → article id (new), and the rest."""
 
     added: dict[str, int] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    alerts: list[AlertHit] = field(default_factory=list)
+    alerts: list[AlertMatch] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what went wrong beside the articles (an alert's search)
 
 
 class WatchStore(Protocol):
@@ -198,11 +178,12 @@ class WatchStore(Protocol):
     def has_url(self, url: str) -> bool:
         """Whether an article with this URL is stored."""
 
-    def save(self, feed: FeedState, items: Sequence[ItemRecord],
-             articles: Sequence[tuple[ItemRecord, RawArticle]]) -> StoreOutcome:
-        """Store ``articles`` (pipeline, dedup, stories, alerts), then the items' records (those of
-        ``articles`` too, with their outcome), then the feed's state: in that order, so that a
-        crash in between makes the next run ask again rather than lose anything."""
+    def save(self, feed_url: str, items: Sequence[ItemRecord], articles: Sequence[tuple[ItemRecord, RawArticle]],
+             state: FeedState | None = None) -> StoreOutcome:
+        """Store ``articles`` (pipeline, dedup, stories, alerts), the items' records (those of
+        ``articles`` too, with their outcome) and the feed's ``state`` (when given: a poll's items
+        are saved a few at a time, and the feed's new validators only once all of them are), in one
+        transaction: a crash at any moment makes the next run ask again rather than lose anything."""
 
     def close(self) -> None: ...
 
@@ -215,7 +196,7 @@ class WatchEvent:
     kind: str
     feed: str
     message: str
-    alert: AlertHit | None = None
+    alert: AlertMatch | None = None
 
 
 @dataclass(slots=True)
@@ -239,7 +220,7 @@ class WatchStatus:
             when = "—"
         else:
             wait = max(0.0, self.next_poll - now)
-            when = time.strftime("%H:%M:%S", time.localtime(self.next_poll)) + f" (in {_human(wait)})"
+            when = time.strftime("%H:%M:%S", time.localtime(self.next_poll)) + f" (in {human_duration(wait)})"
         return (f"{self.feeds} feeds · {self.new} new · {self.duplicates} duplicates · {self.failing} failing"
                 f" · {self.pending} pending · {self.alerts} alerts · next poll {when}")
 
@@ -347,6 +328,7 @@ class Watcher:
             await self._feed_failed(feed, kind, problem.reason, problem.retry_after, started)
             return
         entries: list[FeedEntry] = []
+        old_validators = (feed.etag, feed.last_modified)
         if answer.not_modified:
             feed.last_status = "not-modified"
             self.status.not_modified += 1
@@ -362,22 +344,35 @@ class Watcher:
         was_failing = (feed.failures, feed.last_error)
         feed.failures, feed.last_error, feed.error_kind = 0, None, None
         feed.next_poll = started + o.every
-        todo, fresh = await self._items(feed, entries, started)
-        results = await self._handle(feed, todo)
-        articles = [(record, article) for record, article in results if article is not None]
-        records = [record for record, article in results if article is None]
-        waiting = [r for r in fresh if r not in todo]
         try:
-            outcome = await self._db(self._store_call, "save", replace(feed), [*records, *waiting], articles)
+            todo, fresh = await self._items(feed, entries, started)
+            waiting = fresh[o.max_items:]
+            finished = True
+            # Stored a few items at a time: a watcher stopped or killed mid-poll keeps what it fetched.
+            for first in range(0, len(todo), SAVE_EVERY):
+                if self._stop.is_set():
+                    finished = False
+                    break
+                results = await self._handle(feed, todo[first:first + SAVE_EVERY])
+                articles = [(record, article) for record, article in results if article is not None]
+                records = [record for record, article in results if article is None]
+                outcome = await self._db(self._store_call, "save", feed.url, records, articles)
+                self._count(feed, outcome, results)
+            if not finished:  # the rest is found again by asking with the old validators
+                feed.etag, feed.last_modified = old_validators
+                waiting = []
+            # Items not reached (a stop mid-poll) are still "pending" records.
+            self._pending[feed.url] = sum(1 for r in todo if r.state == "pending") + len(waiting)
+            await self._db(self._store_call, "save", feed.url, waiting, [], replace(feed))
         except Exception as err:  # the archive refused (disk full, locked): report once, retry later
             feed.failures, feed.last_error, feed.error_kind = was_failing[0], was_failing[1], None
+            feed.etag, feed.last_modified = old_validators
             await self._feed_failed(feed, "store", f"cannot store ({type(err).__name__}: {err})", None, started,
                                     save=False)
             return
         if was_failing[0]:
             self._emit("back", feed, f"back after {was_failing[0]} failed poll{'s' if was_failing[0] > 1 else ''}"
                                      f" ({was_failing[1]})")
-        self._count(feed, outcome, results, len(waiting))
 
     async def _items(self, feed: FeedState, entries: list[FeedEntry],
                      now: float) -> tuple[list[ItemRecord], list[ItemRecord]]:
@@ -470,18 +465,18 @@ class Watcher:
             delay = max(delay, min(retry_after, max(o.max_backoff, o.every)))
         feed.next_poll = started + delay
         if kind != feed.error_kind:
-            self._emit("problem", feed, f"{reason}; next try in {_human(delay)}")
+            self._emit("problem", feed, f"{reason}; next try in {human_duration(delay)}")
         feed.last_error, feed.error_kind = reason, kind
         if save:
             try:
-                await self._db(self._store_call, "save", replace(feed), [], [])
+                await self._db(self._store_call, "save", feed.url, [], [], replace(feed))
             except Exception as err:
                 self._emit("problem", feed, f"cannot store the feed's state ({type(err).__name__}: {err})")
 
     # -- bookkeeping ---------------------------------------------------------------------------
 
-    def _count(self, feed: FeedState, outcome: StoreOutcome, results: list[tuple[ItemRecord, RawArticle | None]],
-               waiting: int) -> None:
+    def _count(self, feed: FeedState, outcome: StoreOutcome,
+               results: list[tuple[ItemRecord, RawArticle | None]]) -> None:
         self.status.new += len(outcome.added)
         self.status.duplicates += len(outcome.duplicates) + sum(1 for r, a in results
                                                                 if a is None and r.state == "duplicate")
@@ -489,14 +484,14 @@ class Watcher:
         if outcome.added:
             feed.last_status = "new"
             feed.last_new = self.clock()
-            feed.articles += len(outcome.added)
-        pending = sum(1 for r, a in results if a is None and r.state == "pending") + waiting
-        self._pending[feed.url] = pending
+        for note in outcome.notes:
+            self._note(feed, note, note)
         for key, reason in outcome.failed.items():
             self._emit("item", feed, f"{key}: not stored ({reason})")
         for hit in outcome.alerts:
             self.status.alerts += 1
-            self._emit("alert", feed, f"«{hit.alert}»: {hit.title or '(untitled)'}", alert=hit)
+            self._emit("alert", feed, f"«{hit.alert}»: {hit.title or '(untitled)'} — {hit.url or hit.article_id}",
+                       alert=hit)
 
     def _update_status(self) -> None:
         self.status.failing = sum(1 for f in self._states if f.failures)
@@ -504,7 +499,7 @@ class Watcher:
         upcoming = [f.next_poll for f in self._states]
         self.status.next_poll = min(upcoming) if upcoming else None
 
-    def _emit(self, kind: str, feed: FeedState, message: str, alert: AlertHit | None = None) -> None:
+    def _emit(self, kind: str, feed: FeedState, message: str, alert: AlertMatch | None = None) -> None:
         self.on_event(WatchEvent(kind, feed.url, message, alert))
 
     def _note(self, feed: FeedState, what: str, message: str) -> None:
@@ -592,7 +587,8 @@ def _spread(url: str, n: int) -> float:
     return int.from_bytes(digest, "big") / 32768 - 1
 
 
-def _human(seconds: float) -> str:
+def human_duration(seconds: float) -> str:
+    """``12 s``, ``4 min``, ``1.5 h``, ``2.0 days``."""
     if seconds < 60:
         return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
     if seconds < 3600:
