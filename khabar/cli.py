@@ -455,29 +455,43 @@ def show(article_id: str, db: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
 def person(name: str, db: str | None, about: str | None, limit: int, as_json: bool) -> None:
     """What the archive knows about a person: titles, articles, statements, meetings, who appears with them."""
-    from khabar.render import escape
-
     with _open_archive(db) as archive:
         profile = archive.person(name, about=about, limit=limit)
     if as_json:
         _echo_json(profile.to_dict())
         return
+    _print_profile(profile, about)
+
+
+def _print_profile(profile: Any, about: str | None = None) -> None:
+    from khabar.render import escape
+
     console = _console()
     console.print(f"[bold]{escape(profile.name)}[/] [dim]({profile.label}, in {profile.article_count} "
-                  f"article{'s' if profile.article_count != 1 else ''})[/]")
+                  f"article{'s' if profile.article_count != 1 else ''}; {escape(' '.join(profile.ids))})[/]")
     together = [m.name for m in profile.matches if m.chosen and m.name != profile.name]
     others = [m.name for m in profile.matches if not m.chosen]
-    if profile.aliases:
+    if profile.forms:
+        console.rule("written as")
+        for f in profile.forms:
+            console.print(f"  {escape(f.text)} [dim]{f.articles} article{'s' if f.articles != 1 else ''}, "
+                          f"{escape(_days(f.first, f.last))}[/]")
+    elif profile.aliases:
         console.print(f"[dim]also written:[/] {escape('، '.join(profile.aliases))}")
     if together:
         console.print(f"[dim]taken together with:[/] {escape('، '.join(together))}")
     if others:
         shown = "، ".join(others[:12]) + (f" … ({len(others)} in all)" if len(others) > 12 else "")
         console.print(f"[dim]other people with this name (ask for one by full name):[/] {escape(shown)}")
-    if profile.titles:
+    if profile.title_history:
         console.rule("titles")
-        for t in profile.titles:
-            console.print(f"  {escape(t)}")
+        for t in profile.title_history:
+            console.print(f"  {escape(t.text)} [dim]{t.articles} article{'s' if t.articles != 1 else ''}, "
+                          f"{escape(_days(t.first, t.last))}[/]")
+    elif profile.titles:
+        console.rule("titles")
+        for title in profile.titles:
+            console.print(f"  {escape(title)}")
     console.rule("articles")
     for a in profile.articles:
         console.print(f"  [cyan]{a.id:>5}[/] {escape(_title(a.title, a.lead))} "
@@ -495,6 +509,72 @@ def person(name: str, db: str | None, about: str | None, limit: int, as_json: bo
     if profile.co_mentioned:
         console.rule("mentioned with")
         console.print("  " + "، ".join(f"{escape(c.name)} ({c.articles})" for c in profile.co_mentioned))
+    if profile.history:
+        console.rule("merges and splits")
+        for h in profile.history:
+            undone = " [dim](undone)[/]" if h.undone else ""
+            console.print(f"  [cyan]{h.id:>5}[/] {h.action} {escape(h.identity)} ← {escape(h.other or '')}: "
+                          f"{escape(h.reason or '')} [dim]{escape(h.at[:16])}[/]{undone}")
+
+
+def _days(first: str | None, last: str | None) -> str:
+    if not first:
+        return "undated"
+    return first if first == last or not last else f"{first} – {last}"
+
+
+@main.group()
+def entity() -> None:
+    """One identity across the archive: show it, merge two that are one, split one that is two."""
+
+
+@entity.command(name="show")
+@click.argument("entity_id")
+@_db_option
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON.")
+def entity_show(entity_id: str, db: str | None, limit: int, as_json: bool) -> None:
+    """Everything the archive knows of one identity (by its id, as profiles and --json give it)."""
+    with _open_archive(db) as archive:
+        profile = archive.entity(entity_id, limit=limit)
+    if as_json:
+        _echo_json(profile.to_dict())
+        return
+    _print_profile(profile)
+
+
+@entity.command(name="merge")
+@click.argument("keep")
+@click.argument("other")
+@_db_option
+@click.option("--reason", required=True, help="Why the two are one person (kept with the merge).")
+def entity_merge(keep: str, other: str, db: str | None, reason: str) -> None:
+    """Make identity OTHER part of KEEP (its articles, statements, meetings, names and titles)."""
+    with _open_archive(db) as archive:
+        log_id = archive.merge(keep, other, reason=reason)
+    click.echo(f"merged {other} into {keep} (merge {log_id}; undo it with `khabar entity split {keep} --undo {log_id}`)")
+
+
+@entity.command(name="split")
+@click.argument("entity_id")
+@_db_option
+@click.option("--undo", "undo", type=int, default=None, metavar="MERGE", help="Undo this merge (its id in the history).")
+@click.option("--articles", default=None, metavar="IDS", help="Give these articles' mentions to a new identity: 3,5,8.")
+@click.option("--name", default=None, help="The new identity's name (default: the same name).")
+@click.option("--reason", default="", help="Why (kept with the split).")
+def entity_split(entity_id: str, db: str | None, undo: int | None, articles: str | None, name: str | None,
+                 reason: str) -> None:
+    """Split an identity that is two people: undo a merge, or move some articles to a new identity."""
+    ids: list[int] = []
+    if articles:
+        try:
+            ids = [int(x) for x in articles.replace(" ", "").split(",") if x]
+        except ValueError:
+            raise click.BadParameter(f"{articles!r}: article ids are whole numbers, separated by commas",
+                                     param_hint="--articles") from None
+    with _open_archive(db) as archive:
+        new_id = archive.split(entity_id, articles=ids, undo=undo, name=name, reason=reason)
+    click.echo(f"split {new_id} off {entity_id}")
 
 
 @main.command(name="export")

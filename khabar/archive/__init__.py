@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -238,6 +238,21 @@ class Archive:
         from khabar.archive.people import person_profile
 
         return person_profile(self.storage, name, about=about, limit=limit)
+
+    def merge(self, keep: str, other: str, *, reason: str) -> int:
+        """Make identity ``other`` part of ``keep`` (one person the archive had as two), recorded with
+        ``reason``; returns the merge's id in the identity's history (:meth:`split` undoes it)."""
+        from khabar.archive.people import merge
+
+        return merge(self.storage, keep, other, reason=reason)
+
+    def split(self, identity: str, *, articles: Sequence[int] = (), undo: int | None = None,
+              name: str | None = None, reason: str = "") -> str:
+        """Undo a merge (``undo``: its id), or give what ``articles`` say of ``identity`` to a new
+        identity; returns the id split off. Later reanalyses keep it so."""
+        from khabar.archive.people import split
+
+        return split(self.storage, identity, articles=articles, undo=undo, name=name, reason=reason)
 
     def entities(self, prefix: str, *, labels: tuple[str, ...] | None = None, limit: int = 10) -> list[EntityRecord]:
         """Entities whose name or alias starts with ``prefix`` (autocompletion), most mentioned first."""

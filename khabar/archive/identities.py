@@ -189,6 +189,23 @@ def _day(value: str | None) -> int | None:
         return None
 
 
+def lookup_keys(label: str, names: Sequence[str]) -> list[str]:
+    """How later articles find an identity known by these names (see :class:`IdentityResolver`)."""
+    if label == "PER":
+        forms = [t for t in (name_tokens(n) for n in names) if t]
+        keys = []
+        for f in forms:
+            keys += ["n:" + " ".join(f), "s:" + f[-1], "k:" + skeleton(f[-1])]
+            if len(f) >= 2:
+                keys.append("s:" + f[-2] + f[-1])
+        return list(dict.fromkeys(keys))
+    forms = [tuple(fold_word(w) for w in n.split()) for n in names if n.split()]
+    keys = [f"n:{' '.join(f)}" for f in forms]
+    if label == "ORG":
+        keys += [f"p:{' '.join(f[:n])}" for f in forms for n in range(1, len(f))]
+    return list(dict.fromkeys(keys))
+
+
 def _widen(span: tuple[str | None, str | None, int] | None, day: str | None) -> tuple[str | None, str | None, int]:
     """A title's first and last dates and article count, with one more article on ``day``."""
     if span is None:
@@ -300,29 +317,34 @@ class IdentityResolver:
         return self.link(article.doc, identity=article.identity, published=article.published, outlet=article.outlet)
 
     def link(self, doc: dict[str, Any], *, identity: dict[str, Any] | None = None, published: str | None = None,
-             outlet: str | None = None) -> ArticleLinks:
+             outlet: str | None = None, article_id: int | None = None) -> ArticleLinks:
         """Decide the archive identity of every entity of an article (``doc``: its
         ``Document.to_dict()``; ``identity``: its :func:`features`), and of its bare roles; the
-        storage writes them with the article."""
+        storage writes them with the article. ``article_id``: a stored article analysed again,
+        whose links a person decided (a split) are kept."""
         feats = identity or {}
+        pins = self.storage.identity_pins(article_id) if article_id is not None else {}
         published = published or (doc.get("meta") or {}).get("published")
         outlet = outlet or (doc.get("source") or {}).get("name")
         day = _day(published)
         links = ArticleLinks(published=published)
         locals_ = self._locals(doc, feats)
-        # Bodies and places first: they are the context people are told apart by.
-        for loc in locals_:
-            if loc.label != "PER" and not loc.id.startswith(ROLE_PREFIX):
-                self._link_named(loc, links)
         for loc in locals_:
             if loc.label != "PER" or loc.id.startswith(ROLE_PREFIX):
                 continue
             parts = feats.get("titles", {}).get(loc.id) or [[("", w, "") for w in t.split()] for t in loc.titles]
             loc.offices = [self._office(p) for t, p in zip(loc.titles, parts, strict=False) if not self._honorific(t)]
             loc.honorifics = [fold_word(t) for t in loc.titles if self._honorific(t)]
+        for loc in locals_:
+            if loc.id in pins:
+                self._use(loc, pins[loc.id], links, "pinned: kept as a person decided")
+        # Bodies and places first: they are the context people are told apart by.
+        for loc in locals_:
+            if loc.label != "PER" and not loc.id.startswith(ROLE_PREFIX) and loc.id not in links.ids:
+                self._link_named(loc, links)
         context = [links.ids[x.id] for x in locals_ if x.id in links.ids and x.label in ("ORG", "LOC")]
-        for loc in sorted((x for x in locals_ if x.label == "PER" and not x.id.startswith(ROLE_PREFIX)),
-                          key=lambda x: -max((len(f) for f in x.forms), default=0)):
+        for loc in sorted((x for x in locals_ if x.label == "PER" and not x.id.startswith(ROLE_PREFIX)
+                           and x.id not in links.ids), key=lambda x: -max((len(f) for f in x.forms), default=0)):
             self._link_person(loc, links, context, day, outlet)
         self._link_roles(doc, feats.get("roles", []), locals_, links, day)
         # Role entities the scan did not place (no text to find): their own article's.

@@ -37,10 +37,12 @@ __all__ = [
     "FacetValue",
     "FeedState",
     "HitRecord",
+    "IdentityChange",
     "IdentityRecord",
     "ItemRecord",
     "Match",
     "Meeting",
+    "NameUse",
     "NewArticle",
     "Reanalysis",
     "RoleLink",
@@ -437,6 +439,38 @@ class EntityMatch:
         return {"id": self.id, "name": self.name, "label": self.label, "chosen": self.chosen}
 
 
+@dataclass(frozen=True, slots=True)
+class NameUse:
+    """A form or a title of an identity: as written, the first and last days an article gave it,
+    and in how many articles."""
+
+    text: str
+    first: str | None
+    last: str | None
+    articles: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "first": self.first, "last": self.last, "articles": self.articles}
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityChange:
+    """A merge or split of identities, kept so it can be undone: ``identity`` is the one kept (or
+    split), ``other`` the one merged into it (or split off)."""
+
+    id: int
+    at: str
+    action: str
+    identity: str
+    other: str | None
+    reason: str | None
+    undone: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "at": self.at, "action": self.action, "identity": self.identity,
+                "other": self.other, "reason": self.reason, "undone": self.undone}
+
+
 @dataclass(slots=True)
 class EntityProfile:
     """What the archive knows about one identity (or a name's identities taken together)."""
@@ -452,6 +486,11 @@ class EntityProfile:
     meetings: list[Meeting]
     co_mentioned: list[CoMention]
     matches: list[EntityMatch] = field(default_factory=list)
+    # Every form and title with the days it was first and last written, and the identity's merges
+    # and splits (what the archive has decided about it, and why).
+    forms: list[NameUse] = field(default_factory=list)
+    title_history: list[NameUse] = field(default_factory=list)
+    history: list[IdentityChange] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ids": list(self.ids), "name": self.name, "label": self.label, "aliases": list(self.aliases),
@@ -460,7 +499,10 @@ class EntityProfile:
                 "statements": [s.to_dict() for s in self.statements],
                 "meetings": [m.to_dict() for m in self.meetings],
                 "co_mentioned": [c.to_dict() for c in self.co_mentioned],
-                "matches": [m.to_dict() for m in self.matches]}
+                "matches": [m.to_dict() for m in self.matches],
+                "forms": [f.to_dict() for f in self.forms],
+                "title_history": [t.to_dict() for t in self.title_history],
+                "history": [h.to_dict() for h in self.history]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,15 +3,17 @@ articles and meetings, and names for autocompletion."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
+from khabar.archive.identities import lookup_keys, name_tokens
 from khabar.archive.keys import query_tokens, search_key
 from khabar.archive.models import PERSON_LABELS, EntityMatch, EntityProfile, EntityRecord, Statement
 from khabar.archive.storage import Storage
 from khabar.errors import InvalidInput, NotFoundError
-from khabar.text.fold import fold
+from khabar.text.fold import fold, fold_word
 
-__all__ = ["choose_identities", "entity_profile", "find_entities", "person_profile", "statements"]
+__all__ = ["choose_identities", "entity_profile", "find_entities", "merge", "person_profile", "split", "statements"]
 
 MAX_NAME_CHARS = 200
 
@@ -67,18 +69,68 @@ def person_profile(storage: Storage, name: str, *, about: str | None = None, lim
     about_key = " ".join(query_tokens(about)) if about else None
     profile = storage.profile([e.id for e in chosen], limit=limit, about_key=about_key)
     chosen_ids = {e.id for e in chosen}
-    return replace(profile, name=max((e.name for e in chosen), key=len),
-                   matches=[EntityMatch(e.id, e.name, e.label, e.id in chosen_ids) for e in found])
+    return _with_history(storage, replace(profile, name=max((e.name for e in chosen), key=len),
+                                          matches=[EntityMatch(e.id, e.name, e.label, e.id in chosen_ids) for e in found]))
+
+
+def _with_history(storage: Storage, profile: EntityProfile) -> EntityProfile:
+    """A profile with every form and title written for its identities (with their first and last
+    days) and their merges and splits."""
+    forms, titles = storage.identity_names(profile.ids)
+    history = sorted({h.id: h for i in profile.ids for h in storage.identity_history(i)}.values(), key=lambda h: h.id)
+    return replace(profile, forms=forms, title_history=titles, history=history)
 
 
 def entity_profile(storage: Storage, entity_id: str, *, about: str | None = None, limit: int = 20) -> EntityProfile:
     """The profile of one identity by its id (``per:…``, ``org:…``, ``loc:…``)."""
     found = storage.entities(ids=[entity_id])
     if not found:
-        raise NotFoundError(f"no entity {entity_id!r} in the archive")
+        # An id merged into another stands for it.
+        now = storage.resolve_identity(entity_id)
+        found = storage.entities(ids=[now]) if now != entity_id else []
+        if not found:
+            raise NotFoundError(f"no entity {entity_id!r} in the archive")
+        entity_id = now
     about_key = " ".join(query_tokens(about)) if about else None
     profile = storage.profile([entity_id], limit=limit, about_key=about_key)
-    return replace(profile, matches=[EntityMatch(found[0].id, found[0].name, found[0].label, True)])
+    return _with_history(storage, replace(profile, matches=[EntityMatch(found[0].id, found[0].name, found[0].label,
+                                                                         True)]))
+
+
+def merge(storage: Storage, keep: str, other: str, *, reason: str) -> int:
+    """Make ``other`` part of ``keep`` (one person the archive had as two), recorded with ``reason``;
+    returns the merge's id in the history (``khabar entity split KEEP --undo ID`` undoes it)."""
+    if not reason or not reason.strip():
+        raise InvalidInput("say why the two are one (--reason): the archive keeps it with the merge")
+    return storage.merge_identities(storage.resolve_identity(keep), storage.resolve_identity(other), reason.strip())
+
+
+def split(storage: Storage, identity: str, *, articles: Sequence[int] = (), undo: int | None = None,
+          name: str | None = None, reason: str = "") -> str:
+    """Undo a merge (``undo``: its id in the history), or give what ``articles`` say of ``identity``
+    to a new identity (``name``, else the same name); returns the id of the identity split off.
+    Reanalysis keeps a split."""
+    if undo is not None:
+        return storage.undo_merge(undo, reason)
+    if not articles:
+        raise InvalidInput("name the articles to split off (--articles 3,5) or the merge to undo (--undo ID)")
+    identity = storage.resolve_identity(identity)
+    found = storage.entities(ids=[identity])
+    if not found:
+        raise NotFoundError(f"no entity {identity!r} in the archive")
+    ent = found[0]
+    forms, _ = storage.identity_names([identity])
+    new_name = name or ent.name
+    base = f"{ent.label.lower()}:" + "".join(name_tokens(new_name) if ent.label == "PER"
+                                             else [fold_word(w) for w in new_name.split()])
+    new_id, n = base, 1
+    while storage.identity_exists(new_id):
+        n += 1
+        new_id = f"{base}~{n}"
+    keys = lookup_keys(ent.label, [f.text for f in forms] or [new_name])
+    storage.split_identity(identity, list(articles), new_id, new_name, keys=keys,
+                           reason=reason or "split by hand")
+    return new_id
 
 
 def find_entities(storage: Storage, prefix: str, *, labels: tuple[str, ...] | None = None,

@@ -395,8 +395,8 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
             meta = {item[0]: item[2] for item in items}
             resolver = resolver or IdentityResolver(storage)
             storage.update([Reanalysis(article_id, doc, "full", resolver.link(
-                doc, identity=feats, published=meta[article_id].get("published"), outlet=meta[article_id].get("source")))
-                for article_id, doc, feats, _error in results if doc is not None])
+                doc, identity=feats, published=meta[article_id].get("published"), outlet=meta[article_id].get("source"),
+                article_id=article_id)) for article_id, doc, feats, _error in results if doc is not None])
             resolver.written()
             for article_id, doc, _feats, error in results:
                 if doc is None:

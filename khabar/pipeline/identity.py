@@ -580,6 +580,14 @@ class IdentityLinker:
                 j += 1
             if j < n and j - e <= self.max_title_tokens and tokens[j].text in ("،", ",", ".", "؛", ")"):
                 out.append(doc.text[tokens[e + 1].start:tokens[j - 1].end])
+            else:
+                # No comma closes it (`دکتر پزشکیان، رییس جمهوری اسلامی ایران امروز با …`): the role
+                # runs to the word that opens the rest of the clause (a time word, a preposition).
+                k = e + 2
+                while k < j and k - e <= 7 and keys[k] not in _STOP and keys[k] not in _AFTER_SUBJECT:
+                    k += 1
+                if e + 2 < k < j and keys[k] in _AFTER_SUBJECT:
+                    out.append(doc.text[tokens[e + 1].start:tokens[k - 1].end])
         # After, no comma: `NAME ROLE ORG|LOC` (`آنتونیو گوترش دبیرکل سازمان ملل`); without a named
         # organization or place, the role noun and at most three more words that are not stop words.
         elif e < n and keys[e] in ROLE_HEADS and e not in starts:

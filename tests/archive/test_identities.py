@@ -183,10 +183,10 @@ def test_identities_unknown_role_holder_stays_in_its_article(archive: Any) -> No
 
 def test_identities_titles_and_forms_with_dates(archive: Any) -> None:
     pezeshkian = identity_of(archive, 1, "مسعود پزشکیان")
-    names = archive.identity_names(pezeshkian)
-    assert {f["text"] for f in names["form"]} >= {"مسعود پزشکیان", "پزشکیان"}
-    title = next(t for t in names["title"] if t["text"] == "رئیس‌جمهور")
-    assert title["first"] == title["last"] == "2025-08-27"
+    forms, titles = archive.identity_names([pezeshkian])
+    assert {f.text for f in forms} >= {"مسعود پزشکیان", "پزشکیان"}
+    title = next(t for t in titles if t.text == "رئیس‌جمهور")
+    assert title.first == title.last == "2025-08-27"
 
 
 def test_identities_links_keep_their_reasons(archive: Any) -> None:
@@ -219,3 +219,89 @@ def test_identities_archive_learns_names() -> None:
     assert ("سرگیی لاوروف", "PER") in store.learned_names()
     assert not store.learned_names(min_outlets=4)
     store.close()
+
+
+# -- merges and splits, by hand --------------------------------------------------------------------
+
+def _small_archive() -> Any:
+    store = open_storage(":memory:")
+    texts = [("2025-08-20", "ایسنا", "دکتر علی لاریجانی، دبیر شورای عالی امنیت ملی، امروز در بغداد با مقامات عراقی "
+                                     "دیدار کرد."),
+             ("2025-09-10", "مهر", "آیت‌الله صادق آملی لاریجانی، رئیس مجمع تشخیص مصلحت نظام، در جلسه امروز این مجمع "
+                                   "سخن گفت."),
+             ("2025-09-12", "فارس", "علی لاریجانی در سفر به بیروت با نبیه بری دیدار کرد.")]
+    ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}", published=d,
+                                                  outlet=o) for i, (d, o, t) in enumerate(texts)])
+    return store
+
+
+def test_identities_merge_is_recorded_and_undone() -> None:
+    from khabar.archive.people import entity_profile, merge, split
+
+    store = _small_archive()
+    ali, sadegh = identity_of(store, 1, "علی لاریجانی"), identity_of(store, 2, "صادق آملی لاریجانی")
+    assert ali != sadegh
+    log_id = merge(store, ali, sadegh, reason="a test of merging")
+    profile = entity_profile(store, ali)
+    assert profile.article_count == 3 and {f.text for f in profile.forms} >= {"صادق آملی لاریجانی"}
+    assert [(h.action, h.other, h.reason) for h in profile.history] == [("merge", sadegh, "a test of merging")]
+    # the merged id now stands for the one kept
+    assert entity_profile(store, sadegh).ids == [ali]
+    assert split(store, ali, undo=log_id) == sadegh
+    assert entity_profile(store, ali).article_count == 2
+    assert entity_profile(store, sadegh).article_count == 1
+    assert identity_of(store, 2, "صادق آملی لاریجانی") == sadegh
+    assert [h.undone for h in entity_profile(store, ali).history if h.action == "merge"] == [True]
+    store.close()
+
+
+def test_identities_merge_needs_a_reason_and_one_kind() -> None:
+    from khabar.archive.people import merge
+    from khabar.errors import InvalidInput
+
+    store = _small_archive()
+    ali = identity_of(store, 1, "علی لاریجانی")
+    with pytest.raises(InvalidInput):
+        merge(store, ali, identity_of(store, 2, "صادق آملی لاریجانی"), reason=" ")
+    with pytest.raises(InvalidInput):
+        merge(store, ali, identity_of(store, 1, "بغداد"), reason="not a person")
+    store.close()
+
+
+def test_identities_split_by_articles_survives_reanalysis() -> None:
+    from khabar.archive.people import entity_profile, split
+
+    store = _small_archive()
+    ali = identity_of(store, 1, "علی لاریجانی")
+    assert identity_of(store, 3, "علی لاریجانی") == ali
+    new = split(store, ali, articles=[3], reason="another Ali Larijani")
+    assert new != ali and identity_of(store, 3, "علی لاریجانی") == new
+    assert entity_profile(store, new).article_count == 1
+    reanalyze(store, everything=True, jobs=1)
+    assert identity_of(store, 3, "علی لاریجانی") == new
+    assert identity_of(store, 1, "علی لاریجانی") == ali
+    store.close()
+
+
+def test_identities_cli_entity_show_merge_split(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from khabar.cli import main
+
+    db = str(tmp_path / "news.db")
+    for i, (_day, _outlet, text) in enumerate(ARTICLES[:2]):
+        (tmp_path / f"{i}.txt").write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(tmp_path / "0.txt"), str(tmp_path / "1.txt"), "--db", db, "-j", "1"]
+                         ).exit_code == 0
+    shown = runner.invoke(main, ["person", "خامنه‌ای", "--db", db])
+    assert shown.exit_code == 0 and "سید علی خامنه‌ای" in shown.output and "written as" in shown.output
+    ident = next(line.split(";")[-1].strip(" )") for line in shown.output.splitlines() if "PER, in 2" in line)
+    other = runner.invoke(main, ["entity", "show", "per:مسعودپزشکیان", "--db", db, "--json"])
+    assert other.exit_code == 0 and '"per:مسعودپزشکیان"' in other.output
+    merged = runner.invoke(main, ["entity", "merge", ident, "per:مسعودپزشکیان", "--db", db, "--reason", "test"])
+    assert merged.exit_code == 0 and "merge 1" in merged.output
+    undone = runner.invoke(main, ["entity", "split", ident, "--undo", "1", "--db", db])
+    assert undone.exit_code == 0 and "per:مسعودپزشکیان" in undone.output
+    bad = runner.invoke(main, ["entity", "split", ident, "--articles", "x,y", "--db", db])
+    assert bad.exit_code != 0 and "whole numbers" in bad.output

@@ -33,9 +33,11 @@ from khabar.archive.models import (
     EntityRecord,
     FeedState,
     HitRecord,
+    IdentityChange,
     IdentityRecord,
     ItemRecord,
     Match,
+    NameUse,
     NewArticle,
     Reanalysis,
     RoleLink,
@@ -255,6 +257,39 @@ class Storage(Following, ABC):
     @abstractmethod
     def article_roles(self, article_id: int) -> list[RoleLink]:
         """An article's bare roles and who each was resolved to, in text order."""
+
+    @abstractmethod
+    def resolve_identity(self, identity: str) -> str:
+        """The identity an id stands for now: itself, or the one it was merged into."""
+
+    @abstractmethod
+    def identity_pins(self, article_id: int) -> dict[str, str]:
+        """The identities a person decided for this article's entities (by a split): local id → identity."""
+
+    @abstractmethod
+    def identity_names(self, ids: Sequence[str]) -> tuple[list[NameUse], list[NameUse]]:
+        """The forms and the titles written for these identities, each with its first and last day
+        and how many articles gave it, earliest first."""
+
+    @abstractmethod
+    def identity_history(self, identity: str) -> list[IdentityChange]:
+        """The merges and splits this identity took part in, oldest first."""
+
+    @abstractmethod
+    def merge_identities(self, keep: str, gone: str, reason: str) -> int:
+        """Make ``gone`` part of ``keep`` (its articles, mentions, statements, meetings, forms, titles
+        and lookup keys; its id then stands for ``keep``), recorded with ``reason`` so it can be
+        undone; returns the record's id. Identities of different labels do not merge."""
+
+    @abstractmethod
+    def split_identity(self, identity: str, article_ids: Sequence[int], new_id: str, name: str, *,
+                       keys: Sequence[str] = (), reason: str = "") -> int:
+        """Give what these articles say of ``identity`` to a new identity ``new_id`` (found by
+        ``keys``), kept so by later reanalyses; returns the record's id."""
+
+    @abstractmethod
+    def undo_merge(self, log_id: int, reason: str = "") -> str:
+        """Undo a merge: the identity merged away comes back with its articles; returns its id."""
 
     @abstractmethod
     def close(self) -> None: ...

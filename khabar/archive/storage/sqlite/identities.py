@@ -13,8 +13,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from khabar.archive.models import ArticleLinks, IdentityRecord, RoleLink
+from khabar.archive.models import ArticleLinks, IdentityChange, IdentityRecord, NameUse, RoleLink
 from khabar.archive.storage.sqlite.connection import Connection
+from khabar.archive.storage.sqlite.schema import _now
+from khabar.errors import InvalidInput, NotFoundError
+from khabar.text.fold import fold
 
 # The label of an entity that stands for a role no one could be named for, kept to its article.
 ROLE_LABEL = "ROLE"
@@ -207,26 +210,24 @@ class Identities(Connection):
 
     # -- the identity pages -----------------------------------------------------------------------
 
-    def identity_names(self, identity: str) -> dict[str, list[dict[str, Any]]]:
-        """An identity's forms, titles and honorifics, each with the text written, its first and last
-        dates and how many articles gave it."""
-        out: dict[str, list[dict[str, Any]]] = {"form": [], "title": [], "honorific": []}
-        for kind, key, text, first, last, n in self._query(
+    def identity_names(self, ids: Sequence[str]) -> tuple[list[NameUse], list[NameUse]]:
+        if not ids:
+            return [], []
+        out: dict[str, list[NameUse]] = {"form": [], "title": []}
+        for kind, _key, text, first, last, n in self._query(
                 "SELECT kind, key, MIN(text), MIN(published), MAX(published), COUNT(DISTINCT article_id) "
-                "FROM identity_names WHERE identity_id = ? GROUP BY kind, key ORDER BY MIN(published), key",
-                (identity,)):
-            out.setdefault(kind, []).append({"text": text, "key": key, "first": first, "last": last,
-                                             "articles": int(n)})
-        return out
+                f"FROM identity_names WHERE identity_id IN ({','.join('?' * len(ids))}) AND kind IN ('form', 'title') "
+                "GROUP BY kind, key ORDER BY MIN(published) IS NULL, MIN(published), COUNT(DISTINCT article_id) DESC, "
+                "key", list(ids)):
+            out[kind].append(NameUse(text, first and first[:10], last and last[:10], int(n)))
+        return out["form"], out["title"]
 
-    def identity_history(self, identity: str) -> list[dict[str, Any]]:
+    def identity_history(self, identity: str) -> list[IdentityChange]:
         rows = self._query("SELECT id, at, action, identity_id, other_id, reason, undone FROM identity_log "
                            "WHERE identity_id = ? OR other_id = ? ORDER BY id", (identity, identity))
-        return [{"id": r[0], "at": r[1], "action": r[2], "identity": r[3], "other": r[4], "reason": r[5],
-                 "undone": r[6]} for r in rows]
+        return [IdentityChange(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
 
     def resolve_identity(self, identity: str) -> str:
-        """The identity an id stands for now (following merges)."""
         seen = {identity}
         while True:
             row = self._query("SELECT new_id FROM identity_redirects WHERE old_id = ?", (identity,))
@@ -234,6 +235,154 @@ class Identities(Connection):
                 return identity
             identity = row[0][0]
             seen.add(identity)
+
+    def identity_pins(self, article_id: int) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._query(
+            "SELECT local_id, identity_id FROM identity_links WHERE article_id = ? AND reason LIKE 'pinned:%'",
+            (article_id,))}
+
+    # -- merges and splits ---------------------------------------------------------------------------
+
+    def _entity_row(self, identity: str) -> tuple[str, str, list[str], list[str]]:
+        row = self.db.execute("SELECT name, label, aliases, titles FROM entities WHERE id = ?", (identity,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no identity {identity!r} in the archive")
+        return row[0], row[1], json.loads(row[2]), json.loads(row[3])
+
+    def merge_identities(self, keep: str, gone: str, reason: str) -> int:
+        if keep == gone:
+            raise InvalidInput(f"{keep!r} cannot be merged into itself")
+        db = self.db
+        with self.transaction():
+            kname, klabel, kaliases, ktitles = self._entity_row(keep)
+            gname, glabel, galiases, gtitles = self._entity_row(gone)
+            if klabel != glabel:
+                raise InvalidInput(f"{keep!r} is {klabel} and {gone!r} is {glabel}: only identities of one kind merge")
+            articles = [r[0] for r in db.execute(
+                "SELECT DISTINCT article_id FROM article_entities WHERE entity_id = ? ORDER BY article_id", (gone,))]
+            keys = [r[0] for r in db.execute("SELECT key FROM identity_keys WHERE identity_id = ?", (gone,))]
+            added_keys = [k for k in keys if not db.execute(
+                "SELECT 1 FROM identity_keys WHERE key = ? AND identity_id = ?", (k, keep)).fetchone()]
+            names = [r[0] for r in db.execute("SELECT key FROM entity_names WHERE entity_id = ?", (gone,))]
+            added_names = [k for k in names if not db.execute(
+                "SELECT 1 FROM entity_names WHERE key = ? AND entity_id = ?", (k, keep)).fetchone()]
+            data = {"articles": articles, "name": gname, "label": glabel, "aliases": galiases, "titles": gtitles,
+                    "keys": keys, "added_keys": added_keys, "names": names, "added_names": added_names,
+                    "keep_aliases": kaliases, "keep_titles": ktitles, "keep_name": kname}
+            self._move(gone, keep, None)
+            db.executemany("INSERT OR IGNORE INTO identity_keys (key, identity_id) VALUES (?, ?)",
+                           [(k, keep) for k in keys])
+            db.execute("DELETE FROM identity_keys WHERE identity_id = ?", (gone,))
+            db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
+                           [(k, keep) for k in names])
+            aliases = sorted((set(kaliases) | set(galiases) | {gname}) - {kname})
+            titles = ktitles + [t for t in gtitles if t not in ktitles]
+            db.execute("UPDATE entities SET aliases = ?, titles = ? WHERE id = ?",
+                       (self._json(aliases), self._json(titles), keep))
+            db.execute("DELETE FROM entities WHERE id = ?", (gone,))
+            db.execute("UPDATE identity_redirects SET new_id = ? WHERE new_id = ?", (keep, gone))
+            db.execute("INSERT OR REPLACE INTO identity_redirects (old_id, new_id) VALUES (?, ?)", (gone, keep))
+            cur = db.execute("INSERT INTO identity_log (at, action, identity_id, other_id, reason, data) "
+                             "VALUES (?, 'merge', ?, ?, ?, ?)", (_now(), keep, gone, reason, self._json(data)))
+            return int(cur.lastrowid or 0)
+
+    def split_identity(self, identity: str, article_ids: Sequence[int], new_id: str, name: str, *,
+                       keys: Sequence[str] = (), reason: str = "") -> int:
+        db = self.db
+        with self.transaction():
+            _, label, _, _ = self._entity_row(identity)
+            if self.identity_exists(new_id):
+                raise InvalidInput(f"there is already an identity {new_id!r}")
+            db.execute("INSERT INTO entities (id, name, label, aliases, titles) VALUES (?,?,?,'[]','[]')",
+                       (new_id, name, label))
+            self._move(identity, new_id, list(article_ids))
+            self._pin(new_id, list(article_ids))
+            db.executemany("INSERT OR IGNORE INTO identity_keys (key, identity_id) VALUES (?, ?)",
+                           [(k, new_id) for k in keys])
+            self._names_from_forms(new_id)
+            cur = db.execute("INSERT INTO identity_log (at, action, identity_id, other_id, reason, data) "
+                             "VALUES (?, 'split', ?, ?, ?, ?)",
+                             (_now(), identity, new_id, reason, self._json({"articles": list(article_ids)})))
+            return int(cur.lastrowid or 0)
+
+    def undo_merge(self, log_id: int, reason: str = "") -> str:
+        db = self.db
+        row = db.execute("SELECT action, identity_id, other_id, data, undone FROM identity_log WHERE id = ?",
+                         (log_id,)).fetchone()
+        if row is None or row[0] != "merge":
+            raise NotFoundError(f"no merge {log_id} in the archive's history")
+        if row[4]:
+            raise InvalidInput(f"merge {log_id} was undone already")
+        keep, gone, data = row[1], row[2], json.loads(row[3])
+        with self.transaction():
+            db.execute("DELETE FROM identity_redirects WHERE old_id = ?", (gone,))
+            db.execute("INSERT INTO entities (id, name, label, aliases, titles) VALUES (?,?,?,?,?)",
+                       (gone, data["name"], data["label"], self._json(data["aliases"]), self._json(data["titles"])))
+            self._move(keep, gone, data["articles"])
+            self._pin(gone, data["articles"])
+            db.executemany("INSERT OR IGNORE INTO identity_keys (key, identity_id) VALUES (?, ?)",
+                           [(k, gone) for k in data["keys"]])
+            db.executemany("DELETE FROM identity_keys WHERE key = ? AND identity_id = ?",
+                           [(k, keep) for k in data["added_keys"]])
+            db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
+                           [(k, gone) for k in data["names"]])
+            db.executemany("DELETE FROM entity_names WHERE key = ? AND entity_id = ?",
+                           [(k, keep) for k in data["added_names"]])
+            db.execute("UPDATE entities SET name = ?, aliases = ?, titles = ? WHERE id = ?",
+                       (data["keep_name"], self._json(data["keep_aliases"]), self._json(data["keep_titles"]), keep))
+            db.execute("UPDATE identity_log SET undone = 1 WHERE id = ?", (log_id,))
+            db.execute("INSERT INTO identity_log (at, action, identity_id, other_id, reason, data) "
+                       "VALUES (?, 'split', ?, ?, ?, ?)",
+                       (_now(), keep, gone, reason or f"undoes merge {log_id}",
+                        self._json({"articles": data["articles"], "undoes": log_id})))
+        return str(gone)
+
+    def _move(self, src: str, dst: str, article_ids: list[int] | None) -> None:
+        """Every row of ``src`` (in these articles, or all) becomes ``dst``'s."""
+        db = self.db
+        if article_ids is not None and not article_ids:
+            return
+        scope, params = "", []
+        if article_ids is not None:
+            scope = f" AND article_id IN ({','.join('?' * len(article_ids))})"
+            params = list(article_ids)
+        db.execute(f"UPDATE mentions SET entity_id = ? WHERE entity_id = ?{scope}", [dst, src, *params])
+        # An article that names both keeps one row, its mentions counted together.
+        db.execute(f"UPDATE article_entities SET mentions = mentions + (SELECT g.mentions FROM article_entities g "
+                   f"WHERE g.entity_id = ? AND g.article_id = article_entities.article_id) WHERE entity_id = ? "
+                   f"AND article_id IN (SELECT article_id FROM article_entities WHERE entity_id = ?{scope})",
+                   [src, dst, src, *params])
+        db.execute(f"DELETE FROM article_entities WHERE entity_id = ?{scope} AND article_id IN "
+                   "(SELECT article_id FROM article_entities WHERE entity_id = ?)", [src, *params, dst])
+        db.execute(f"UPDATE article_entities SET entity_id = ? WHERE entity_id = ?{scope}", [dst, src, *params])
+        db.execute(f"UPDATE quotes SET speaker_entity = ? WHERE speaker_entity = ?{scope}", [dst, src, *params])
+        ev_scope = f" AND event_id IN (SELECT id FROM events WHERE 1{scope})" if scope else ""
+        db.execute(f"UPDATE OR IGNORE event_participants SET entity_id = ? WHERE entity_id = ?{ev_scope}",
+                   [dst, src, *params])
+        db.execute(f"DELETE FROM event_participants WHERE entity_id = ?{ev_scope}", [src, *params])
+        db.execute(f"UPDATE events SET place = ? WHERE place = ?{scope}", [dst, src, *params])
+        for table in ("identity_names", "identity_links", "role_mentions"):
+            db.execute(f"UPDATE {table} SET identity_id = ? WHERE identity_id = ?{scope}", [dst, src, *params])
+
+    def _pin(self, identity: str, article_ids: list[int]) -> None:
+        """Keep these articles' links to ``identity`` through later reanalyses (a person's decision)."""
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i:i + 500]
+            self.db.execute(f"UPDATE identity_links SET reason = 'pinned: ' || COALESCE(reason, '') WHERE identity_id = ? "
+                            f"AND article_id IN ({','.join('?' * len(part))}) AND COALESCE(reason, '') NOT LIKE 'pinned:%'",
+                            [identity, *part])
+
+    def _names_from_forms(self, identity: str) -> None:
+        """An identity's searchable names and aliases from the forms its articles wrote."""
+        texts = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT text FROM identity_names WHERE identity_id = ? AND kind = 'form'", (identity,))]
+        if not texts:
+            return
+        name = max(texts, key=lambda t: (len(t.split()), len(t), t))
+        self.db.execute("UPDATE entities SET name = ?, aliases = ? WHERE id = ?",
+                        (name, self._json(sorted(set(texts) - {name})), identity))
+        self.db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
+                            [(fold(t), identity) for t in texts if fold(t)])
 
     @staticmethod
     def _json(value: Any) -> str:
