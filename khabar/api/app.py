@@ -165,11 +165,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return error(request, 500, "an unexpected error occurred on the server; it has been logged")
 
     from khabar.api.archive_routes import router as archive_router
+    from khabar.api.following_routes import router as following_router
     from khabar.api.routes import router as api_router
     from khabar.web.pages import router as web_router
 
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(archive_router, prefix=API_PREFIX)
+    app.include_router(following_router, prefix=API_PREFIX)
     app.include_router(web_router)
     app.mount("/static", CachedStatic(directory=STATIC), name="static")
 
