@@ -221,11 +221,20 @@ class Archive:
         found = self.storage.articles([article_id])
         if not found:
             raise NotFoundError(f"no article {article_id} in {self.address} (search for ids with `khabar search`)")
-        return Article(found[0])
+        return self._shown(found[0])
 
     def articles(self, *, analysis: str | None = None) -> Iterator[Article]:
         """Every article in id order, a page at a time."""
-        return (Article(a) for a in iter_articles(self.storage, analysis=analysis))
+        return (self._shown(a) for a in iter_articles(self.storage, analysis=analysis))
+
+    def _shown(self, stored: StoredArticle) -> Article:
+        """An article as the archive shows it: its entities named by their archive identities."""
+        from dataclasses import replace as _replace
+
+        from khabar.archive.identities import with_identities
+
+        links = self.storage.article_links(stored.id)
+        return Article(_replace(stored, doc=with_identities(stored.doc, links)) if links else stored)
 
     def entity(self, entity_id: str, *, about: str | None = None, limit: int = 20) -> EntityProfile:
         """The profile of one identity, by its id (``per:…``, as facets and profiles give it)."""

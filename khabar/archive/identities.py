@@ -57,7 +57,7 @@ from khabar.document import Document
 from khabar.pipeline.identity import HONORIFICS, ROLE_PREFIX
 from khabar.text.fold import fold_word
 
-__all__ = ["IdentityResolver", "features", "name_tokens", "same_token", "skeleton"]
+__all__ = ["IdentityResolver", "features", "lookup_keys", "name_tokens", "same_token", "skeleton", "with_identities"]
 
 # Words before or inside a name that are no part of it for matching: honorifics and ranks, and the
 # lineage and pilgrimage titles written as part of a name (`سید علی خامنه‌ای`, `حاج قاسم`).
@@ -187,6 +187,43 @@ def _day(value: str | None) -> int | None:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).toordinal()
     except ValueError:
         return None
+
+
+def with_identities(doc: dict[str, Any], links: dict[str, str]) -> dict[str, Any]:
+    """An article's ``Document.to_dict()`` with its entities named by their archive identities
+    (``links``: the article's entity id → identity, as stored): what the archive shows of it, so its
+    mentions, speakers and participants lead to the identity's page. Entities that are one identity
+    become one entity, their names its aliases.
+
+    >>> doc = {"mentions": [{"text": "خامنه‌ای", "entity": "per:خامنهای"}], "quotes": [], "events": [],
+    ...        "entities": [{"id": "per:خامنهای", "name": "خامنه‌ای", "label": "PER", "aliases": [], "titles": []}]}
+    >>> with_identities(doc, {"per:خامنهای": "per:علیخامنهای"})["mentions"][0]["entity"]
+    'per:علیخامنهای'
+    """
+    if not links:
+        return doc
+
+    def to(local: str | None) -> str | None:
+        return links.get(local, local) if local else local
+
+    out = dict(doc)
+    out["mentions"] = [{**m, "entity": to(m.get("entity"))} for m in doc.get("mentions") or ()]
+    entities: dict[str, dict[str, Any]] = {}
+    for e in doc.get("entities") or ():
+        ident = to(e["id"]) or e["id"]
+        if ident in entities:
+            old = entities[ident]
+            aliases = [*old.get("aliases", ()), e["name"], *e.get("aliases", ())]
+            old["aliases"] = [a for a in dict.fromkeys(aliases) if a != old["name"]]
+            old["titles"] = list(dict.fromkeys([*old.get("titles", ()), *e.get("titles", ())]))
+        else:
+            entities[ident] = {**e, "id": ident}
+    out["entities"] = list(entities.values())
+    out["quotes"] = [{**q, "speaker": {**q["speaker"], "entity": to(q["speaker"].get("entity"))}}
+                     if q.get("speaker") else q for q in doc.get("quotes") or ()]
+    out["events"] = [{**ev, "participants": list(dict.fromkeys(to(p) for p in ev.get("participants") or ())),
+                      "place": to(ev.get("place"))} for ev in doc.get("events") or ()]
+    return out
 
 
 def lookup_keys(label: str, names: Sequence[str]) -> list[str]:

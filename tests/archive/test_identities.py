@@ -305,3 +305,19 @@ def test_identities_cli_entity_show_merge_split(tmp_path: Any) -> None:
     assert undone.exit_code == 0 and "per:مسعودپزشکیان" in undone.output
     bad = runner.invoke(main, ["entity", "split", ident, "--articles", "x,y", "--db", db])
     assert bad.exit_code != 0 and "whole numbers" in bad.output
+
+
+def test_identities_articles_show_their_identities() -> None:
+    # what the archive shows of an article names its entities by their identities, so its
+    # mentions, speakers and meetings lead to the identity's page
+    from khabar.archive import Archive
+
+    with Archive.open(":memory:") as archive:
+        raws = [RawArticle(text, f"t{i}", "text", url=f"https://example.invalid/{i}", published=day, outlet=outlet)
+                for i, (day, outlet, text) in enumerate(ARTICLES[:2])]
+        archive.ingest(records=raws, jobs=1)
+        doc = archive.article(1).to_dict()
+        ids = {m["entity"] for m in doc["mentions"]}
+        assert "per:علیخامنهای" in ids and "per:سیدعلیخامنهای" not in ids
+        assert {e["id"] for e in doc["entities"]} >= ids
+        assert archive.entity("per:علیخامنهای").article_count == 2
