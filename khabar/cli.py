@@ -324,6 +324,8 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
 
     from khabar.ingest import FieldMap
 
+    if any(not s.strip() for s in sources):
+        raise click.UsageError("an empty SOURCE ('') is not a folder: give a file, folder, URL or - (. for this folder)")
     try:
         field_map = FieldMap.parse(list(fields)) if fields else None
     except ValueError as err:
@@ -333,6 +335,12 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
     local = archive.local_path
     if report_path is None and local is not None:
         report_path = str(Path(local).with_suffix("")) + ".report.jsonl"
+    if report_path:
+        try:  # never over the archive, its journals or an input
+            archive.guard_output(report_path, inputs=sources if report else ())
+        except KhabarError:
+            archive.close()
+            raise
     err_console = __import__("rich.console", fromlist=["Console"]).Console(stderr=True, highlight=False)
     with archive, Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                            console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
@@ -342,11 +350,10 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
             bar.update(task, description=f"{s.added} added · {s.duplicates} duplicates · {s.failed} failed · "
                                          f"{s.rate:.0f} articles/s")
 
+        # The default report is written only when there are failures, and never deleted: by the
+        # end, another run's report may stand there.
         summary = archive.ingest(sources, restore_only=restore_only, jobs=jobs, fields=field_map,
-                                 report=report_path, progress=show)
-    if report_path and not summary.failed and not report:
-        Path(report_path).unlink(missing_ok=True)
-        summary.report = None
+                                 report=report_path, progress=show, report_if_empty=bool(report))
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
@@ -581,13 +588,59 @@ def entity_split(entity_id: str, db: str | None, undo: int | None, articles: str
 @_db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Output file (default: standard output).")
-def export_(db: str | None, fmt: str, output: str | None) -> None:
+              help="Output file (default: standard output); replaced only once the export is whole.")
+@click.option("--salvage", is_flag=True, help="From a damaged archive: every article that can still be read.")
+def export_(db: str | None, fmt: str, output: str | None, salvage: bool) -> None:
     """Export every article: JSONL (Document.to_dict() plus metadata per line), CSV or Parquet."""
     with _open_archive(db) as archive:
-        n = archive.export(output, format=fmt)
+        n = archive.export(output, format=fmt, salvage=salvage)
     if output and output != "-":
         click.echo(visible(f"{n} articles → {output}"), err=True)
+
+
+@main.command()
+@_db_option
+@click.option("--quick", is_flag=True, help="Skip reading every article back (damage inside a text goes unseen).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(db: str | None, quick: bool, as_json: bool) -> None:
+    """Check the archive: damaged pages, the full-text index against the articles, rows that point at
+    nothing, and what can be salvaged. Exits with status 1 when something is wrong."""
+    try:
+        archive = _open_archive(db)
+    except KhabarError as err:
+        if as_json:
+            _echo_json({"ok": False, "problems": [str(err)], "salvage": "the archive cannot be opened: restore the "
+                        "last `khabar backup`, or ingest the sources again into a new archive"})
+            sys.exit(1)
+        raise
+    with archive:
+        report = archive.verify(deep=not quick)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        out = sys.stdout
+        counts = f"{report.articles if report.articles is not None else '?'} articles, " \
+                 f"{report.indexed if report.indexed is not None else '?'} in the full-text index"
+        if report.ok:
+            click.echo(visible(f"ok: {archive.address}: {counts}"), file=out)
+        else:
+            click.echo(visible(f"damaged: {archive.address}: {counts}"), file=out)
+            for problem in report.problems:
+                click.echo(visible(f"  - {problem}"), file=out)
+            click.echo(visible(f"  salvage: {report.salvage}"), file=out)
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@_db_option
+@click.argument("target", type=click.Path(dir_okay=False))
+def backup(db: str | None, target: str) -> None:
+    """Write a consistent copy of the archive to TARGET while it stays in use (ingests may go on);
+    TARGET is replaced only once the copy is whole and checked."""
+    with _open_archive(db) as archive:
+        n = archive.backup(target)
+    click.echo(visible(f"{n} articles → {target}"), err=True)
 
 
 @main.command()

@@ -28,6 +28,7 @@ from typing import IO, Any, Literal
 
 from khabar.archive.models import (
     Article,
+    CheckReport,
     Count,
     EntityProfile,
     EntityRecord,
@@ -298,19 +299,41 @@ class Archive:
         return self.storage.stats()
 
     def export(self, out: IO[str] | IO[bytes] | str | None = None, *, format: str = "jsonl", query: str = "",
-               batch: int = 2000, **filters: Any) -> int:
+               batch: int = 2000, salvage: bool = False, **filters: Any) -> int:
         """Write every article (JSONL: ``Document.to_dict()`` plus ``article`` metadata a line; CSV;
         Parquet) to ``out`` (a file path, a stream, or standard output for ``None``/``-``), a page
         at a time. With a ``query`` or filters (those of :meth:`search`), only the articles they
-        match, oldest first. Returns how many."""
+        match, oldest first. Returns how many. A file is replaced only once it is whole, and never the
+        archive's own; ``salvage``: from a damaged archive, every article that can still be read."""
         from khabar.archive.export import write_export, write_stream
 
         articles = self._matching(query, **filters) if query or any(filters.values()) else None
         if out is None or isinstance(out, str):
             if articles is not None:
                 raise InvalidInput("a filtered export needs an open stream (use Archive.export(stream, …))")
-            return write_export(self.storage, format, out)
+            return write_export(self.storage, format, out, salvage=salvage)
         return write_stream(self.storage, format, out, articles, batch=batch)
+
+    # -- care ---------------------------------------------------------------------------------
+
+    def verify(self, *, deep: bool = True) -> CheckReport:
+        """The archive's integrity (``khabar check``): damaged pages, the full-text index against the
+        articles, rows that point at nothing; ``deep`` (or on damage) every article read back (damage
+        inside a text passes the page checks); and what can be salvaged."""
+        return self.storage.verify(deep=deep)
+
+    def backup(self, target: str | os.PathLike[str]) -> int:
+        """A consistent copy of the archive, taken while it is in use, written to ``target`` (replaced
+        only once the copy is whole and checked). Returns how many articles the copy holds."""
+        self.guard_output(target)
+        return self.storage.backup(os.fspath(target))
+
+    def guard_output(self, path: str | os.PathLike[str], *, inputs: Iterable[str] = ()) -> None:
+        """Refuse (:class:`~khabar.errors.InvalidInput`) a path to write to that is one of the archive's
+        own files (the database and its journals) or an input of this run."""
+        from khabar.archive.outputs import refuse_clobber
+
+        refuse_clobber(path, protected=self.storage.files(), inputs=inputs)
 
     def _matching(self, query: str, *, batch: int = 500, **filters: Any) -> Iterator[StoredArticle]:
         """The articles ``query`` and ``filters`` match, oldest first, ``batch`` at a time (keyset pages)."""

@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from khabar.archive.models import StoredArticle
 from khabar.archive.storage import Storage, iter_articles
-from khabar.errors import KhabarError
+from khabar.errors import KhabarError, StorageError
 
 __all__ = ["CSV_COLUMNS", "export_csv", "export_jsonl", "export_parquet", "flat_row", "write_export"]
 
@@ -39,12 +39,30 @@ CSV_COLUMNS = ("id", "title", "source", "published", "author", "url", "story", "
 
 
 Articles = Iterable[StoredArticle] | None
+# Articles read from the archive at a time: each holds its whole Document (a dict per token).
+READ_BATCH = 64
+# A Parquet row group (one write) holds at most this many bytes of text, so memory stays flat
+# whatever the articles' length (2,000 rows of long articles took 2.7 GB).
+PARQUET_BATCH_BYTES = 32 * 2**20
+
+
+def _all(storage: Storage) -> Iterator[StoredArticle]:
+    return iter_articles(storage, batch=READ_BATCH)
+
+
+def salvaged(storage: Storage) -> Iterator[StoredArticle]:
+    """From a damaged archive, every article that can still be read back (one at a time)."""
+    for article_id in storage.verify(deep=True).readable_ids or []:
+        try:
+            yield from storage.articles([article_id])
+        except KhabarError:
+            continue
 
 
 def export_jsonl(storage: Storage, out: IO[str], articles: Articles = None) -> int:
     """Write one JSON object per article; returns how many."""
     n = 0
-    for article in articles if articles is not None else iter_articles(storage):
+    for article in articles if articles is not None else _all(storage):
         out.write(json.dumps({**article.doc, "article": article.metadata()}, ensure_ascii=False))
         out.write("\n")
         n += 1
@@ -71,28 +89,35 @@ def export_csv(storage: Storage, out: IO[str], articles: Articles = None) -> int
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     n = 0
-    for article in articles if articles is not None else iter_articles(storage):
+    for article in articles if articles is not None else _all(storage):
         writer.writerow(flat_row(article))
         n += 1
     return n
 
 
-def _batches(storage: Storage, size: int = 2000, articles: Articles = None) -> Iterator[list[dict[str, Any]]]:
+def _batches(storage: Storage, size: int = 2000, articles: Articles = None,
+             max_bytes: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Rows in batches of at most ``size`` rows and about ``max_bytes`` (:data:`PARQUET_BATCH_BYTES`)
+    of text; one long article makes a batch of its own."""
+    max_bytes = max_bytes or PARQUET_BATCH_BYTES
     batch: list[dict[str, Any]] = []
-    for article in articles if articles is not None else iter_articles(storage):
+    held = 0
+    for article in articles if articles is not None else _all(storage):
         row = flat_row(article)
         row["document"] = json.dumps(article.doc, ensure_ascii=False)
+        held += 2 * (len(row["document"]) + len(row["text"]) + len(row["raw_text"]))
         batch.append(row)
-        if len(batch) >= size:
+        if len(batch) >= size or held >= max_bytes:
             yield batch
-            batch = []
+            batch, held = [], 0
     if batch:
         yield batch
 
 
 def export_parquet(storage: Storage, out: IO[bytes] | str, articles: Articles = None, *, batch: int = 2000) -> int:
     """Write a Parquet file (the CSV columns plus ``document``, the JSON of ``Document.to_dict()``),
-    one row group per ``batch`` articles."""
+    one row group per ``batch`` articles or :data:`PARQUET_BATCH_BYTES` of text: memory stays flat in
+    the archive's size, to a file or a pipe."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -107,34 +132,45 @@ def export_parquet(storage: Storage, out: IO[bytes] | str, articles: Articles = 
     n = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         for rows in _batches(storage, batch, articles):
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-            n += len(rows)
+            table = pa.Table.from_pylist(rows, schema=schema)
+            del rows
+            writer.write_table(table)
+            n += table.num_rows
+            del table
     return n
 
 
-def write_export(storage: Storage, fmt: str, output: str | None) -> int:
-    """Export in ``fmt`` (jsonl, csv, parquet) to the file ``output``, or standard output when ``None``/``-``."""
-    to_stdout = output in (None, "-")
-    if fmt == "parquet":
-        if to_stdout:
-            import io
+def write_export(storage: Storage, fmt: str, output: str | None, *, salvage: bool = False) -> int:
+    """Export in ``fmt`` (jsonl, csv, parquet) to the file ``output``, or standard output when ``None``/``-``.
 
-            buf = io.BytesIO()
-            n = export_parquet(storage, buf)
-            sys.stdout.buffer.write(buf.getvalue())
-            sys.stdout.buffer.flush()
-            return n
-        return export_parquet(storage, str(output))
-    writer = export_jsonl if fmt == "jsonl" else export_csv
-    if to_stdout:
-        n = writer(storage, sys.stdout)
-        sys.stdout.flush()
+    A file is written beside ``output`` and renamed over it when complete (an error or a full disk
+    leaves what was there); ``output`` cannot be the archive's own files. An export that holds fewer
+    articles than the archive counts (a damaged page that a scan skipped) is an error, not a short
+    file. ``salvage``: export every article that can still be read from a damaged archive, and only those.
+    """
+    from khabar.archive.outputs import atomic_output, refuse_clobber
+
+    if fmt not in ("jsonl", "csv", "parquet"):
+        raise KhabarError(f"unknown export format {fmt!r} (jsonl, csv or parquet)")
+    articles = salvaged(storage) if salvage else None
+    expected = 0 if salvage else storage.stats()["articles"]
+    if output not in (None, "-"):
+        refuse_clobber(str(output), protected=storage.files())
+
+    def run(out: Any) -> int:
+        n = write_stream(storage, fmt, out, articles)
+        if n < expected:  # fewer only: an ingest beside the export may add articles, none is removed
+            raise StorageError(f"exported {n:,} articles but the archive counts {expected:,}: it is damaged (run "
+                               "`khabar check --db` to see what can be salvaged)")
         return n
-    try:
-        with open(str(output), "w", encoding="utf-8", newline="") as fh:
-            return writer(storage, fh)
-    except OSError as err:
-        raise KhabarError(f"{output}: cannot write ({err.strerror or err})") from None
+
+    if output in (None, "-"):
+        stream: Any = sys.stdout.buffer if fmt == "parquet" else sys.stdout
+        n = run(stream)
+        stream.flush()
+        return n
+    with atomic_output(str(output), "wb" if fmt == "parquet" else "w", **({} if fmt == "parquet" else {"newline": ""})) as fh:
+        return run(fh)
 
 
 def write_stream(storage: Storage, fmt: str, out: IO[str] | IO[bytes], articles: Articles = None, *,

@@ -29,6 +29,7 @@ __all__ = [
     "Article",
     "ArticleLinks",
     "ArticleRef",
+    "CheckReport",
     "CoMention",
     "Count",
     "EntityMatch",
@@ -652,3 +653,29 @@ class AlertMatch:
     def to_dict(self) -> dict[str, Any]:
         return {"alert": self.alert, "article": self.article_id, "matched_at": self.matched_at, "title": self.title,
                 "url": self.url, "source": self.outlet, "published": self.published, "summary": self.summary}
+
+# -- the archive's health (khabar check) ----------------------------------------------------------
+
+@dataclass(slots=True)
+class CheckReport:
+    """What ``khabar check`` found: ``problems`` (one line each; none when the archive is whole), the
+    counts it compared, and what can be salvaged. ``readable_ids`` (not in :meth:`to_dict`) lists the
+    articles that read back whole, for a salvaging export; ``None`` when every article does."""
+
+    problems: list[str] = field(default_factory=list)
+    articles: int | None = None          # rows the article table counts (None: it cannot be counted)
+    indexed: int | None = None           # entries of the full-text index
+    readable: int | None = None          # articles read back whole (None: not read one by one)
+    unreadable: list[int] = field(default_factory=list)   # ids of articles that cannot be read (the first 100)
+    orphans: dict[str, int] = field(default_factory=dict)  # rows that point at an article or entity that is gone
+    salvage: str = ""
+    readable_ids: list[int] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "problems": list(self.problems), "articles": self.articles, "indexed": self.indexed,
+                "readable": self.readable, "unreadable": list(self.unreadable[:100]), "orphans": dict(self.orphans),
+                "salvage": self.salvage}

@@ -24,6 +24,9 @@ __all__ = ["MAX_QUERY_CHARS", "MAX_TERMS", "parse_query"]
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
+# Parentheses and NOTs nest at most this deep (each level is a recursion of the parser: 330 nested
+# parentheses once ended in a RecursionError).
+MAX_DEPTH = 32
 _LEX = re.compile(r'\s+|"[^"]*"?|\(|\)|[^\s"()]+')
 _OPERATORS = ("AND", "OR", "NOT")
 
@@ -60,6 +63,7 @@ class _Parser:
         self.text = text
         self.items: list[tuple[str, str, int]] = []  # (kind, value, position)
         self.pos = 0
+        self.depth = 0
         self.terms: list[Term] = []
         for m in _LEX.finditer(text):
             value = m.group()
@@ -121,6 +125,18 @@ class _Parser:
 
     def parse_unary(self) -> Node | None:
         kind, value, at = self.items[self.pos]
+        if kind == "(" or (kind == "op" and value == "NOT"):
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise InvalidInput(f"the query nests parentheses or NOTs more than {MAX_DEPTH} deep (at position "
+                                       f"{at + 1}); write it flatter")
+                return self._nested(kind, value, at)
+            finally:
+                self.depth -= 1
+        return self._atom(kind, value)
+
+    def _nested(self, kind: str, value: str, at: int) -> Node | None:
         if kind == "op" and value == "NOT":
             self.pos += 1
             nxt = self.peek()
@@ -140,6 +156,9 @@ class _Parser:
                                    "(add a ')', or put the text in quotes)")
             self.pos += 1  # the ")"
             return node
+        return None  # pragma: no cover - only called for "(" and NOT
+
+    def _atom(self, kind: str, value: str) -> Node | None:
         if kind == "phrase":
             self.pos += 1
             return self._term(value, phrase=True)

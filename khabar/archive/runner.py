@@ -22,20 +22,26 @@ Every failure is counted, kept with its reason, and written to a JSONL report.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import multiprocessing as mp
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from khabar.archive.identities import IdentityResolver, features, lexicon_is_place
 from khabar.archive.keys import content_key, folded_key
 from khabar.archive.models import NewArticle, Reanalysis, StoredArticle, StoryItem
+from khabar.archive.outputs import _umask
 from khabar.archive.storage import Storage, iter_articles, open_storage
 from khabar.codec import pack_document
 from khabar.ingest import Failure, FieldMap, RawArticle, read_sources
@@ -100,6 +106,7 @@ def _init_worker(db_path: str | None, restore_only: bool, names: Sequence[tuple[
     look at the archive to skip stored articles."""
     if child:  # Ctrl-C is handled once, by the main process, which stops the workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
     _state["pipeline"] = restore_pipeline() if restore_only else default_pipeline()
     _state["learned"] = _learn(_state["pipeline"], names)
     _state["analysis"] = "restore" if restore_only else "full"
@@ -118,6 +125,20 @@ def _learn(pipeline: Pipeline, names: Sequence[tuple[str, str]]) -> Any:
         return None
     stage.learn(names)
     return stage
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the main process dies (``kill -9`` of the run): otherwise
+    the workers wait for work forever, orphaned."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() == 1:  # pragma: no cover - the parent died before prctl took effect
+        os._exit(1)
 
 
 def _stored(key: str) -> bool:
@@ -179,48 +200,148 @@ def _reanalyze_one(item: tuple[int, str, dict[str, Any]]) -> tuple[int, dict[str
 # -- the main side ------------------------------------------------------------------------------
 
 class _Pool:
-    """Worker processes, or the calling process itself for ``jobs=1``."""
+    """Worker processes, or the calling process itself for ``jobs=1``.
+
+    A worker that dies (the OOM killer, ``kill -9``) breaks a :class:`ProcessPoolExecutor`, which
+    says so (``BrokenProcessPool``) instead of waiting forever for the lost task as
+    ``multiprocessing.Pool`` did: the pool is started again and the chunk's items are analysed one by
+    one, so an article that kills its worker twice fails alone and the run goes on. A worker killed
+    while it was sending a result can leave the executor itself waiting for the rest of the message;
+    a watchdog sees the dead worker and stops the others, which ends that wait too.
+    """
+
+    # Seconds a dead worker may go unnoticed by the executor before the watchdog breaks the pool.
+    GRACE = 5.0
 
     def __init__(self, jobs: int, initargs: tuple[Any, ...]) -> None:
         self.jobs = jobs
+        self.initargs = initargs
+        self.executor: ProcessPoolExecutor | None = None
+        self.restarts = 0
         if jobs > 1:
-            # fork: workers share the already-loaded lexicons and models instead of loading them again.
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-            # Workers start with Ctrl-C ignored: one that receives it between fork and its
-            # initializer would otherwise die with a traceback.
-            # (Only the main thread may set signal handlers.)
-            main = threading.current_thread() is threading.main_thread()
-            original = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-            try:
-                self.pool: Any = ctx.Pool(jobs, initializer=_init_worker, initargs=(*initargs, True))
-            finally:
-                if main:
-                    signal.signal(signal.SIGINT, original)
+            self._start()
         else:
-            self.pool = None
             _init_worker(*initargs)
 
-    def submit(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Callable[[], list[Any]]:
-        """Start work on ``items``; the returned function waits for the results, in order."""
-        if self.pool is None:
+    def _start(self) -> None:
+        # fork: workers share the already-loaded lexicons and models instead of loading them again.
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        # Workers start with Ctrl-C ignored: one that receives it between fork and its
+        # initializer would otherwise die with a traceback. (Only the main thread may set signal
+        # handlers; the executor forks its workers on first use, so that happens here.)
+        main = threading.current_thread() is threading.main_thread()
+        original = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            executor = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
+                                           initargs=(*self.initargs, True))
+            list(executor.map(abs, range(self.jobs)))
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, original)
+        # Every worker is forked by now and holds its own end of the result pipe; the main process
+        # never writes there. Closing its copy lets the executor read end-of-file, not wait forever,
+        # once the workers are gone.
+        with contextlib.suppress(Exception):
+            executor._result_queue._writer.close()  # type: ignore[attr-defined]
+        self.executor = executor
+
+    def _restart(self) -> None:
+        self.restarts += 1
+        if self.executor is not None:
+            _kill(self.executor)
+        self._start()
+
+    def submit(self, fn: Callable[[Any], Any], items: Sequence[Any],
+               died: Callable[[Any], Any]) -> Callable[[], list[Any]]:
+        """Start work on ``items``; the returned function waits for the results, in order. ``died(item)``
+        is the result for an item whose worker died twice."""
+        if self.executor is None:
             return lambda: [fn(x) for x in items]
-        chunksize = max(1, len(items) // (self.jobs * 4))
-        pending = self.pool.map_async(fn, items, chunksize=chunksize)
-        return lambda: pending.get()
+        size = max(1, len(items) // (self.jobs * 4))
+        executor = self.executor
+        try:
+            futures = [executor.submit(_run_chunk, fn, items[i:i + size]) for i in range(0, len(items), size)]
+        except BrokenProcessPool:
+            return lambda: self._one_by_one(fn, items, died)
+
+        def wait() -> list[Any]:
+            try:
+                return [result for future in self._watch(executor, futures) for result in future.result()]
+            except BrokenProcessPool:
+                return self._one_by_one(fn, items, died)
+
+        return wait
+
+    def _watch(self, executor: ProcessPoolExecutor, futures: list[Future[Any]]) -> list[Future[Any]]:
+        """Wait for ``futures``; if a worker is dead and they do not finish, break the pool."""
+        dead_since: float | None = None
+        while True:
+            _, pending = wait_futures(futures, timeout=0.5)
+            if not pending:
+                return futures
+            if any(p.exitcode is not None for p in _processes(executor)):
+                dead_since = dead_since or time.monotonic()
+                if time.monotonic() - dead_since > self.GRACE:
+                    _kill(executor)  # the futures now fail with BrokenProcessPool
+
+    def _one_by_one(self, fn: Callable[[Any], Any], items: Sequence[Any], died: Callable[[Any], Any]) -> list[Any]:
+        self._restart()
+        out = []
+        for item in items:
+            for attempt in (1, 2):
+                executor = self.executor
+                assert executor is not None
+                try:
+                    future = executor.submit(fn, item)
+                    out.append(self._watch(executor, [future])[0].result())
+                    break
+                except BrokenProcessPool:
+                    self._restart()
+                    if attempt == 2:
+                        out.append(died(item))
+        return out
 
     def close(self, *, terminate: bool = False) -> None:
-        if self.pool is not None:
+        if self.executor is not None:
             if terminate:
-                self.pool.terminate()
+                _kill(self.executor)
             else:
-                self.pool.close()
-            self.pool.join()
+                self.executor.shutdown(wait=True)
         db = _state.pop("db", None)
         if db is not None:
             db.close()
         learned = _state.pop("learned", None)
         if learned is not None:  # this process's pipeline is the one `khabar.analyze` runs
             learned.forget()
+
+
+def _run_chunk(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    return [fn(item) for item in items]
+
+
+def _processes(executor: ProcessPoolExecutor) -> list[Any]:
+    return list((getattr(executor, "_processes", None) or {}).values())
+
+
+def _kill(executor: ProcessPoolExecutor) -> None:
+    """Stop an executor's workers now (Ctrl-C, or a broken pool whose survivors must go too)."""
+    processes = _processes(executor)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.kill()
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_died(raw: RawArticle) -> Failure:
+    return Failure(raw.origin, "the process analysing it died twice (killed by the system: out of memory? or by a "
+                               "signal); the rest of the run went on")
+
+
+def _reanalysis_died(item: tuple[int, str, dict[str, Any]]) -> tuple[int, dict[str, Any] | None, Any, str]:
+    return item[0], None, None, "the process analysing it died twice (out of memory? or killed by a signal)"
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -245,19 +366,27 @@ def default_jobs() -> int:
 def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = False, jobs: int | None = None,
            fields: FieldMap | None = None, report: str | os.PathLike[str] | None = None,
            progress: Callable[[IngestSummary], None] | None = None, chunk: int = CHUNK,
-           articles: Iterable[RawArticle | Failure] | None = None, **read_options: Any) -> IngestSummary:
+           articles: Iterable[RawArticle | Failure] | None = None, report_if_empty: bool = True,
+           **read_options: Any) -> IngestSummary:
     """Read, analyse and store every article of ``sources``; returns what happened.
 
     ``articles`` replaces reading ``sources`` (already-read articles, e.g. from a test or a bench).
     ``report``: a JSONL file that gets one ``{"origin", "reason"}`` line per failure (rewritten
-    each run). ``progress`` is called after every chunk. ``KeyboardInterrupt`` stops the run after
+    each run; without failures, only when ``report_if_empty``). It is written beside and renamed
+    into place at the end, so two runs at once never truncate or delete each other's report.
+    ``progress`` is called after every chunk. ``KeyboardInterrupt`` stops the run after
     rolling back the chunk in progress; the summary then has ``interrupted`` set.
     """
     summary = IngestSummary(report=str(report) if report else None)
     started = time.perf_counter()
     jobs = jobs or default_jobs()
     stream = articles if articles is not None else read_sources(sources, fields=fields, **read_options)
-    report_fh: IO[str] | None = open(report, "w", encoding="utf-8") if report else None  # noqa: SIM115
+    report_fh: IO[str] | None = None
+    report_tmp = ""
+    if report:
+        folder = os.path.dirname(os.path.abspath(report))
+        fd, report_tmp = tempfile.mkstemp(prefix=f".{os.path.basename(report)}.", suffix=".part", dir=folder)
+        report_fh = os.fdopen(fd, "w", encoding="utf-8")
     seen_urls: set[str] = set()
     seen_keys: set[str] = set()
 
@@ -337,7 +466,7 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
         pending: Callable[[], list[Any]] | None = None
         for items in _chunks(stream, chunk):
             todo = triage(items)
-            nxt = pool.submit(_prepare, todo)
+            nxt = pool.submit(_prepare, todo, _worker_died)
             if pending is not None:
                 store(pending())
                 if progress:
@@ -356,6 +485,12 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
         pool.close(terminate=terminate)
         if report_fh is not None:
             report_fh.close()
+            if summary.failed or report_if_empty:
+                os.chmod(report_tmp, 0o666 & ~_umask())
+                os.replace(report_tmp, str(report))
+            else:
+                os.unlink(report_tmp)
+                summary.report = None
         summary.seconds = time.perf_counter() - started
         if progress:
             progress(summary)
@@ -391,7 +526,7 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
             items = [(a.id, a.doc["raw_text"],
                       {"published": a.published, "url": a.url, "source": a.outlet, **(a.doc.get("meta") or {})})
                      for a in batch]
-            results = pool.submit(_reanalyze_one, items)()
+            results = pool.submit(_reanalyze_one, items, _reanalysis_died)()
             meta = {item[0]: item[2] for item in items}
             resolver = resolver or IdentityResolver(storage)
             storage.update([Reanalysis(article_id, doc, "full", resolver.link(

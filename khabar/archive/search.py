@@ -169,6 +169,11 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
     resolved = build_filter(storage, person=person, org=org, place=place, source=source, since=since, until=until,
                             has_quotes=has_quotes, story=story)
     notes = list(resolved.notes)
+    if parsed.root is None and query and query.strip():
+        # «،،» or a lone ZWNJ: nothing to search for. Listing every article would answer another question.
+        notes.append(f"the query {query.strip()!r} has no word to search for (only punctuation, spaces or "
+                     "joiners): nothing is shown; give a word, or leave the query out to list articles")
+        return SearchPage(parsed.text, [], Total(0) if count else None, {}, None, notes)
     if resolved.filters is None:
         return SearchPage(parsed.text, [], Total(0) if count else None, {}, None, notes)
     filt = resolved.filters if ids is None else replace(resolved.filters, ids=tuple(ids))

@@ -363,7 +363,8 @@ def date_range(value: str) -> tuple[str, str]:
                 last = dt.date(year, 12, 31)
     except (ValueError, OverflowError) as err:
         raise ValueError(f"{raw!r} is not a valid date ({err})") from None
-    return first.isoformat(), (last + dt.timedelta(days=1)).isoformat()
+    # The day after 9999-12-31 is past what dates can hold: that bound then stays the last day.
+    return first.isoformat(), (last + dt.timedelta(days=1) if last < dt.date.max else last).isoformat()
 
 
 def parse_date(value: str) -> str:

@@ -29,6 +29,7 @@ from contextlib import AbstractContextManager
 from khabar.archive.models import (
     Alert,
     AlertMatch,
+    CheckReport,
     EntityProfile,
     EntityRecord,
     FeedState,
@@ -299,6 +300,28 @@ class Storage(Following, ABC):
         file moved away or deleted, its server gone); a server calls it before serving a request.
         Cheap: no query. Backends with nothing to check keep this default."""
         return None
+
+    # -- care: khabar check, khabar backup (a backend that cannot do them says so) -----------------
+    def files(self) -> list[str]:
+        """Files on this machine that hold the archive (a database file and its journals): an export,
+        a report or a backup must never be written over them. A database server's archive has none."""
+        return []
+
+    def verify(self, *, deep: bool = False) -> CheckReport:
+        """The archive's integrity (``khabar check``): the storage's own checks, the full-text index
+        against the articles, rows left pointing at nothing, and (``deep``, or when damage is found)
+        every article read back. Never raises for damage: damage is what the report is about."""
+        from khabar.errors import StorageError
+
+        raise StorageError(f"{type(self).__name__} cannot check an archive's integrity yet")
+
+    def backup(self, target: str) -> int:
+        """Write a consistent copy of the archive, taken while it stays in use, to ``target`` (a file
+        for SQLite; a backend names what it accepts), replacing ``target`` only once the copy is whole.
+        Returns how many articles the copy holds."""
+        from khabar.errors import StorageError
+
+        raise StorageError(f"{type(self).__name__} cannot back up an archive yet (copy it with `khabar copy`)")
 
     def interrupt(self) -> None:
         """Stop the query this storage is running now, from another thread (a request past its

@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from khabar.archive.models import ArticleLinks, NewArticle, Reanalysis
+from khabar.archive.models import ArticleLinks, CheckReport, NewArticle, Reanalysis
 from khabar.archive.storage.base import Storage
 from khabar.archive.storage.sqlite import fts
 from khabar.archive.storage.sqlite.following import Following
@@ -314,3 +314,15 @@ class SqliteStorage(Planner, Queries, Identities, Following, Storage):
         except sqlite3.Error as err:
             raise self._error(err) from None
         return stored
+
+    # -- care ---------------------------------------------------------------------------------------
+
+    def verify(self, *, deep: bool = False) -> CheckReport:
+        from khabar.archive.storage.sqlite.care import verify
+
+        return verify(self, deep=deep)
+
+    def backup(self, target: str) -> int:
+        from khabar.archive.storage.sqlite.care import backup
+
+        return backup(self, target)

@@ -80,6 +80,9 @@ class Connection:
         msg = str(err)
         if isinstance(err, StorageError):
             return err
+        if "Could not decode" in msg:
+            return StorageError(f"{self.path}: a damaged record (its text is not UTF-8): the archive is damaged — run "
+                                "`khabar check` to see what can be salvaged")
         if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
             return StorageError(f"{self.path}: {_NOT_A_DB} — choose another --db path, or move this file away")
         if "locked" in msg or "busy" in msg:
@@ -89,7 +92,7 @@ class Connection:
             return StorageError(f"{self.path}: the query was stopped (it ran past its deadline)")
         if "readonly" in msg or "read-only" in msg:
             return StorageError(f"{self.path}: the archive is read-only here (check the file's permissions)")
-        return StorageError(f"{self.path}: {msg}")
+        return StorageError(f"{self.path}: {' '.join(msg.split())[:200]}")
 
     # -- transactions ---------------------------------------------------------------------------
 
@@ -134,6 +137,12 @@ class Connection:
             page = self._query("PRAGMA page_size")[0][0]
             return int(page) * int(self._query("PRAGMA page_count")[0][0])
         return sum(p.stat().st_size for p in (Path(self.path), Path(self.path + "-wal")) if p.exists())
+
+    def files(self) -> list[str]:
+        """The database file and the journals SQLite keeps beside it (whether they exist now or not)."""
+        if self.path == ":memory:":
+            return []
+        return [self.path] + [self.path + suffix for suffix in ("-wal", "-shm", "-journal")]
 
     def checkpoint(self) -> None:
         """Fold the WAL back into the main file (after a large ingest)."""

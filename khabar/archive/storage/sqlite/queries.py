@@ -58,7 +58,7 @@ class Queries(Connection):
         if ids is not None:
             found: dict[int, StoredArticle] = {}
             for i in range(0, len(ids), 500):
-                part = [int(x) for x in ids[i:i + 500]]
+                part = [int(x) for x in ids[i:i + 500] if -(2**63) <= int(x) < 2**63]  # SQLite's integers
                 for row in self._query(base + f"WHERE a.id IN ({_marks(part)})", part):
                     found[row[0]] = self._article(row)
             return [found[int(i)] for i in ids if int(i) in found]
