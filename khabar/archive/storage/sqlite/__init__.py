@@ -71,6 +71,10 @@ class SqliteStorage(Planner, Queries, Identities, Following, Storage):
             if name in done:
                 continue
             with self.transaction():
+                # Two processes opening a new archive at once both saw it unmigrated: under the write
+                # lock, look again, so only one applies each migration.
+                if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                    continue
                 if callable(sql):
                     sql(db)
                 else:
