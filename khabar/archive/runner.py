@@ -232,9 +232,16 @@ class _Pool:
         main = threading.current_thread() is threading.main_thread()
         original = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            executor = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(*self.initargs, True))
-            list(executor.map(abs, range(self.jobs)))
+            for attempt in range(5):
+                executor = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker,
+                                               initargs=(*self.initargs, True))
+                try:
+                    list(executor.map(abs, range(self.jobs)))
+                    break
+                except BrokenProcessPool:  # a worker killed while starting: start them again
+                    _kill(executor)
+                    if attempt == 4:
+                        raise
         finally:
             if main:
                 signal.signal(signal.SIGINT, original)

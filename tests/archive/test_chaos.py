@@ -76,9 +76,10 @@ def _workers(pid: int) -> list[int]:
     return out
 
 
-def kill_workers_during_run(cmd: list[str], *, kills: int, rng: random.Random, timeout: float = 300) -> tuple[int, int]:
+def kill_workers_during_run(cmd: list[str], *, kills: int, rng: random.Random,
+                            timeout: float = 300) -> tuple[int, int, str]:
     """Run ``cmd``; kill -9 a random worker ``kills`` times at random moments. Returns (exit status,
-    kills done); raises ``TimeoutError`` when the run does not end (a hang)."""
+    kills done, standard error); raises ``TimeoutError`` when the run does not end (a hang)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     done = 0
     deadline = time.monotonic() + timeout
@@ -90,12 +91,12 @@ def kill_workers_during_run(cmd: list[str], *, kills: int, rng: random.Random, t
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(rng.choice(workers), signal.SIGKILL)
                     done += 1
-        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        _, err = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         raise TimeoutError(f"the run hung after {done} worker kills") from None
-    return proc.returncode, done
+    return proc.returncode, done, err.decode("utf-8", "replace")
 
 
 def test_worker_kill_9_at_random_moments_run_ends_and_equals_an_uninterrupted_run(tmp_path: Path) -> None:
@@ -106,8 +107,8 @@ def test_worker_kill_9_at_random_moments_run_ends_and_equals_an_uninterrupted_ru
         ingest([str(folder)], store, jobs=1, restore_only=True)
     db = tmp_path / "killed.db"
     cmd = [EXE, "ingest", str(folder), "--db", str(db), "--jobs", "2", "--restore-only", "--json"]
-    code, kills = kill_workers_during_run(cmd, kills=3, rng=random.Random(16))
-    assert code == 0 and kills >= 1
+    code, kills, err = kill_workers_during_run(cmd, kills=3, rng=random.Random(16))
+    assert code == 0 and kills >= 1, err
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0 and '"added": 0' in rerun.stdout
     assert _keys(db) == _keys(reference)
