@@ -34,6 +34,7 @@ class Logged:
     if_none_match: str | None
     if_modified_since: str | None
     user_agent: str | None
+    etag: str | None = None   # the ETag the answer carried (a feed's version)
 
 
 @dataclass(slots=True)
@@ -112,12 +113,12 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         finally:
             self.log_now(0)
 
-    def log_now(self, status: int) -> None:
+    def log_now(self, status: int, etag: str | None = None) -> None:
         """Log this request (once), before anything is sent: the client may act on the answer at once."""
         if not self.logged:
             self.logged = True
             self.outlet.record(Logged(self.arrived, self.path, status, self.headers.get("If-None-Match"),
-                                      self.headers.get("If-Modified-Since"), self.headers.get("User-Agent")))
+                                      self.headers.get("If-Modified-Since"), self.headers.get("User-Agent"), etag))
 
     def parse_request(self) -> bool:
         self.arrived = time.monotonic()
@@ -138,7 +139,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             self.reply(200, "application/rss+xml; charset=utf-8", body)
 
     def reply(self, status: int, ctype: str | None, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.log_now(status)
+        self.log_now(status, (headers or {}).get("ETag"))
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)
