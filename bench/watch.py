@@ -264,7 +264,8 @@ def memory(args: argparse.Namespace) -> None:
                 bench.publish(bench.rng.choice(bench.outlets))
             if cycle in marks:
                 status = Path(f"/proc/{proc.pid}/status").read_text()
-                fields = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if ":" in line}
+                fields = {k: v.split()[0] for k, _, v in (line.partition(":") for line in status.splitlines())
+                          if v.strip()}
                 readings.append((cycle, int(fields["VmHWM"]), int(fields["VmRSS"]), time.monotonic() - started))
             done = cycle
     finally:
