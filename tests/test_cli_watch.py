@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -211,13 +212,16 @@ def test_cli_watch_killed_mid_poll_and_restarted(outlet: Any, tmp_path: Path) ->
     for pause in (0.3, 1.0, 0.6):
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
-        before = len(stored(db))
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline and len(stored(db)) == before:
-            time.sleep(0.05)  # killed once this run is storing, not while Python starts
-        time.sleep(pause)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        try:
+            before = len(stored(db))
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline and len(stored(db)) == before:
+                time.sleep(0.05)  # killed once this run is storing, not while Python starts
+            time.sleep(pause)
+        finally:  # whatever happens here, no watcher is left running
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         stored_before_kill.append(stored(db))
         markers.append(len(outlet.requests()))
     assert any(0 < len(s) < 40 for s in stored_before_kill), [len(s) for s in stored_before_kill]
