@@ -98,7 +98,7 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
                 doc = (await http.get(f"/api/v1/articles/{hit['id']}")).json()
                 entity_ids += [e["id"] for e in (doc.get("document") or doc).get("entities", [])]
         entity_ids = sorted(set(entity_ids)) or ["per:none"]
-        cursors: list[str] = []
+        cursors: list[dict[str, Any]] = []  # a search's parameters with the next_cursor it gave
         stats: dict[str, list[float]] = {"search": [], "article": [], "entity": []}
         server: dict[str, list[float]] = {"search": [], "article": [], "entity": []}
         errors: dict[str, int] = {}
@@ -119,7 +119,7 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
             if rng.random() < 0.2:
                 params["sort"] = "relevance"
             if cursors and rng.random() < 0.1:
-                params["cursor"] = rng.choice(cursors)
+                return dict(rng.choice(cursors))  # the next page of an earlier search
             return params
 
         async def client() -> None:
@@ -138,10 +138,10 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
                     if r.status_code != 200:
                         errors[f"{kind} {r.status_code}"] = errors.get(f"{kind} {r.status_code}", 0) + 1
                         continue
-                    if kind == "search":
+                    if kind == "search" and params is not None:
                         nxt = r.json().get("next_cursor")
                         if nxt and len(cursors) < 500:
-                            cursors.append(nxt)
+                            cursors.append({**params, "cursor": nxt})
                 except httpx.HTTPError as err:
                     errors[f"{kind} {type(err).__name__}"] = errors.get(f"{kind} {type(err).__name__}", 0) + 1
                     continue
