@@ -7,6 +7,7 @@ date range or the next page), article requests and entity requests. Prints one J
 requests/s, latency percentiles overall and per kind as the clients saw them, the server's own
 time per request (its ``Server-Timing`` header), errors, and the machine's load.
 
+``--export`` streams the whole archive out in each format and watches the server's memory.
 ``--weight`` also loads the search page and an article page in Debian's Chromium and sums the bytes
 transferred: the first page with an empty cache (font, CSS and htmx included), the second with the
 cache the first one filled.
@@ -166,6 +167,34 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
     }
 
 
+def _rss_kb(pid: int, field: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def export_figures(base: str, pid: int) -> dict[str, Any]:
+    """The whole archive through GET /api/v1/export in each format: MB/s and the server's memory."""
+    import httpx
+
+    out: dict[str, Any] = {}
+    for fmt in ("jsonl", "csv", "parquet"):
+        before = _rss_kb(pid)
+        peak = before
+        size = 0
+        t = time.perf_counter()
+        with httpx.stream("GET", f"{base}/api/v1/export", params={"format": fmt}, timeout=600) as r:
+            r.raise_for_status()
+            for chunk in r.iter_bytes(1 << 20):
+                size += len(chunk)
+                peak = max(peak, _rss_kb(pid))
+        took = time.perf_counter() - t
+        out[fmt] = {"mb": round(size / 1e6, 1), "seconds": round(took, 1), "mb_per_s": round(size / 1e6 / took, 1),
+                    "server_rss_mb_before": round(before / 1024), "server_rss_mb_peak": round(peak / 1024)}
+    return out
+
+
 def page_weight(base: str) -> dict[str, Any]:
     """Bytes transferred for the search page (cold cache) and then an article page (warm cache)."""
     import httpx
@@ -206,6 +235,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--weight", action="store_true", help="also measure page weight in Chromium")
+    ap.add_argument("--export", action="store_true", help="also stream the whole archive out in each format")
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
@@ -218,6 +248,8 @@ def main() -> None:
             out.update(asyncio.run(load(base, clients=args.clients, seconds=args.seconds, n=args.n, seed=args.seed)))
         if args.weight:
             out["page_weight"] = page_weight(base)
+        if args.export:
+            out["export"] = export_figures(base, proc.pid)
         out["load_average_1min"] = round(os.getloadavg()[0], 2)
         out["cores"] = os.cpu_count()
         print(json.dumps(out, ensure_ascii=False), flush=True)

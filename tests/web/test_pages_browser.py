@@ -150,3 +150,26 @@ def test_hostile_articles_and_queries_are_inert(page: Any, base_url: str) -> Non
     page.goto(f"{base_url}/articles/{hostile[0]['id']}")
     assert "<script>" in page.inner_text("h1")
     assert page.eval_on_selector("h1 bdi", "e => getComputedStyle(e).unicodeBidi") == "isolate"
+
+
+def test_page_weight_is_under_150_kb_and_cached_after_the_first_page(browser: Any, base_url: str) -> None:
+    """Bytes on the wire, not time: font, CSS and htmx included on the first page, from cache after."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        sizes: dict[str, int] = {}
+        urls: dict[str, str] = {}
+        cdp.on("Network.requestWillBeSent", lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+        page.goto(f"{base_url}/?q={quote(QUERY)}", wait_until="networkidle")
+        first = sum(sizes.values())
+        fetched = sorted(urls[k].split("?")[0] for k in sizes)
+        assert len(fetched) == len(set(fetched)), fetched  # nothing fetched twice
+        assert first < 150 * 1024, (first, fetched)
+        sizes.clear()
+        page.goto(f"{base_url}/articles/1", wait_until="networkidle")
+        assert sum(sizes.values()) < first / 4  # the font, CSS and htmx come from the cache
+    finally:
+        context.close()
