@@ -21,8 +21,18 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["Mark", "article_marks", "fa_digits", "fa_number", "jalali", "mark_spans", "marked_restored",
-           "snippet_markup", "timeline_svg"]
+__all__ = [
+    "Mark",
+    "article_marks",
+    "fa_digits",
+    "fa_number",
+    "fill_months",
+    "jalali",
+    "mark_spans",
+    "marked_restored",
+    "snippet_markup",
+    "timeline_svg",
+]
 
 _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
@@ -213,6 +223,25 @@ def snippet_markup(snippet: str, highlights: Sequence[Sequence[int]]) -> Markup:
     return mark_spans(snippet, [Mark(int(s), int(e), "mark", {"class": "hit"}) for s, e in highlights])
 
 
+def fill_months(points: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Monthly counts with the months between the first and the last that had none, as zeros.
+
+    >>> [p["date"] for p in fill_months([{"date": "2024-11-01", "count": 1}, {"date": "2025-01-01", "count": 2}])]
+    ['2024-11-01', '2024-12-01', '2025-01-01']
+    """
+    by_month = {str(p.get("date"))[:7]: p for p in points}
+    first, last = parse_iso(str(points[0].get("date"))), parse_iso(str(points[-1].get("date")))
+    if first is None or last is None or (last.year - first.year) * 12 + last.month - first.month > 600:
+        return list(points)
+    out: list[Mapping[str, Any]] = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        key = f"{year:04d}-{month:02d}"
+        out.append(by_month.get(key, {"date": f"{key}-01", "count": 0}))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def timeline_svg(points: Sequence[Mapping[str, Any]], *, interval: str = "month", label: str = "") -> Markup:
     """An inline SVG bar chart of ``[{date, count}]`` (dates ISO, oldest first), drawn right to left
     like the page: the newest bar stands at the inline start. Each bar has a ``<title>`` with its
@@ -221,10 +250,12 @@ def timeline_svg(points: Sequence[Mapping[str, Any]], *, interval: str = "month"
     gran = {"day": "day", "week": "day", "month": "month", "year": "year"}.get(interval, "month")
     if not points:
         return Markup(f'<p class="muted">{escape(label)}: هنوز داده‌ای نیست.</p>')
+    if interval == "month":
+        points = fill_months(points)
     top = max(int(p.get("count") or 0) for p in points) or 1
     n = len(points)
     slot = width / n
-    bar = max(1.0, slot * 0.8)
+    bar = min(48.0, max(1.0, slot * 0.8))
     parts = []
     for i, p in enumerate(points):
         count = int(p.get("count") or 0)
@@ -237,10 +268,11 @@ def timeline_svg(points: Sequence[Mapping[str, Any]], *, interval: str = "month"
     first, last = jalali(str(points[0].get("date")), gran), jalali(str(points[-1].get("date")), gran)
     total = sum(int(p.get("count") or 0) for p in points)
     desc = f"{label}: {fa_number(total)} در {fa_number(n)} بازه، از {first} تا {last}؛ بیشینه {fa_number(top)}"
+    # The page is right to left, so SVG text runs right to left too: "start" is a label's right edge.
     axis = (f'<line x1="0" y1="{height - pad_bottom}" x2="{width}" y2="{height - pad_bottom}"></line>'
-            f'<text x="{width - 2}" y="{height - 8}" text-anchor="end">{escape(first)}</text>'
-            f'<text x="2" y="{height - 8}" text-anchor="start">{escape(last)}</text>'
-            f'<text x="{width - 2}" y="{pad_top + 2}" text-anchor="end">{escape(fa_number(top))}</text>')
+            f'<text x="{width - 2}" y="{height - 8}" text-anchor="start">{escape(first)}</text>'
+            f'<text x="2" y="{height - 8}" text-anchor="end">{escape(last)}</text>'
+            f'<text x="{width - 2}" y="{pad_top + 2}" text-anchor="start">{escape(fa_number(top))}</text>')
     return Markup(f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc"'
                   f' xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{escape(label)}</title>'
                   f'<desc id="chart-desc">{escape(desc)}</desc>{axis}{"".join(parts)}</svg>')
