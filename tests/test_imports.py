@@ -154,3 +154,12 @@ def test_imports_the_graph_is_read_from_real_code() -> None:
     assert "khabar.pipeline" in imports_of("khabar.archive.keys")
     assert "khabar.render" in imports_of("khabar.cli")  # a lazy import inside a command
     assert "sqlite3" in imports_of("khabar.archive.storage.sqlite.connection")
+
+
+def test_imports_the_server_reads_only_khabar_and_the_archive_facade() -> None:
+    # api/ and web/ see the package's public names and khabar.archive's facade, never its modules.
+    allowed = ("khabar", "khabar.archive")
+    wrong = {m: sorted(i for i in _khabar_imports(m) if i not in allowed and not _under(i, "khabar.api", "khabar.web"))
+             for m in _modules_of(("khabar.api", "khabar.web"))}
+    assert not {m: w for m, w in wrong.items() if w}
+    assert _modules_of(("khabar.api",)) and _modules_of(("khabar.web",))
