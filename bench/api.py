@@ -43,7 +43,7 @@ from archive import OUTLETS, PLACES, TOPICS, _person, build_search_archive  # no
 
 def start_server(db: str) -> tuple[subprocess.Popen[str], str]:
     khabar = Path(sys.executable).with_name("khabar")
-    proc = subprocess.Popen([str(khabar), "serve", "--db", db, "--host", "127.0.0.1", "--port", "0"],
+    proc = subprocess.Popen([str(khabar), "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--no-stories"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60

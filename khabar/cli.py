@@ -705,7 +705,9 @@ def copy(source_db: str, target_db: str) -> None:
               help="Port to listen on (0: any free port; the address is printed).")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds one archive query may take before the request answers 503.")
-def serve(db: str | None, host: str, port: int, timeout: float) -> None:
+@click.option("--no-stories", is_flag=True,
+              help="Do not assign stories to articles that have none (by default done in the background).")
+def serve(db: str | None, host: str, port: int, timeout: float, no_stories: bool) -> None:
     """Serve the archive: the REST API under /api/v1 (docs at /docs) and the Persian web pages.
 
     Read-only unless the environment sets KHABAR_TOKEN: then POST /api/v1/articles adds articles
@@ -721,10 +723,22 @@ def serve(db: str | None, host: str, port: int, timeout: float) -> None:
                                    "pip install 'khabar[web]'") from None
     with _open_archive(db) as archive:  # fails now, with a remedy, on a missing or unreadable archive
         shown, address = archive.address, db or archive.local_path or archive.address
-        unclustered = archive.stats().get("unclustered", 0)
-        if unclustered:  # as `khabar stories` does on first use, so the pages show every story
-            click.echo(f"khabar: assigning stories to {unclustered} article{'s' if unclustered != 1 else ''}…", err=True)
-            archive.cluster()
+        unclustered = 0 if no_stories else archive.stats().get("unclustered", 0)
+    if unclustered:  # as `khabar stories` does on first use, so the pages show every story; serving starts now
+        import threading
+
+        def cluster() -> None:
+            try:
+                with Archive.open(address, must_exist=True) as own:
+                    own.cluster()
+                click.echo(f"khabar: stories assigned to {unclustered} article{'s' if unclustered != 1 else ''}",
+                           err=True)
+            except KhabarError as err:
+                click.echo(visible(f"khabar: stories not assigned: {err}"), err=True)
+
+        click.echo(f"khabar: assigning stories to {unclustered} article{'s' if unclustered != 1 else ''} "
+                   "in the background", err=True)
+        threading.Thread(target=cluster, name="khabar-stories", daemon=True).start()
     settings = Settings(db=address, token=os.environ.get("KHABAR_TOKEN") or None, timeout=timeout)
 
     def ready(url: str) -> None:

@@ -74,6 +74,9 @@ def test_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         run = subprocess.run([*khabar_command(), "ingest", str(source), "--db", str(db), "--jobs", "1"],
                              capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr
+    # Stories now, as `khabar stories` does, so no test waits on `khabar serve`'s background clustering.
+    run = subprocess.run([*khabar_command(), "stories", "--db", str(db)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
     return db
 
 

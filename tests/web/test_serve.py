@@ -72,3 +72,20 @@ def test_make_demo_ends_by_serving_the_archive(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_serve_assigns_stories_in_the_background(tmp_path: Path, start_server: Any, khabar_cli: list[str]) -> None:
+    import time
+
+    db = tmp_path / "fresh.db"
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    subprocess.run([*khabar_cli, "ingest", str(samples), "--db", str(db), "--jobs", "1"], check=True,
+                   capture_output=True, timeout=300)
+    with start_server(db) as srv:
+        assert httpx.get(f"{srv.url}/healthz").status_code == 200  # serving while stories are assigned
+        deadline = time.monotonic() + 60
+        stories: list[Any] = []
+        while not stories and time.monotonic() < deadline:
+            stories = httpx.get(f"{srv.url}/api/v1/stories").json()
+            time.sleep(0.3)
+        assert stories and stories[0]["size"] >= 2
