@@ -282,3 +282,14 @@ def test_sqlite_interrupt_stops_a_running_query(tmp_path: Path) -> None:
     timer.join()
     assert store._query("SELECT 1") == [(1,)]  # the connection still answers
     store.close()
+
+
+def test_sqlite_profile_lists_the_newest_articles_by_time_within_a_day(store) -> None:
+    stamps = ["2024-10-14T09:00:00", "2024-10-15T08:00:00", "2024-10-15T20:00:00", "2024-10-15T12:00:00", None]
+    for i, when in enumerate(stamps):
+        doc = analyze(f"سرگئی لاوروف در مسکو سخن گفت. خبر شماره {i}")
+        _add(store, NewArticle.from_document(doc, content_key=f"k{i}", published=when, title=f"t{i}"))
+    eid = next(e["id"] for e in store.articles([1])[0].doc["entities"] if "لاوروف" in e["name"])
+    got = [a.published for a in store.profile([eid], limit=2).articles]
+    assert got == ["2024-10-15T20:00:00", "2024-10-15T12:00:00"]
+    assert [a.published for a in store.profile([eid], limit=10).articles][-1] is None

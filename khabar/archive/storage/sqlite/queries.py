@@ -23,12 +23,15 @@ from khabar.archive.models import (
     StoryItem,
 )
 from khabar.archive.storage.sqlite.connection import Connection
+from khabar.archive.storage.sqlite.fts import DAY_SHIFT
 from khabar.codec import unpack_doc
 from khabar.errors import NotFoundError
 
 _ARTICLE_COLUMNS = ("a.id, a.doc, a.raw_text, a.text, a.content_key, a.title, a.url, a.published, a.author, "
                     "o.name, a.origin, a.kind, a.analysis, a.story_id, a.added")
 LEAD_CHARS = 120
+# An entity's co-mentions are counted among its newest articles, this many at most.
+CO_MENTION_SAMPLE = 1000
 
 
 def like_words(key: str, *, prefix: bool = False) -> str:
@@ -154,11 +157,16 @@ class Queries(Connection):
             aliases += [a for a in json.loads(e[3]) if a not in aliases]
         n_articles = self._query(f"SELECT COUNT(DISTINCT article_id) FROM article_entities WHERE entity_id IN ({marks})",
                                  ids)[0][0]
+        # The newest articles: only those of the days from the limit-th newest on are read and sorted
+        # (the index is in day order; within a day the publication time decides), not every article.
+        cut = self._query(f"SELECT fts_key FROM article_entities WHERE entity_id IN ({marks}) "
+                          "ORDER BY fts_key DESC LIMIT 1 OFFSET ?", [*ids, max(limit - 1, 0)])
+        floor = (cut[0][0] >> DAY_SHIFT) << DAY_SHIFT if cut else 0
         articles = self._query(
             f"SELECT a.id, a.title, a.published, o.name, substr(a.text, 1, {LEAD_CHARS}) FROM articles a "
             "LEFT JOIN outlets o ON o.id = a.outlet_id "
-            f"WHERE a.id IN (SELECT article_id FROM article_entities WHERE entity_id IN ({marks})) "
-            "ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?", [*ids, limit])
+            f"WHERE a.id IN (SELECT article_id FROM article_entities WHERE entity_id IN ({marks}) AND fts_key >= ?) "
+            "ORDER BY a.published DESC NULLS LAST, a.id DESC LIMIT ?", [*ids, floor, limit])
         meetings = self._query(
             "SELECT ev.id, ev.article_id, ev.type, ev.trigger, ev.date, ev.place, a.title, a.published, "
             "(SELECT name FROM entities WHERE id = ev.place) "
@@ -173,12 +181,15 @@ class Queries(Connection):
                     f"LEFT JOIN entities e ON e.id = p.entity_id WHERE p.event_id IN ({_marks(events)}) "
                     f"AND p.entity_id NOT IN ({marks}) ORDER BY p.event_id, p.entity_id", [*events, *ids]):
                 others.setdefault(event_id, []).append(name)
+        # Co-mentions among the newest CO_MENTION_SAMPLE articles: a name in 100k articles would
+        # otherwise join every one of them on every page view.
         co = self._query(
-            "SELECT e.id, e.name, e.label, COUNT(*) AS n FROM article_entities ae1 "
+            "SELECT e.id, e.name, e.label, COUNT(*) AS n FROM "
+            f"(SELECT article_id FROM article_entities WHERE entity_id IN ({marks}) ORDER BY fts_key DESC LIMIT ?) ae1 "
             "JOIN article_entities ae2 ON ae2.article_id = ae1.article_id "
             "JOIN entities e ON e.id = ae2.entity_id "
-            f"WHERE ae1.entity_id IN ({marks}) AND ae2.entity_id NOT IN ({marks}) "
-            "GROUP BY e.id ORDER BY n DESC, e.name, e.id LIMIT ?", [*ids, *ids, limit])
+            f"WHERE ae2.entity_id NOT IN ({marks}) "
+            "GROUP BY e.id ORDER BY n DESC, e.name, e.id LIMIT ?", [*ids, CO_MENTION_SAMPLE, *ids, limit])
         first = ents[0] if ents else None
         return EntityProfile(
             ids=ids, name=first[1] if first else "", label=first[2] if first else "", aliases=aliases, titles=titles,
