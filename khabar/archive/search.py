@@ -43,6 +43,7 @@ __all__ = [
 
 MAX_LIMIT = 10_000
 COUNT_CAP = 10_000
+FACET_SAMPLE = 5000  # facets are counted among this many of the newest matches
 _ENTITY_ID = re.compile(r"^[a-z]+:\S+$")
 _FACET_NAMES = {"person": "person", "org": "organization", "place": "place"}
 
@@ -144,13 +145,14 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
            place: FacetArg = None, source: FacetArg = None, since: str | None = None, until: str | None = None,
            has_quotes: bool = False, story: int | None = None, limit: int = 20, sort: str = "newest",
            cursor: str | None = None, count: bool = False, count_cap: int = COUNT_CAP, facets: bool = False,
-           facet_top: int = 5, snippet_chars: int = 160, ids: Sequence[int] | None = None) -> SearchPage:
+           facet_top: int = 5, facet_sample: int = FACET_SAMPLE, snippet_chars: int = 160,
+           ids: Sequence[int] | None = None) -> SearchPage:
     """Search the archive; an empty query with filters lists the filtered articles.
 
     ``sort``: ``newest``, ``oldest`` or ``relevance``; ``cursor``: a page's ``next_cursor``, to
     continue after it; ``count``: also count the matches (up to ``count_cap``: beyond it the total
     is "at least"); ``facets``: the most frequent persons, organizations, places and outlets among
-    the newest matches; ``ids``: only among these articles (a saved search matched against the
+    the newest ``facet_sample`` matches (the cost of facets grows with it); ``ids``: only among these articles (a saved search matched against the
     articles just stored).
 
     >>> from khabar import analyze
@@ -199,7 +201,7 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
     facet_values: dict[str, list[FacetValue]] = {}
     if facets:
         chosen = {e for group in filt.entity_groups for e in group}
-        for name, values in storage.facets(base, top=facet_top).items():
+        for name, values in storage.facets(base, top=facet_top, sample=facet_sample).items():
             facet_values[name] = [
                 FacetValue(value, label, n, value in resolved.outlet_names if name == "source" else value in chosen)
                 for value, label, n in values]

@@ -197,18 +197,20 @@ class Planner(Connection):
 
     def facets(self, query: SearchQuery, *, top: int = 5, sample: int = 5000) -> dict[str, list[tuple[str, str, int]]]:
         ids, params = self._ids_sql(query, sample, ordered=True)
+        # The sample's ids are found once (a materialized CTE) and every facet is counted in one pass;
+        # the top values of each are chosen here, in the order the database would sort them.
+        rows = self._query(
+            f"WITH sample(id) AS MATERIALIZED ({ids}) "
+            "SELECT e.label, e.id, e.name, COUNT(*) FROM article_entities ae JOIN entities e ON e.id = ae.entity_id "
+            "WHERE ae.article_id IN sample GROUP BY e.id "
+            "UNION ALL SELECT NULL, o.id, o.name, COUNT(*) FROM articles a2 JOIN outlets o ON o.id = a2.outlet_id "
+            "WHERE a2.id IN sample GROUP BY o.id", params)
         out: dict[str, list[tuple[str, str, int]]] = {}
         for facet, labels in FACET_LABELS.items():
-            marks = ",".join("?" * len(labels))
-            rows = self._query(
-                f"SELECT e.id, e.name, COUNT(*) AS n FROM article_entities ae JOIN entities e ON e.id = ae.entity_id "
-                f"WHERE ae.article_id IN ({ids}) AND e.label IN ({marks}) GROUP BY e.id "
-                "ORDER BY n DESC, e.name, e.id LIMIT ?", [*params, *labels, top])
-            out[facet] = [(r[0], r[1], int(r[2])) for r in rows]
-        rows = self._query(
-            f"SELECT o.name, COUNT(*) AS n FROM articles a2 JOIN outlets o ON o.id = a2.outlet_id "
-            f"WHERE a2.id IN ({ids}) GROUP BY o.id ORDER BY n DESC, o.name, o.id LIMIT ?", [*params, top])
-        out["source"] = [(r[0], r[0], int(r[1])) for r in rows]
+            found = sorted((r for r in rows if r[0] is not None and r[0] in labels), key=lambda r: (-r[3], r[2], r[1]))
+            out[facet] = [(r[1], r[2], int(r[3])) for r in found[:top]]
+        outlets = sorted((r for r in rows if r[0] is None), key=lambda r: (-r[3], r[2], r[1]))
+        out["source"] = [(r[2], r[2], int(r[3])) for r in outlets[:top]]
         return out
 
     def histogram(self, query: SearchQuery) -> list[tuple[str, int]]:
