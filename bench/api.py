@@ -167,6 +167,12 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
     }
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_kb(pid: int, field: str = "VmRSS") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -245,7 +251,18 @@ def main() -> None:
     try:
         out: dict[str, Any] = {"bench": "api", "articles": args.n, "build_s": round(build_s, 1)}
         if args.seconds > 0:
-            out.update(asyncio.run(load(base, clients=args.clients, seconds=args.seconds, n=args.n, seed=args.seed)))
+            import resource
+
+            server_cpu, client_cpu = _cpu_s(proc.pid), resource.getrusage(resource.RUSAGE_SELF)
+            figures = asyncio.run(load(base, clients=args.clients, seconds=args.seconds, n=args.n, seed=args.seed))
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            n = max(1, figures["requests"])
+            # CPU per request does not depend on what else the machine runs: 2 cores / (server + client
+            # CPU per request) is what this pair could serve with the machine to itself.
+            figures["server_cpu_ms_per_request"] = round((_cpu_s(proc.pid) - server_cpu) * 1000 / n, 2)
+            figures["client_cpu_ms_per_request"] = round(
+                (used.ru_utime + used.ru_stime - client_cpu.ru_utime - client_cpu.ru_stime) * 1000 / n, 2)
+            out.update(figures)
         if args.weight:
             out["page_weight"] = page_weight(base)
         if args.export:

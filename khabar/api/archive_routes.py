@@ -119,6 +119,8 @@ async def search(
     sort: Literal["newest", "oldest", "relevance"] = "newest",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
     cursor: Annotated[str | None, Query(max_length=512, description="A page's next_cursor: the page after it")] = None,
+    count_cap: Annotated[int, Query(ge=1, le=100_000, description="Count matches up to this many; beyond it "
+                                                                  "total.relation is gte")] = 1000,
     facets: Annotated[str, Query(max_length=100, pattern=r"^(none|all|[a-z,]*)$",
                                  description="Facets to count among the matches: comma-separated person, org, "
                                              "place, source; all; or none (the default: counting costs time)")]
@@ -132,7 +134,7 @@ async def search(
     def run(archive: Any) -> Any:
         try:
             return archive.search(filters.q, **filters.options(), sort=sort, limit=limit, cursor=cursor or None,
-                                  count=True, facets=bool(wanted))
+                                  count=True, count_cap=count_cap, facets=bool(wanted))
         except InvalidInput as err:
             raise _query_error(err, cursor) from None
 

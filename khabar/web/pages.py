@@ -39,6 +39,8 @@ WEB = Path(__file__).resolve().parent
 STATIC = WEB / "static"
 MAX_ANALYZE_CHARS = 200_000
 PAGE_SIZE = 10
+COUNT_CAP = 1000     # "more than 1,000 articles" beyond it: counting every match of a broad word costs
+FACET_SAMPLE = 1000  # facet counts among the newest 1,000 matches
 FACETS = ("person", "org", "place", "source")
 LABEL_NAMES = {**LABELS, "PERSON": "شخص", "ORGANIZATION": "سازمان", "GPE": "مکان", "LOCATION": "مکان"}
 
@@ -135,7 +137,8 @@ async def search_page(request: Request) -> Response:
 
         def run(archive: Any) -> Any:
             return archive.search(form["q"], **options, since=since, until=until, has_quotes=form["has_quotes"],
-                                  sort=form["sort"], limit=PAGE_SIZE, cursor=form["cursor"], count=True, facets=True)
+                                  sort=form["sort"], limit=PAGE_SIZE, cursor=form["cursor"], count=True,
+                                  count_cap=COUNT_CAP, facets=True, facet_sample=FACET_SAMPLE)
 
         page_ = await _access(request).call(run)
         found = page_.to_dict()
@@ -150,7 +153,8 @@ async def search_page(request: Request) -> Response:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         next_url = "/?" + urlencode([*params, ("cursor", found["next_cursor"])])
     return page(request, "search.html", {"nav": "/", "form": form, "found": found, "problem": problem,
-                                         "next_url": next_url}, status=422 if problem else 200)
+                                         "next_url": next_url, "facet_sample": FACET_SAMPLE},
+                status=422 if problem else 200)
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

@@ -219,3 +219,11 @@ def test_a_read_only_server_refuses_writes(archive_path: Path) -> None:
     with TestClient(create_app(Settings(db=str(archive_path)))) as c:
         r = c.post("/api/v1/articles", json={"text": "x"}, headers={"Authorization": "Bearer anything"})
         assert r.status_code == 403 and "read-only" in r.json()["detail"]
+
+
+def test_search_total_is_at_least_beyond_the_count_cap(api: Any) -> None:
+    every = api.get("/api/v1/search").json()["total"]
+    assert every["relation"] == "eq" and every["value"] > 3
+    capped = api.get("/api/v1/search", params={"count_cap": 3}).json()["total"]
+    assert capped == {"value": 3, "relation": "gte"}
+    assert api.get("/api/v1/search", params={"count_cap": 0}).status_code == 422
