@@ -196,10 +196,12 @@ async def entity(request: Request, entity_id: str,
 
 @router.get("/entities/{entity_id}/timeline", operation_id="timeline", summary="Articles mentioning the entity per interval")
 async def timeline(request: Request, entity_id: str,
-                   interval: Literal["day", "week", "month", "year"] = "month") -> JSONResponse:
+                   interval: Literal["day", "week", "month", "year"] = "month",
+                   totals: Annotated[bool, Query(description="Also every article of each interval (total, ratio)")]
+                   = False) -> JSONResponse:
     if len(entity_id) > 300:
         raise field_error("entity_id", "at most 300 characters", where="path")
-    found = await archive_of(request).call(lambda a: a.timeline(entity_id, interval=interval))
+    found = await archive_of(request).call(lambda a: a.timeline(entity_id, interval=interval, totals=totals))
     return JSONResponse([c.to_dict() for c in found])
 
 

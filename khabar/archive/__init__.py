@@ -205,15 +205,21 @@ class Archive:
         every = _bucket(self.storage.histogram(SearchQuery(None, window)), interval) if matched else {}
         return [Count(day, n, every.get(day, n)) for day, n in sorted(matched.items())]
 
-    def timeline(self, entity_id: str, *, interval: Interval = "month") -> list[Count]:
-        """Articles mentioning the entity ``entity_id`` per interval."""
+    def timeline(self, entity_id: str, *, interval: Interval = "month", totals: bool = True) -> list[Count]:
+        """Articles mentioning the entity ``entity_id`` per interval; with ``totals``, of every article
+        published then (a histogram of the whole archive over those dates: costly on a large one)."""
         if not self.storage.entities(ids=[entity_id]):
             raise NotFoundError(f"no entity {entity_id!r} in the archive")
         from khabar.archive.query import Filters
 
         days = self.storage.histogram(SearchQuery(None, Filters(entity_groups=((entity_id,),))))
-        every = _bucket(self.storage.histogram(SearchQuery(None, Filters())), interval)
-        return [Count(d, n, every.get(d, n)) for d, n in sorted(_bucket(days, interval).items())]
+        counts = sorted(_bucket(days, interval).items())
+        if not totals or not counts:
+            return [Count(d, n, None) for d, n in counts]
+        # Every article, only over the intervals the entity spans.
+        window = Filters(since=counts[0][0], until=_bucket_end(counts[-1][0], interval))
+        every = _bucket(self.storage.histogram(SearchQuery(None, window)), interval)
+        return [Count(d, n, every.get(d, n)) for d, n in counts]
 
     def article(self, article_id: int) -> Article:
         """The article with this id; :class:`~khabar.errors.NotFoundError` when there is none."""
@@ -415,6 +421,18 @@ class Archive:
         from khabar.archive.following import remove_alert
 
         remove_alert(self.storage, name)
+
+def _bucket_end(start: str, interval: str) -> str:
+    """The first day after the interval that begins on ``start``."""
+    d = _dt.date.fromisoformat(start)
+    if interval == "week":
+        return (d + _dt.timedelta(days=7)).isoformat()
+    if interval == "month":
+        return (d.replace(year=d.year + 1, month=1) if d.month == 12 else d.replace(month=d.month + 1)).isoformat()
+    if interval == "year":
+        return d.replace(year=d.year + 1).isoformat()
+    return (d + _dt.timedelta(days=1)).isoformat()
+
 
 def _bucket(days: list[tuple[str, int]], interval: str) -> dict[str, int]:
     """Per-day counts summed per interval, keyed by the interval's first day (weeks start on Monday)."""

@@ -540,17 +540,20 @@ class SourceStats:
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """Matching articles in one interval (``date``: its first day), of ``total`` published then."""
+    """Matching articles in one interval (``date``: its first day), of ``total`` published then
+    (``None`` when the totals were not asked for: then ``to_dict`` has neither total nor ratio)."""
 
     date: str
     count: int
-    total: int
+    total: int | None
 
     @property
     def ratio(self) -> float:
         return self.count / self.total if self.total else 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        if self.total is None:
+            return {"date": self.date, "count": self.count}
         return {"date": self.date, "count": self.count, "total": self.total, "ratio": round(self.ratio, 6)}
 
 

@@ -171,7 +171,7 @@ async def entity_page(request: Request, entity_id: str) -> Response:
         raise InvalidInput("an entity id is at most 300 characters")
 
     def run(archive: Any) -> tuple[Any, Any]:
-        return archive.entity(entity_id), archive.timeline(entity_id, interval="month")
+        return archive.entity(entity_id), archive.timeline(entity_id, interval="month", totals=False)
 
     profile, timeline = await _access(request).call(run)
     entity = profile.to_dict()

@@ -70,3 +70,16 @@ def test_archive_check_notices_a_vanished_file(tmp_path: Path) -> None:
         path.unlink()
         with pytest.raises(StorageError):
             a.check()
+
+
+def test_archive_timeline_totals_cover_whole_intervals(tmp_path: Path) -> None:
+    with Archive.open(str(tmp_path / "t.db")) as a:
+        a.add([{"text": f"خبر {i}: سرگئی لاوروف در مسکو سخن گفت." if i < 2 else f"خبر {i} از تهران و باران.",
+                "published": day} for i, day in enumerate(["2024-10-03", "2024-11-05", "2024-11-25", "2024-10-01"])])
+        eid = next(e.id for e in a.entities("لاوروف"))
+        with_totals = [c.to_dict() for c in a.timeline(eid, interval="month")]
+        # November's total holds the article of the 25th, after the entity's last mention.
+        assert with_totals == [{"date": "2024-10-01", "count": 1, "total": 2, "ratio": 0.5},
+                               {"date": "2024-11-01", "count": 1, "total": 2, "ratio": 0.5}]
+        assert [c.to_dict() for c in a.timeline(eid, interval="month", totals=False)] == [
+            {"date": "2024-10-01", "count": 1}, {"date": "2024-11-01", "count": 1}]
