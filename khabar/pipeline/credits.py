@@ -24,12 +24,16 @@ _ROLE = (
     rf"(?:(?:خبرنگار|گروه|سرویس|دبیر|پایگاه\s+اطلاع{ZWNJ}?رسانی|پایگاه\s+خبری|سایت|روابط\s+عمومی|مرکز\s+رسانه)"
     rf"(?:\s+(?!خبرگزاری|روزنامه){_W}){{0,3}}?\s+(?:اعزامی\s+)?(?:به\s+{_W}\s+)?)"
 )
-_OUTLET = rf"(?P<name>(?:{_W}|\.|-)(?:\s+(?:{_W}|\.)){{0,4}}?)"
-# The outlet is what stands before the comma; `به نقل از` after it names the outlet's own source.
+# An outlet's name, up to ten words (`معاونت مطبوعاتی … وزارت فرهنگ و ارشاد اسلامی`), or quoted
+# (`«تابناک»`, `"ورزش سه"`).
+_OUTLET = (rf"(?:[\"«“](?P<quoted>[^\"«»“”\n]{{1,40}})[\"»”]"
+           rf"|(?P<name>(?:{_W}|\.|-)(?:\s+(?:{_W}|\.)){{0,9}}?))")
+# The outlet is what stands before the comma or colon; `به نقل از` after it names the outlet's own
+# source, `از تهران` or `مستقر در …` where its reporter stands.
 # At the start of a line: `به گزارش …` inside a paragraph cites a source for one fact.
 OPENING = re.compile(
     rf"(?:^|(?<=\n))[^\S\n]*به\s+گزارش\s+(?!این|همین)(?:{_ROLE})?{_OUTLET}(?:\s*\((?P<short>[^()\n]{{1,30}})\))?"
-    rf"\s*(?=،|,|\s+به\s+نقل\s+از|\s+از\s+{_W}\s*،)"
+    rf"\s*(?=،|,|:|(?<=[\"»”])\s|\s+به\s+نقل\s+از|\s+و\s+به\s+نقل\s+از|\s+از\s+{_W}\s*[،:]|\s+(?:مستقر|اعزامی)\s+در\s)"
 )
 QUOTING = re.compile(rf"(?<![\w{ZWNJ}])به\s+نقل\s+از\s+(?:{_ROLE})?{_OUTLET}\s*(?=[،,])")
 # A dateline: up to four words, a dash, at the very start of the article or a line (`تهران- ایرنا-`).
@@ -69,15 +73,24 @@ class CreditFinder:
     requires: ClassVar[tuple[str, ...]] = ("text",)
     assigns: ClassVar[tuple[str, ...]] = ("source",)
 
-    def __init__(self, *, head_chars: int = 400) -> None:
-        # An opening credit stands in the first sentence or two; later `به گزارش` credits a quoted outlet.
+    def __init__(self, *, head_chars: int = 400, head_lines: int = 3, lines_chars: int = 1500) -> None:
+        # An opening credit stands in the first sentence or two, or at the start of one of the first
+        # lines after a lead (news sites put the lead above it); later `به گزارش` credits a quoted
+        # outlet for one fact.
         self.head_chars = head_chars
+        self.head_lines = head_lines
+        self.lines_chars = lines_chars
 
     def find(self, doc: Document) -> SourceCredit | None:
-        """The credited outlet: an opening credit, a dateline, a footer, then `به نقل از` (example above)."""
+        """The credited outlet: an opening credit, a dateline, a footer, then `به نقل از` (example
+        above). Words told to an outlet (`به رویترز گفت`, `در گفت‌وگو با ایسنا`) credit it for that
+        statement, not the article."""
         text = doc.text
         head = text[: self.head_chars]
-        m = OPENING.search(head)
+        lines = text[: self._lines_end(text)]
+        m = OPENING.search(lines)
+        if m and not self._name(m):
+            m = None  # a desk with its outlet's name cut off by the crawler (`به گزارش گروه سلامت،`)
         dateline = DATELINE.match(head)
         dname = (dateline.group("name") or dateline.group("name2")) if dateline else ""
         if dname.strip() in NOT_OUTLET or _DIGIT.search(dname):
@@ -95,21 +108,36 @@ class CreditFinder:
         if footers:
             return self._credit(doc, footers[-1])
         q = QUOTING.search(head)
-        if q:
+        if q and self._name(q):
             return self._credit(doc, q)
         return None
 
+    def _lines_end(self, text: str) -> int:
+        """Where the first ``head_lines`` lines end (at most ``lines_chars`` characters in)."""
+        end = 0
+        for _ in range(self.head_lines):
+            nl = text.find("\n", end)
+            if nl < 0:
+                return min(len(text), self.lines_chars)
+            end = nl + 1
+        return min(end, self.lines_chars)
+
     @staticmethod
-    def _credit(doc: Document, m: re.Match[str]) -> SourceCredit:
+    def _name(m: re.Match[str]) -> str:
+        """The outlet's name in a credit match: a short name in brackets first (`خبرگزاری دانشجویان
+        ایران (ایسنا)`: the one readers know), desks and reporters' roles left out."""
+        groups = m.groupdict()
+        name = re.sub(r"\s+", " ", groups.get("short") or groups.get("quoted") or groups.get("name")
+                      or groups.get("name2") or "")
+        name = name.strip(" .،,:-ـ\"«»“”")
+        head = OUTLET_HEAD.search(name)
+        return name[head.start():] if head else DESKS.sub("", name + " ").strip()
+
+    def _credit(self, doc: Document, m: re.Match[str]) -> SourceCredit:
         start, end = m.span()
         while start < end and text_isspace(doc.text[start]):
             start += 1
-        # `خبرگزاری دانشجویان ایران (ایسنا)`: the short name in brackets is the one readers know.
-        groups = m.groupdict()
-        name = re.sub(r"\s+", " ", groups.get("short") or groups.get("name") or groups.get("name2") or "")
-        name = name.strip(" .،,:-ـ")
-        head = OUTLET_HEAD.search(name)
-        name = name[head.start():] if head else DESKS.sub("", name) or name
+        name = self._name(m) or re.sub(r"\s+", " ", m.group("name") or "").strip(" .،,:-ـ")
         return SourceCredit(name, doc.span(start, end))
 
     def __call__(self, doc: Document) -> Document:

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 from khabar.document import Document, Mention, Quote, Span
 from khabar.pipeline.quotes_lexicon import ACCORDING_TO, CUE, NOT_SAY, cue_class, is_plural
-from khabar.pipeline.quotes_speakers import SpeakerResolver
+from khabar.pipeline.quotes_speakers import SpeakerResolver, opening_credit_end
 from khabar.text.chars import ZWNJ
 
 _WORD = re.compile(rf"[\w{ZWNJ}]+")
@@ -91,7 +91,7 @@ class QuoteExtractor:
         cues = [c for c in self._cues(text, starts, doc.sentences) if not _inside(c.start, quoted)]
         resolver = self.speakers.start(doc)
         # A dateline or `به گزارش …،` before the subject is no subject (`تهران - ایرنا - استانداری … اعلام کرد`).
-        credit_end = doc.source.span.end if doc.source is not None and doc.source.span.start < 400 else -1
+        credit_end = opening_credit_end(doc)
         out: list[Quote] = []
         taken_until = -1  # end of the last indirect content: cues inside it are nested statements
         prev: tuple[_Cue, Quote | None] | None = None

@@ -177,6 +177,17 @@ class SpeakerResolver:
         return pos
 
 
+def opening_credit_end(doc: Document) -> int:
+    """Where a credit that opens its line near the top ends (`به گزارش ایسنا،`, `تهران - ایرنا -`),
+    or -1: what follows it is a clause of its own. A credit inside a clause (`X در گفت‌وگو با ایسنا
+    گفت`) leaves its subject before it."""
+    src = doc.source
+    if src is None or src.span.start >= 400:
+        return -1
+    line_start = doc.text.rfind("\n", 0, src.span.start) + 1
+    return src.span.end if not doc.text[line_start:src.span.start].strip() else -1
+
+
 class _DocResolver:
     def __init__(self, owner: SpeakerResolver, doc: Document) -> None:
         self.doc = doc
@@ -185,7 +196,7 @@ class _DocResolver:
         self.mstarts = [m.start for m in self.mentions]
         self.by_start: dict[int, Mention] = {m.start: m for m in self.mentions}
         # A dateline or opening credit is not part of the first sentence's clause.
-        self.credit_end = doc.source.span.end if doc.source is not None and doc.source.span.start < 400 else -1
+        self.credit_end = opening_credit_end(doc)
         self.by_entity: dict[str, list[int]] = {}
         for m in self.mentions:
             if m.entity:

@@ -27,6 +27,18 @@ from khabar.pipeline.credits import CreditFinder
     ("وزیر گفت.\n\nتوسط jahankhabari.ir", "jahankhabari.ir", "توسط jahankhabari.ir"),
     ("وزیر گفت.\nمنبع: خبرآنلاین", "خبرآنلاین", "منبع: خبرآنلاین"),
     ("به نقل از رویترز، وزیر گفت.", "رویترز", None),
+    # as crawled news writes credits: the outlet quoted, a colon, a long office, a reporter's post
+    ('به گزارش "ورزش سه"، تیم ملی امروز تمرین کرد.', "ورزش سه", None),
+    ('به گزارش "ورزش سه" از زمانی که سرمربی آمد، تیم بهتر شده است.', "ورزش سه", None),
+    ("به گزارش «تابناک» به نقل از ایسنا، وزیر گفت.", "تابناک", None),
+    ("به گزارش مهر: وزیر امروز به تهران رفت.", "مهر", None),
+    ("به گزارش روابط عمومی اداره کل ورزش و جوانان استان گیلان، مسابقات آغاز شد.",
+     "اداره کل ورزش و جوانان استان گیلان", None),
+    ("به گزارش معاونت مطبوعاتی و اطلاع‌رسانی وزارت فرهنگ و ارشاد اسلامی، نمایشگاه برپا شد.",
+     "معاونت مطبوعاتی و اطلاع‌رسانی وزارت فرهنگ و ارشاد اسلامی", None),
+    ("به گزارش خبرنگار سیاسی خبرگزاری فارس مستقر در ستاد انتخابات، نامزدها ثبت‌نام کردند.", "خبرگزاری فارس", None),
+    # the credit after a lead, at the start of one of the first lines
+    ("وزیر نیرو از کاهش بارش‌ها خبر داد.\nبه گزارش ایسنا، سدهای تهران نیمه پر است.", "ایسنا", None),
 ])
 def test_credits_found(text: str, name: str, span: str | None) -> None:
     doc = khabar.analyze(text)
@@ -44,6 +56,13 @@ def test_credits_found(text: str, name: str, span: str | None) -> None:
     "وزیر به نقل از رویترز گفت.",
     "",
     "hello, world",
+    # a desk whose site the crawler cut off is no outlet
+    'به گزارش گروه سلامت به نقل از ""، خوردن میوه مفید است.',
+    # words told to an outlet credit it for the statement, not the article
+    "حسن رضایی در گفت‌وگو با ایسنا، افزود: تیم آماده است.",
+    'مربی تیم در مورد این دیدار به "ورزش سه" گفت: بازی سختی بود.',
+    # `به گزارش` inside a late paragraph cites a source for one fact
+    "خط اول.\nخط دوم.\nخط سوم.\nبه گزارش رویترز، نفت گران شد.",
 ])
 def test_credits_none(text: str) -> None:
     assert khabar.analyze(text).source is None
@@ -76,3 +95,10 @@ def test_credits_raw_offsets() -> None:
 def test_credits_hostile_input(text: str) -> None:
     doc = CreditFinder()(Document.from_raw(text))
     assert doc.source is None or isinstance(doc.source.name, str)
+
+
+def test_credits_inside_a_clause_keeps_its_subject() -> None:
+    # A credit that does not open its line is no dateline: the subject before it still speaks.
+    doc = khabar.analyze("حسن رضایی به نقل از ایسنا، افزود: تیم آماده است.")
+    assert doc.source is not None and doc.source.name == "ایسنا"
+    assert [q.speaker.text for q in doc.quotes if q.speaker] == ["حسن رضایی"]
