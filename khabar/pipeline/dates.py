@@ -86,33 +86,55 @@ _DAY = rf"(?P<day>\d{{1,2}}|{_alt(ORDINALS)})"
 _WEEKDAY = rf"(?:روز\s+)?(?P<weekday>{_alt(WEEKDAYS)})(?:\s*،)?\s+"
 _MAH = rf"(?:[ {ZWNJ}]?ماه)?"
 _CAL_SUFFIX = r"(?:\s*(?P<suffix>ه\.?\s?ش\.?|هجری\s+شمسی|شمسی|خورشیدی|میلادی|ه\.?\s?ق\.?|هجری\s+قمری|قمری))?"
-_YEAR = rf"(?P<year>\d{{4}}){_CAL_SUFFIX}"
+# Units after a number that make it a count, not a two-digit year (`۱۵ آذر ۹۸ نفر` is no date).
+_UNIT_AFTER = (r"(?!\s*(?:نفر|درصد|سال|روز|ماه|ساعت|دقیقه|ثانیه|هزار|میلیون|میلیارد|تومان|ریال|دلار|یورو|"
+               r"کیلو|متر|واحد|تن|مورد|عدد|بار|گل|امتیاز|دستگاه|قطعه))")
+# A year: four digits, or two as news writes Jalali years (`۲۲ بهمن ۵۷`, `اسفند ۹۸`).
+_YEAR = rf"(?P<year>\d{{4}}|\d{{2}}(?!\d){_UNIT_AFTER}){_CAL_SUFFIX}"
+_MONTHS_ALT = _alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])
+# Words after which a bare month name is a month (`تا پایان اردیبهشت`, `اوایل آذر`).
+_MONTH_OPENERS = r"(?:پایان|اواخر|اوایل|اواسط|ابتدای|ابتدا|نیمه|نیمه‌ی|اول|آخر|طول|طی)"
 _MONTH = rf"(?P<month>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])})"
 _PART_OF_DAY = r"(?:\s+(?:صبح|ظهر|عصر|شب|بامداد|بعدازظهر|بعد\s+از\s+ظهر|غروب|ظهر))?"
 
 # A full or partial calendar date: [weekday] day month [year], or month year.
 CALENDAR_DATE = re.compile(
     rf"{_B}(?:{_WEEKDAY})?{_DAY}\s+(?:ماه\s+)?{_MONTH}{_MAH}(?:\s*،?\s*(?:سال\s+)?{_YEAR})?{_E}"
-    rf"|{_B}(?P<month2>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])}){_MAH}\s+(?:سال\s+)?"
-    rf"(?P<year2>\d{{4}}){_CAL_SUFFIX.replace('suffix', 'suffix2')}{_E}"
-    # A month alone, only with `ماه` (`آذرماه`, `ماه رمضان`): the bare names are also words and names
-    # (`مهر`, `آذر`, `بهمن`). Its year is the publication's.
-    rf"|{_B}(?:(?P<month3>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])})[ {ZWNJ}]?ماه"
-    rf"|ماه\s+(?P<month4>{_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS])})){_E}"
+    rf"|{_B}(?P<month2>{_MONTHS_ALT}){_MAH}\s+(?:سال\s+)?"
+    rf"(?P<year2>\d{{4}}|\d{{2}}(?!\d){_UNIT_AFTER}){_CAL_SUFFIX.replace('suffix', 'suffix2')}{_E}"
+    # A month alone, only with `ماه` (`آذرماه`, `ماه رمضان`), after a word that opens a span of it
+    # (`تا پایان اردیبهشت`), or before `و` and a month with its year (`فروردین و اردیبهشت ۹۹`): the
+    # bare names are also words and names (`مهر`, `آذر`, `بهمن`). Its year is the publication's,
+    # or the next month's.
+    rf"|{_B}(?:(?P<month3>{_MONTHS_ALT})[ {ZWNJ}]?ماه"
+    rf"|ماه\s+(?P<month4>{_MONTHS_ALT})"
+    rf"|{_MONTH_OPENERS}\s+(?P<month5>{_MONTHS_ALT})"
+    rf"|(?P<month6>{_MONTHS_ALT})(?=\s+و\s+(?:ماه\s+)?(?:{_MONTHS_ALT})(?:[ {ZWNJ}]?ماه)?\s+(?:سال\s+)?"
+    rf"(?P<year6>\d{{4}}|\d{{2}}(?!\d)))){_E}"
 )
 ANY_MONTH = re.compile(_alt([*JALALI_MONTHS, *GREGORIAN_MONTHS, *HIJRI_MONTHS]))
 NUMERIC_DATE = re.compile(r"(?<![\d/])(?P<y>\d{4})[/\-.](?P<m>\d{1,2})[/\-.](?P<d>\d{1,2})(?![\d/])")
 YEAR_ONLY = re.compile(rf"{_B}(?:سال|در)\s+(?P<year>\d{{4}}){_CAL_SUFFIX}{_E}")
+# A Gregorian year without `سال`: in the name of an event or a plan (`المپیک ۲۰۲۰`, `بازی‌های آسیایی
+# 2014`, `اسناد ۲۰۱۶`), or after another year in a list (`۲۰۱۶، ۲۰۱۷ و ۲۰۱۸`).
+_EVENTS = (rf"(?:المپیک|پارالمپیک|جام|یورو|بازی[{ZWNJ}\s]?های|رقابت[{ZWNJ}\s]?های|مسابقات|انتخابات|اسناد|سند|"
+           rf"برنامه|چشم[{ZWNJ}\s]?انداز|افق|اکسپو|فصل|نمایشگاه|کنفرانس|اجلاس)")
+_Y4 = r"(?:[1۱١][9۹٩]|[2۲٢][0۰٠])\d\d"  # 1900-2099 in any digits
+BARE_YEAR = re.compile(rf"{_B}(?P<year>{_Y4})(?![\w{ZWNJ}/\-.]){_UNIT_AFTER}")
+_YEAR_CONTEXT = re.compile(
+    rf"(?:{_EVENTS}(?:\s+[\w{ZWNJ}]{{2,20}})?|{_Y4}\s*(?:[،,]|\s(?:و|تا)))\s+$|{_Y4}[،,]\s*$")
+
+
 RELATIVE_DAY = re.compile(
     rf"{_B}(?:(?:صبح|ظهر|عصر|شب|بامداد|غروب)\s+(?=امروز|دیروز|فردا))?"
     rf"(?P<rel>امروز|دیروز|پریروز|فردا|پس[ {ZWNJ}]?فردا|امشب|دیشب|روز\s+گذشته|شب\s+گذشته|روز\s+جاری)"
-    rf"(?:\s+(?:{_alt(WEEKDAYS)}))?(?:\s+(?P<pod>صبح|ظهر|عصر|شب|بامداد|بعدازظهر|غروب))?{_E}"
+    rf"(?:\s+(?:{_alt(WEEKDAYS)})|\s*\((?:{_alt(WEEKDAYS)})\))?(?:\s+(?P<pod>صبح|ظهر|عصر|شب|بامداد|بعدازظهر|غروب))?(?![\w{ZWNJ}])"
 )
 RELATIVE_WEEKDAY = re.compile(
     rf"{_B}(?:روز\s+)?(?P<weekday>{_alt(WEEKDAYS)})(?P<dir>\s+(?:گذشته|آینده|هفته\s+گذشته|هفته\s+آینده|این\s+هفته))?{_PART_OF_DAY}{_E}"
 )
 RELATIVE_PERIOD = re.compile(
-    rf"{_B}(?:(?P<unit>هفته|ماه|سال)\s+(?P<dir>گذشته|پیش|قبل|آینده|بعد|جاری|حاضر)|(?P<this>امسال|پارسال|این\s+هفته|این\s+ماه))"
+    rf"{_B}(?:(?P<unit>هفته|ماه|سال)[\s{ZWNJ}]+(?P<dir>گذشته|پیش|قبل|آینده|بعد|جاری|حاضر)|(?P<this>امسال|پارسال|این\s+هفته|این\s+ماه))"
     rf"(?P<greg>\s+میلادی)?{_E}"
 )
 AGO = re.compile(
@@ -196,24 +218,40 @@ def _calendar_of(month: str, suffix: str | None) -> tuple[str, int] | None:
     return None
 
 
+def _two_digit_year(yy: int, published: dt.date | None) -> int:
+    """A Jalali year written with two digits: the century that puts it closest before the publication
+    (or at most a year after it); without one, 13xx from 40 on."""
+    if published is None:
+        return (1300 if yy >= 40 else 1400) + yy
+    now = int(year_in("jalali", published) or 1400)
+    return min((c + yy for c in (1300, 1400)), key=lambda y: (y > now + 1, abs(now - y)))
+
+
 def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
-    month = m.group("month") or m.group("month2") or m.group("month3") or m.group("month4")
-    year_s = m.group("year") or m.group("year2")
+    groups = m.groupdict()
+    month = next(groups[g] for g in ("month", "month2", "month3", "month4", "month5", "month6") if groups[g])
+    year_s = m.group("year") or m.group("year2") or m.group("year6")
     suffix = m.group("suffix") or m.group("suffix2")
     found = _calendar_of(month, suffix)
     if found is None:
         return None
     calendar, mon = found
-    if month in AMBIGUOUS and not year_s:
-        return None
+    if month in AMBIGUOUS and not year_s and not m.group("month4"):
+        return None  # `مه` is fog and `می` a verb prefix, unless `ماه` or a year stands beside
     if suffix and "ق" in suffix and calendar != "hijri":
         return None
-    year = int(year_s) if year_s else year_in(calendar, published)
+    if year_s and len(year_s) == 2 and calendar != "jalali":
+        return None
+    if year_s:
+        year: int | None = int(year_s) if len(year_s) == 4 else _two_digit_year(int(year_s), published)
+    else:
+        year = _placed_year(m, calendar, mon, published)
     if m.group("day") is None:  # month and year, or a month alone (no year without a publication date)
         value = None if year is None else {"jalali": lambda: _jalali_month(year, mon),
                                            "hijri": lambda: _hijri_month(year, mon),
                                            "gregorian": lambda: f"{year:04d}-{mon:02d}"}[calendar]()
-        return Found(m.start(), m.end(), value, calendar, "month")
+        start = m.start("month5") if m.group("month5") else m.start()
+        return Found(start, m.end(), value, calendar, "month")
     day = _num(m.group("day"))
     if day is None:
         return None
@@ -223,8 +261,36 @@ def _calendar_date(m: re.Match[str], published: dt.date | None) -> Found | None:
     return Found(m.start(), m.end(), value, calendar, "day")
 
 
-def _relative_day(m: re.Match[str], published: dt.date | None) -> Found:
+# `دنیای امروز`, `واقعیت‌های امروز`: today's world, not a date.
+_EZAFE_BEFORE = re.compile(rf"[\w{ZWNJ}](?:ای|های)\s+$")
+
+
+def _placed_year(m: re.Match[str], calendar: str, mon: int, published: dt.date | None) -> int | None:
+    """The year of a month named without one: the publication's, or the one before where that month
+    is more than half a year to come and the sentence does not tell the future (`مذاکرات در ماه اکتبر
+    آغاز شد` in February), or the one after where it is that far past and the sentence tells the
+    future."""
+    year = year_in(calendar, published)
+    if year is None or published is None or calendar == "hijri":
+        return year
+    now_month = published.month if calendar == "gregorian" else _shift_month(published, 0)[1]
+    # Only a month more than half a year ahead or behind changes year: a nearby month is this year's
+    # whichever way the sentence points.
+    future = _FUTURE.search(_rest_of_sentence(m.string, m.end())) is not None
+    if mon - now_month > 6 and not future:
+        return year - 1
+    if now_month - mon > 6 and future:
+        return year + 1
+    return year
+
+
+def _relative_day(m: re.Match[str], published: dt.date | None) -> Found | None:
     rel = re.sub(f"[ {ZWNJ}]+", " ", m.group("rel"))
+    before = m.string[max(0, m.start() - 20):m.start()]
+    if rel in ("روز گذشته", "شب گذشته") and _COUNT_BEFORE.search(before):
+        return None  # `در ۹ روز گذشته`: a span of days
+    if rel == "امروز" and _EZAFE_BEFORE.search(before):
+        return None
     offset = {"امروز": 0, "امشب": 0, "روز جاری": 0, "دیروز": -1, "دیشب": -1, "روز گذشته": -1, "شب گذشته": -1,
               "پریروز": -2, "فردا": 1, "پس فردا": 2, "پسفردا": 2}.get(rel, 0)
     value = (published + dt.timedelta(days=offset)).isoformat() if published else None
@@ -294,8 +360,8 @@ def _relative_period(m: re.Match[str], published: dt.date | None) -> Found | Non
 
 def _ago(m: re.Match[str], published: dt.date | None) -> Found | None:
     n = _num(m.group("n"))
-    if n is None:
-        return None
+    if n is None or re.search(r"(?:هزار|صد|میلیون)\s+و\s*$", m.string[max(0, m.start() - 12):m.start()]):
+        return None  # `هزار و ۲۰۰ سال قبل`: part of a larger number, a span of centuries
     sign = 1 if m.group("dir") == "بعد" else -1
     unit = m.group("unit")
     if unit in ("روز", "هفته"):
@@ -338,6 +404,12 @@ def _year_only(m: re.Match[str], published: dt.date | None) -> Found | None:
     return None
 
 
+def _bare_year(m: re.Match[str], published: dt.date | None) -> Found | None:
+    if not _YEAR_CONTEXT.search(m.string, max(0, m.start() - 40), m.start()):
+        return None
+    return Found(m.start(), m.end(), f"{int(m.group('year')):04d}", "gregorian", "year")
+
+
 def find_dates(text: str, published: dt.date | None = None) -> list[Found]:
     """Every date in ``text``, longest first where they overlap, in text order.
 
@@ -348,6 +420,7 @@ def find_dates(text: str, published: dt.date | None = None) -> list[Found]:
     # Most texts name no month: skip the costliest pattern unless one is there.
     calendar = CALENDAR_DATE if ANY_MONTH.search(text) else None
     for pattern, fn in ((calendar, _calendar_date), (NUMERIC_DATE, _numeric), (YEAR_ONLY, _year_only),
+                        (BARE_YEAR, _bare_year),
                         (RELATIVE_DAY, _relative_day), (RELATIVE_WEEKDAY, _relative_weekday),
                         (RELATIVE_PERIOD, _relative_period), (AGO, _ago)):
         if pattern is None:

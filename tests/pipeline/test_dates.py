@@ -125,3 +125,34 @@ def test_dates_never_raise_on_number_words(parts: list[str]) -> None:
     text = "".join(parts)
     for f in find_dates(text, PUBLISHED):
         assert 0 <= f.start < f.end <= len(text)
+
+
+@pytest.mark.parametrize(("text", "published", "values"), [
+    # two-digit Jalali years, as news writes them
+    ("انقلاب در ۲۲ بهمن ۵۷ پیروز شد", dt.date(2020, 2, 1), ["1979-02-11"]),
+    ("بیمه بیکاری ماه‌های اسفند ۹۸ پرداخت شد", dt.date(2020, 4, 14), ["2020-02-20/2020-03-19"]),
+    ("آمار فروردین و اردیبهشت ۹۹ منتشر شد", dt.date(2020, 6, 1), ["2020-03-20/2020-04-19", "2020-04-20/2020-05-20"]),
+    # a Gregorian year without `سال`, in an event's name or a list of years
+    ("او تا پایان المپیک ۲۰۲۰ مربی تیم است", dt.date(2019, 11, 7), ["2020"]),
+    ("در اسناد ۲۰۱۶، ۲۰۱۷ و ۲۰۱۸ اروپا آمده است", dt.date(2020, 2, 3), ["2016", "2017", "2018"]),
+    # a month without its year, half a year ahead in a sentence about the past: last year's
+    ("مذاکرات در ماه اکتبر آغاز شد", dt.date(2020, 2, 11), ["2019-10"]),
+    ("تا ماه مه صد هزار بیمار خواهیم داشت", dt.date(2020, 3, 17), ["2020-05"]),
+    ("ثبت‌نام تا پایان اردیبهشت ادامه دارد", dt.date(2020, 4, 14), ["2020-04-20/2020-05-20"]),
+    ("قرارداد در سال‌جاری امضا می‌شود", dt.date(2020, 4, 14), ["2020-03-20/2021-03-20"]),
+    ("او چهار‌شنبه شب گفت", dt.date(2009, 1, 22), ["2009-01-21"]),
+    ("کاروان امروز (جمعه) به دوبی می‌رود", dt.date(2020, 1, 24), ["2020-01-24"]),
+])
+def test_dates_in_news_forms(text: str, published: dt.date, values: list[str]) -> None:
+    assert [f.value for f in find_dates(text, published)] == values
+
+
+@pytest.mark.parametrize("text", [
+    "تیم در ۹ روز گذشته بازی نکرده است",  # a span of days
+    "این شرایطی شایع در دنیای امروز است",  # today's world
+    "حوزه از هزار و ۲۰۰ سال قبل پابرجاست",  # part of a larger number
+    "۲۰۱۶ نفر در مسابقات شرکت کردند",  # a count
+    "کد ۲۰۱۸ را وارد کنید",
+])
+def test_dates_not_in_news_forms(text: str) -> None:
+    assert find_dates(text, dt.date(2020, 2, 3)) == []
