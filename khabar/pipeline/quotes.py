@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from khabar.document import Document, Mention, Quote, Span
-from khabar.pipeline.quotes_lexicon import ACCORDING_TO, CUE, NOT_SAY, cue_class, is_plural
-from khabar.pipeline.quotes_speakers import SpeakerResolver, opening_credit_end
+from khabar.pipeline.quotes_lexicon import ACCORDING_TO, CUE, DOCUMENT_WORDS, NOT_SAY, cue_class, is_plural
+from khabar.pipeline.quotes_speakers import SpeakerResolver, lead_roles, opening_credit_end
 from khabar.text.chars import ZWNJ
 
 _WORD = re.compile(rf"[\w{ZWNJ}]+")
@@ -52,6 +52,10 @@ _CONJUNCTION = re.compile(rf"(?:و|اما|ولی|تا|زیرا|چون|چرا|ک�
 _FROM = re.compile(rf"(?<![\w{ZWNJ}])از\s+")
 _WHAT_WAS_SAID = re.compile(
     rf"(?<![\w{ZWNJ}])(?:آنچه|هرآنچه|چیزی\s+که|(?:سخنان|مطالب|اظهارات|حرف{ZWNJ}?ها|نکات)ی\s+که)(?![\w{ZWNJ}])")
+# A clause ending in a subjunctive verb (`… ارسال کند`, `… بپردازند`), as after a request.
+_SUBJUNCTIVE_END = re.compile(
+    rf"(?<![\w{ZWNJ}])(?:(?:کند|کنند|شود|شوند|دهد|دهند|باشد|باشند|گیرد|گیرند|نماید|نمایند)|"
+    rf"ب(?!ود)[\w{ZWNJ}]+(?:د|ند))\s*[.!؟?»\"]*\s*$")
 _RA = re.compile(rf"(?<![\w{ZWNJ}])را(?![\w{ZWNJ}])")
 _QUOTE_MARKS = re.compile(r"[«»\n]")
 _JOIN = re.compile(r"[\s.»\"،]*و\s+")
@@ -126,7 +130,7 @@ class QuoteExtractor:
             out.append(q)
             resolver.said(q)
             prev = (cue, q)
-        return out
+        return lead_roles(doc, out)
 
     def _cues(self, text: str, starts: list[int], sentences: list[Span]) -> list[_Cue]:
         out = []
@@ -139,6 +143,11 @@ class QuoteExtractor:
                     continue
                 # `گفت و گو` written apart is a conversation, not a statement.
                 if _APART_GU.match(text, e):
+                    continue
+            if word.startswith("آمده"):
+                # `در بیانیه … آمده است:` is what a document says; `در ادامه … آمده است:` a list.
+                sent_start = starts[max(0, bisect_right(starts, s) - 1)] if starts else 0
+                if not DOCUMENT_WORDS.search(text, sent_start, s):
                     continue
             out.append(_Cue(s, e, cue_class(word), max(0, bisect_right(starts, s) - 1)))
         for m in ACCORDING_TO.finditer(text):
@@ -194,6 +203,12 @@ class QuoteExtractor:
             if found is not None:
                 return found
         if cue.cls == "weak":
+            # A request or proposal is followed by what is asked, in the subjunctive
+            # (`درخواست کرد این اطلاعیه … اطلاع‌رسانی شود`); anything else needs که, a colon or a quote.
+            bare = _BARE.match(text, after, end)
+            if bare and _SUBJUNCTIVE_END.search(text, bare.end(), end) and \
+                    len(_WORD.findall(text[bare.end():end])) >= 3 and not _CONJUNCTION.match(text, bare.end(), end):
+                return (bare.end(), end), "indirect", sent.start
             return None
         # A bare clause: `گفت دولت …` — at least three words of it — unless the cue is inside a
         # relative clause about what was said (`آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت`).

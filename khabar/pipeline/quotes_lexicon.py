@@ -51,6 +51,8 @@ NOMINAL_CUES: list[tuple[str, str, str]] = [
     ("توییت اظهار_نظر", "کرد", "weak"),
     ("هشدار توضیح خبر", "داد", "strong"),
     ("ادامه پاسخ اطمینان وعده قول گزارش پیشنهاد اطلاع دستور", "داد", "weak"),
+    ("فاش افشا", "کرد", "strong"),
+    ("فاش", "ساخت", "strong"),
     ("معتقد بر_این_باور", "است", "strong"),
 ]
 SIMPLE_CUES: list[tuple[str, str | None, str]] = [
@@ -59,6 +61,10 @@ SIMPLE_CUES: list[tuple[str, str | None, str]] = [
     ("فرمود", "فرمای", "weak"),
 ]
 EVALUATIVE_VERBS: list[tuple[str, str | None]] = [("دانست", "دان"), ("خواند", "خوان")]
+# Cues written as one word or set phrase: a joined copula (`معتقدند`), and what a document says
+# (`در بیانیه آمده است:`, only with a colon, که or a quotation, and a document named before it).
+JOINED_CUES: list[tuple[str, str]] = [("معتقدند", "strong"), ("معتقدیم", "strong"), ("آمده است", "weak"),
+                                      ("آمده‌است", "weak"), ("آمده بود", "weak")]
 
 # Words before `گفت` that make it another verb: `وداع گفت` (bade farewell), `سخن گفت` (spoke).
 NOT_SAY = frozenset(["وداع", "بدرود", "سخن", "دروغ", "تبریک", "تسلیت", "خوشامد", "خیرمقدم", "ترک", "ناسزا", "لبیک", "حرف"])
@@ -95,6 +101,9 @@ def _build() -> tuple[re.Pattern[str], dict[str, str]]:
         for form in _forms(past, present):
             simple.append(form)
             classes.setdefault(_key(form), cls)
+    for form, cls in JOINED_CUES:
+        simple.append(form)
+        classes.setdefault(_key(form), cls)
     for past, present in EVALUATIVE_VERBS:
         for form in _forms(past, present):
             simple.append(form)
@@ -109,8 +118,10 @@ def _key(phrase: str) -> str:
 
 CUE, _CLASSES = _build()
 # `به گفته X، …`: according to X.
+# `به گفته X، …`: according to X (also `به نوشته`, `بر اساس گفته`, `طبق اظهارات`).
 ACCORDING_TO = re.compile(
-    rf"(?<![\w{ZWNJ}])به\s+(?:گفته|اعتقاد|عقیده|باور)(?:ٔ|{ZWNJ}?ی)?(?![\w{ZWNJ}])")
+    rf"(?<![\w{ZWNJ}])(?:به|بنا\s*به|بنابر|بنا\s+بر|بر\s*اساس|طبق)\s+"
+    rf"(?:گفته|اعتقاد|عقیده|باور|نوشته|اظهارات)(?:ٔ|{ZWNJ}?ی)?(?![\w{ZWNJ}])")
 
 
 def cue_class(cue: str) -> str:
@@ -131,3 +142,8 @@ def is_plural(cue: str) -> bool:
     last = re.split(rf"[\s{ZWNJ}]+", cue.strip())
     # `خواند` (past of خواندن) ends in -ند but is singular.
     return any((w.endswith("ند") and w != "خواند") or w == "اند" for w in last[-2:])
+
+# What `آمده است` needs before it in its clause to be a statement: a document that speaks.
+DOCUMENT_WORDS = re.compile(
+    rf"(?<![\w{ZWNJ}])(?:بیانیه|اطلاعیه|نامه|پیام|متن|ابلاغیه|دستورالعمل|بخشنامه|قطعنامه|توییت|پست|"
+    rf"گزارش|اعلامیه|نامه{ZWNJ}?ای)(?![\w{ZWNJ}])")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -65,7 +66,7 @@ ANAPHORIC = _set("جنبش سازمان وزارتخانه نهاد منبع م�
 ROLE_HEADS = _set(
     "رئیس رییس رئیس‌جمهور رئیس‌جمهوری رئیس‌کل رئیسه معاون رهبر وزیر سخنگو سخنگوی دبیرکل دبیر فرمانده "
     "نماینده سفیر مدیر مدیرعامل مدیرکل عضو استاندار فرماندار شهردار دادستان نخست‌وزیر پادشاه ولیعهد مشاور "
-    "دستیار سرپرست قائم‌مقام جانشین مسئول کارشناس تحلیلگر مفتی سرمربی مربی قاضی امیر ملکه رایزن کنسول "
+    "دستیار سرپرست قائم‌مقام جانشین مسئول مسؤول کارشناس تحلیلگر مفتی سرمربی مربی قاضی امیر ملکه رایزن کنسول "
     "وکیل مقام منبع نایب‌رئیس امام خطیب دیپلمات "
     "نخست"  # `نخست وزیر`, spelled apart (a matter of style the restorer keeps)
 )
@@ -79,13 +80,13 @@ BODY_HEADS = _set("وزارت وزارتخانه سازمان دولت ارتش 
                   "انجمن خبرگزاری روزنامه بیانیه")
 # Plural nouns of groups that speak.
 GROUP_HEADS = _set(
-    "رهبران مقامات مقام‌ها مسئولان سران اعضای نمایندگان کارشناسان فعالان منابع شاهدان ساکنان معترضان "
+    "رهبران مقامات مقام‌ها مسئولان مسؤولان سران اعضای نمایندگان کارشناسان فعالان منابع شاهدان ساکنان معترضان "
     "مراجع وزیران وزرای سخنگویان فرماندهان پزشکان دانشمندان تحلیلگران ناظران دیپلمات‌ها دیپلمات‌های "
     "نظامیان مردم دانشجویان کارگران پژوهشگران"
 )
 # Words that end a speaker's phrase: adverbs, time words, conjunctions.
 STOP = _set("نیز همچنین هم اما ولی که امروز دیروز روز صبح عصر شب بامداد پس سپس را و ضمن طی این آن همین "
-            "در با به از برای بر تا درباره علیه خطاب همراه پیش هنگام حین "
+            "در با به از برای بر تا درباره علیه خطاب همراه پیش قبل بعد هنگام حین "
             # adverbs of time that end a speaker's phrase (`سخنگوی کرملین … پیشتر گفته بود`)
             "پیشتر پیش‌تر قبلا قبلاً اخیرا اخیراً بعدا بعداً همچنان فردا") | PRONOUNS
 ADVERBS = _set("نیز همچنین هم اما ولی سپس بعد همچنان نیز، در این دیدار")
@@ -177,6 +178,47 @@ class SpeakerResolver:
         return pos
 
 
+# Words a role's short form leaves out (`وزیر خارجه` for `وزیر امور خارجه`).
+_FILLERS = _set("امور کل")
+
+
+def lead_roles(doc: Document, quotes: list[Quote], *, lead_sentences: int = 2, look_ahead: int = 3) -> list[Quote]:
+    """News leads name a speaker by role and the body by name (`رئیس دانشگاه آزاد اسلامی گفت: …` …
+    `به گزارش …، محمدمهدی طهرانچی … گفت`). A statement in the first sentences whose speaker is a role
+    with no holder is given to the first person named as a speaker in the next statements, where
+    that person has no other role in the article; so are the later statements under the same role."""
+    entities = {e.id: e for e in doc.entities}
+    lead_end = doc.sentences[lead_sentences].start if len(doc.sentences) > lead_sentences else len(doc.text)
+    out = list(quotes)
+    for i, q in enumerate(out):
+        sp = q.speaker
+        if sp is None or sp.entity is not None or q.cue.start >= lead_end:
+            continue
+        words = _WORDS.findall(sp.text)
+        if not words or fold(words[0]) not in ROLE_HEADS:
+            continue
+        holder = None
+        for later in out[i + 1:i + 1 + look_ahead]:
+            ls = later.speaker
+            ent = entities.get(ls.entity or "") if ls is not None else None
+            if ent is not None and ent.label == "PER" and not _starts_with_role(ent.name):
+                if all(fold(t) in HONORIFIC_TITLES | HONORIFIC_WORDS or fold(t) == fold(sp.text) for t in ent.titles):
+                    holder = ent.id
+                break
+        if holder is None:
+            continue
+        role = fold(sp.text)
+        for j in range(i, len(out)):
+            other = out[j].speaker
+            if other is not None and other.entity is None and fold(other.text) == role:
+                out[j] = replace(out[j], speaker=replace(other, entity=holder))
+    return out
+
+
+def persons_inside(mentions: list[Mention]) -> bool:
+    return any(m.label == "PER" for m in mentions)
+
+
 def opening_credit_end(doc: Document) -> int:
     """Where a credit that opens its line near the top ends (`به گزارش ایسنا،`, `تهران - ایرنا -`),
     or -1: what follows it is a clause of its own. A credit inside a clause (`X در گفت‌وگو با ایسنا
@@ -206,6 +248,7 @@ class _DocResolver:
         self.history: list[tuple[int, Speaker, bool]] = []  # (cue start, speaker, plural verb)
         self.hpos: list[int] = []  # cue starts of ``history``, for bisection
         self.spoken_by: dict[str, list[int]] = {}  # entity -> cue starts of its statements
+        self.content_end: dict[int, int] = {}  # cue start -> where that statement's words end
         self.honorific: set[str] = {e.id for e in doc.entities
                                     if any(fold(t) in HONORIFIC_TITLES or fold(t).startswith("ایت")
                                            for t in e.titles)}
@@ -232,6 +275,7 @@ class _DocResolver:
             plural = quote.cue.text.endswith("ند") or quote.cue.text.endswith("اند")
             self.history.append((quote.cue.start, quote.speaker, plural))
             self.hpos.append(quote.cue.start)
+            self.content_end[quote.cue.start] = quote.content.end
             if quote.speaker.entity:
                 self.spoken_by.setdefault(quote.speaker.entity, []).append(quote.cue.start)
             if plural and quote.speaker.entity and self._is_person(quote.speaker.entity):
@@ -440,11 +484,13 @@ class _DocResolver:
             titled = [m for m in inside if m.label == "PER"]
             holder = titled[0].entity if titled else None
         also = _NEXT_WORD.match(self.text, end)
-        if holder is None and not inside and head not in _set("منبع مقام کارشناس") and not (
+        # (A role names its body or place, `مدیرکل … وزارت آموزش و پرورش`; only a person inside it is
+        # someone else.)
+        if holder is None and not persons_inside(inside) and head not in _set("منبع مقام کارشناس") and not (
                 also is not None and fold(also.group(1)) in _set("نیز هم")):
             # (`X نیز گفت`: `نیز` says X is someone else than the one just quoted.)
             holder = self._recent_untitled(start)
-            if holder is None:
+            if holder is None and not inside:
                 # The person just quoted has a name but no entity (the model missed it): show the name.
                 named = self._recent_unlinked_name(start)
                 if named is not None:
@@ -473,7 +519,9 @@ class _DocResolver:
             return None
         p, sp, _ = self.history[-1]
         si = bisect_right(self.sstarts, pos) - 1
-        if p > pos or bisect_right(self.sstarts, p) - 1 < si - 1 or sp.entity is None:
+        # (Near the end of that statement's words, which may run over several sentences.)
+        last = min(max(p, self.content_end.get(p, p) - 1), pos)
+        if p > pos or bisect_right(self.sstarts, last) - 1 < si - 1 or sp.entity is None:
             return None
         ent = self.entities.get(sp.entity)
         if ent is None or ent.label != "PER" or any(fold(t) not in HONORIFIC_TITLES for t in ent.titles):
@@ -506,7 +554,9 @@ class _DocResolver:
                 ft = fold(t)
                 if not ft:
                     continue
-                if ft == key or ft.startswith(key) or key.startswith(ft):
+                if ft == key or ft.startswith(key) or key.startswith(ft) or (
+                        len(words) >= 2 and {fold(w) for w in words} <= {fold(w) for w in _WORDS.findall(t)} | _FILLERS):
+                    # (`وزیر خارجه کانادا` is the `وزیر امور خارجه کانادا` named before.)
                     exact.append((seen, e.id))
                 elif head in UNIQUE_HEADS and _WORDS.findall(t) and fold(_WORDS.findall(t)[0]) == head:
                     by_head.append((seen, e.id))
@@ -602,6 +652,14 @@ class _DocResolver:
 
     def _zero_subject(self, pos: int) -> Speaker | None:
         si = max(0, bisect_right(self.sstarts, pos) - 1)
+        if si > 0:
+            prev = self.doc.sentences[si - 1]
+            if self.text[prev.start:prev.end].rstrip().endswith(("؟", "?")):
+                # `وی در پاسخ به این سؤال که … چیست؟ اظهار داشت:` — the question is the clause's
+                # adverbial; its subject opens the sentence before.
+                found = self._scan(prev.start, prev.end, False)
+                if found is not None:
+                    return found
         if self.history:
             p, sp, _ = self.history[-1]
             if bisect_right(self.sstarts, p) - 1 >= si - 2:

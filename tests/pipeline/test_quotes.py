@@ -353,3 +353,55 @@ def test_quotes_role_then_name_in_apposition() -> None:
     assert speaker is not None and speaker.entity in people
     assert people[speaker.entity].name == "مهدی آذرپندار"
     assert "دبیر جشنواره" in people[speaker.entity].titles
+
+
+# -- as crawled news writes statements (sentences written for these tests) ----------------------
+
+def _speakers(text: str) -> list[tuple[str, str | None, str | None]]:
+    doc = khabar.analyze(text)
+    return [(q.cue.text, q.speaker.text if q.speaker else None, q.speaker.entity if q.speaker else None)
+            for q in doc.quotes]
+
+
+def test_quotes_lead_role_is_the_person_named_in_the_body() -> None:
+    found = _speakers("رئیس دانشگاه تبریز گفت: «پژوهش باید به صنعت برسد.»\n"
+                      "به گزارش ایسنا، مهدی کریمی در همایشی در تبریز گفت: «دانشجویان آینده کشورند.»\n"
+                      "رئیس دانشگاه تبریز ادامه داد: «بودجه پژوهش کم است.»")
+    assert [e for _, _, e in found] == ["per:مهدیکریمی"] * 3
+
+
+def test_quotes_role_naming_its_body_is_the_untitled_person_just_quoted() -> None:
+    found = _speakers("سعید رضایی در جمع خبرنگاران اظهار کرد: «مسابقات در اردبیل برگزار می‌شود.»\n"
+                      "مدیرکل تربیت بدنی وزارت آموزش و پرورش گفت: «تیم‌ها آماده‌اند.»")
+    assert found[1][2] == "per:سعیدرضایی"
+
+
+def test_quotes_subject_before_a_question_in_the_frame() -> None:
+    found = _speakers("مهدی کریمی در همایشی سخن گفت. وی در پاسخ به این پرسش که برنامه دانشگاه چیست؟ "
+                      "اظهار داشت: «توسعه پژوهش.»")
+    assert found == [("اظهار داشت", "وی", "per:مهدیکریمی")]
+
+
+def test_quotes_short_form_of_a_role_finds_its_holder() -> None:
+    found = _speakers("ملانی جولی، وزیر امور خارجه کانادا، به ایران سفر کرد.\n"
+                      "وزیر خارجه کانادا تصریح کرد که گفت‌وگوها ادامه دارد.")
+    assert found == [("تصریح کرد", "وزیر خارجه کانادا", "per:ملانیجولی")]
+
+
+@pytest.mark.parametrize(("text", "cue"), [
+    ("به نوشته رویترز، قیمت نفت امروز افزایش یافت.", "به نوشته"),
+    ("برخی کارشناسان معتقدند قیمت مسکن کاهش می‌یابد.", "معتقدند"),
+    ("در بیانیه وزارت خارجه آمده است: «این اقدام غیرقانونی است.»", "آمده است"),
+    # a request followed by what is asked, in the subjunctive
+    ("نماینده مجلس از دولت درخواست کرد این طرح را هر چه زودتر اجرا کند.", "درخواست کرد"),
+])
+def test_quotes_news_cues(text: str, cue: str) -> None:
+    assert [c for c, _, _ in _speakers(text)] == [cue]
+
+
+@pytest.mark.parametrize("text", [
+    "در ادامه فهرست بازیکنان آمده است: علی، رضا و حسن.",  # a list, not what a document says
+    "وزیر درخواست کرد.",  # a request with nothing asked
+])
+def test_quotes_not_news_cues(text: str) -> None:
+    assert _speakers(text) == []
