@@ -604,8 +604,8 @@ def assign_stories(storage: Storage) -> int:
 def copy_articles(source: Storage, target: Storage, *, batch: int = 500,
                   progress: Callable[[int], None] | None = None) -> int:
     """Copy every article of ``source`` into ``target`` (another backend, or another archive of the
-    same one): each ``Document`` exactly, its metadata, its id where ``target`` has it free, and the
-    stories. Articles ``target`` has already (same URL or content key) are skipped, so a copy can be
+    same one): each ``Document`` exactly, its metadata, its id where ``target`` has it free, its
+    entities' archive identities, and the stories. Articles ``target`` has already (same URL or content key) are skipped, so a copy can be
     rerun after an interruption. Returns how many articles were written."""
     written = 0
     mapping: dict[int, int] = {}
@@ -615,7 +615,8 @@ def copy_articles(source: Storage, target: Storage, *, batch: int = 500,
         nonlocal written
         ids = target.write([NewArticle(doc=a.doc, content_key=a.content_key, title=a.title, url=a.url,
                                        published=a.published, author=a.author, outlet=a.outlet, origin=a.origin,
-                                       kind=a.kind, analysis=a.analysis, id=a.id) for a in pending])
+                                       kind=a.kind, analysis=a.analysis, id=a.id,
+                                       links=source.article_identity(a.id)) for a in pending])
         for a, new_id in zip(pending, ids, strict=True):
             if new_id is not None:
                 mapping[a.id] = new_id

@@ -43,7 +43,8 @@ def _folded(words: str) -> frozenset[str]:
 HONORIFICS = frozenset(fold_word(w) for w in word_list("honorifics"))
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
 # Honorifics that always introduce a person's name, so the next word is a name even untagged.
-_STRONG = _folded("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین آقای خانم سردار سرلشکر سرتیپ")
+_STRONG = _folded("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین آقای خانم سردار سرلشکر سرتیپ دکتر "
+                  "مهندس")
 # Head nouns of roles (``رئیس ...``, ``سخنگوی ...``); a phrase starting with one is a title.
 ROLE_HEADS = frozenset(fold_word(w) for w in word_list("role_heads"))
 # Roles that name one office in different words; a bare form resolves to whoever holds any of them.
@@ -94,6 +95,13 @@ _WHO_MEETS = _folded("سران رهبران وزیران وزرای نمایند
 _BODY_WORDS = _ORG_KINDS | _BODY_OF_STATE | _folded(
     "اتاق کمیته شورای شورا سازمان وزارت مجمع کمیسیون اتحادیه انجمن سندیکای سندیکا فدراسیون بنیاد ستاد مرکز "
     "شرکت دفتر دیوان هیئت هیات قوه نهاد بنیاد کانون جامعه جمعیت صندوق گروه")
+_TEAM, _NATIONAL = fold_word("تیم"), fold_word("ملی")
+# Credit lines: the outlet named after them (`به گزارش مهر،`).
+_CREDITS = frozenset({(fold_word("به"), fold_word("گزارش")), (fold_word("نقل"), fold_word("از"))})
+# Words a place's name stands after (`در مسقط`, `شهر خارکیف`).
+_PLACE_BEFORE = _folded("در به از تا شهر استان کشور پایتخت")
+_ADMIN_UNITS = _folded("استان شهر کشور")
+_NEWS_UNITS = False
 # A numbered edition (`هشتمین جشنواره`, `اجلاس ۲۰۲۵`) is a named event.
 _ORDINAL = re.compile(r"\d|(?:م|نخست|اول)ین$")
 # Words that end a role phrase written before a name.
@@ -264,6 +272,11 @@ class IdentityLinker:
         return (len(key) >= 3 and key.isalpha() and key not in self.common and key not in _STOP
                 and key not in ROLE_HEADS and key not in HONORIFICS and key not in _PRONOUNS)
 
+    def _is_given(self, key: str) -> bool:
+        """A given name the lexicon knows as one (and as nothing else)."""
+        classes = self.lexicon.get(key, ())
+        return "fname" in classes and not any(g.startswith(("LOC", "ORG")) for g in classes) and key not in _STOP
+
     def _is_name_word(self, key: str) -> bool:
         return any(g in ("PER:hi", "fname") for g in self.lexicon.get(key, ()))
 
@@ -295,10 +308,12 @@ class IdentityLinker:
         if self.known is not None:
             found = self.known.tag(keys, found)
         found = self._strong_honorific_names(keys, found, n)
+        found = self._credited(doc, keys, found, n)
         found = self._listed_names(doc, keys, found, n)
         found = self._given_name_pairs(keys, found, n)
         found = self._first_names(doc, keys, found)
         found = self._apposition_names(doc, keys, found, n)
+        found = self._known_places(doc, keys, found, n)
         spans: list[list] = []  # [start, end, label, titles]
         starts = {s: (e, lab) for s, e, lab in found}
         for s, e, lab in found:
@@ -395,6 +410,15 @@ class IdentityLinker:
                         parts.append((a, i, lab2))
                     a = i + 1
             return parts
+        if lab in ("ORG", "LOC") and e - s >= 2 and keys[s] == _TEAM and keys[s + 1] == _NATIONAL:
+            # A national team (`تیم ملی والیبال ایران`) is named by its country: the place is the name.
+            j = e
+            while j > s + 2 and self._is_place(keys[j - 1]):
+                j -= 1
+            return [(j, e, "LOC")] if j < e and all(self._is_place(k) for k in keys[j:e]) else []
+        if lab == "LOC" and e - s >= 2 and keys[s] in _ADMIN_UNITS and _NEWS_UNITS:
+            # `استان خوزستان`: the kind of unit stays outside the place (the news sets' convention).
+            return [(s + 1, e, lab)]
         if lab in ("ORG", "LOC") and keys[s] in ROLE_HEADS:
             # (`استاندار فارس` read as a place: the place is `فارس`.)
             j = s + 1
@@ -474,6 +498,47 @@ class IdentityLinker:
             covered.update(range(j, end))
         return sorted([*found, *extra])
 
+    def _credited(self, doc: Document, keys: Sequence[str], found: list[tuple[int, int, str]],
+                  n: int) -> list[tuple[int, int, str]]:
+        """The outlet a credit names (`به گزارش مهر،`, `به نقل از ایسنا`) is an organization: one to
+        three words up to the comma, where the model found nothing there or a place (`فارس`)."""
+        tokens = doc.tokens
+        out = list(found)
+        for i in range(n - 2):
+            if (keys[i], keys[i + 1]) not in _CREDITS:
+                continue
+            j = i + 2
+            while j < n and j - (i + 2) < 3 and keys[j].isalpha() and keys[j] not in _STOP:
+                j += 1
+            if j == i + 2 or j >= n or tokens[j].text not in ("،", ","):
+                continue
+            inside = [k for k, (s, e, _) in enumerate(out) if s < j and e > i + 2]
+            if not inside:
+                out.append((i + 2, j, "ORG"))
+            elif len(inside) == 1 and out[inside[0]][:2] == (i + 2, j) and out[inside[0]][2] == "LOC":
+                out[inside[0]] = (i + 2, j, "ORG")
+        return sorted(out)
+
+    def _known_places(self, doc: Document, keys: Sequence[str], found: list[tuple[int, int, str]],
+                      n: int) -> list[tuple[int, int, str]]:
+        """A known place the model left untagged where a place stands: after `در`, `به`, `از`, `تا`,
+        `شهر`, `استان`, `کشور` (`در مسقط`, `به استانبول`, `شهر خارکیف`), not inside a name."""
+        covered = _covered(found, n)
+        extra = []
+        for i in range(1, n):
+            if covered[i] or keys[i - 1] not in _PLACE_BEFORE or not self._is_known_place(keys[i]):
+                continue
+            if i + 1 < n and (covered[i + 1] or (keys[i + 1].isalpha() and keys[i + 1] not in _STOP
+                                                  and not self._is_place(keys[i + 1]))):
+                continue  # the first word of something longer (`در تهران‌پارس`, `به ایران خودرو`)
+            extra.append((i, i + 1, "LOC"))
+        return sorted([*found, *extra]) if extra else found
+
+    def _is_known_place(self, key: str) -> bool:
+        classes = self.lexicon.get(key, ())
+        return ("LOC:hi" in classes and not any(g.startswith(("ORG", "PER")) for g in classes)
+                and key not in self.common and len(key) >= 3)
+
     def _apposition_names(self, doc: Document, keys: Sequence[str], found: list[tuple[int, int, str]],
                           n: int) -> list[tuple[int, int, str]]:
         """A name with a role in apposition (``کایا کالاس، مسئول سیاست خارجی اتحادیه،``) is a person:
@@ -506,6 +571,22 @@ class IdentityLinker:
                 out[k] = (a, i, "PER")
             elif i - a >= 2:
                 extra.append((a, i, "PER"))
+        # The other way round: `دبیرکل حزب‌الله، نعیم قاسم، …`, a role opening the clause, then two or
+        # three untagged words between commas.
+        for i in range(1, n - 3):
+            if tokens[i].text not in ("،", ",") or covered[i + 1]:
+                continue
+            j = i + 1
+            while j < n and j - i <= 4 and not covered[j] and keys[j].isalpha() and keys[j] not in _STOP \
+                    and keys[j] not in ROLE_HEADS and keys[j] not in HONORIFICS and keys[j] not in _PRONOUNS:
+                j += 1
+            if not (3 <= j - i <= 4 and j < n and tokens[j].text in ("،", ",")):
+                continue
+            h = i
+            while h > 0 and i - h < 8 and not _PUNCT.match(tokens[h - 1].text) and keys[h - 1] not in _STOP:
+                h -= 1
+            if keys[h] in ROLE_HEADS and h < i - 1 and not any(self._is_place(k) for k in keys[i + 1:j]):
+                extra.append((i + 1, j, "PER"))
         return sorted([*out, *extra])
 
     def _given_name_pairs(self, keys: Sequence[str], found: list[tuple[int, int, str]],
@@ -543,7 +624,10 @@ class IdentityLinker:
                                            or tokens[e].text in ("،", ","))):
                 w = keys[s - 1]
                 opens = s == 1 or keys[s - 2] in _CLAUSE_OPENERS or not tokens[s - 2].text.isalpha()
-                if opens and w not in self.lexicon and self._rare_word(w) and "\u200c" not in tokens[s - 1].text:
+                if opens and "\u200c" not in tokens[s - 1].text and (
+                        (w not in self.lexicon and self._rare_word(w))
+                        # or a given name the lexicon knows (`عبدالناصر` `همتی پیش از این …`)
+                        or (self._is_given(w) and w not in ROLE_HEADS and w not in HONORIFICS)):
                     s -= 1
             out.append((s, e, lab))
         return out

@@ -29,6 +29,7 @@ from contextlib import AbstractContextManager
 from khabar.archive.models import (
     Alert,
     AlertMatch,
+    ArticleLinks,
     CheckReport,
     EntityProfile,
     EntityRecord,
@@ -256,6 +257,11 @@ class Storage(Following, ABC):
     @abstractmethod
     def article_links(self, article_id: int) -> dict[str, str]:
         """The archive identity each of an article's entity ids was stored as."""
+
+    @abstractmethod
+    def article_identity(self, article_id: int) -> ArticleLinks | None:
+        """Everything an article's links told, as they were written (for copying it to another
+        archive with its identities); None when the article has none."""
 
     @abstractmethod
     def article_roles(self, article_id: int) -> list[RoleLink]:

@@ -165,6 +165,30 @@ class Identities(Connection):
         return {r[0]: r[1] for r in self._query(
             "SELECT local_id, identity_id FROM identity_links WHERE article_id = ?", (article_id,))}
 
+    def article_identity(self, article_id: int) -> ArticleLinks | None:
+        rows = self._query("SELECT local_id, identity_id, reason FROM identity_links WHERE article_id = ? "
+                           "ORDER BY local_id", (article_id,))
+        if not rows:
+            return None
+        suffix = f"@{article_id}"
+        links = ArticleLinks(published=(self._query("SELECT published FROM articles WHERE id = ?", (article_id,))
+                                        or [[None]])[0][0])
+        for local, ident, reason in rows:
+            links.ids[local] = "" if ident.endswith(suffix) else ident
+            if reason:
+                links.reasons[local] = reason
+        links.roles = self.article_roles(article_id)
+        links.names = [tuple(r) for r in self._query(  # type: ignore[misc]
+            "SELECT identity_id, kind, key, text FROM identity_names WHERE article_id = ? ORDER BY rowid", (article_id,))]
+        idents = sorted({i for i in links.ids.values() if i} | {r.identity for r in links.roles if r.identity})
+        for ident in idents:
+            row = self._query("SELECT name, label FROM entities WHERE id = ?", (ident,))
+            if row:
+                links.new.append((ident, row[0][0], row[0][1]))
+            links.keys += [(r[0], ident) for r in self._query(
+                "SELECT key FROM identity_keys WHERE identity_id = ? ORDER BY key", (ident,))]
+        return links
+
     def article_roles(self, article_id: int) -> list[RoleLink]:
         rows = self._query(f"SELECT {_ROLE_COLUMNS} FROM role_mentions WHERE article_id = ? ORDER BY start",
                            (article_id,))
