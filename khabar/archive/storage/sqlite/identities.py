@@ -178,7 +178,7 @@ class Identities(Connection):
             if reason:
                 links.reasons[local] = reason
         links.roles = self.article_roles(article_id)
-        links.names = [tuple(r) for r in self._query(  # type: ignore[misc]
+        links.names = [tuple(r) for r in self._query(
             "SELECT identity_id, kind, key, text FROM identity_names WHERE article_id = ? ORDER BY rowid", (article_id,))]
         idents = sorted({i for i in links.ids.values() if i} | {r.identity for r in links.roles if r.identity})
         for ident in idents:
