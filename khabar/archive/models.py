@@ -149,6 +149,7 @@ class NewArticle:
     body_key: str | None = None    # folded text for the index
     packed: bytes | None = None    # the stored form of ``doc`` (khabar.codec.pack_doc), made by an ingest worker
     id: int | None = None          # the id to give it, when free (copying between archives keeps ids)
+    added: str | None = None       # when it entered the archive (ISO); None: now (a copy keeps the original's)
     identity: dict[str, Any] | None = None  # its roles and titles for linking (khabar.archive.identities.features)
     links: ArticleLinks | None = None  # the archive identities of its entities; None: each entity id is its own
 

@@ -615,7 +615,7 @@ def copy_articles(source: Storage, target: Storage, *, batch: int = 500,
         nonlocal written
         ids = target.write([NewArticle(doc=a.doc, content_key=a.content_key, title=a.title, url=a.url,
                                        published=a.published, author=a.author, outlet=a.outlet, origin=a.origin,
-                                       kind=a.kind, analysis=a.analysis, id=a.id,
+                                       kind=a.kind, analysis=a.analysis, id=a.id, added=a.added,
                                        links=source.article_identity(a.id)) for a in pending])
         for a, new_id in zip(pending, ids, strict=True):
             if new_id is not None:

@@ -136,7 +136,7 @@ class SqliteStorage(Planner, Queries, Identities, Following, Storage):
                 "kind, raw_text, text, doc, analysis, quotes, added) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (article_id, key, article.url, article.content_key, article.title, published, article.author,
                  self._outlet_id(outlet), article.origin, article.kind, doc["raw_text"], doc["text"],
-                 article.packed or pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), _now()))
+                 article.packed or pack_doc(doc), article.analysis, len(doc.get("quotes") or ()), article.added or _now()))
             title_key = article.title_key if article.title_key is not None else title_key_of(article.title)
             body_key = article.body_key if article.body_key is not None else fold(doc["text"])
             fts.index(db, key, title_key, body_key)
