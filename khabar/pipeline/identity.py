@@ -30,6 +30,7 @@ from functools import lru_cache
 from importlib import resources
 
 from khabar.document import Document, Entity, Mention
+from khabar.pipeline.entities_news import bodies_in_places, national_teams, outlet_names
 from khabar.text.fold import fold_word
 from khabar.text.words import words as word_list
 
@@ -305,6 +306,10 @@ class IdentityLinker:
         n = len(tokens)
         found = self._relabel(keys, self._trim(keys, found))
         found = _known_organizations(keys, found)
+        # Forms of crawled news (teams, outlets in credits, bodies in places): entities_news.
+        found = national_teams(keys, found, self._is_place)
+        found = bodies_in_places(keys, found, self._is_place)
+        found = outlet_names(doc, found, n)
         if self.known is not None:
             found = self.known.tag(keys, found)
         found = self._strong_honorific_names(keys, found, n)

@@ -215,3 +215,19 @@ def test_entities_missing_model_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(KhabarError, match=r"train_ner\.py"):
         EntityRecognizer(model_dir=str(tmp_path))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a team: its country is the place, its club the organization, `تیم ملی` alone nothing
+    ("تیم ملی والیبال ایران امروز تمرین کرد.", [("ایران", "LOC")]),
+    ("تیم ملی در اردو است.", []),
+    ("کاروان تیم فوتبال استقلال به دوبی رفت.", [("استقلال", "ORG")]),
+    # outlets named in credits, whatever else their names mean
+    ("به گزارش فارس، وزیر گفت.", [("فارس", "ORG")]),
+    ("به گزارش «تابناک» به نقل از العالم، وزیر گفت.", [("تابناک", "ORG"), ("العالم", "ORG")]),
+    ("خبرنگار مهر از تهران گزارش داد.", [("مهر", "ORG"), ("تهران", "LOC")]),
+    # a body in a place
+    ("جلسه در وزارت کار در آذربایجان شرقی برگزار شد.", [("وزارت کار", "ORG"), ("آذربایجان شرقی", "LOC")]),
+])
+def test_entities_news_forms(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.label) for m in khabar.analyze(text).mentions] == expected
