@@ -27,10 +27,11 @@ Span = tuple[int, int, str]
 
 _TEAM = fold_word("تیم")
 # Words between `تیم` and the team's name: its level, sport, age group.
-_TEAM_WORDS = frozenset(fold_word(w) for w in (
+_TEAM_WORDS_TEXT = (
     "ملی منتخب فوتبال فوتسال والیبال بسکتبال هندبال کشتی آزاد فرنگی وزنه‌برداری کاراته تکواندو جودو "
     "بوکس شنا دوومیدانی تنیس هاکی واترپلو راگبی بیسبال ساحلی زیر ۲۳ سال امید جوانان نوجوانان "
-    "بزرگسالان بانوان زنان مردان باشگاهی اول دوم پایه").split())
+    "بزرگسالان بانوان زنان مردان باشگاهی اول دوم پایه")
+_TEAM_WORDS = frozenset(fold_word(w) for w in _TEAM_WORDS_TEXT.split())
 # An outlet's name after a reporter: `خبرنگار مهر`, `خبرنگار سیاسی ایسنا`.
 _REPORTER = re.compile(
     rf"(?<![\w{ZWNJ}])خبرنگار(?:\s+(?:سیاسی|اقتصادی|اجتماعی|فرهنگی|ورزشی|پارلمانی|حوادث|اعزامی))?\s+"
