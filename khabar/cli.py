@@ -154,7 +154,10 @@ def _decoded_pieces(stream: BinaryIO, name: str, head: bytes) -> Iterator[str]:
     either), else anywhere."""
     import codecs
 
-    encoding = detect(head[:1 << 16], partial=True)
+    try:
+        encoding = detect(head[:1 << 16], partial=True)
+    except DecodeError as err:
+        raise click.ClickException(visible(str(err).replace("<bytes>", name))) from None
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     data = head
     pending = ""

@@ -10,8 +10,18 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Hypothesis profiles (issue 16): "ci", the default, keeps the suite quick; "deep" is the fuzzing run
+# made by hand: `pytest tests/test_properties.py --hypothesis-profile=deep -p no:cacheprovider` runs
+# 25,000 cases of each property (over 100,000 in all). Tests that set their own max_examples keep them.
+settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", max_examples=25_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                 HealthCheck.filter_too_much])
+settings.load_profile("ci")
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 

@@ -61,8 +61,8 @@ def read_jsonl(text: str, origin: str, *, fields: FieldMap, number: int | None =
     if stripped.startswith("["):
         try:
             items = json.loads(stripped)
-        except json.JSONDecodeError:
-            items = None  # perhaps JSONL whose first line is an array; read line by line
+        except (json.JSONDecodeError, RecursionError):
+            items = None  # perhaps JSONL whose first line is an array (or nested too deep); read line by line
         if isinstance(items, list):
             if not items:
                 yield Failure(origin, "empty: the JSON array has no items")

@@ -223,3 +223,11 @@ def test_html_and_feed_fields_are_cleaned() -> None:
 def test_clean_field_collapses_and_drops_empty() -> None:
     assert clean_field(" \x00\x1b ") is None
     assert clean_field("الف\u2028ب") == "الف ب"
+
+
+def test_jsonl_nested_too_deep_fails_its_line_only() -> None:
+    # Found by the properties (tests/test_properties.py): 5,000 "[" opening a dump was a RecursionError
+    # that skipped the whole source.
+    data = ("[" * 5000 + "\n" + json.dumps({"text": "خبر سالم"})).encode()
+    results = list(read_bytes(data, "d.jsonl", kind="jsonl", fields=FieldMap()))
+    assert [(type(r).__name__, r.origin) for r in results] == [("Failure", "d.jsonl#1"), ("RawArticle", "d.jsonl#2")]
