@@ -64,3 +64,76 @@ def outlet() -> Iterator[Any]:
         yield o
     finally:
         o.close()
+
+
+# -- PostgreSQL: one throwaway cluster per test process (pytest-xdist workers each start their own) --
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A local PostgreSQL cluster started for the tests (or the server in $KHABAR_TEST_POSTGRES).
+
+    Without PostgreSQL here the tests that need it are skipped, saying how to get it; under CI=true
+    a missing PostgreSQL fails them instead.
+    """
+    import os
+
+    from khabar.archive.storage.postgres.cluster import ClusterUnavailable, TemporaryCluster
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable("psycopg is not installed (pip install 'khabar[postgres]')")
+    external = os.environ.get("KHABAR_TEST_POSTGRES")
+    if external:
+        yield _External(external)
+        return
+    try:
+        cluster = TemporaryCluster().start()
+    except ClusterUnavailable as err:
+        _unavailable(str(err))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _unavailable(why: str) -> None:
+    import os
+
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is needed in CI: {why}")
+    pytest.skip(f"PostgreSQL tests skipped: {why}")
+
+
+class _External:
+    """An existing server: each test gets a new database on it."""
+
+    def __init__(self, url: str) -> None:
+        self.admin = url
+
+    def create_database(self) -> str:
+        import uuid
+
+        import psycopg
+        from psycopg.conninfo import make_conninfo
+
+        name = f"k_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
+                         "LC_CTYPE 'C.UTF-8'")
+        return make_conninfo(self.admin, dbname=name)
+
+    def drop_database(self, url: str) -> None:
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{conninfo_to_dict(url)["dbname"]}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """A new, empty PostgreSQL database (dropped after the test)."""
+    url = pg_cluster.create_database()
+    yield url
+    pg_cluster.drop_database(url)

@@ -79,10 +79,10 @@ LAYERS = [
     (("khabar.archive.models", "khabar.archive.query"), ("khabar.document", "khabar.codec", "khabar.text",
                                                           "khabar.errors", "khabar.archive.models")),
     (("khabar.archive.storage.sqlite", "khabar.archive.storage.postgres"),
-     ("khabar.archive.storage.base", "khabar.archive.models", "khabar.archive.query", "khabar.codec", "khabar.text",
-      "khabar.errors", "khabar.document", "khabar.offsets", "khabar.archive.storage.sqlite",
-      "khabar.archive.storage.postgres")),
-    (("khabar.archive.storage.base",), ("khabar.archive.models", "khabar.archive.query", "khabar.codec",
+     ("khabar.archive.storage.base", "khabar.archive.storage.rows", "khabar.archive.models", "khabar.archive.query",
+      "khabar.codec", "khabar.text", "khabar.errors", "khabar.document", "khabar.offsets",
+      "khabar.archive.storage.sqlite", "khabar.archive.storage.postgres")),
+    (("khabar.archive.storage.base", "khabar.archive.storage.rows"), ("khabar.archive.models", "khabar.archive.query", "khabar.codec",
                                         "khabar.text", "khabar.errors", "khabar.document")),
     # The edges talk to khabar and khabar.archive (and their records), never to storage or the pipeline.
     (("khabar.cli", "khabar.render", "khabar.demo", "khabar.api", "khabar.web"),
@@ -94,7 +94,8 @@ BACKENDS = ("khabar.archive.storage.sqlite", "khabar.archive.storage.postgres")
 EDGES = ("khabar.cli", "khabar.render", "khabar.demo", "khabar.api", "khabar.web")
 # Third-party modules only their adapter may import.
 DRIVERS = {
-    "sqlite3": ("khabar.archive.storage.sqlite",),
+    # The PostgreSQL backend runs the SQLite backend's SQL through a dialect shim that speaks sqlite3's errors.
+    "sqlite3": ("khabar.archive.storage.sqlite", "khabar.archive.storage.postgres"),
     "psycopg": ("khabar.archive.storage.postgres",),
     "ray": ("khabar.archive.engines.ray",),
     "fastapi": ("khabar.api", "khabar.web"),

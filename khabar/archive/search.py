@@ -16,6 +16,7 @@ original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -218,7 +219,8 @@ def _relevance_page(storage: Storage, root: Node | None, filt: Filters, limit: i
         page = rows[:limit]
         more = len(rows) > limit
         return [m.id for m in page], Cursor("relevance", page[-1].key, None, fp).encode() if more else None
-    window = storage.search(SearchQuery(root, filt, "newest", limit, rank_window=True))
+    # The window does not depend on the page size, so pages of any size give one order.
+    window = storage.search(SearchQuery(root, filt, "newest", 1, rank_window=True))
     texts = {h.id: (h.title or "", h.text) for h in storage.hits([m.id for m in window], full=False)}
     positive = list(terms_of(root, positive=True))
     scores = bm25([texts.get(m.id, ("", "")) for m in window], positive)
@@ -311,7 +313,10 @@ def make_result(hit: HitRecord, terms: Sequence[Term], width: int = 160) -> Sear
     raw = hit.raw_text
     if spans:
         # The window with the most matches among those starting at a match.
-        best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans[i:] if s < spans[i][0] + width))
+        # (spans are in order, so each window's count is a bisection: a long article with a
+        # match every few words costs n log n, not n²)
+        starts = [s for s, _ in spans]
+        best = max(range(len(spans)), key=lambda i: bisect_left(starts, starts[i] + width) - i)
         center = spans[best][0]
         start = max(0, center - width // 4)
     else:

@@ -36,9 +36,29 @@ ARTICLES = [
 ]
 
 
+_NEW: list[Any] = []
+
+
+def _new() -> Any:
+    """A new empty archive on the backend this module runs against now."""
+    return _NEW[-1]()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"], autouse=True)
+def backend(request: pytest.FixtureRequest) -> Any:
+    """Every identity behaviour on every backend (PostgreSQL runs the SQL SQLite's code writes)."""
+    if request.param == "sqlite":
+        _NEW.append(lambda: open_storage(":memory:"))
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        _NEW.append(lambda: open_storage(cluster.create_database()))
+    yield request.param
+    _NEW.pop()
+
+
 @pytest.fixture(scope="module")
-def archive() -> Any:
-    store = open_storage(":memory:")
+def archive(backend: str) -> Any:
+    store = _new()
     raws = [RawArticle(text, f"t{i}", "text", url=f"https://example.invalid/{i}", published=day, outlet=outlet)
             for i, (day, outlet, text) in enumerate(ARTICLES)]
     summary = ingest([], store, jobs=1, articles=raws)
@@ -195,7 +215,7 @@ def test_identities_links_keep_their_reasons(archive: Any) -> None:
 
 
 def test_identities_ids_stable_across_reanalysis() -> None:
-    store = open_storage(":memory:")
+    store = _new()
     raws = [RawArticle(text, f"t{i}", "text", url=f"https://example.invalid/{i}", published=day, outlet=outlet)
             for i, (day, outlet, text) in enumerate(ARTICLES[:4])]
     ingest([], store, jobs=1, articles=raws)
@@ -210,7 +230,7 @@ def test_identities_ids_stable_across_reanalysis() -> None:
 
 def test_identities_archive_learns_names() -> None:
     # a name seen with one label in three articles from two outlets is learned
-    store = open_storage(":memory:")
+    store = _new()
     texts = [("ایرنا", "سرگئی لاوروف، وزیر خارجه روسیه، به تهران آمد."),
              ("ایسنا", "سرگئی لاوروف در مسکو با خبرنگاران گفت‌وگو کرد."),
              ("مهر", "سرگئی لاوروف گفت که مذاکرات ادامه دارد.")]
@@ -224,7 +244,7 @@ def test_identities_archive_learns_names() -> None:
 # -- merges and splits, by hand --------------------------------------------------------------------
 
 def _small_archive() -> Any:
-    store = open_storage(":memory:")
+    store = _new()
     texts = [("2025-08-20", "ایسنا", "دکتر علی لاریجانی، دبیر شورای عالی امنیت ملی، امروز در بغداد با مقامات عراقی "
                                      "دیدار کرد."),
              ("2025-09-10", "مهر", "آیت‌الله صادق آملی لاریجانی، رئیس مجمع تشخیص مصلحت نظام، در جلسه امروز این مجمع "

@@ -15,9 +15,13 @@ from khabar.archive.storage import Storage, open_storage
 from khabar.errors import InvalidInput, NotFoundError, StorageError
 
 
-@pytest.fixture(params=["sqlite-memory", "sqlite-file"])
+@pytest.fixture(params=["sqlite-memory", "sqlite-file", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    s = open_storage(":memory:" if request.param == "sqlite-memory" else str(tmp_path / "a.db"))
+    if request.param == "postgres":
+        address = request.getfixturevalue("pg_url")
+    else:
+        address = ":memory:" if request.param == "sqlite-memory" else str(tmp_path / "a.db")
+    s = open_storage(address)
     try:
         yield s
     finally:
