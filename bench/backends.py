@@ -1,0 +1,309 @@
+"""SQLite and PostgreSQL side by side: the same answers, search latency, ingest throughput.
+
+Each command starts a throwaway PostgreSQL cluster (khabar/archive/storage/postgres/cluster.py) or
+uses ``--pg URL``, and prints one JSON line of figures.
+
+    nice .venv/bin/python bench/backends.py same                    # ≥200 queries, demo + 10k synthetic
+    nice .venv/bin/python bench/backends.py search --n 1000000      # p95 at 1M on both (bulk-built)
+    nice .venv/bin/python bench/backends.py ingest --n 1000 [--restore-only] [--jobs 2]
+
+``same``: the sample articles (full pipeline) and a 10k-article synthetic archive are built on
+SQLite and copied to PostgreSQL (``khabar copy``: every Document exact), then a fixed set of queries
+(words, phrases, prefixes, boolean, each facet, both calendars; newest, oldest and relevance, with
+counts and facets) is run on both: the pages must be equal (ids in order, totals, facets).
+
+``search``: the SQLite archive of ``bench/archive.py search`` (built there with direct bulk SQL,
+not the pipeline), written to PostgreSQL with direct ``COPY`` (the same rows and index keys), then
+the same text + one facet queries timed on both, warm, newest first and by relevance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import archive as synth  # noqa: E402  (bench/archive.py)
+
+from khabar.archive import Archive  # noqa: E402
+
+
+def _cluster(url: str | None) -> tuple[Any, str]:
+    if url:
+        return None, url
+    from khabar.archive.storage.postgres.cluster import TemporaryCluster
+
+    cluster = TemporaryCluster(settings={"shared_buffers": "1GB", "work_mem": "32MB"}).start()
+    return cluster, cluster.create_database()
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+# -- the same answers -------------------------------------------------------------------------------
+
+def query_set(rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+    words = [w for ws in synth.TOPICS.values() for w in ws]
+    people = sorted({synth._person(rng)[0] for _ in range(40)})
+    texts: list[str] = []
+    texts += rng.sample(words, 30)                                                     # words
+    texts += [f'"{a} {b}"' for a, b in zip(rng.sample(words, 8), rng.sample(words, 8), strict=True)]
+    texts += ['"بانک مرکزی"', '"وزیر امور خارجه"', '"سازمان ملل متحد"', '"مجلس شورای اسلامی"']  # phrases
+    texts += [w[:3] + "*" for w in rng.sample(words, 10)] + ["تورم*", "بازار*"]         # prefixes
+    texts += [f"{a} OR {b}" for a, b in zip(rng.sample(words, 6), rng.sample(words, 6), strict=True)]
+    texts += [f"{a} NOT {b}" for a, b in zip(rng.sample(words, 6), rng.sample(words, 6), strict=True)]
+    texts += [f"({a} OR {b}) {c}" for a, b, c in zip(rng.sample(words, 4), rng.sample(words, 4),
+                                                     rng.sample(words, 4), strict=True)]
+    texts += ["می کند", "ميكند", "می‌شود", "۱۴۰۲", "1402", ""]                        # spelling variants, empty
+    facets: list[dict[str, Any]] = [{}, {"person": people[0]}, {"person": people[5]}, {"place": "تهران"},
+                                    {"place": "مسکو"}, {"org": "بانک مرکزی"}, {"source": "ایسنا"},
+                                    {"since": "1401-01-01", "until": "1401-12-29"},     # Jalali
+                                    {"since": "2023-03-21", "until": "2024-03-19"},     # Gregorian
+                                    {"since": "مهر ۱۴۰۰"}, {"until": "2020-12-31"}, {"has_quotes": True}]
+    out = []
+    for i, text in enumerate(texts):
+        out.append((text, facets[i % len(facets)]))
+        out.append((text, {}))
+    return out
+
+
+def _page(a: Archive, q: str, f: dict[str, Any], sort: str) -> dict[str, Any]:
+    try:
+        return a.search(q, sort=sort, limit=20, count=True, facets=True, **f).to_dict()
+    except Exception as err:  # a query refused: both must refuse it alike
+        return {"error": str(err).split(": ", 1)[-1]}
+
+
+def bench_same(pg: str | None, n: int) -> dict[str, Any]:
+    cluster, url = _cluster(pg)
+    tmp = tempfile.TemporaryDirectory()
+    out: dict[str, Any] = {"bench": "same_answers", "load_average_1min": _load()}
+    try:
+        rng = random.Random(1404)
+        queries = query_set(rng)
+        for name, build in (("demo", "samples"), ("synthetic", n)):
+            sq = str(Path(tmp.name) / f"{name}.db")
+            if build == "samples":
+                with Archive.open(sq) as a:
+                    a.ingest([str(REPO / "samples")], jobs=2)
+            else:
+                synth.build_search_archive(sq, int(build))
+            target = url if name == "demo" else (cluster.create_database() if cluster else url)
+            with Archive.open(sq) as a, Archive.open(target) as b:
+                a.cluster()
+                t = time.perf_counter()
+                copied = a.copy_to(b)
+                copy_s = time.perf_counter() - t
+                same = different = 0
+                diffs = []
+                for q, f in queries:
+                    for sort in ("newest", "oldest", "relevance"):
+                        pa, pb = _page(a, q, f, sort), _page(b, q, f, sort)
+                        if pa == pb:
+                            same += 1
+                        else:
+                            different += 1
+                            diffs.append((q, f, sort))
+                out[name] = {"articles": copied, "copy_s": round(copy_s, 1), "queries": len(queries),
+                             "pages_compared": same + different, "same": same, "different": different,
+                             "first_differences": diffs[:5],
+                             "with_results": sum(1 for q, f in queries if a.search(q, limit=1, **f).results)}
+    finally:
+        if cluster:
+            cluster.stop()
+    return out
+
+
+# -- latency at scale -------------------------------------------------------------------------------
+
+def bulk_copy_to_postgres(sqlite_path: str, url: str, *, batch: int = 20_000) -> float:
+    """The bench archive's rows written to PostgreSQL with COPY (articles, outlets, entities, names,
+    mentions, facets, the text index with the title keys bench/archive.py indexed)."""
+    import sqlite3
+
+    import psycopg
+
+    from khabar.archive.keys import search_key
+    from khabar.archive.storage import open_storage
+    from khabar.archive.storage.postgres.fts import tsvector_literal
+    from khabar.text.fold import fold
+
+    open_storage(url).close()  # the schema
+    src = sqlite3.connect(sqlite_path)
+    t = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        for table, cols in (("outlets", "id, name, key"), ("entities", "id, name, label, aliases, titles"),
+                            ("entity_names", "key, entity_id")):
+            with conn.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
+                for row in src.execute(f"SELECT {cols} FROM {table}"):
+                    cp.write_row(row)
+        title_keys: dict[str, str] = {}
+        cols = ("id, fts_key, url, content_key, title, published, author, outlet_id, origin, kind, raw_text, text, "
+                "doc, analysis, quotes, added")
+        last = 0
+        while True:
+            rows = src.execute(f"SELECT {cols} FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall()
+            if not rows:
+                break
+            with conn.cursor() as cur:
+                with cur.copy(f"COPY articles ({cols}) FROM STDIN") as cp:
+                    for r in rows:
+                        cp.write_row(r)
+                with cur.copy("COPY articles_fts (rowid, tsv) FROM STDIN") as cp:
+                    for r in rows:
+                        title = r[4] or ""
+                        tk = title_keys.get(title)
+                        if tk is None:
+                            tk = title_keys[title] = search_key(title) if title else ""
+                        cp.write_row((r[1], tsvector_literal(tk, fold(r[11]))))
+                ids = (rows[0][0], rows[-1][0])
+                with cur.copy("COPY mentions (article_id, entity_id, label, text, start, \"end\", raw_start, raw_end) "
+                              "FROM STDIN") as cp:
+                    for m in src.execute('SELECT article_id, entity_id, label, text, start, "end", raw_start, raw_end '
+                                         "FROM mentions WHERE article_id BETWEEN ? AND ?", ids):
+                        cp.write_row(m)
+                with cur.copy("COPY article_entities (entity_id, fts_key, article_id, label, mentions) FROM STDIN") as cp:
+                    for m in src.execute("SELECT entity_id, fts_key, article_id, label, mentions FROM article_entities "
+                                         "WHERE article_id BETWEEN ? AND ?", ids):
+                        cp.write_row(m)
+            conn.commit()
+            last = rows[-1][0]
+            if last % 100_000 < batch:
+                print(f"  … {last:,} articles in PostgreSQL ({time.perf_counter() - t:.0f}s)", file=sys.stderr, flush=True)
+        conn.execute("SELECT setval('articles_id_seq', (SELECT MAX(id) FROM articles))")
+        conn.execute("SELECT setval('outlets_id_seq', (SELECT MAX(id) FROM outlets))")
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+    src.close()
+    return time.perf_counter() - t
+
+
+def bench_search_both(n: int, *, db: str | None, pg: str | None, queries: int) -> dict[str, Any]:
+    from khabar.archive.search import search
+    from khabar.archive.storage import open_storage
+
+    tmp = tempfile.TemporaryDirectory()
+    path = db or str(Path(tmp.name) / f"search-{n}.db")
+    build_s = synth.build_search_archive(path, n)
+    cluster, url = _cluster(pg)
+    out: dict[str, Any] = {"bench": "search_backends", "articles": n, "queries": queries,
+                           "sqlite_build_s": round(build_s, 1)}
+    try:
+        out["postgres_build_s"] = round(bulk_copy_to_postgres(path, url), 1)
+        rng = random.Random(99)
+        vocab = [w for words in synth.TOPICS.values() for w in words]
+        cases = []
+        for _ in range(queries):
+            q = " ".join(rng.sample(vocab, rng.choice([1, 1, 2])))
+            facet = rng.choice(["person", "place", "source", "since"])
+            if facet == "person":
+                kw: dict[str, Any] = {"person": synth._person(rng)[0]}
+            elif facet == "place":
+                kw = {"place": rng.choice(synth.PLACES)}
+            elif facet == "source":
+                kw = {"source": rng.choice(synth.OUTLETS)[0]}
+            else:
+                y = rng.randint(1398, 1404)
+                kw = {"since": f"{y}-01-01", "until": f"{y}-03-31"}
+            cases.append((q, kw))
+        answers: dict[str, dict[str, list[list[int]]]] = {}
+        for name, address in (("sqlite", path), ("postgres", url)):
+            store = open_storage(address)
+            for q, kw in cases[:30]:  # warm the caches
+                search(store, q, limit=10, **kw)
+            res: dict[str, Any] = {}
+            answers[name] = {}
+            for order in ("newest", "relevance"):
+                times, ids = [], []
+                for q, kw in cases:
+                    t = time.perf_counter()
+                    page = search(store, q, limit=10, sort=order, **kw)
+                    times.append((time.perf_counter() - t) * 1000)
+                    ids.append([r.id for r in page])
+                times.sort()
+                answers[name][order] = ids
+                res[order] = {"p50_ms": round(statistics.median(times), 2),
+                              "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2), "max_ms": round(times[-1], 2)}
+            res["load_average_1min"] = _load()
+            out[name] = res
+            store.close()
+        out["same_ids_in_order"] = {o: sum(a == b for a, b in zip(answers["sqlite"][o], answers["postgres"][o],
+                                                                   strict=True)) for o in ("newest", "relevance")}
+    finally:
+        if cluster:
+            cluster.stop()
+    return out
+
+
+# -- ingest ---------------------------------------------------------------------------------------
+
+def bench_ingest_both(n: int, *, restore_only: bool, jobs: int | None, pg: str | None) -> dict[str, Any]:
+    from khabar.archive.runner import ingest
+    from khabar.archive.storage import open_storage
+    from khabar.pipeline import default_pipeline
+
+    default_pipeline()
+    items = list(synth.articles(n))
+    cluster, url = _cluster(pg)
+    tmp = tempfile.TemporaryDirectory()
+    out: dict[str, Any] = {"bench": "ingest_backends", "mode": "restore-only" if restore_only else "full",
+                           "articles": n, "jobs": jobs}
+    try:
+        for name, address in (("sqlite", str(Path(tmp.name) / "i.db")), ("postgres", url)):
+            store = open_storage(address)
+            cpu0 = synth._cpu()
+            t = time.perf_counter()
+            summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items)
+            elapsed = time.perf_counter() - t
+            main_cpu, workers_cpu = (b - a for a, b in zip(cpu0, synth._cpu(), strict=True))
+            out[name] = {"added": summary.added, "seconds": round(elapsed, 2),
+                         "articles_per_s": round(n / elapsed, 1),
+                         "cpu_ms_per_article_main": round(main_cpu / n * 1000, 3),
+                         "cpu_ms_per_article_workers": round(workers_cpu / n * 1000, 3),
+                         "load_average_1min": _load()}
+            store.close()
+    finally:
+        if cluster:
+            cluster.stop()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pg", default=None, help="a PostgreSQL server to use (default: a throwaway cluster)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("same")
+    s.add_argument("--n", type=int, default=10_000)
+    t = sub.add_parser("search")
+    t.add_argument("--n", type=int, default=100_000)
+    t.add_argument("--queries", type=int, default=300)
+    t.add_argument("--db", default=None, help="the SQLite bench archive (reused, topped up to --n)")
+    i = sub.add_parser("ingest")
+    i.add_argument("--n", type=int, default=1000)
+    i.add_argument("--restore-only", action="store_true")
+    i.add_argument("--jobs", type=int, default=None)
+    args = ap.parse_args()
+    if args.cmd == "same":
+        out = bench_same(args.pg, args.n)
+    elif args.cmd == "search":
+        out = bench_search_both(args.n, db=args.db, pg=args.pg, queries=args.queries)
+    else:
+        out = bench_ingest_both(args.n, restore_only=args.restore_only, jobs=args.jobs, pg=args.pg)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
