@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 import khabar  # noqa: E402
 
-GOLDS = [REPO / "bench" / "gold" / f"news_ner{x}.txt" for x in ("", "_2", "_3", "_4", "_5", "_6")]
+GOLDS = [REPO / "bench" / "gold" / f"news_ner{x}.txt" for x in ("", "_2", "_3", "_4", "_5", "_6", "_7")]
 SCORED = ("PER", "ORG", "LOC")
 ZWNJ = "\u200c"
 _MARK = re.compile(r"\[(PER|ORG|LOC|EVE) ([^\[\]]+)\]")
