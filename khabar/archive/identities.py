@@ -81,6 +81,8 @@ ROLE_WINDOW = 400
 # Lookup keys: a name's folded words ('n:'), a surname ('s:'), its consonant skeleton ('k:'), the
 # opening words of an organization's name ('p:').
 _MAX_CONTEXT = 12
+# The shortest office (folded, without spaces) another may be a shorter or longer form of.
+_MIN_OFFICE = 7
 _DEBUG = False
 
 
@@ -706,6 +708,9 @@ class IdentityResolver:
         if len({links.ids[x.id] for x in here}) == 1:
             return links.ids[here[0].id], "its holder named in the article"
         holders = [h for h in self._holders_of(office) if h[3] > 0]
+        why = ""
+        if not holders:
+            holders, why = self._related_holders(office)
         if not holders:
             return "", "a role no one in the archive holds"
         if day is None:
@@ -725,5 +730,21 @@ class IdentityResolver:
             return "", "no holder of the role near the article's date"
         if len(ranked) > 1 and distance(ranked[1]) == distance(best) == 0 and ranked[1][3] == best[3]:
             return "", "two holders of the role at the article's date"
-        return best[0], "its holder at the article's date" if distance(best) == 0 else \
-            "its holder nearest the article's date"
+        return best[0], ("its holder at the article's date" if distance(best) == 0 else
+                         "its holder nearest the article's date") + why
+
+    def _related_holders(self, office: str) -> tuple[list[list[Any]], str]:
+        """Holders of the one office this one is a shorter or longer form of (`وزیر ورزش` of `وزیر
+        ورزش و جوانان`, `رئیس شورای شهر` of `رئیس شورا`), in the same country; none where several
+        offices could be meant."""
+        name, _, country = office.partition("|")
+        if len(name) < _MIN_OFFICE:
+            return [], ""
+        related = {k for k in self.storage.role_offices(name) if k.endswith("|" + country) and k != office}
+        related |= {k for k in self.storage.role_offices(name[:_MIN_OFFICE])
+                    if k.endswith("|" + country) and name.startswith(k.partition("|")[0])
+                    and len(k.partition("|")[0]) >= _MIN_OFFICE and k != office}
+        if len(related) != 1:
+            return [], ""
+        other = related.pop()
+        return [h for h in self._holders_of(other) if h[3] > 0], f" (as {other.partition('|')[0]})"

@@ -235,6 +235,10 @@ class Storage(Following, ABC):
         """Who was named with this office as a title: (identity, first day, last day, articles), by id."""
 
     @abstractmethod
+    def role_offices(self, prefix: str, *, limit: int = 50) -> list[str]:
+        """Office keys some identity was named with as a title, starting with ``prefix``, in order."""
+
+    @abstractmethod
     def co_mention_counts(self, ids: Sequence[str], context: Sequence[str], *, cap: int = 20) -> dict[str, int]:
         """For each of ``ids``, in how many articles (up to ``cap``) it is mentioned with one of ``context``."""
 

@@ -86,6 +86,13 @@ class Identities(Connection):
                            "WHERE kind = 'title' AND key = ? GROUP BY identity_id ORDER BY identity_id", (office,))
         return [(r[0], r[1] and r[1][:10], r[2] and r[2][:10], int(r[3])) for r in rows]
 
+    def role_offices(self, prefix: str, *, limit: int = 50) -> list[str]:
+        if not prefix:
+            return []
+        rows = self._query("SELECT DISTINCT key FROM identity_names WHERE kind = 'title' AND key >= ? AND key < ? "
+                           "ORDER BY key LIMIT ?", (prefix, prefix + "\U0010ffff", limit))
+        return [r[0] for r in rows]
+
     def co_mention_counts(self, ids: Sequence[str], context: Sequence[str], *, cap: int = 20) -> dict[str, int]:
         if not ids or not context:
             return {}
