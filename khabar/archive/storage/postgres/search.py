@@ -33,6 +33,18 @@ def like_words(key: str, *, prefix: bool = False) -> str:
     return f"% {escaped}%" if prefix else f"% {escaped} %"
 
 
+def _source(query: SearchQuery) -> str:
+    """What a search reads: the text index joined to the articles (driven by either, as the planner
+    finds cheaper), or the articles alone."""
+    if query.text is None:
+        return "articles a"
+    return "articles_fts f JOIN articles a ON a.fts_key = f.rowid"
+
+
+def _key(query: SearchQuery) -> str:
+    return "a.fts_key" if query.text is None else "f.rowid"
+
+
 def _day_key(iso_day: str) -> int:
     return _dt.date.fromisoformat(iso_day).toordinal() << DAY_SHIFT
 
@@ -65,7 +77,7 @@ class PgSearch:
         clauses: list[str] = []
         params: list[Any] = []
         if query.text is not None:
-            clauses.append("a.fts_key IN (SELECT f.rowid FROM articles_fts f WHERE f.tsv @@ %s::tsquery)")
+            clauses.append("f.tsv @@ %s::tsquery")
             params.append(to_tsquery(query.text))
         if filt.ids is not None:
             clauses.append("a.id = ANY(%s)")
@@ -91,11 +103,12 @@ class PgSearch:
                 hi = query.after if hi is None else min(hi, query.after)
             else:
                 lo = query.after + 1 if lo is None else max(lo, query.after + 1)
+        key = _key(query)
         if lo is not None:
-            clauses.append("a.fts_key >= %s")
+            clauses.append(f"{key} >= %s")
             params.append(lo)
         if hi is not None:
-            clauses.append("a.fts_key < %s")
+            clauses.append(f"{key} < %s")
             params.append(hi)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -105,8 +118,9 @@ class PgSearch:
         if query.rank_window:
             rows = rank_window(query.limit, self._facet_size(query), max(1, self.size()))
         order = "ASC" if query.sort == "oldest" else "DESC"
-        found = self._pg(f"SELECT a.id, a.fts_key FROM articles a{where} ORDER BY a.fts_key {order} LIMIT %s",
-                            [*params, rows])
+        key = _key(query)
+        found = self._pg(f"SELECT a.id, {key} FROM {_source(query)}{where} ORDER BY {key} {order} LIMIT %s",
+                         [*params, rows])
         return [Match(int(r[0]), int(r[1])) for r in found]
 
     def hits(self, ids: Sequence[int], *, full: bool = True) -> list[HitRecord]:
@@ -123,12 +137,12 @@ class PgSearch:
 
     def count(self, query: SearchQuery, *, cap: int) -> int:
         where, params = self._where(query)
-        return int(self._pg(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles a{where} LIMIT %s) s",
+        return int(self._pg(f"SELECT COUNT(*) FROM (SELECT 1 FROM {_source(query)}{where} LIMIT %s) s",
                                [*params, cap])[0][0])
 
     def facets(self, query: SearchQuery, *, top: int = 5, sample: int = 5000) -> dict[str, list[tuple[str, str, int]]]:
         where, params = self._where(query)
-        matched = f"SELECT a.id FROM articles a{where} ORDER BY a.fts_key DESC LIMIT {int(sample)}"
+        matched = f"SELECT a.id FROM {_source(query)}{where} ORDER BY {_key(query)} DESC LIMIT {int(sample)}"
         out: dict[str, list[tuple[str, str, int]]] = {}
         for facet, labels in FACET_LABELS.items():
             rows = self._pg(
@@ -145,7 +159,7 @@ class PgSearch:
 
     def histogram(self, query: SearchQuery) -> list[tuple[str, int]]:
         where, params = self._where(query)
-        rows = self._pg(f"SELECT a.fts_key >> {DAY_SHIFT} AS day, COUNT(*) FROM articles a{where}"
-                           f"{' AND' if where else ' WHERE'} a.fts_key >= {1 << DAY_SHIFT} GROUP BY day ORDER BY day",
-                           params)
+        key = _key(query)
+        rows = self._pg(f"SELECT {key} >> {DAY_SHIFT} AS day, COUNT(*) FROM {_source(query)}{where}"
+                        f"{' AND' if where else ' WHERE'} {key} >= {1 << DAY_SHIFT} GROUP BY day ORDER BY day", params)
         return [(_dt.date.fromordinal(int(r[0])).isoformat(), int(r[1])) for r in rows]
