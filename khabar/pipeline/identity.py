@@ -96,13 +96,10 @@ _WHO_MEETS = _folded("سران رهبران وزیران وزرای نمایند
 _BODY_WORDS = _ORG_KINDS | _BODY_OF_STATE | _folded(
     "اتاق کمیته شورای شورا سازمان وزارت مجمع کمیسیون اتحادیه انجمن سندیکای سندیکا فدراسیون بنیاد ستاد مرکز "
     "شرکت دفتر دیوان هیئت هیات قوه نهاد بنیاد کانون جامعه جمعیت صندوق گروه")
-_TEAM, _NATIONAL = fold_word("تیم"), fold_word("ملی")
-# Credit lines: the outlet named after them (`به گزارش مهر،`).
+# Credit lines anywhere in an article: the outlet named after them (`… به گزارش مهر،`).
 _CREDITS = frozenset({(fold_word("به"), fold_word("گزارش")), (fold_word("نقل"), fold_word("از"))})
 # Words a place's name stands after (`در مسقط`, `شهر خارکیف`).
 _PLACE_BEFORE = _folded("در به از تا شهر استان کشور پایتخت")
-_ADMIN_UNITS = _folded("استان شهر کشور")
-_NEWS_UNITS = False
 # A numbered edition (`هشتمین جشنواره`, `اجلاس ۲۰۲۵`) is a named event.
 _ORDINAL = re.compile(r"\d|(?:م|نخست|اول)ین$")
 # Words that end a role phrase written before a name.
@@ -239,6 +236,9 @@ class KnownNames:
             return found
         n = len(keys)
         covered = _covered(found, n)
+        # A person's name the model cut short (`آملی` of `آملی لاریجانی`) takes the known name after it.
+        per_end = {e: k for k, (_, e, lab) in enumerate(found) if lab == "PER"}
+        out = list(found)
         extra = []
         i = 0
         while i < n:
@@ -247,11 +247,15 @@ class KnownNames:
                 for ln in range(min(longest, n - i), 0, -1):
                     label = self.names.get(tuple(keys[i:i + ln]))
                     if label and not any(covered[i:i + ln]):
-                        extra.append((i, i + ln, label))
+                        if label == "PER" and i in per_end:
+                            s, _, _ = out[per_end[i]]
+                            out[per_end[i]] = (s, i + ln, "PER")
+                        else:
+                            extra.append((i, i + ln, label))
                         i += ln - 1
                         break
             i += 1
-        return sorted([*found, *extra]) if extra else found
+        return sorted([*out, *extra]) if extra or out != found else found
 
 
 class IdentityLinker:
@@ -310,10 +314,11 @@ class IdentityLinker:
         found = national_teams(keys, found, self._is_place)
         found = bodies_in_places(keys, found, self._is_place)
         found = outlet_names(doc, found, n)
-        if self.known is not None:
-            found = self.known.tag(keys, found)
         found = self._strong_honorific_names(keys, found, n)
         found = self._credited(doc, keys, found, n)
+        # Names the archive learned, last: one may complete a name the rules above found in part.
+        if self.known is not None:
+            found = self.known.tag(keys, found)
         found = self._listed_names(doc, keys, found, n)
         found = self._given_name_pairs(keys, found, n)
         found = self._first_names(doc, keys, found)
@@ -415,15 +420,6 @@ class IdentityLinker:
                         parts.append((a, i, lab2))
                     a = i + 1
             return parts
-        if lab in ("ORG", "LOC") and e - s >= 2 and keys[s] == _TEAM and keys[s + 1] == _NATIONAL:
-            # A national team (`تیم ملی والیبال ایران`) is named by its country: the place is the name.
-            j = e
-            while j > s + 2 and self._is_place(keys[j - 1]):
-                j -= 1
-            return [(j, e, "LOC")] if j < e and all(self._is_place(k) for k in keys[j:e]) else []
-        if lab == "LOC" and e - s >= 2 and keys[s] in _ADMIN_UNITS and _NEWS_UNITS:
-            # `استان خوزستان`: the kind of unit stays outside the place (the news sets' convention).
-            return [(s + 1, e, lab)]
         if lab in ("ORG", "LOC") and keys[s] in ROLE_HEADS:
             # (`استاندار فارس` read as a place: the place is `فارس`.)
             j = s + 1

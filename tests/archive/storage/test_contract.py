@@ -188,6 +188,89 @@ def test_contract_entities_are_identities_across_articles(store: Storage) -> Non
     assert store.entities(key="سرگ") == []
 
 
+# Short articles written for these tests (original text in the style of Persian news): one person
+# under several forms, roles resolved across articles, two people sharing a surname.
+IDENTITY_ARTICLES = [
+    ("2025-08-27", "ایرنا", "آیت‌الله سید علی خامنه‌ای، رهبر انقلاب اسلامی، امروز در دیدار با مسعود پزشکیان، "
+                            "رئیس‌جمهور، گفت: «دولت باید معیشت مردم را در اولویت قرار دهد.»"),
+    ("2025-08-27", "ایسنا", "به گزارش ایسنا، رهبر انقلاب در دیدار با رئیس‌جمهور تأکید کردند که مشکلات اقتصادی "
+                            "باید حل شود. آیت‌الله خامنه‌ای افزودند: «مردم صبورند.»"),
+    ("2025-08-20", "ایسنا", "دکتر علی لاریجانی، دبیر شورای عالی امنیت ملی، امروز در بغداد با مقامات عراقی دیدار کرد."),
+    ("2025-09-10", "مهر", "آیت‌الله صادق آملی لاریجانی، رئیس مجمع تشخیص مصلحت نظام، در جلسه امروز سخن گفت."),
+    ("2025-05-02", "ایسنا", "شهردار شیراز از آغاز عملیات خط دوم قطار شهری خبر داد."),
+    ("2025-06-03", "همشهری", "شهردار شیراز در جلسه شورای شهر از طرح جدید دفاع کرد."),
+]
+
+
+def _identity_archive(store: Storage) -> None:
+    from khabar.archive.runner import ingest
+
+    raws = [RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}", published=d, outlet=o)
+            for i, (d, o, t) in enumerate(IDENTITY_ARTICLES)]
+    assert ingest([], store, jobs=1, articles=raws).added == len(raws)
+
+
+def _identity_of(store: Storage, article_id: int, text: str) -> str:
+    links = store.article_links(article_id)
+    for m in _get(store, article_id).doc["mentions"]:
+        if m["text"] == text:
+            return links.get(m["entity"], m["entity"])
+    for r in store.article_roles(article_id):
+        if r.text == text:
+            return r.identity
+    raise AssertionError(f"no {text!r} in article {article_id}")
+
+
+def test_contract_identities_across_the_archive(store: Storage) -> None:
+    _identity_archive(store)
+    khamenei = _identity_of(store, 1, "سید علی خامنه‌ای")
+    assert khamenei == _identity_of(store, 2, "خامنه‌ای") == _identity_of(store, 2, "رهبر انقلاب")
+    assert _identity_of(store, 1, "مسعود پزشکیان") == _identity_of(store, 2, "رئیس‌جمهور")
+    assert _identity_of(store, 3, "علی لاریجانی") != _identity_of(store, 4, "صادق آملی لاریجانی")
+    # a role no one in the archive is named with stays in its article
+    assert _identity_of(store, 5, "شهردار شیراز") == _identity_of(store, 6, "شهردار شیراز") == ""
+    assert store.entities(key="شهردار", labels=("PER",)) == []
+    forms, titles = store.identity_names([khamenei])
+    assert {f.text for f in forms} == {"سید علی خامنه‌ای", "خامنه‌ای"}
+    assert [(t.text, t.first, t.last, t.articles) for t in titles] == [("رهبر انقلاب اسلامی", "2025-08-27",
+                                                                        "2025-08-27", 1)]
+    assert store.profile([khamenei]).article_count == 2
+    assert store.role_holders("رهبر|ایران") == [(khamenei, "2025-08-27", "2025-08-27", 1)]
+    assert khamenei in store.identity_lookup(["s:خامنهای"])["s:خامنهای"]
+    assert store.identity_exists(khamenei) and not store.identity_exists("per:کسینیست")
+    links = store.article_identity(2)
+    assert links is not None and links.ids and {r.identity for r in links.roles} >= {khamenei}
+
+
+def test_contract_identities_merge_undo_split(store: Storage) -> None:
+    from khabar.archive.people import entity_profile, merge, split
+    from khabar.archive.runner import reanalyze
+
+    _identity_archive(store)
+    ali, sadegh = _identity_of(store, 3, "علی لاریجانی"), _identity_of(store, 4, "صادق آملی لاریجانی")
+    log_id = merge(store, ali, sadegh, reason="a test")
+    assert entity_profile(store, sadegh).ids == [ali] and entity_profile(store, ali).article_count == 2
+    assert [(h.action, h.other, h.undone) for h in store.identity_history(ali)] == [("merge", sadegh, False)]
+    assert split(store, ali, undo=log_id) == sadegh
+    assert _identity_of(store, 4, "صادق آملی لاریجانی") == sadegh and entity_profile(store, ali).article_count == 1
+    khamenei = _identity_of(store, 1, "سید علی خامنه‌ای")
+    other = split(store, khamenei, articles=[2], reason="a test")
+    reanalyze(store, everything=True, jobs=1)
+    assert _identity_of(store, 2, "خامنه‌ای") == other and _identity_of(store, 1, "سید علی خامنه‌ای") == khamenei
+
+
+def test_contract_identities_learned_names(store: Storage) -> None:
+    from khabar.archive.runner import ingest
+
+    texts = [("ایرنا", "سرگئی لاوروف، وزیر خارجه روسیه، به تهران آمد."),
+             ("ایسنا", "سرگئی لاوروف در مسکو با خبرنگاران گفت‌وگو کرد."),
+             ("مهر", "سرگئی لاوروف گفت که مذاکرات ادامه دارد.")]
+    ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}",
+                                                  published="2025-05-01", outlet=o) for i, (o, t) in enumerate(texts)])
+    assert ("سرگیی لاوروف", "PER") in store.learned_names()
+    assert store.learned_names(min_outlets=4) == []
+
+
 def test_contract_update_replaces_the_structure(store: Storage) -> None:
     plain = analyze("به گزارش مهر، وزیر خارجه در مسکو با لاوروف دیدار کرد و گفت: «روابط گسترش می یابد.»")
     article_id = _add(store, NewArticle.from_document(plain, content_key="a", analysis="restore")) or 0
