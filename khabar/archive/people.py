@@ -83,6 +83,7 @@ def _with_history(storage: Storage, profile: EntityProfile) -> EntityProfile:
 
 def entity_profile(storage: Storage, entity_id: str, *, about: str | None = None, limit: int = 20) -> EntityProfile:
     """The profile of one identity by its id (``per:…``, ``org:…``, ``loc:…``)."""
+    entity_id = _entity_id(entity_id)
     found = storage.entities(ids=[entity_id])
     if not found:
         # An id merged into another stands for it.
@@ -102,7 +103,19 @@ def merge(storage: Storage, keep: str, other: str, *, reason: str) -> int:
     returns the merge's id in the history (``khabar entity split KEEP --undo ID`` undoes it)."""
     if not reason or not reason.strip():
         raise InvalidInput("say why the two are one (--reason): the archive keeps it with the merge")
-    return storage.merge_identities(storage.resolve_identity(keep), storage.resolve_identity(other), reason.strip())
+    return storage.merge_identities(storage.resolve_identity(_entity_id(keep)),
+                                    storage.resolve_identity(_entity_id(other)), reason.strip())
+
+
+MAX_ID_CHARS = 300
+
+
+def _entity_id(entity_id: str) -> str:
+    if not isinstance(entity_id, str):
+        raise TypeError(f"an entity id must be str, not {type(entity_id).__name__}")
+    if not entity_id.strip() or len(entity_id) > MAX_ID_CHARS:
+        raise InvalidInput(f"an entity id is 1 to {MAX_ID_CHARS} characters (as `khabar person` or --json shows it)")
+    return entity_id.strip()
 
 
 def split(storage: Storage, identity: str, *, articles: Sequence[int] = (), undo: int | None = None,
@@ -114,10 +127,14 @@ def split(storage: Storage, identity: str, *, articles: Sequence[int] = (), undo
         return storage.undo_merge(undo, reason)
     if not articles:
         raise InvalidInput("name the articles to split off (--articles 3,5) or the merge to undo (--undo ID)")
-    identity = storage.resolve_identity(identity)
+    identity = storage.resolve_identity(_entity_id(identity))
     found = storage.entities(ids=[identity])
     if not found:
         raise NotFoundError(f"no entity {identity!r} in the archive")
+    absent = [a for a in articles if identity not in storage.article_links(a).values()]
+    if absent:
+        raise InvalidInput(f"{identity!r} is not in article{'s' if len(absent) > 1 else ''} "
+                           f"{', '.join(map(str, absent[:10]))}: only articles that mention it can be split off")
     ent = found[0]
     forms, _ = storage.identity_names([identity])
     new_name = name or ent.name

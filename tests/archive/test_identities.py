@@ -341,3 +341,28 @@ def test_identities_articles_show_their_identities() -> None:
         assert "per:علیخامنهای" in ids and "per:سیدعلیخامنهای" not in ids
         assert {e["id"] for e in doc["entities"]} >= ids
         assert archive.entity("per:علیخامنهای").article_count == 2
+
+
+@pytest.mark.parametrize("bad", ["", " ", "x" * 301])
+def test_identities_bad_entity_ids_are_refused(bad: str) -> None:
+    from khabar.archive.people import entity_profile, merge
+    from khabar.errors import InvalidInput
+
+    store = _small_archive()
+    with pytest.raises(InvalidInput):
+        entity_profile(store, bad)
+    with pytest.raises(InvalidInput):
+        merge(store, bad, "per:x", reason="r")
+    store.close()
+
+
+def test_identities_split_only_articles_that_mention_the_identity() -> None:
+    from khabar.archive.people import split
+    from khabar.errors import InvalidInput
+
+    store = _small_archive()
+    ali = identity_of(store, 1, "علی لاریجانی")
+    with pytest.raises(InvalidInput, match="only articles that mention it"):
+        split(store, ali, articles=[2, 999])
+    assert store.identity_history(ali) == []
+    store.close()
