@@ -97,7 +97,20 @@ class _Duplicate:
     already: bool
 
 
-_state: dict[str, Any] = {}
+class _PerThread(threading.local):
+    """One worker's state per thread: a worker process has one thread, but two ingests in one process
+    (threads of a server, a watcher's store, tests) must not share a pipeline or a connection (one
+    closing the connection another still reads crashed the process)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+
+_local = _PerThread()
+
+
+def _state() -> dict[str, Any]:
+    return _local.values
 
 
 def _init_worker(db_path: str | None, restore_only: bool, names: Sequence[tuple[str, str]] = (),
@@ -107,15 +120,15 @@ def _init_worker(db_path: str | None, restore_only: bool, names: Sequence[tuple[
     if child:  # Ctrl-C is handled once, by the main process, which stops the workers
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with_parent()
-    _state["pipeline"] = restore_pipeline() if restore_only else default_pipeline()
-    _state["learned"] = _learn(_state["pipeline"], names)
-    _state["analysis"] = "restore" if restore_only else "full"
-    _state["db"] = None
+    _state()["pipeline"] = restore_pipeline() if restore_only else default_pipeline()
+    _state()["learned"] = _learn(_state()["pipeline"], names)
+    _state()["analysis"] = "restore" if restore_only else "full"
+    _state()["db"] = None
     if db_path and db_path != ":memory:":
         try:
-            _state["db"] = open_storage(db_path, readonly=True)
+            _state()["db"] = open_storage(db_path, readonly=True)
         except Exception:  # the main process checks again before writing
-            _state["db"] = None
+            _state()["db"] = None
 
 
 def _learn(pipeline: Pipeline, names: Sequence[tuple[str, str]]) -> Any:
@@ -142,7 +155,7 @@ def _die_with_parent() -> None:
 
 
 def _stored(key: str) -> bool:
-    db = _state.get("db")
+    db = _state().get("db")
     if db is None:
         return False
     try:
@@ -156,9 +169,9 @@ def _prepare(raw: RawArticle) -> NewArticle | Failure | _Duplicate:
     try:
         if not raw.text.strip():
             return Failure(raw.origin, "empty article: the source has no text (nothing to store)")
-        pipeline: Pipeline = _state["pipeline"]
+        pipeline: Pipeline = _state()["pipeline"]
         key = None
-        if _state["analysis"] == "full":
+        if _state()["analysis"] == "full":
             # The full pipeline is slow: skip what an earlier run stored before analysing it.
             key = content_key(raw.text)
             if _stored(key):
@@ -180,9 +193,9 @@ def _prepare(raw: RawArticle) -> NewArticle | Failure | _Duplicate:
         return NewArticle(doc=light, packed=packed, content_key=key, title=title, url=raw.url,
                           published=raw.published, author=restore(raw.author) if raw.author else raw.author,
                           outlet=restore(raw.outlet) if raw.outlet else raw.outlet, origin=raw.origin,
-                          kind=raw.kind, analysis=_state["analysis"],
+                          kind=raw.kind, analysis=_state()["analysis"],
                           title_key=fold(title) if title else "", body_key=body_key,
-                          identity=features(doc, lexicon_is_place()) if _state["analysis"] == "full" else None)
+                          identity=features(doc, lexicon_is_place()) if _state()["analysis"] == "full" else None)
     except Exception as err:  # one bad article must not stop the run; it is reported instead
         return Failure(raw.origin, f"analysis failed ({type(err).__name__}: {err}); please report this article")
 
@@ -190,7 +203,7 @@ def _prepare(raw: RawArticle) -> NewArticle | Failure | _Duplicate:
 def _reanalyze_one(item: tuple[int, str, dict[str, Any]]) -> tuple[int, dict[str, Any] | None, dict[str, Any], str]:
     article_id, raw_text, meta = item
     try:
-        doc = _state["pipeline"].analyze(raw_text, published=meta.get("published"), url=meta.get("url"),
+        doc = _state()["pipeline"].analyze(raw_text, published=meta.get("published"), url=meta.get("url"),
                                          source=meta.get("source"))
         return article_id, doc.to_dict(), features(doc, lexicon_is_place()), ""
     except Exception as err:
@@ -286,6 +299,10 @@ class _Pool:
             _, pending = wait_futures(futures, timeout=0.5)
             if not pending:
                 return futures
+            if executor is not self.executor or not _processes(executor):
+                # The pool was killed and replaced meanwhile (another chunk found a worker dead): what it
+                # had not finished never will.
+                raise BrokenProcessPool("the pool was restarted")
             if any(p.exitcode is not None for p in _processes(executor)):
                 dead_since = dead_since or time.monotonic()
                 if time.monotonic() - dead_since > self.GRACE:
@@ -314,10 +331,10 @@ class _Pool:
                 _kill(self.executor)
             else:
                 self.executor.shutdown(wait=True)
-        db = _state.pop("db", None)
+        db = _state().pop("db", None)
         if db is not None:
             db.close()
-        learned = _state.pop("learned", None)
+        learned = _state().pop("learned", None)
         if learned is not None:  # this process's pipeline is the one `khabar.analyze` runs
             learned.forget()
 
