@@ -75,6 +75,11 @@ class Failure:
     origin: str
     reason: str                # one line, says what is wrong and what to do
 
+    def __post_init__(self) -> None:
+        # One line whatever the reader quoted into it (a CSV header cell holding a line break).
+        if not self.reason.isprintable() or "  " in self.reason:
+            object.__setattr__(self, "reason", " ".join(self.reason.split()))
+
 
 @dataclass(frozen=True, slots=True)
 class FieldMap:

@@ -231,3 +231,11 @@ def test_jsonl_nested_too_deep_fails_its_line_only() -> None:
     data = ("[" * 5000 + "\n" + json.dumps({"text": "خبر سالم"})).encode()
     results = list(read_bytes(data, "d.jsonl", kind="jsonl", fields=FieldMap()))
     assert [(type(r).__name__, r.origin) for r in results] == [("Failure", "d.jsonl#1"), ("RawArticle", "d.jsonl#2")]
+
+
+def test_csv_header_with_a_line_break_fails_on_one_line() -> None:
+    # Found by fuzz/fuzz_readers.py (fuzz/corpus/tabular/crash-csv-header-newline): a quoted header cell
+    # holding a line break put that break into the failure's reason.
+    data = 'tلف,"خبر اول\nبند دوم",۱۴۰۴/۰۵/۱۸\nب,"بدون پایان"\n'.encode()
+    [failure] = list(read_bytes(data, "d.csv", kind="csv", fields=FieldMap()))
+    assert isinstance(failure, Failure) and "\n" not in failure.reason and "no 'text' column" in failure.reason
