@@ -919,7 +919,7 @@ def feeds(db: str | None, remove: tuple[str, ...], as_json: bool) -> None:
     """The feeds `khabar watch` follows, with their health: last poll, problem, articles, next poll."""
     import time as _time
 
-    from rich.markup import escape
+    from khabar.render import escape
 
     with _open_archive(db) as archive:
         for url in remove:
@@ -979,7 +979,7 @@ def alert_add(name: str, query: str, db: str | None, person: str | None, org: st
 @click.option("--json", "as_json", is_flag=True, help="Print the saved searches as JSON.")
 def alert_list(db: str | None, as_json: bool) -> None:
     """The saved searches."""
-    from rich.markup import escape
+    from khabar.render import escape
 
     with _open_archive(db) as archive:
         found = archive.alerts()
@@ -1002,7 +1002,7 @@ def alert_list(db: str | None, as_json: bool) -> None:
 @click.option("--atom", is_flag=True, help="Print the matches as an Atom feed.")
 def alert_show(name: str, db: str | None, since: str | None, limit: int, as_json: bool, atom: bool) -> None:
     """The articles a saved search matched, newest first."""
-    from rich.markup import escape
+    from khabar.render import escape
 
     with _open_archive(db) as archive:
         saved = archive.alert(name)
