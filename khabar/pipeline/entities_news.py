@@ -1,12 +1,13 @@
 """Entity spans as news writes them, read around the model's spans (token index ranges).
 
-Three forms the training corpora hardly hold and crawled news is full of:
+Forms the training corpora hardly hold and crawled news is full of:
 
 - a team named by its country or club (``تیم ملی والیبال ایران``, ``تیم فوتبال استقلال``): the
   country is the place and the club the organization; ``تیم ملی`` alone names nothing;
 - an outlet named in a credit (``به گزارش فارس``, ``به نقل از «العالم»``, ``خبرنگار مهر``): an
   organization, though its name is also a province (``فارس``) or a word (``مهر``);
-- a body in a place (``وزارت کار در آذربایجان شرقی``): the body, then the place.
+- a body in a place (``وزارت کار در آذربایجان شرقی``): the body, then the place;
+- a given name the model tagged alone before a surname it did not know (``غلامحسین`` ``تسخیری``).
 
 >>> keys = ["تیم", "ملی", "والیبال", "ایران", "آماده", "است"]
 >>> national_teams(keys, [(0, 4, "ORG")], lambda k: k == "ایران")
@@ -114,4 +115,23 @@ def bodies_in_places(keys: Sequence[str], found: list[Span], is_place: Callable[
             rest += 1
         if rest < e and is_place(keys[rest]):
             out.append((rest, e, "LOC"))
+    return out
+
+
+def surnames_after(keys: Sequence[str], found: list[Span], is_given: Callable[[str], bool],
+                   is_rare: Callable[[str], bool]) -> list[Span]:
+    """A person tagged as a given name alone (or a given name and one more), followed by an untagged
+    rare word that is no role, title or common word: the surname the model did not know.
+
+    >>> surnames_after(["غلامحسین", "تسخیری", "گفت"], [(0, 1, "PER")], lambda k: k == "غلامحسین", lambda k: k != "گفت")
+    [(0, 2, 'PER')]
+    """
+    tagged = {i for s, e, _ in found for i in range(s, e)}
+    out: list[Span] = []
+    for s, e, lab in found:
+        if (lab == "PER" and e - s <= 2 and is_given(keys[e - 1]) and e < len(keys) and e not in tagged
+                and is_rare(keys[e]) and not is_given(keys[e])):
+            e += 1
+            tagged.add(e - 1)
+        out.append((s, e, lab))
     return out

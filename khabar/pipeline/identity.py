@@ -30,7 +30,7 @@ from functools import lru_cache
 from importlib import resources
 
 from khabar.document import Document, Entity, Mention
-from khabar.pipeline.entities_news import bodies_in_places, national_teams, outlet_names
+from khabar.pipeline.entities_news import bodies_in_places, national_teams, outlet_names, surnames_after
 from khabar.text.fold import fold_word
 from khabar.text.words import words as word_list
 
@@ -314,6 +314,7 @@ class IdentityLinker:
         found = national_teams(keys, found, self._is_place)
         found = bodies_in_places(keys, found, self._is_place)
         found = outlet_names(doc, found, n)
+        found = surnames_after(keys, found, self._is_given, self._rare_word)
         found = self._strong_honorific_names(keys, found, n)
         found = self._credited(doc, keys, found, n)
         # Names the archive learned, last: one may complete a name the rules above found in part.

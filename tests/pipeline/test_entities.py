@@ -228,6 +228,8 @@ def test_entities_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     ("خبرنگار مهر از تهران گزارش داد.", [("مهر", "ORG"), ("تهران", "LOC")]),
     # a body in a place
     ("جلسه در وزارت کار در آذربایجان شرقی برگزار شد.", [("وزارت کار", "ORG"), ("آذربایجان شرقی", "LOC")]),
+    # a given name tagged alone before a surname the model did not know
+    ("حجت‌الاسلام غلامحسین تسخیری امروز در همایش اظهار کرد که فتنه خاموش شد.", [("غلامحسین تسخیری", "PER")]),
 ])
 def test_entities_news_forms(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(m.text, m.label) for m in khabar.analyze(text).mentions] == expected
