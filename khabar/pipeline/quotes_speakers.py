@@ -98,7 +98,9 @@ HONORIFIC_TITLES = _set("آیت‌الله آیت‌الله‌العظمی حج
 _MAX_NP_WORDS = 8
 _APPOSITION = re.compile(r"\s*[،,]\s*")
 _APPOSITION_END = re.compile(r"\s*[،,]")
-_ONE_OF = re.compile(rf"یکی\s+از\s+(?=[\w{ZWNJ}])")
+# `یکی از …`, `سه تن از …`, `برخی از …`: some of a group.
+_ONE_OF = re.compile(rf"(?:یکی|(?:دو|سه|چهار|پنج|چند)\s+(?:تن|نفر)|برخی|تعدادی|شماری|بسیاری)\s+از\s+(?=[\w{ZWNJ}])")
+QUANTIFIERS = _set("یک یکی دو سه چهار پنج چند برخی تعدادی شماری بسیاری")
 _NEXT_WORD = re.compile(rf"\s*([\w{ZWNJ}]+)")
 _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
 ANAPHORIC_ALL = ANAPHORIC | ROLE_HEADS | GROUP_HEADS
@@ -342,8 +344,9 @@ class _DocResolver:
                 if f == fold("این") and k + 1 < len(words) and fold(words[k + 1].group()) in ANAPHORIC_ALL:
                     return self._anaphor(w.start(), words[k + 1].end())
                 if f in GROUP_HEADS or f in ROLE_HEADS or f in BODY_HEADS or (
-                        f in _set("یک یکی") and k + 1 < len(words)
-                        and (fold(words[k + 1].group()) in ROLE_HEADS | GROUP_HEADS | _set("از"))):
+                        f in QUANTIFIERS and k + 1 < len(words)
+                        and (fold(words[k + 1].group()) in ROLE_HEADS | GROUP_HEADS | _set("از")
+                             or _ONE_OF.match(self.text, w.start()) is not None)):
                     return self._role(w.start(), b, f)
             if ment is not None:
                 # Skip the whole mention; its inner words are no subject.
@@ -467,8 +470,8 @@ class _DocResolver:
         persons = [m for m in inside if m.label == "PER" and not _starts_with_role(m.text)]
         if persons:
             return self._span(start, persons[0].end, persons[0].entity)
-        if head in GROUP_HEADS or head in _set("یک یکی"):
-            ent = inside[0].entity if inside and head not in _set("یک یکی") else None
+        if head in GROUP_HEADS or head in QUANTIFIERS:
+            ent = inside[0].entity if inside and head not in QUANTIFIERS else None
             return self._span(start, end, ent)
         if head in BODY_HEADS:
             orgs = [m for m in inside if m.label in ("ORG", "LOC")]

@@ -409,3 +409,11 @@ def test_quotes_news_cues(text: str, cue: str) -> None:
 ])
 def test_quotes_not_news_cues(text: str) -> None:
     assert _speakers(text) == []
+
+
+@pytest.mark.parametrize(("text", "speaker"), [
+    ("سه تن از این دیپلمات‌ها اظهار کردند که مذاکرات شکست خورد.", "سه تن از این دیپلمات‌ها"),
+    ("برخی از نمایندگان گفتند که طرح تصویب می‌شود.", "برخی از نمایندگان"),
+])
+def test_quotes_some_of_a_group_speak(text: str, speaker: str) -> None:
+    assert [s for _, s, _ in _speakers(text)] == [speaker]
