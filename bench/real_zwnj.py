@@ -4,6 +4,7 @@
     .venv/bin/python bench/real_zwnj.py                       # dev: deleted and spaced
     .venv/bin/python bench/real_zwnj.py --part heldout        # the held-out part (score it at the end only)
     .venv/bin/python bench/real_zwnj.py --diff 40             # also print 40 differing words of each kind
+    .venv/bin/python bench/real_zwnj.py --why                 # class each wrong ZWNJ by the spelling it departs from
 
 The gold is every article of the part (``bench/real_data.py``: dev = 4 of 20 URL buckets, held-out
 = 3 of 20, neither read by any build) that writes ZWNJs consistently (:func:`real_data.zwnj_consistent`:
@@ -91,11 +92,43 @@ def diffs(sc: ModuleType, gold: str, out: str) -> Counter[tuple[str, str, str]]:
     return found
 
 
+def why(sc: ModuleType, gold: str, out: str, lex: object) -> Counter[str]:
+    """Each wrong ZWNJ (one the tolerant scorer counts) by the spelling it departs from: a space the
+    gold writes before an affix or between two words, a word the gold writes joined that the word
+    lists (UPDT, hazm, shekar) spell with a ZWNJ, or else an error."""
+    found: Counter[str] = Counter()
+    zwnj_forms = lex.zwnj  # type: ignore[attr-defined]
+    for g_line, o_line in zip(gold.split("\n"), out.split("\n"), strict=False):
+        gc, gl = sc.skeleton(g_line)
+        oc, ol = sc.skeleton(o_line)
+        if gc != oc:
+            continue
+        for k, (x, y) in enumerate(zip(gl, ol, strict=False)):
+            if y != "Z" or x == "Z" or (x == "N" and sc._variant(gc, gl, k)):
+                continue
+            if x == "S":
+                found["space in the gold (an affix or a compound written apart)"] += 1
+                continue
+            s = k
+            while s > 0 and ol[s - 1] not in "S":
+                s -= 1
+            e = k + 1
+            while e < len(oc) and ol[e - 1] != "S":
+                e += 1
+            word = _render(oc, ol, s, e).split()[0] if _render(oc, ol, s, e) else ""
+            if word.translate(sc.FOLD) in zwnj_forms or word in zwnj_forms:
+                found["joined in the gold, written with a ZWNJ by the word lists"] += 1
+            else:
+                found["other"] += 1
+    return found
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", default="dev", choices=("dev", "heldout"))
     ap.add_argument("--variants", default="stripped,spaced")
     ap.add_argument("--diff", type=int, default=0, help="print this many differing words per variant")
+    ap.add_argument("--why", action="store_true", help="class each wrong ZWNJ by the spelling it departs from")
     args = ap.parse_args()
     import khabar
 
@@ -104,9 +137,13 @@ def main() -> None:
     print(f"{args.part}: {len(texts)} articles written with ZWNJs consistently, "
           f"{sum(len(t) for t in texts):,} characters")
     khabar.restore("")
+    from khabar.pipeline.zwnj_lexicon import Lexicon
+
+    lex = Lexicon.load()
     for variant in args.variants.split(","):
         tot = dict(tp=0, fp=0, fps=0, fn=0, n=0, a=0)
         found: Counter[tuple[str, str, str]] = Counter()
+        reasons: Counter[str] = Counter()
         t0 = time.perf_counter()
         for gold in texts:
             inp = sc.variant(gold, variant)
@@ -119,9 +156,16 @@ def main() -> None:
                     tot[k] += s[k]
             if args.diff:
                 found += diffs(sc, gold, out)
+            if args.why:
+                reasons += why(sc, gold, out, lex)
         res = sc._finish(tot)
         res["seconds"] = round(time.perf_counter() - t0, 1)
         print(variant, json.dumps(res))
+        if args.why:
+            for reason, n in reasons.most_common():
+                print(f"  wrong ZWNJs: {n:4d}  {reason}")
+            style = sum(n for r, n in reasons.items() if r != "other")
+            print(f"  P counting only 'other': {res['tp'] / (res['tp'] + res['fp'] - style):.4f}")
         if args.diff:
             for kind in ("miss", "wrong"):
                 items = [(k, n) for k, n in found.most_common() if k[0] == kind]
