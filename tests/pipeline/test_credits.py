@@ -37,6 +37,8 @@ from khabar.pipeline.credits import CreditFinder
     ("به گزارش معاونت مطبوعاتی و اطلاع‌رسانی وزارت فرهنگ و ارشاد اسلامی، نمایشگاه برپا شد.",
      "معاونت مطبوعاتی و اطلاع‌رسانی وزارت فرهنگ و ارشاد اسلامی", None),
     ("به گزارش خبرنگار سیاسی خبرگزاری فارس مستقر در ستاد انتخابات، نامزدها ثبت‌نام کردند.", "خبرگزاری فارس", None),
+    # an outlet's own name cut off by the crawler: the outlet it quotes is the credit
+    ("خبر اول.\nبه گزارش به نقل از فارس، وزیر گفت.", "فارس", "به نقل از فارس"),
     # the credit after a lead, at the start of one of the first lines
     ("وزیر نیرو از کاهش بارش‌ها خبر داد.\nبه گزارش ایسنا، سدهای تهران نیمه پر است.", "ایسنا", None),
 ])
