@@ -63,10 +63,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from khabar.pipeline.normalize import Normalizer  # noqa: E402
-from khabar.pipeline.zwnj import iter_phrases, positions  # noqa: E402
+from khabar.pipeline.zwnj import iter_phrases  # noqa: E402
 from khabar.pipeline.zwnj_context import EH, PLURAL, context_class  # noqa: E402
 from khabar.pipeline.zwnj_lexicon import NON_JOINING, Lexicon, clean_word, compile_lexicon, verb_forms  # noqa: E402
 from khabar.pipeline.zwnj_model import BoundaryModel, boundary_features, candidate_boundaries, train  # noqa: E402
+from khabar.pipeline.zwnj_words import positions  # noqa: E402
 from khabar.text.chars import ZWNJ  # noqa: E402
 
 DIAC = re.compile("[\u064b-\u065f\u0670]")
