@@ -41,9 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archive import OUTLETS, PLACES, TOPICS, _person, build_search_archive  # noqa: E402
 
 
-def start_server(db: str) -> tuple[subprocess.Popen[str], str]:
+def start_server(db: str, threads: int = 8) -> tuple[subprocess.Popen[str], str]:
     khabar = Path(sys.executable).with_name("khabar")
-    proc = subprocess.Popen([str(khabar), "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--no-stories"],
+    proc = subprocess.Popen([str(khabar), "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--no-stories",
+                             "--threads", str(threads)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
@@ -243,13 +244,15 @@ def main() -> None:
     ap.add_argument("--weight", action="store_true", help="also measure page weight in Chromium")
     ap.add_argument("--export", action="store_true", help="also stream the whole archive out in each format")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=8, help="khabar serve --threads")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     db = args.db or str(Path(tmp.name) / f"api-{args.n}.db")
     build_s = build_search_archive(db, args.n)
-    proc, base = start_server(db)
+    proc, base = start_server(db, args.threads)
     try:
-        out: dict[str, Any] = {"bench": "api", "articles": args.n, "build_s": round(build_s, 1)}
+        out: dict[str, Any] = {"bench": "api", "articles": args.n, "build_s": round(build_s, 1),
+                               "server_threads": args.threads}
         if args.seconds > 0:
             import resource
 

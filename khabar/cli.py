@@ -708,9 +708,11 @@ def copy(source_db: str, target_db: str) -> None:
               help="Port to listen on (0: any free port; the address is printed).")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds one archive query may take before the request answers 503.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Archive queries served at once (each thread keeps its own connection).")
 @click.option("--no-stories", is_flag=True,
               help="Do not assign stories to articles that have none (by default done in the background).")
-def serve(db: str | None, host: str, port: int, timeout: float, no_stories: bool) -> None:
+def serve(db: str | None, host: str, port: int, timeout: float, threads: int, no_stories: bool) -> None:
     """Serve the archive: the REST API under /api/v1 (docs at /docs) and the Persian web pages.
 
     Read-only unless the environment sets KHABAR_TOKEN: then POST /api/v1/articles adds articles
@@ -742,7 +744,7 @@ def serve(db: str | None, host: str, port: int, timeout: float, no_stories: bool
         click.echo(f"khabar: assigning stories to {unclustered} article{'s' if unclustered != 1 else ''} "
                    "in the background", err=True)
         threading.Thread(target=cluster, name="khabar-stories", daemon=True).start()
-    settings = Settings(db=address, token=os.environ.get("KHABAR_TOKEN") or None, timeout=timeout)
+    settings = Settings(db=address, token=os.environ.get("KHABAR_TOKEN") or None, timeout=timeout, threads=threads)
 
     def ready(url: str) -> None:
         mode = "read-write (KHABAR_TOKEN set)" if settings.token else "read-only (set KHABAR_TOKEN to allow writes)"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -56,6 +57,7 @@ class Settings:
     max_ingest_body: int = 16_000_000      # POST /api/v1/articles (a batch)
     max_query: int = 8192                  # bytes of query string (414 above)
     timeout: float = 10.0                  # seconds for one archive call (503 past it)
+    threads: int = 8                       # archive calls at once (each thread has its own connection)
     analyze_timeout: float = 60.0          # seconds for analyzing one posted text
     opener: Callable[[str], Any] | None = None  # opens an archive from ``db``; default Archive.open
 
@@ -99,6 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if access is not None:
+            # Few threads: the archive releases the GIL inside queries, but forty threads fighting over
+            # it cost more CPU than they save; requests beyond these wait their turn (within the deadline).
+            access.limiter = anyio.CapacityLimiter(settings.threads)
         yield
         if access is not None:
             access.close()
