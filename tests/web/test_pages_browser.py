@@ -173,3 +173,15 @@ def test_page_weight_is_under_150_kb_and_cached_after_the_first_page(browser: An
         assert sum(sizes.values()) < first / 4  # the font, CSS and htmx come from the cache
     finally:
         context.close()
+
+
+def test_api_docs_render_from_vendored_files_under_the_csp(page: Any, base_url: str) -> None:
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(f"{base_url}/docs")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.locator(".opblock").count() >= 15
+    assert errors == []
+    assert all(u.startswith(base_url) for u in requests)  # nothing from another origin
