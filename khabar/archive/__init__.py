@@ -270,10 +270,17 @@ class Archive:
 
         return split(self.storage, identity, articles=articles, undo=undo, name=name, reason=reason)
 
-    def entities(self, prefix: str, *, labels: tuple[str, ...] | None = None, limit: int = 10) -> list[EntityRecord]:
-        """Entities whose name or alias starts with ``prefix`` (autocompletion), most mentioned first."""
+    def entities(self, prefix: str, *, labels: tuple[str, ...] | str | None = None,
+                 limit: int = 10) -> list[EntityRecord]:
+        """Entities whose name or alias starts with ``prefix`` (autocompletion), most mentioned first;
+        ``labels``: NER labels, or a facet's name (``person``, ``org``, ``place``) for its labels."""
+        from khabar.archive.models import FACET_LABELS
         from khabar.archive.people import find_entities
 
+        if isinstance(labels, str):
+            if labels not in FACET_LABELS:
+                raise InvalidInput(f"labels must be person, org or place (or a tuple of labels), not {labels!r}")
+            labels = FACET_LABELS[labels]
         return find_entities(self.storage, prefix, labels=labels, limit=limit)
 
     def statements(self, person: str, *, about: str | None = None, limit: int = 50) -> list[Statement]:

@@ -227,3 +227,11 @@ def test_search_total_is_at_least_beyond_the_count_cap(api: Any) -> None:
     capped = api.get("/api/v1/search", params={"count_cap": 3}).json()["total"]
     assert capped == {"value": 3, "relation": "gte"}
     assert api.get("/api/v1/search", params={"count_cap": 0}).status_code == 422
+
+
+def test_entities_autocomplete_by_kind(api: Any) -> None:
+    people = api.get("/api/v1/entities", params={"q": "ل", "label": "person"}).json()
+    places = api.get("/api/v1/entities", params={"q": "م", "label": "place"}).json()
+    assert people and all(e["label"] in ("PER", "PERSON") for e in people)
+    assert places and all(e["label"] in ("LOC", "GPE", "PLACE", "LOCATION", "FAC") for e in places)
+    assert api.get("/api/v1/entities", params={"q": "م", "label": "colour"}).status_code == 422
