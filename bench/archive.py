@@ -165,12 +165,43 @@ def _peak_mb() -> dict[str, float]:
     return {"peak_rss_main_mb": round(me, 1), "peak_rss_worker_mb": round(kids, 1)}
 
 
-def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None) -> dict[str, object]:
-    from khabar.archive.runner import default_jobs, ingest
-    from khabar.archive.storage import open_storage
+class _NoIdentities:
+    """Ingest as before archive identities (``--identities without``): no features in the
+    workers, no linking in the writer; each article's entities keep their own ids."""
+
+    def __init__(self, storage: object) -> None:
+        pass
+
+    def link_article(self, article: object) -> None:
+        return None
+
+    def written(self) -> None:
+        pass
+
+    def revisit_roles(self, article_ids: object = None) -> int:
+        return 0
+
+
+def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None,
+                 identities: bool = True) -> dict[str, object]:
+    from khabar.archive import runner
     from khabar.pipeline import default_pipeline
 
     default_pipeline()  # loaded once before the workers fork, as the CLI does
+    saved = runner.IdentityResolver, runner.features
+    if not identities:  # the workers fork from here, so they see the patch too
+        runner.IdentityResolver, runner.features = _NoIdentities, (lambda *a, **k: None)  # type: ignore[assignment,misc]
+    try:
+        return _bench_ingest(n, restore_only=restore_only, jobs=jobs, db=db, identities=identities)
+    finally:
+        runner.IdentityResolver, runner.features = saved  # type: ignore[misc]
+
+
+def _bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None,
+                  identities: bool) -> dict[str, object]:
+    from khabar.archive.runner import default_jobs, ingest
+    from khabar.archive.storage import open_storage
+
     items = list(articles(n))
     tmp = tempfile.TemporaryDirectory()
     path = db or str(Path(tmp.name) / "bench.db")
@@ -185,7 +216,8 @@ def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None
     size = store.file_bytes()  # type: ignore[attr-defined]
     stats = store.stats()
     store.close()
-    return {"bench": "ingest", "mode": "restore-only" if restore_only else "full", "articles": n,
+    return {"bench": "ingest", "mode": "restore-only" if restore_only else "full",
+            "identities": identities and not restore_only, "articles": n,
             "jobs": jobs or default_jobs(), "added": summary.added, "failed": summary.failed,
             "seconds": round(elapsed, 2), "articles_per_s": round(n / elapsed, 1),
             # CPU time does not depend on what else the machine runs: two free cores could do at
@@ -330,6 +362,9 @@ def main() -> None:
     a.add_argument("--restore-only", action="store_true")
     a.add_argument("--jobs", type=int, default=None)
     a.add_argument("--db", default=None, help="archive path (default: a temporary file)")
+    a.add_argument("--identities", choices=["with", "without", "both"], default="with",
+                   help="link archive identities (default), not, or both alternately in one run "
+                        "(without, with, without, with: the ratio on one load)")
     s = sub.add_parser("search", help="search latency (full text + one facet)")
     s.add_argument("--n", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=300)
@@ -343,8 +378,14 @@ def main() -> None:
         print(json.dumps(bench_ingest(10_000, restore_only=True, jobs=None, db=None), ensure_ascii=False), flush=True)
         print(json.dumps(bench_search(100_000, db=None, queries=300), ensure_ascii=False))
         return
+    if args.cmd == "ingest" and args.identities == "both":
+        for flag in (False, True, False, True):
+            print(json.dumps(bench_ingest(args.n, restore_only=False, jobs=args.jobs, db=None, identities=flag),
+                             ensure_ascii=False), flush=True)
+        return
     if args.cmd == "ingest":
-        out = bench_ingest(args.n, restore_only=args.restore_only, jobs=args.jobs, db=args.db)
+        out = bench_ingest(args.n, restore_only=args.restore_only, jobs=args.jobs, db=args.db,
+                           identities=args.identities == "with")
     elif args.cmd == "search":
         if args.n > 200_000 and not args.million:
             ap.error("--n above 200k needs --million (it builds a large archive and takes long)")

@@ -337,6 +337,13 @@ def score(store: Any, articles: list[GoldArticle], ids: dict[str, int], *, show:
                 print(f"  merged  {s}: {dict(c)}")
         for line in wrong:
             print(f"  {line}")
+        for art, g, r in rows:
+            if r is None:
+                doc = store.articles([ids[art.id]])[0].doc
+                near = [f"{m['text']}/{m.get('label')}" for m in doc.get("mentions") or ()
+                        if m["raw_start"] < g.end and g.start < m["raw_end"]]
+                print(f"  unfound {art.id} {g.text!r} ({g.key}{', role' if g.role else ''})"
+                      + (f"; khabar there: {', '.join(near)}" if near else ""))
     return out
 
 
