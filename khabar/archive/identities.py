@@ -54,7 +54,7 @@ from khabar.archive.roles import Part, counterpart_country, find_roles, office_k
 from khabar.archive.roles import index as role_index
 from khabar.archive.storage.base import Storage
 from khabar.document import Document
-from khabar.pipeline.identity import HONORIFICS, ROLE_PREFIX
+from khabar.pipeline.identity import HONORIFICS, ROLE_HEADS, ROLE_PREFIX
 from khabar.text.fold import fold_word
 
 __all__ = ["IdentityResolver", "features", "lookup_keys", "name_tokens", "same_token", "skeleton", "with_identities"]
@@ -386,6 +386,8 @@ class IdentityResolver:
                            and x.id not in links.ids), key=lambda x: -max((len(f) for f in x.forms), default=0)):
             self._link_person(loc, links, context, day, outlet)
         self._link_roles(doc, feats.get("roles", []), locals_, links, day)
+        context = [links.ids[x.id] for x in locals_ if links.ids.get(x.id)]
+        self._link_speakers(doc, links, context, day, outlet)
         # Role entities the scan did not place (no text to find): their own article's.
         for loc in locals_:
             if loc.id.startswith(ROLE_PREFIX) and loc.id not in links.ids:
@@ -498,6 +500,20 @@ class IdentityResolver:
         if not loc.forms:
             self._create(loc, links)
             return
+        scored = self._candidates(loc, context, day, outlet)
+        if not scored:
+            self._create(loc, links)
+            return
+        best = scored[0]
+        if len(scored) > 1 and best[0] - scored[1][0] < 0.5:
+            # Too close to call: a new identity, rather than two people made one.
+            self._create(loc, links, reason=f"not told apart from {scored[0][2].id} and {scored[1][2].id}")
+            return
+        self._use(loc, best[2].id, links, best[1])
+
+    def _candidates(self, loc: _Local, context: list[str], day: int | None,
+                    outlet: str | None) -> list[tuple[float, str, IdentityRecord]]:
+        """The archive's persons ``loc`` may be, best first: (score, why, record)."""
         found = self._lookup(self._person_keys(loc.forms))
         cands = list(dict.fromkeys(i for ids in found.values() for i in ids))
         recs = [r for r in self._record(cands) if r.label == "PER"]
@@ -549,17 +565,41 @@ class IdentityResolver:
             if outlet:
                 scored = [(s + (0.3 if outlet in r.outlets else 0), w, r) for s, w, r in scored]
         scored.sort(key=lambda x: (-x[0], x[2].id))
-        if not scored:
-            self._create(loc, links)
-            return
-        best = scored[0]
         if _DEBUG:
             print("link", loc.name, [(round(x[0], 2), x[1], x[2].id) for x in scored])
-        if len(scored) > 1 and best[0] - scored[1][0] < 0.5:
-            # Too close to call: a new identity, rather than two people made one.
-            self._create(loc, links, reason=f"not told apart from {scored[0][2].id} and {scored[1][2].id}")
-            return
-        self._use(loc, best[2].id, links, best[1])
+        return scored
+
+    def _link_speakers(self, doc: dict[str, Any], links: ArticleLinks, context: list[str], day: int | None,
+                       outlet: str | None) -> None:
+        """A statement's speaker the entities stage did not tag (`پزشکیان نیز گفت`: a surname alone
+        at the head of a sentence, which the model often misses) is the person the archive knows by
+        that name, where exactly one fits it well (its words among the person's, surname last). It
+        is kept as a reference the archive resolved (a :class:`RoleLink` with no office), so the
+        statement, the article and the form count for that person; a name no one fits stays as it
+        was (no identity is made from a speaker alone)."""
+        taken = [(r.start, r.end) for r in links.roles]
+        spans = [(m["start"], m["end"]) for m in doc.get("mentions") or ()]
+        for q in doc.get("quotes") or ():
+            sp = q.get("speaker")
+            if not sp or sp.get("entity") or sp.get("start") is None:
+                continue
+            a, b = sp["start"], sp["end"]
+            if any(x < b and a < y for x, y in [*taken, *spans]):
+                continue
+            words = sp.get("text", "").split()
+            form = name_tokens(sp.get("text", ""))
+            if not form or len(form) > 3 or len(words) > 4 or any(len(w) < 3 or not w.isalpha() for w in form) \
+                    or any(fold_word(w) in ROLE_HEADS for w in words):
+                continue
+            loc = _Local(f"speaker:{a}", "PER", sp["text"], [form], [sp["text"]], [])
+            scored = [x for x in self._candidates(loc, context, day, outlet) if x[0] >= 1]
+            if not scored or (len(scored) > 1 and scored[0][0] - scored[1][0] < 0.5):
+                continue
+            who, why = scored[0][2].id, f"a speaker the model did not tag, by {scored[0][1]}"
+            links.roles.append(RoleLink(a, b, sp.get("raw_start"), sp.get("raw_end"), sp["text"], "", who, why,
+                                        True, ""))
+            taken.append((a, b))
+            self._remember(loc, who, links)
 
     def _compound(self, small: Sequence[str], big: Sequence[str]) -> bool:
         """``باقری کنی`` for ``علی باقری``: a two-word surname whose first word is the other's surname

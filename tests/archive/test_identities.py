@@ -241,6 +241,28 @@ def test_identities_archive_learns_names() -> None:
     store.close()
 
 
+def test_identities_untagged_speaker_is_the_person_the_archive_knows() -> None:
+    # the article B as written: `پزشکیان نیز گفت`, a surname alone heading its sentence,
+    # which the model leaves untagged; the statement is still his, and a surname two people
+    # share (`لاریجانی`) or no one has (`زاگرسیان`) is left to no one
+    store = _new()
+    texts = [("2025-08-27", "ایرنا", ARTICLES[0][2]),
+             ("2025-08-27", "ایسنا", "به گزارش ایسنا، رهبر انقلاب در دیدار با رئیس‌جمهور تأکید کردند که مشکلات "
+                                     "اقتصادی باید حل شود. پزشکیان نیز گفت دولت تلاش می‌کند."),
+             ("2025-08-20", "ایسنا", ARTICLES[6][2]), ("2025-09-10", "مهر", ARTICLES[7][2]),
+             ("2025-09-11", "مهر", "لاریجانی نیز گفت جلسه بعدی هفته آینده است. زاگرسیان گفت که موافق است.")]
+    ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}", published=d,
+                                                  outlet=o) for i, (d, o, t) in enumerate(texts)])
+    pezeshkian = identity_of(store, 1, "مسعود پزشکیان")
+    said = [q for q in store.articles([2])[0].doc["quotes"] if q["speaker"] and q["speaker"]["text"] == "پزشکیان"]
+    assert said and said[0]["speaker"]["entity"] is None       # the article's own reading is unchanged
+    assert any(s.article == 2 and "تلاش" in s.content for s in store.profile([pezeshkian]).statements)
+    assert identity_of(store, 2, "پزشکیان") == pezeshkian
+    roles = {r.text: r.identity for r in store.article_roles(5)}
+    assert not roles.get("لاریجانی") and not roles.get("زاگرسیان")
+    store.close()
+
+
 # -- merges and splits, by hand --------------------------------------------------------------------
 
 def _small_archive() -> Any:

@@ -268,6 +268,8 @@ def test_contract_identities_learned_names(store: Storage) -> None:
     ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}",
                                                   published="2025-05-01", outlet=o) for i, (o, t) in enumerate(texts)])
     assert ("سرگیی لاوروف", "PER") in store.learned_names()
+    # A person known that well is known by the surname alone too.
+    assert ("لاوروف", "PER") in store.learned_names()
     assert store.learned_names(min_outlets=4) == []
 
 

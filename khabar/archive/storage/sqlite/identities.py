@@ -164,7 +164,30 @@ class Identities(Connection):
             label, n, outlets = max(labels, key=lambda x: (x[1], x[0]))
             if n >= min_articles and outlets >= min_outlets and n >= agreement * total and label != ROLE_LABEL:
                 out.append((key, label))
-        return out
+        # A person the archive knows as well (in that many articles from that many outlets, by any
+        # of their forms) is known by their surname alone too (`گروسی` of `رافائل گروسی`), unless
+        # the word is written for another label as often (the entities stage takes a single word
+        # only when it is no common word).
+        people = self._query(
+            "SELECT n.identity_id FROM identity_names n JOIN entities e ON e.id = n.identity_id "
+            "JOIN articles a ON a.id = n.article_id WHERE n.kind = 'form' AND e.label = 'PER' "
+            "GROUP BY n.identity_id HAVING COUNT(DISTINCT n.article_id) >= ? AND COUNT(DISTINCT a.outlet_id) >= ?",
+            (min_articles, min_outlets))
+        learned = {k for k, _ in out}
+        surnames: set[str] = set()
+        for (ident,) in people:
+            for (form,) in self._query("SELECT DISTINCT key FROM identity_names WHERE identity_id = ? "
+                                       "AND kind = 'form'", (ident,)):
+                words = form.split()
+                if len(words) >= 2:
+                    surnames.add(words[-1])
+        for key in sorted(surnames - learned):
+            labels = by_key.get(key, [])
+            total = sum(n for _, n, _ in labels)
+            per = sum(n for lab, n, _ in labels if lab == "PER")
+            if per >= agreement * total:
+                out.append((key, "PER"))
+        return sorted(out)
 
     # -- one article's links ------------------------------------------------------------------------
 
