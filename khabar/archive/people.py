@@ -3,6 +3,7 @@ articles and meetings, and names for autocompletion."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -26,9 +27,16 @@ def _name_key(name: str, what: str = "name") -> str:
     return search_key(name)
 
 
+def _person_key(name: str) -> str:
+    key = _name_key(name)
+    if not any(ch.isalnum() for ch in key):
+        raise InvalidInput("the name has no letters or digits to look up: give a name (`khabar person پزشکیان`)")
+    return key
+
+
 def statements(storage: Storage, person: str, about: str | None = None, *, limit: int = 50) -> list[Statement]:
     """What a person said (quotes attributed to them), optionally only those mentioning ``about``."""
-    ids = [e.id for e in storage.entities(key=_name_key(person), labels=PERSON_LABELS)]
+    ids = [e.id for e in storage.entities(key=_person_key(person), labels=PERSON_LABELS)]
     if not ids:
         return []
     about_key = " ".join(query_tokens(about)) if about else None
@@ -59,7 +67,7 @@ def person_profile(storage: Storage, name: str, *, about: str | None = None, lim
 
     Raises :class:`~khabar.errors.NotFoundError` when no person of that name is in the archive.
     """
-    key = _name_key(name)
+    key = _person_key(name)
     found = storage.entities(key=key, labels=PERSON_LABELS)
     if not found:
         found = storage.entities(key=key)
@@ -101,13 +109,14 @@ def entity_profile(storage: Storage, entity_id: str, *, about: str | None = None
 def merge(storage: Storage, keep: str, other: str, *, reason: str) -> int:
     """Make ``other`` part of ``keep`` (one person the archive had as two), recorded with ``reason``;
     returns the merge's id in the history (``khabar entity split KEEP --undo ID`` undoes it)."""
-    if not reason or not reason.strip():
-        raise InvalidInput("say why the two are one (--reason): the archive keeps it with the merge")
-    return storage.merge_identities(storage.resolve_identity(_entity_id(keep)),
-                                    storage.resolve_identity(_entity_id(other)), reason.strip())
+    keep, other = _entity_id(keep), _entity_id(other)
+    return storage.merge_identities(storage.resolve_identity(keep), storage.resolve_identity(other),
+                                    _reason(reason, needed=True))
 
 
 MAX_ID_CHARS = 300
+MAX_REASON_CHARS = 2000
+_SURROGATE_OR_CONTROL = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _entity_id(entity_id: str) -> str:
@@ -115,7 +124,23 @@ def _entity_id(entity_id: str) -> str:
         raise TypeError(f"an entity id must be str, not {type(entity_id).__name__}")
     if not entity_id.strip() or len(entity_id) > MAX_ID_CHARS:
         raise InvalidInput(f"an entity id is 1 to {MAX_ID_CHARS} characters (as `khabar person` or --json shows it)")
+    if _SURROGATE_OR_CONTROL.search(entity_id):
+        raise InvalidInput("an entity id is text without control characters or undecodable bytes "
+                           "(as `khabar person` or --json shows it)")
     return entity_id.strip()
+
+
+def _reason(reason: str, *, needed: bool) -> str:
+    """A merge's or split's reason as the history keeps it: one to 2,000 characters of text."""
+    if not isinstance(reason, str):
+        raise TypeError(f"a reason must be str, not {type(reason).__name__}")
+    if needed and not reason.strip():
+        raise InvalidInput("say why the two are one (--reason): the archive keeps it with the merge")
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(f"the reason is {len(reason)} characters long; the limit is {MAX_REASON_CHARS}")
+    if _SURROGATE_OR_CONTROL.search(reason):
+        raise InvalidInput("the reason holds control characters or undecodable bytes: write it as plain text")
+    return reason.strip()
 
 
 def split(storage: Storage, identity: str, *, articles: Sequence[int] = (), undo: int | None = None,
@@ -123,6 +148,7 @@ def split(storage: Storage, identity: str, *, articles: Sequence[int] = (), undo
     """Undo a merge (``undo``: its id in the history), or give what ``articles`` say of ``identity``
     to a new identity (``name``, else the same name); returns the id of the identity split off.
     Reanalysis keeps a split."""
+    reason = _reason(reason, needed=False)
     if undo is not None:
         return storage.undo_merge(undo, reason)
     if not articles:

@@ -365,9 +365,9 @@ def test_identities_articles_show_their_identities() -> None:
         assert archive.entity("per:علیخامنهای").article_count == 2
 
 
-@pytest.mark.parametrize("bad", ["", " ", "x" * 301])
+@pytest.mark.parametrize("bad", ["", " ", "x" * 301, "per:\udce0\udcff", "per:\x1b[31mx", "per:\x00"])
 def test_identities_bad_entity_ids_are_refused(bad: str) -> None:
-    from khabar.archive.people import entity_profile, merge
+    from khabar.archive.people import entity_profile, merge, split
     from khabar.errors import InvalidInput
 
     store = _small_archive()
@@ -375,6 +375,33 @@ def test_identities_bad_entity_ids_are_refused(bad: str) -> None:
         entity_profile(store, bad)
     with pytest.raises(InvalidInput):
         merge(store, bad, "per:x", reason="r")
+    with pytest.raises(InvalidInput):
+        split(store, bad, articles=[1])
+    store.close()
+
+
+@pytest.mark.parametrize("bad", ["", " \n", "x" * 2001, "\udcff", "a\x00b", "\x1b[2J"])
+def test_identities_bad_merge_reasons_are_refused_and_nothing_changes(bad: str) -> None:
+    from khabar.archive.people import merge, person_profile
+    from khabar.errors import InvalidInput
+
+    store = _small_archive()
+    ali = person_profile(store, "علی لاریجانی").ids[0]
+    sadegh = person_profile(store, "صادق آملی لاریجانی").ids[0]
+    with pytest.raises(InvalidInput):
+        merge(store, ali, sadegh, reason=bad)
+    assert person_profile(store, "صادق آملی لاریجانی").ids == [sadegh]
+    store.close()
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "،؛!", "x" * 201, "\udcff"])
+def test_identities_bad_person_names_are_refused(bad: str) -> None:
+    from khabar.archive.people import person_profile
+    from khabar.errors import InvalidInput
+
+    store = _small_archive()
+    with pytest.raises(InvalidInput):
+        person_profile(store, bad)
     store.close()
 
 
