@@ -28,7 +28,17 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from khabar.document import Document, Mention, Quote, Span
-from khabar.pipeline.quotes_lexicon import ACCORDING_TO, CUE, DOCUMENT_WORDS, NOT_SAY, cue_class, is_plural
+from khabar.pipeline.quotes_lexicon import (
+    ACCORDING_TO,
+    CUE,
+    DOCUMENT_WORDS,
+    NOT_SAID,
+    NOT_SAY,
+    cue_class,
+    is_participle,
+    is_plural,
+    is_request,
+)
 from khabar.pipeline.quotes_speakers import SpeakerResolver, lead_roles, opening_credit_end
 from khabar.text.chars import ZWNJ
 
@@ -49,6 +59,7 @@ _TIME_WORDS = frozenset(["روز", "امروز", "دیروز", "صبح", "عصر
 _PREPOSITIONS = frozenset(["در", "به", "با", "از", "برای", "تا", "بر"])
 _BARE = re.compile(r"[ \t]*(?:[،,][ \t]*)?(?=[^\s؛;،,.:])")
 _CONJUNCTION = re.compile(rf"(?:و|اما|ولی|تا|زیرا|چون|چرا|که|یا|بلکه|سپس)(?![\w{ZWNJ}])")
+_UNTIL = re.compile(rf"تا(?![\w{ZWNJ}])\s*")
 _FROM = re.compile(rf"(?<![\w{ZWNJ}])از\s+")
 _WHAT_WAS_SAID = re.compile(
     rf"(?<![\w{ZWNJ}])(?:آنچه|هرآنچه|چیزی\s+که|(?:سخنان|مطالب|اظهارات|حرف{ZWNJ}?ها|نکات)ی\s+که)(?![\w{ZWNJ}])")
@@ -144,6 +155,18 @@ class QuoteExtractor:
                 # `گفت و گو` written apart is a conversation, not a statement.
                 if _APART_GU.match(text, e):
                     continue
+            if word == "گفته":
+                # `این گفته`, `به گفته` (ACCORDING_TO): the noun, not the perfect without its copula.
+                before = _WORD.findall(text[max(0, s - 20):s])
+                if before and before[-1] in NOT_SAID:
+                    continue
+            if is_request(word):
+                # `از کشورها خواست …`: asked of someone; `می خواست`, `او خواست برود`: wanted.
+                sent_start = starts[max(0, bisect_right(starts, s) - 1)] if starts else 0
+                clause = text[max(sent_start, text.rfind("،", sent_start, s) + 1):s]
+                words = _WORD.findall(clause)
+                if not words or words[-1] == "می" or "از" not in words:
+                    continue
             if word.startswith("آمده"):
                 # `در بیانیه … آمده است:` is what a document says; `در ادامه … آمده است:` a list.
                 sent_start = starts[max(0, bisect_right(starts, s) - 1)] if starts else 0
@@ -206,9 +229,15 @@ class QuoteExtractor:
             # A request or proposal is followed by what is asked, in the subjunctive
             # (`درخواست کرد این اطلاعیه … اطلاع‌رسانی شود`); anything else needs که, a colon or a quote.
             bare = _BARE.match(text, after, end)
-            if bare and _SUBJUNCTIVE_END.search(text, bare.end(), end) and \
-                    len(_WORD.findall(text[bare.end():end])) >= 3 and not _CONJUNCTION.match(text, bare.end(), end):
-                return (bare.end(), end), "indirect", sent.start
+            if bare:
+                start = bare.end()
+                # `درخواست کرد تا … ارسال کند`: تا opens what is asked.
+                until = _UNTIL.match(text, start, end)
+                if until:
+                    start = until.end()
+                if _SUBJUNCTIVE_END.search(text, start, end) and len(_WORD.findall(text[start:end])) >= 3 \
+                        and not _CONJUNCTION.match(text, start, end):
+                    return (start, end), "indirect", sent.start
             return None
         # A bare clause: `گفت دولت …` — at least three words of it — unless the cue is inside a
         # relative clause about what was said (`آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت`).
@@ -216,7 +245,10 @@ class QuoteExtractor:
             return None
         # It is a clause of its own, not one joined by a conjunction (`… بیان می‌کند، تا …`, `… را می‌نویسد ولی …`).
         bare = _BARE.match(text, after, end)
-        if bare and len(_WORD.findall(text[bare.end():end])) >= 3 and not _CONJUNCTION.match(text, bare.end(), end):
+        # A bare participle followed by a comma closes a clause (`طرحی که دولت اعلام کرده، …`).
+        participle_comma = is_participle(text[cue.start:cue.end]) and text[after:after + 1] in "،,"
+        if bare and len(_WORD.findall(text[bare.end():end])) >= 3 and not _CONJUNCTION.match(text, bare.end(), end) \
+                and not participle_comma:
             return (bare.end(), end), "indirect", sent.start
         # `X از اجرای برنامه‌ها خبر داد`: what was announced stands after `از`.
         if text.startswith("خبر", cue.start):
@@ -240,6 +272,10 @@ class QuoteExtractor:
         while start < sent_end and text[start].isspace():
             start += 1
         end = _strip_end(text, start, sent_end)
+        # `به گزارش ایسنا و بنابر اعلام وبدا، X … خبر داد`: a source credited for a report whose own
+        # verb says who spoke; that verb's statement stands, not one by the source.
+        if CUE.search(text, start, end):
+            return None
         return ((start, end), "indirect", cue.end) if end > start else None
 
     def _evaluative(self, doc: Document, cue: _Cue, sent_start: int,

@@ -29,12 +29,15 @@ def _forms(stem_past: str, stem_present: str | None) -> list[str]:
     return out
 
 
+# The bare participle, the copula left out as news writes the perfect (`اعلام کرده در صورت …`,
+# `فاش کرده که …`): a cue only with something said after it (see :func:`is_participle`).
+PARTICIPLES = frozenset(["کرده", "نموده", "داشته", "شده", "ساخته", "داده"])
 LIGHT_VERBS = {
-    "کرد": _forms("کرد", "کن") + _forms("نمود", "نمای"),
-    "داشت": _forms("داشت", "دار"),
-    "شد": _forms("شد", "شو"),
-    "ساخت": _forms("ساخت", "ساز"),
-    "داد": _forms("داد", "ده"),
+    "کرد": [*_forms("کرد", "کن"), *_forms("نمود", "نمای"), "کرده", "نموده"],
+    "داشت": [*_forms("داشت", "دار"), "داشته"],
+    "شد": [*_forms("شد", "شو"), "شده"],
+    "ساخت": [*_forms("ساخت", "ساز"), "ساخته"],
+    "داد": [*_forms("داد", "ده"), "داده"],
     "است": ["است", "هستند", "بود", "بودند", "می‌باشد", "می‌باشند"],
 }
 # (nouns, light verb, class). Both spellings of hamza words are listed (تأکید/تاکید).
@@ -64,7 +67,16 @@ EVALUATIVE_VERBS: list[tuple[str, str | None]] = [("دانست", "دان"), ("خ
 # Cues written as one word or set phrase: a joined copula (`معتقدند`), and what a document says
 # (`در بیانیه آمده است:`, only with a colon, که or a quotation, and a document named before it).
 JOINED_CUES: list[tuple[str, str]] = [("معتقدند", "strong"), ("معتقدیم", "strong"), ("آمده است", "weak"),
-                                      ("آمده‌است", "weak"), ("آمده بود", "weak")]
+                                      ("آمده‌است", "weak"), ("آمده بود", "weak"),
+                                      # `گفته که …` (the perfect without its copula), only with که or a colon
+                                      ("گفته", "weak"),
+                                      # `از X خواست (که) …`: asked of someone (see REQUEST_FROM)
+                                      ("خواست", "weak"), ("خواستند", "weak"), ("خواسته است", "weak"),
+                                      ("خواسته‌اند", "weak"), ("خواسته بود", "weak")]
+_REQUEST_KEYS = frozenset(re.sub(rf"[\s{ZWNJ}]+", "", f) for f in ("خواست", "خواستند", "خواسته است", "خواسته‌اند",
+                                                                  "خواسته بود"))
+# Words before a bare `گفته` that make it a noun (`این گفته`, `به گفته`: the latter is ACCORDING_TO).
+NOT_SAID = frozenset(["به", "طبق", "اساس", "بنابر", "این", "آن", "همین", "همان", "هر", "بنا"])
 
 # Words before `گفت` that make it another verb: `وداع گفت` (bade farewell), `سخن گفت` (spoke).
 NOT_SAY = frozenset(["وداع", "بدرود", "سخن", "دروغ", "تبریک", "تسلیت", "خوشامد", "خیرمقدم", "ترک", "ناسزا", "لبیک", "حرف"])
@@ -117,11 +129,10 @@ def _key(phrase: str) -> str:
 
 
 CUE, _CLASSES = _build()
-# `به گفته X، …`: according to X.
-# `به گفته X، …`: according to X (also `به نوشته`, `بر اساس گفته`, `طبق اظهارات`).
+# `به گفته X، …`: according to X (also `به نوشته`, `بر اساس گفته`, `طبق اظهارات`, `طبق اعلام`).
 ACCORDING_TO = re.compile(
     rf"(?<![\w{ZWNJ}])(?:به|بنا\s*به|بنابر|بنا\s+بر|بر\s*اساس|طبق)\s+"
-    rf"(?:گفته|اعتقاد|عقیده|باور|نوشته|اظهارات)(?:ٔ|{ZWNJ}?ی)?(?![\w{ZWNJ}])")
+    rf"(?:گفته|اعتقاد|عقیده|باور|نوشته|اظهارات|اعلام)(?:ٔ|{ZWNJ}?ی)?(?![\w{ZWNJ}])")
 
 
 def cue_class(cue: str) -> str:
@@ -131,6 +142,25 @@ def cue_class(cue: str) -> str:
     ('strong', 'weak', 'evaluative')
     """
     return _CLASSES.get(_key(cue), "strong")
+
+
+def is_participle(cue: str) -> bool:
+    """Whether the cue ends in a bare participle (``اعلام کرده``, ``گفته``), the perfect without its copula.
+
+    >>> is_participle("اعلام کرده"), is_participle("اعلام کرده است"), is_participle("گفته")
+    (True, False, True)
+    """
+    last = re.split(rf"[\s{ZWNJ}]+", cue.strip())[-1]
+    return last in PARTICIPLES or last in ("گفته", "خواسته")
+
+
+def is_request(cue: str) -> bool:
+    """Whether the cue is the simple verb of asking (``خواست``), a statement only when asked of someone.
+
+    >>> is_request("خواستند"), is_request("درخواست کرد"), is_request("خواستار شد")
+    (True, False, False)
+    """
+    return _key(cue) in _REQUEST_KEYS
 
 
 def is_plural(cue: str) -> bool:

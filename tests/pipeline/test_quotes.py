@@ -398,6 +398,14 @@ def test_quotes_short_form_of_a_role_finds_its_holder() -> None:
     ("در بیانیه وزارت خارجه آمده است: «این اقدام غیرقانونی است.»", "آمده است"),
     # a request followed by what is asked, in the subjunctive
     ("نماینده مجلس از دولت درخواست کرد این طرح را هر چه زودتر اجرا کند.", "درخواست کرد"),
+    ("استاندار از مردم درخواست کرد تا در روزهای تعطیل از سفر پرهیز کنند.", "درخواست کرد"),
+    # asked of someone: the simple verb with از
+    ("سخنگوی اتحادیه از همه اعضا خواست که در جلسه فردا شرکت کنند.", "خواست"),
+    # the perfect without its copula, as news writes it
+    ("شهرداری اعلام کرده در صورت بارش برف مدارس تعطیل خواهد شد.", "اعلام کرده"),
+    ("روزنامه محلی فاش کرده که این بازیکن به تیم دیگری می‌رود.", "فاش کرده"),
+    ("وزیر گفته که بودجه پژوهش افزایش می‌یابد.", "گفته"),
+    ("طبق اعلام اداره هواشناسی، دمای هوا از فردا کاهش می‌یابد.", "طبق اعلام"),
 ])
 def test_quotes_news_cues(text: str, cue: str) -> None:
     assert [c for c, _, _ in _speakers(text)] == [cue]
@@ -406,6 +414,10 @@ def test_quotes_news_cues(text: str, cue: str) -> None:
 @pytest.mark.parametrize("text", [
     "در ادامه فهرست بازیکنان آمده است: علی، رضا و حسن.",  # a list, not what a document says
     "وزیر درخواست کرد.",  # a request with nothing asked
+    "او می خواست که به خانه برود.",  # wanted, not asked
+    "او خواست که به خانه برود.",  # wanted: asked of no one
+    "این گفته که بودجه کم است درست نیست.",  # the noun
+    "طرحی که دولت اعلام کرده، در مجلس تصویب شد و اجرا خواهد شد.",  # a relative clause
 ])
 def test_quotes_not_news_cues(text: str) -> None:
     assert _speakers(text) == []
@@ -417,3 +429,8 @@ def test_quotes_not_news_cues(text: str) -> None:
 ])
 def test_quotes_some_of_a_group_speak(text: str, speaker: str) -> None:
     assert [s for _, s, _ in _speakers(text)] == [speaker]
+
+
+def test_quotes_a_source_credited_for_a_report_is_no_speaker() -> None:
+    found = _speakers("به گزارش ایرنا و بنابر اعلام روابط عمومی دانشگاه، مهدی کریمی از آغاز ثبت‌نام خبر داد.")
+    assert [(c, s) for c, s, _ in found] == [("خبر داد", "مهدی کریمی")]
