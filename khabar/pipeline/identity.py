@@ -282,6 +282,17 @@ class IdentityLinker:
         classes = self.lexicon.get(key, ())
         return "fname" in classes and not any(g.startswith(("LOC", "ORG")) for g in classes) and key not in _STOP
 
+    def _is_given_or_person(self, key: str) -> bool:
+        """A given name, or a compound given name the gazetteer lacks (``غلامحسین``): a word the model's
+        training text tags as a person only, one part of it a given name."""
+        if self._is_given(key):
+            return True
+        if self.lexicon.get(key, ()) != ["PER:hi"] or key in _STOP:
+            return False
+        # Two given names or a given name with غلام/عبد… run together (غلام + حسین, محمد + جواد).
+        return any(self._is_given(key[:k]) or self._is_given(key[k:]) for k in range(3, len(key) - 2)) \
+            if len(key) >= 6 else False
+
     def _is_name_word(self, key: str) -> bool:
         return any(g in ("PER:hi", "fname") for g in self.lexicon.get(key, ()))
 
@@ -314,7 +325,7 @@ class IdentityLinker:
         found = national_teams(keys, found, self._is_place)
         found = bodies_in_places(keys, found, self._is_place)
         found = outlet_names(doc, found, n)
-        found = surnames_after(keys, found, self._is_given, self._rare_word)
+        found = surnames_after(keys, found, self._is_given_or_person, self._rare_word)
         found = self._strong_honorific_names(keys, found, n)
         found = self._credited(doc, keys, found, n)
         # Names the archive learned, last: one may complete a name the rules above found in part.

@@ -416,3 +416,14 @@ def test_identity_listed_organization_names_are_all_well_formed() -> None:
     assert len(names) > 100 and 1 <= max(firsts.values()) <= 6
     # A listed name is never a common function word alone.
     assert not any(len(n) == 1 and n[0] in ("و", "در", "به", "از", "که") for n in names)
+
+
+def test_identity_compound_given_name_before_an_unknown_surname() -> None:
+    # The model tags an honorific and a compound given name the gazetteer lacks (غلام + حسین); the
+    # rare word after it is the surname it did not know.
+    doc = _before_entities().analyze("حجت‌الاسلام‌والمسلمین غلامحسین کرمانشاهی امروز در همایش سخن گفت.")
+    keys = [fold_word(t.text) for t in doc.tokens]
+    mentions, _ = _linker().link(doc, [(0, 2, "PER")])
+    assert [m.text for m in mentions] == ["غلامحسین کرمانشاهی"], keys
+    # A person word that is no compound of a given name takes nothing after it.
+    assert not _linker()._is_given_or_person(fold_word("لاریجانی"))
