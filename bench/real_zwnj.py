@@ -123,12 +123,72 @@ def why(sc: ModuleType, gold: str, out: str, lex: object) -> Counter[str]:
     return found
 
 
+# The issue's error classes, each a kind of word where output and gold differ (from :func:`diffs`).
+SURNAME_PARTS = ("فرد", "زاده", "پور", "نیا", "زهی", "فضلی", "نژاد", "فر", "راد", "منش", "مهر", "دوست", "نسب",
+                 "کیا", "وند", "فام", "زادگان")
+LOOKALIKE_AFFIXES = ("ای", "های", "ی", "ها", "اش", "ام", "ات", "اند", "ایم", "اید", "مان", "تان", "شان", "تر",
+                     "ترین", "بری", "شهر", "ایی")
+
+
+def error_class(kind: str, gold: str, out: str) -> str | None:
+    """Which of the issue's error classes a differing word is in, or None:
+
+    * ``surname``: a gold ZWNJ before a surname part (``انصاری‌فرد``, ``تقی‌زاده``) not restored;
+    * ``ezafe``: the ezafe ``‌ی`` after ``ه`` (``ارائه‌ی``) not restored, or added where the gold has none;
+    * ``affix``: a ZWNJ written before a look-alike affix where the gold writes the word joined
+      (``کول‌بری``, ``به‌ای``, ``غیرسهمی‌های``);
+    * ``context``: the ZWNJ of ``‌های``/``ه‌ای`` put on the wrong side of ``ه`` (``حرف‌های`` / ``حرفه‌ای``).
+
+    >>> error_class("miss", "انصاری‌فرد", "انصاریفرد"), error_class("wrong", "گریده‌ای", "گری‌ده‌ای")
+    ('surname', None)
+    >>> error_class("wrong", "حرف‌های", "حرفه‌ای"), error_class("wrong", "بهای", "به‌ای")
+    ('context', 'affix')
+    """
+    g, o = gold.strip(".,:؛،!؟?»«\"()"), out.strip(".,:؛،!؟?»«\"()")
+    if " " in g:
+        return None
+    o = o.replace(" ", "")  # (spaced: a gold ZWNJ left a space is missed like one left out)
+    gz, oz = positions_of(g), positions_of(o)
+    letters = g.replace(ZWNJ, "")
+    eh, ha = f"ه{ZWNJ}ای", f"{ZWNJ}های"
+    if (g.endswith(eh) and o.endswith(ha)) or (g.endswith(ha) and o.endswith(eh)):
+        return "context"
+    if kind == "miss":
+        for p in gz - oz:
+            rest = letters[p:]
+            if letters[p - 1:p] == "ه" and rest == "ی":
+                return "ezafe"
+            if any(rest.startswith(part) and rest[len(part):] in ("", "ها", "های", "ی") for part in SURNAME_PARTS):
+                return "surname"
+        return None
+    for p in oz - gz:
+        rest = letters[p:]
+        if letters[p - 1:p] == "ه" and rest == "ی":
+            return "ezafe"
+        if rest in LOOKALIKE_AFFIXES:
+            return "affix"
+    return None
+
+
+def positions_of(word: str) -> set[int]:
+    out, n = set(), 0
+    for ch in word:
+        if ch == ZWNJ:
+            out.add(n)
+        else:
+            n += 1
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", default="dev", choices=("dev", "heldout"))
     ap.add_argument("--variants", default="stripped,spaced")
     ap.add_argument("--diff", type=int, default=0, help="print this many differing words per variant")
     ap.add_argument("--why", action="store_true", help="class each wrong ZWNJ by the spelling it departs from")
+    ap.add_argument("--classes", action="store_true",
+                    help="count the issue's error classes (compound surnames, ezafe after ه, look-alike affix "
+                         "splits, context-dependent forms)")
     args = ap.parse_args()
     import khabar
 
@@ -154,7 +214,7 @@ def main() -> None:
                 s = sc._score(g, p, raw=True)
                 for k in tot:
                     tot[k] += s[k]
-            if args.diff:
+            if args.diff or args.classes:
                 found += diffs(sc, gold, out)
             if args.why:
                 reasons += why(sc, gold, out, lex)
@@ -166,6 +226,15 @@ def main() -> None:
                 print(f"  wrong ZWNJs: {n:4d}  {reason}")
             style = sum(n for r, n in reasons.items() if r != "other")
             print(f"  P counting only 'other': {res['tp'] / (res['tp'] + res['fp'] - style):.4f}")
+        if args.classes:
+            classes: Counter[str] = Counter()
+            examples: dict[str, list[str]] = {}
+            for (kind, g, o), n in found.items():
+                cls = error_class(kind, g, o)
+                if cls and not (cls == "context" and kind == "wrong"):  # (a context error is a miss and a wrong)
+                    classes[cls] += n
+                    examples.setdefault(cls, []).append(f"{g}>{o}")
+            print("  error classes (words):", json.dumps({c: classes[c] for c in ("surname", "ezafe", "affix", "context")}))
         if args.diff:
             for kind in ("miss", "wrong"):
                 items = [(k, n) for k, n in found.most_common() if k[0] == kind]

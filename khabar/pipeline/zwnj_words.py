@@ -121,6 +121,8 @@ _NEWS_SHARE = 2 / 3
 # A word pair decides in at least this many articles (as a pair it is rarer than a word, and a pair
 # in fewer decided both ways on the dev treebanks).
 _NEWS_PAIR_MIN = 4
+# How often the treebank may write a surname's second part alone (`فر`, `پور`, not `زاده`: `زاده شد`).
+_SURNAME_ALONE_MAX = 1
 # A second part the news writes with a ZWNJ after this many distinct first parts is a compound part.
 _NEWS_HEAD_MIN = 4
 
@@ -466,6 +468,11 @@ class WordReader:
                 return _COMPOUND
             if sp >= _NEWS_SHARE * (j + sp):
                 return _NO
+        if len(a) >= 3 and a not in _FUNCTION and a[-1] == "ی" and self._news_head(b) \
+                and lex.plain.get(b, _NO3)[0] <= _SURNAME_ALONE_MAX:
+            # `رضایی فر`, `ناظری پور`: a name in ی and a second part the news writes after many names with a ZWNJ and
+            # correct text (nearly) never writes alone: a compound surname written apart.
+            return _COMPOUND
         seen = lex.pairs.get((a, b))
         if seen is not None:
             if a in _STYLE_FIRST:

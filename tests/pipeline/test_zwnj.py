@@ -100,6 +100,13 @@ def test_zwnj_restores_as_news_writes(text: str, expected: str) -> None:
     assert khabar.restore(text) == expected
 
 
+def test_zwnj_spaced_compound_surname_is_joined() -> None:
+    # In a document whose ZWNJs became spaces: a name in ی and a second part correct text never
+    # writes alone (فر, پور) is a compound surname; a part that stands alone (نژاد: race) is left apart.
+    out = khabar.restore("مربی تیم ها، علی مرادی فر و حسن کاظمی پور، می گویند که نژاد اسب ها مهم است.")
+    assert f"مرادی{Z}فر" in out and f"کاظمی{Z}پور" in out and "که نژاد" in out
+
+
 SPACED = [
     ("می کند", f"می{Z}کند"),
     ("نمی شود", f"نمی{Z}شود"),
