@@ -43,6 +43,23 @@ def _folded(words: str) -> frozenset[str]:
 # (``آیت الله`` with a space) are matched as pairs.
 HONORIFICS = frozenset(fold_word(w) for w in word_list("honorifics"))
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
+# The rest of `حجت الاسلام و المسلمین` written apart.
+_HONORIFIC_TAIL = frozenset(["المسلمین", "والمسلمین"])
+
+
+def _only_honorifics(keys: Sequence[str], s: int, e: int) -> bool:
+    """Whether ``keys[s:e]`` is honorifics only (``حجت الاسلام و المسلمین``, ``آیت الله``)."""
+    i = s
+    while i < e:
+        if keys[i] in HONORIFICS or keys[i] in _HONORIFIC_TAIL or (keys[i] == "و" and i > s):
+            i += 1
+        elif i + 1 < e and (keys[i], keys[i + 1]) in _HONORIFIC_PAIRS:
+            i += 2
+        else:
+            return False
+    return True
+
+
 # Honorifics that always introduce a person's name, so the next word is a name even untagged.
 _STRONG = _folded("آیت‌الله آیت‌الله‌العظمی حجت‌الاسلام حجت‌الاسلام‌والمسلمین آقای خانم سردار سرلشکر سرتیپ دکتر "
                   "مهندس")
@@ -391,6 +408,12 @@ class IdentityLinker:
         model runs a name on into the time word or the noun after it."""
         out: list[tuple[int, int, str]] = []
         for s, e, lab in sorted(IdentityLinker._split(keys, found)):
+            if lab == "PER":
+                # `حجت الاسلام` (written apart) or `والمسلمین` alone is a title, not a person's name.
+                if _only_honorifics(keys, s, e):
+                    continue
+                while e - s > 1 and keys[s] in _HONORIFIC_TAIL:
+                    s += 1
             while e - s > 1 and keys[e - 1] in _NEVER_LAST:
                 e -= 1
             while e - s > 1 and keys[s] in _NEVER_FIRST:
@@ -613,7 +636,7 @@ class IdentityLinker:
             # one that is also a common word (`امید`, `جهان`, `بهنام`).
             if covered[i] or covered[i + 1] or "PER:hi" not in self.lexicon.get(a, ()):
                 continue
-            if not self._rare_word(b):
+            if not self._rare_word(b) or _only_honorifics(keys, i, i + 2):
                 continue
             extra.append((i, i + 2, "PER"))
             covered[i:i + 2] = b"\x01\x01"

@@ -427,3 +427,15 @@ def test_identity_compound_given_name_before_an_unknown_surname() -> None:
     assert [m.text for m in mentions] == ["غلامحسین کرمانشاهی"], keys
     # A person word that is no compound of a given name takes nothing after it.
     assert not _linker()._is_given_or_person(fold_word("لاریجانی"))
+
+
+@pytest.mark.parametrize(("text", "speaker"), [
+    ("حجت الاسلام حسن کرمانی امام جمعه شهر گفت: مردم آمدند.", "حسن کرمانی"),
+    ("حجت الاسلام و المسلمین کرمانی در این دیدار گفت که کار ادامه دارد.", "کرمانی"),
+])
+def test_identity_honorific_written_apart_is_no_person(text: str, speaker: str) -> None:
+    # Crawled news writes حجت‌الاسلام apart: a title, not a person, and not the speaker's identity.
+    doc = khabar.analyze(text)
+    people = [e.name for e in doc.entities if e.label == "PER"]
+    assert not any("الاسلام" in p or "المسلمین" in p for p in people), people
+    assert [q.speaker.text for q in doc.quotes if q.speaker] == [speaker]
