@@ -51,6 +51,10 @@ def fold(s: str) -> str:
     return _FOLD(s)
 
 
+# How many sentences after a person's statement a bare role may still be that person (see _recent_untitled).
+_UNTITLED_REACH = 4
+
+
 def _set(words: str) -> frozenset[str]:
     return frozenset(fold(w) for w in words.split())
 
@@ -524,12 +528,21 @@ class _DocResolver:
         si = bisect_right(self.sstarts, pos) - 1
         # (Near the end of that statement's words, which may run over several sentences.)
         last = min(max(p, self.content_end.get(p, p) - 1), pos)
-        if p > pos or bisect_right(self.sstarts, last) - 1 < si - 1 or sp.entity is None:
+        if p > pos or sp.entity is None:
+            return None
+        if bisect_right(self.sstarts, last) - 1 < si - 1 and not (
+                # (Or a few sentences on, where no one else was named since: an interview's next answer.)
+                bisect_right(self.sstarts, p) - 1 >= si - _UNTITLED_REACH and not self._other_person(p, pos, sp.entity)):
             return None
         ent = self.entities.get(sp.entity)
         if ent is None or ent.label != "PER" or any(fold(t) not in HONORIFIC_TITLES for t in ent.titles):
             return None
         return ent.id
+
+    def _other_person(self, a: int, b: int, entity: str) -> bool:
+        """Whether a person other than ``entity`` is mentioned between ``a`` and ``b``."""
+        lo, hi = bisect_left(self.mstarts, a), bisect_left(self.mstarts, b)
+        return any(m.label == "PER" and m.entity != entity for m in self.mentions[lo:hi])
 
     # -- references ----------------------------------------------------------------------------
 

@@ -434,3 +434,18 @@ def test_quotes_some_of_a_group_speak(text: str, speaker: str) -> None:
 def test_quotes_a_source_credited_for_a_report_is_no_speaker() -> None:
     found = _speakers("به گزارش ایرنا و بنابر اعلام روابط عمومی دانشگاه، مهدی کریمی از آغاز ثبت‌نام خبر داد.")
     assert [(c, s) for c, s, _ in found] == [("خبر داد", "مهدی کریمی")]
+
+
+def test_quotes_bare_role_a_few_sentences_on_is_the_person_interviewed() -> None:
+    # The person quoted, two sentences of story, then the role the article never gave anyone else.
+    found = _speakers("حسن کرمانی در گفت و گو با ایسنا افزود: تیم ما آماده است.\n"
+                      "بازیکنان در اردو تمرین کردند. همه چیز خوب پیش رفت.\n"
+                      "مدیر تیم‌های ملی کشتی در ادامه اعلام کرد: رقابت‌ها سخت است.")
+    assert [e for _, _, e in found] == ["per:حسنکرمانی"] * 2
+
+
+def test_quotes_bare_role_after_another_person_is_not_the_first() -> None:
+    found = _speakers("حسن کرمانی در گفت و گو با ایسنا افزود: تیم ما آماده است.\n"
+                      "علی رضایی نیز در این مراسم حضور داشت. همه چیز خوب پیش رفت.\n"
+                      "مدیر تیم‌های ملی کشتی در ادامه اعلام کرد: رقابت‌ها سخت است.")
+    assert found[-1][2] != "per:حسنکرمانی"
