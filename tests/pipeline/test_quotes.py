@@ -426,6 +426,10 @@ def test_quotes_not_news_cues(text: str) -> None:
 @pytest.mark.parametrize(("text", "speaker"), [
     ("سه تن از این دیپلمات‌ها اظهار کردند که مذاکرات شکست خورد.", "سه تن از این دیپلمات‌ها"),
     ("برخی از نمایندگان گفتند که طرح تصویب می‌شود.", "برخی از نمایندگان"),
+    # after a subordinate opener, and in a clause joined by و after a verb
+    ("پس از این که متخصصان بهداشت اعلام کردند که آب آلوده است، مدارس تعطیل شد.", "متخصصان بهداشت"),
+    ("بحث تعطیلی مدارس در شهر به موضوع روز تبدیل شده و برخی کارشناسان معتقدند این کار لازم نیست.",
+     "برخی کارشناسان"),
 ])
 def test_quotes_some_of_a_group_speak(text: str, speaker: str) -> None:
     assert [s for _, s, _ in _speakers(text)] == [speaker]
