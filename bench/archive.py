@@ -183,22 +183,27 @@ class _NoIdentities:
 
 
 def bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None,
-                 identities: bool = True) -> dict[str, object]:
-    from khabar.archive import runner
+                 identities: bool = True, writer: str = "auto") -> dict[str, object]:
+    from khabar.archive import runner, work
     from khabar.pipeline import default_pipeline
 
     default_pipeline()  # loaded once before the workers fork, as the CLI does
-    saved = runner.IdentityResolver, runner.features
+    # The features are computed in the batch work; the linking is done by whoever writes (the
+    # workers, or the one writer in the runner).
+    patched = [(runner, "IdentityResolver"), (work, "IdentityResolver"), (work, "features")]
+    saved = [getattr(module, name) for module, name in patched]
     if not identities:  # the workers fork from here, so they see the patch too
-        runner.IdentityResolver, runner.features = _NoIdentities, (lambda *a, **k: None)  # type: ignore[assignment,misc]
+        for module, name in patched:
+            setattr(module, name, _NoIdentities if name == "IdentityResolver" else (lambda *a, **k: None))
     try:
-        return _bench_ingest(n, restore_only=restore_only, jobs=jobs, db=db, identities=identities)
+        return _bench_ingest(n, restore_only=restore_only, jobs=jobs, db=db, identities=identities, writer=writer)
     finally:
-        runner.IdentityResolver, runner.features = saved  # type: ignore[misc]
+        for (module, name), value in zip(patched, saved, strict=True):
+            setattr(module, name, value)
 
 
 def _bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | None,
-                  identities: bool) -> dict[str, object]:
+                  identities: bool, writer: str) -> dict[str, object]:
     from khabar.archive.runner import default_jobs, ingest
     from khabar.archive.storage import open_storage
 
@@ -208,7 +213,7 @@ def _bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | Non
     store = open_storage(path)
     cpu0 = _cpu()
     t = time.perf_counter()
-    summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items)
+    summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items, writer=writer)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - t
     cpu_main, cpu_workers = (b - a for a, b in zip(cpu0, _cpu(), strict=True))
     load = os.getloadavg()[0]
@@ -218,7 +223,7 @@ def _bench_ingest(n: int, *, restore_only: bool, jobs: int | None, db: str | Non
     store.close()
     return {"bench": "ingest", "mode": "restore-only" if restore_only else "full",
             "identities": identities and not restore_only, "articles": n,
-            "jobs": jobs or default_jobs(), "added": summary.added, "failed": summary.failed,
+            "jobs": jobs or default_jobs(), "writer": writer, "added": summary.added, "failed": summary.failed,
             "seconds": round(elapsed, 2), "articles_per_s": round(n / elapsed, 1),
             # CPU time does not depend on what else the machine runs: two free cores could do at
             # most 2 / (CPU seconds per article) articles per second.
@@ -365,6 +370,8 @@ def main() -> None:
     a.add_argument("--identities", choices=["with", "without", "both"], default="with",
                    help="link archive identities (default), not, or both alternately in one run "
                         "(without, with, without, with: the ratio on one load)")
+    a.add_argument("--writer", choices=["auto", "workers", "one"], default="auto",
+                   help="who stores the batches: the workers (each its own connection) or one writer")
     s = sub.add_parser("search", help="search latency (full text + one facet)")
     s.add_argument("--n", type=int, default=100_000)
     s.add_argument("--queries", type=int, default=300)
@@ -385,7 +392,7 @@ def main() -> None:
         return
     if args.cmd == "ingest":
         out = bench_ingest(args.n, restore_only=args.restore_only, jobs=args.jobs, db=args.db,
-                           identities=args.identities == "with")
+                           identities=args.identities == "with", writer=args.writer)
     elif args.cmd == "search":
         if args.n > 200_000 and not args.million:
             ap.error("--n above 200k needs --million (it builds a large archive and takes long)")

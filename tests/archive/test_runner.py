@@ -111,20 +111,32 @@ def test_archive_ingest_reads_other_encodings_and_finds_them(tmp_path: Path, enc
     assert [r.id for r in search(store, "می‌یابد")] == [1]
 
 
-def test_archive_ingest_failure_in_the_pipeline_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    from khabar.archive import runner as archive
+class Poison:
+    """A stage that raises on articles holding its word (a stand-in for a pipeline bug)."""
 
-    real = archive._prepare
+    name = "poison"
+    requires = ("text",)
+    assigns = ()
 
-    def flaky(raw: RawArticle):  # type: ignore[no-untyped-def]
-        if "بورس" in raw.text:
-            return Failure(raw.origin, "analysis failed (boom)")
-        return real(raw)
+    def __call__(self, doc):  # type: ignore[no-untyped-def]
+        if "بورس" in doc.text:
+            raise RuntimeError("boom")
+        return doc
 
-    monkeypatch.setattr(archive, "_prepare", flaky)
-    store = open_storage(":memory:")
-    summary = ingest([], store, jobs=1, articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(TEXTS)])
+
+def poisoned_pipeline():  # type: ignore[no-untyped-def]
+    from khabar.pipeline import Pipeline, default_pipeline
+
+    return Pipeline([*default_pipeline().stages, Poison()])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_archive_ingest_failure_in_the_pipeline_is_reported_not_raised(tmp_path: Path, jobs: int) -> None:
+    store = open_storage(tmp_path / "a.db")
+    summary = ingest([], store, jobs=jobs, chunk=2, pipeline=poisoned_pipeline,
+                     articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(TEXTS)])
     assert (summary.added, summary.failed) == (len(TEXTS) - 1, 1)
+    assert summary.failures[0].origin == "t#2" and "RuntimeError: boom" in summary.failures[0].reason
 
 
 def test_archive_restore_only_then_reanalyze(tmp_path: Path) -> None:
@@ -146,13 +158,17 @@ def test_archive_restore_pipeline_fills_only_text_and_segments() -> None:
     assert assigned <= {"text", "sentences", "tokens"}
 
 
-def test_archive_workers_give_the_same_archive_as_one_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("writer", ["workers", "one"])
+def test_archive_workers_give_the_same_archive_as_one_process(tmp_path: Path, writer: str) -> None:
+    # Workers that write their own batches commit in the order they finish, so ids may differ:
+    # the same archive is the same articles, each with the same Document and metadata.
     folder = str(_folder(tmp_path, TEXTS * 1 + [t + " خبر تکمیلی." for t in TEXTS]))
     dumps = []
     for jobs in (1, 2):
         with open_storage(tmp_path / f"j{jobs}.db") as store:
-            ingest([folder], store, jobs=jobs, chunk=3)
-            dumps.append([(a.content_key, a.origin, a.doc) for a in iter_articles(store)])
+            ingest([folder], store, jobs=jobs, chunk=3, writer=writer)  # type: ignore[arg-type]
+            dumps.append(sorted((a.content_key, a.origin, a.title, a.analysis, a.doc) for a in iter_articles(store)))
+    assert len(dumps[0]) == len(TEXTS) * 2
     assert dumps[0] == dumps[1]
 
 
@@ -232,3 +248,65 @@ def test_archive_survives_kill_9_and_rerun_finishes_the_job(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     assert any(0 < n < len(expected) for n in partial), partial  # at least one kill landed mid-run
     assert _keys(db) == expected
+
+
+class Killer:
+    """A stage that kills its own worker process (as kill -9 or the OOM killer would) on articles
+    holding its word: once (the first worker to meet it, marked by a file), or every time."""
+
+    name = "killer"
+    requires = ("text",)
+    assigns = ()
+
+    def __init__(self, marker: str | None) -> None:
+        self.marker = marker
+
+    def __call__(self, doc):  # type: ignore[no-untyped-def]
+        if "زلزله" in doc.text and os.getpid() != PARENT:
+            if self.marker is None:
+                os.kill(os.getpid(), signal.SIGKILL)
+            try:
+                os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                return doc
+            os.kill(os.getpid(), signal.SIGKILL)
+        return doc
+
+
+PARENT = os.getpid()
+
+
+def killer_pipeline(marker: str | None):  # type: ignore[no-untyped-def]
+    from khabar.pipeline import Pipeline, default_pipeline
+
+    return Pipeline([*default_pipeline().stages, Killer(marker)])
+
+
+@pytest.mark.parametrize("writer", ["workers", "one"])
+def test_archive_worker_killed_mid_batch_is_retried_and_nothing_is_lost_or_doubled(tmp_path: Path,
+                                                                                  writer: str) -> None:
+    from functools import partial
+
+    texts = [f"{t} خبر {i}." for i in range(6) for t in TEXTS]
+    with open_storage(tmp_path / "a.db") as store:
+        summary = ingest([], store, jobs=2, chunk=4, writer=writer,  # type: ignore[arg-type]
+                         pipeline=partial(killer_pipeline, str(tmp_path / "killed")),
+                         articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(texts)])
+        assert (tmp_path / "killed").exists()  # a worker did die
+        assert (summary.added + summary.already, summary.failed) == (len(texts), 0)
+        keys = [a.content_key for a in iter_articles(store)]
+        assert len(keys) == len(set(keys)) == len(texts)
+
+
+def test_archive_article_that_always_kills_its_worker_is_reported_and_the_rest_stored(tmp_path: Path) -> None:
+    from functools import partial
+
+    texts = [f"{t} خبر {i}." for i in range(2) for t in TEXTS]
+    with open_storage(tmp_path / "a.db") as store:
+        summary = ingest([], store, jobs=2, chunk=4, pipeline=partial(killer_pipeline, None),
+                         articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(texts)])
+        lost = sorted(f.origin for f in summary.failures)
+        assert lost == ["t#4", "t#9"] and all("died" in f.reason for f in summary.failures)
+        # (A batch stored just before another worker died may be run again: then its articles count
+        # as already stored, so the archive is what is checked.)
+        assert summary.added + summary.already == store.stats()["articles"] == len(texts) - 2

@@ -1,0 +1,322 @@
+"""The work of ingest and reanalysis as functions over batches, whichever engine runs them.
+
+Records in, stored records out: :func:`prepare_batch` turns read articles (:class:`RawArticle`: text
+and metadata) into what the archive stores (:class:`~khabar.archive.models.NewArticle`: the Document
+in its stored form, its search and content keys) or into a :class:`Failure` or a :class:`Skipped`;
+:func:`reanalyze_batch` turns stored articles into new analyses. Models and lexicons are loaded once
+per worker, in its :class:`Analyzer`. :func:`ingest_batch` adds the write: the worker that analysed
+a batch stores it through the storage protocol (one transaction per batch; a rerun after a crash
+adds nothing twice, since a stored URL or content key is skipped) and hands back only counts and
+failures, or, when one writer is fed (an in-memory archive), the prepared batch for it to write.
+
+The local engine (:mod:`khabar.archive.engines.local`, processes) and the Ray engine
+(:mod:`khabar.archive.engines.ray`) are thin adapters over these functions, so the archive is the
+same whichever engine runs them.
+
+>>> from khabar.archive.storage import open_storage
+>>> analyzer = Analyzer(restore_only=True)
+>>> store = open_storage(":memory:")
+>>> raws = [RawArticle("وزیر امروز به تهران رفت.", "a", "text"), RawArticle("وزير امروز به تهران رفت.", "b", "text")]
+>>> outcome = ingest_batch(analyzer, raws, store)
+>>> (outcome.added, outcome.duplicates, outcome.failed)
+(1, 1, 0)
+>>> ingest_batch(analyzer, raws, store).already
+2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from khabar.archive.keys import content_key, folded_key
+from khabar.archive.models import NewArticle, Reanalysis, StoredArticle
+from khabar.archive.storage import Storage
+from khabar.codec import pack_document
+from khabar.ingest import Failure, RawArticle
+from khabar.pipeline import Pipeline, default_pipeline, restore
+from khabar.text.fold import fold
+
+__all__ = [
+    "RESTORE_ASSIGNS",
+    "WORKER_DIED",
+    "Analyzer",
+    "Outcome",
+    "Setup",
+    "Skipped",
+    "Worker",
+    "ingest_batch",
+    "prepare_batch",
+    "reanalysis_input",
+    "reanalyze_batch",
+    "restore_pipeline",
+    "write_prepared",
+]
+
+RESTORE_ASSIGNS = frozenset({"text", "sentences", "tokens"})
+WORKER_DIED = ("the worker process analysing it died (killed, or out of memory) every time it was tried; "
+               "the article was skipped — check it, e.g. with `khabar analyze`")
+
+
+def restore_pipeline() -> Pipeline:
+    """The ``--restore-only`` pipeline: the default stages that fill only text, sentences and tokens."""
+    return Pipeline(s for s in default_pipeline().stages if set(s.assigns) <= RESTORE_ASSIGNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An article not analysed again: its URL or content key is stored already (``already``) or
+    came earlier in the run."""
+
+    origin: str
+    already: bool
+
+
+Prepared = NewArticle | Failure | Skipped
+
+
+class Analyzer:
+    """One worker's analysis state: the pipeline (its models and lexicons loaded once).
+
+    ``pipeline`` (a picklable callable returning a :class:`Pipeline`) replaces the default one;
+    ``restore_only`` runs only restoration, sentences and tokens.
+    """
+
+    def __init__(self, *, restore_only: bool = False, pipeline: Callable[[], Pipeline] | None = None) -> None:
+        self.restore_only = restore_only
+        self.analysis = "restore" if restore_only else "full"
+        if pipeline is not None:
+            self.pipeline = pipeline()
+        else:
+            self.pipeline = restore_pipeline() if restore_only else default_pipeline()
+        self._full: Pipeline | None = None if restore_only else self.pipeline
+
+    @property
+    def full_pipeline(self) -> Pipeline:
+        """The pipeline :func:`reanalyze_batch` runs (the full one, or the one given)."""
+        if self._full is None:
+            self._full = default_pipeline()
+        return self._full
+
+    def prepare(self, raw: RawArticle, *, key: str | None = None) -> NewArticle | Failure:
+        """Analyse one article; never raises (a failure is returned, with its reason)."""
+        try:
+            if not raw.text.strip():
+                return Failure(raw.origin, "empty article: the source has no text (nothing to store)")
+            doc = self.pipeline.analyze(raw.text, published=raw.published, url=raw.url, source=raw.outlet)
+            body_key = fold(doc.text)
+            if key is None:
+                # doc.text is restore(raw.text), so this is content_key(raw.text) without restoring
+                # twice (tests/archive/test_keys.py holds the two equal).
+                key = folded_key(body_key)
+            # Packed here, in parallel: the writer gets the blob and only the parts it indexes.
+            packed, light = pack_document(doc)
+            # Titles, authors and outlet names are scraped text too: stored restored, so that they
+            # read right and `همشهري آنلاين` and `همشهری آنلاین` are one outlet.
+            title = restore(raw.title) if raw.title else raw.title
+            return NewArticle(doc=light, packed=packed, content_key=key, title=title, url=raw.url,
+                              published=raw.published, author=restore(raw.author) if raw.author else raw.author,
+                              outlet=restore(raw.outlet) if raw.outlet else raw.outlet, origin=raw.origin,
+                              kind=raw.kind, analysis=self.analysis, title_key=fold(title) if title else "",
+                              body_key=body_key)
+        except Exception as err:  # one bad article must not stop its batch; it is reported instead
+            return Failure(raw.origin, f"analysis failed ({type(err).__name__}: {' '.join(str(err).split())[:300]}); "
+                                       "please report this article")
+
+
+def _known(storage: Storage | None, urls: Sequence[str], keys: Sequence[str]) -> set[str]:
+    if storage is None or not (urls or keys):
+        return set()
+    try:
+        return storage.known(urls=urls, content_keys=keys)
+    except Exception:  # a busy or changing archive: the write decides
+        return set()
+
+
+def prepare_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure],
+                  storage: Storage | None = None) -> list[Prepared]:
+    """Each record prepared for storage, in order: a :class:`NewArticle`, a :class:`Failure` (a
+    record that failed to read, or to analyse), or :class:`Skipped` when ``storage`` has its URL or
+    content key already (one look-up for the whole batch; the full pipeline is slow, so stored
+    articles are not analysed again)."""
+    out: list[Prepared | None] = [r if isinstance(r, Failure) else None for r in records]
+    todo = [(i, r) for i, r in enumerate(records) if isinstance(r, RawArticle)]
+    keys: dict[int, str] = {}
+    if not analyzer.restore_only and storage is not None:
+        for i, raw in todo:
+            try:
+                keys[i] = content_key(raw.text)
+            except Exception:  # the analysis reports it
+                continue
+    stored = _known(storage, [r.url for _, r in todo if r.url], list(keys.values()))
+    for i, raw in todo:
+        if (raw.url and raw.url in stored) or keys.get(i) in stored:
+            out[i] = Skipped(raw.origin, already=True)
+        else:
+            out[i] = analyzer.prepare(raw, key=keys.get(i))
+    if analyzer.restore_only and storage is not None:
+        # Restoration is cheap: analysed first, then the stored ones are dropped.
+        fresh = [a.content_key for a in out if isinstance(a, NewArticle)]
+        stored = _known(storage, [], fresh)
+        out = [Skipped(a.origin or "", already=True) if isinstance(a, NewArticle) and a.content_key in stored else a
+               for a in out]
+    return [o for o in out if o is not None]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a batch came to. ``prepared`` is set when the batch is still to be written (by one writer)."""
+
+    added: int = 0
+    duplicates: int = 0
+    already: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    prepared: list[Prepared] | None = None
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def add(self, other: Outcome) -> None:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.already += other.already
+        self.failures.extend(other.failures)
+
+    def to_row(self) -> dict[str, Any]:
+        """A flat record (for a Ray dataset)."""
+        return {"added": self.added, "duplicates": self.duplicates, "already": self.already,
+                "failed_origins": [f.origin for f in self.failures],
+                "failed_reasons": [f.reason for f in self.failures]}
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Outcome:
+        return cls(int(row["added"]), int(row["duplicates"]), int(row["already"]),
+                   [Failure(str(o), str(r)) for o, r in zip(row["failed_origins"], row["failed_reasons"], strict=True)])
+
+
+def write_prepared(storage: Storage, prepared: Sequence[Prepared], *,
+                   seen: set[str] | None = None) -> Outcome:
+    """Store the new articles of a prepared batch in one transaction, and count what happened.
+
+    ``seen``: content keys this run stored before (a duplicate of one is not ``already`` in the
+    archive before the run); the keys this batch adds are added to it. Without it, a duplicate found
+    only when writing counts as a duplicate within the run.
+    """
+    fresh = [p for p in prepared if isinstance(p, NewArticle)]
+    ids = iter(storage.write(fresh))
+    outcome = Outcome()
+    for item in prepared:
+        if isinstance(item, Failure):
+            outcome.failures.append(item)
+        elif isinstance(item, Skipped):
+            outcome.duplicates += 1
+            outcome.already += item.already
+        elif next(ids) is not None:
+            outcome.added += 1
+            if seen is not None:
+                seen.add(item.content_key)
+        else:
+            outcome.duplicates += 1
+            outcome.already += seen is not None and item.content_key not in seen
+    return outcome
+
+
+def ingest_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure], storage: Storage | None, *,
+                 write: bool = True) -> Outcome:
+    """Prepare a batch and (``write``) store it through ``storage``; counts and failures come back.
+
+    With ``write=False`` ``storage`` is only read (to skip stored articles) and the outcome carries
+    the prepared batch for the one writer (:func:`write_prepared`).
+    """
+    prepared = prepare_batch(analyzer, records, storage)
+    if not write or storage is None:
+        return Outcome(prepared=prepared)
+    return write_prepared(storage, prepared)
+
+
+# -- reanalysis ---------------------------------------------------------------------------------
+
+def reanalysis_input(article: StoredArticle) -> tuple[int, str, dict[str, Any]]:
+    """What reanalysing a stored article needs: its id, raw text and the metadata the pipeline reads."""
+    meta = {"published": article.published, "url": article.url, "source": article.outlet,
+            **(article.doc.get("meta") or {})}
+    return article.id, article.doc["raw_text"], meta
+
+
+def reanalyze_batch(analyzer: Analyzer, items: Sequence[tuple[int, str, Mapping[str, Any]]],
+                    storage: Storage | None = None) -> tuple[list[Reanalysis], list[Failure]]:
+    """The full pipeline on stored articles' raw texts; with ``storage``, the new analyses are
+    stored there (one transaction) and only the failures matter to the caller."""
+    done: list[Reanalysis] = []
+    failures: list[Failure] = []
+    pipeline = analyzer.full_pipeline
+    for article_id, raw_text, meta in items:
+        try:
+            doc = pipeline.analyze(raw_text, published=meta.get("published"), url=meta.get("url"),
+                                   source=meta.get("source"))
+            done.append(Reanalysis(int(article_id), doc.to_dict(), "full"))
+        except Exception as err:
+            failures.append(Failure(f"article {article_id}",
+                                    f"analysis failed ({type(err).__name__}: {' '.join(str(err).split())[:300]})"))
+    if storage is not None and done:
+        storage.update(done)
+    return done, failures
+
+
+# -- one worker: its analyzer and its own connection to the archive --------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """How to start a worker (picklable, sent to each process or Ray actor).
+
+    ``url``: the archive's address; each worker opens its own connection from it (``None`` or
+    ``:memory:``: a worker cannot reach the archive, and ``write`` must be off). ``write``: the
+    worker stores its batches itself; otherwise it only reads the archive (to skip stored articles)
+    and hands its prepared batches to one writer. ``pipeline``: a picklable factory replacing the
+    default pipeline.
+    """
+
+    url: str | None
+    restore_only: bool = False
+    write: bool = True
+    pipeline: Callable[[], Pipeline] | None = None
+    timeout: float = 120.0   # seconds a worker waits for the archive's write lock (SQLite)
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.url) and self.url not in (":memory:", "sqlite://", "sqlite:///:memory:")
+
+
+class Worker:
+    """A worker's state for the whole run: models loaded once, one archive connection."""
+
+    def __init__(self, setup: Setup) -> None:
+        from khabar.archive.storage import open_storage
+
+        self.setup = setup
+        self.analyzer = Analyzer(restore_only=setup.restore_only, pipeline=setup.pipeline)
+        self.storage: Storage | None = None
+        if setup.reachable:
+            if setup.write:
+                self.storage = open_storage(setup.url, timeout=setup.timeout)
+            else:
+                try:
+                    self.storage = open_storage(setup.url, readonly=True, timeout=setup.timeout)
+                except Exception:  # e.g. an archive not yet created: the writer decides
+                    self.storage = None
+        elif setup.write:
+            raise ValueError(f"workers cannot write to {setup.url!r}: an in-memory archive has one writer")
+
+    def ingest(self, records: Sequence[RawArticle | Failure]) -> Outcome:
+        return ingest_batch(self.analyzer, records, self.storage, write=self.setup.write)
+
+    def reanalyze(self, items: Sequence[tuple[int, str, Mapping[str, Any]]]) -> tuple[list[Reanalysis], list[Failure]]:
+        done, failures = reanalyze_batch(self.analyzer, items, self.storage if self.setup.write else None)
+        return ([] if self.setup.write else done), failures
+
+    def close(self) -> None:
+        if self.storage is not None:
+            self.storage.close()
+            self.storage = None
