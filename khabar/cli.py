@@ -316,12 +316,20 @@ def _echo_json(data: Any) -> None:
 @click.option("--report", type=click.Path(dir_okay=False), default=None,
               help="JSONL file for the failures (default: beside the archive file, when there are any).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the work runs: worker processes here, or a Ray cluster (pip install 'khabar[scale]').")
+@click.option("--address", metavar="auto|ray://HOST:PORT", default=None,
+              help="The Ray cluster to join (default: start one on this machine).")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="With --engine ray: write Parquet shards (by month) to this folder instead of an archive; "
+                   "load them with `khabar load`.")
 def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: int | None, fields: tuple[str, ...],
-           report: str | None, as_json: bool) -> None:
+           report: str | None, as_json: bool, engine: str, address: str | None, output: str | None) -> None:
     """Add articles to the archive from files, folders, HTML pages, feeds, JSONL/CSV, URLs or - (stdin).
 
     The same URL or the same text (in any spelling variant) is stored once. An interrupted run
-    (Ctrl-C, kill -9) leaves whole articles only: run the same command again to finish it.
+    (Ctrl-C, kill -9) leaves whole articles only: run the same command again to finish it. With
+    --engine ray the work runs on a Ray cluster, each worker writing its own batches.
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -333,6 +341,13 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
         field_map = FieldMap.parse(list(fields)) if fields else None
     except ValueError as err:
         raise click.UsageError(str(err)) from None
+    if address and engine != "ray":
+        raise click.UsageError("--address is for --engine ray")
+    if output:
+        _ingest_shards(sources, output, restore_only=restore_only, jobs=jobs, fields=field_map, report=report,
+                       as_json=as_json, engine=engine, address=address)
+        return
+    options: dict[str, Any] = {"engine": engine, "address": address} if engine == "ray" else {}
     archive = _open_archive(db, must_exist=False)
     report_path = report
     local = archive.local_path
@@ -356,14 +371,28 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
         # The default report is written only when there are failures, and never deleted: by the
         # end, another run's report may stand there.
         summary = archive.ingest(sources, restore_only=restore_only, jobs=jobs, fields=field_map,
-                                 report=report_path, progress=show, report_if_empty=bool(report))
+                                 report=report_path, progress=show, report_if_empty=bool(report),
+                                 **options)
+    _print_summary(summary, archive.address, as_json)
+
+
+def _ingest_shards(sources: tuple[str, ...], output: str, *, as_json: bool, report: str | None,
+                   **options: Any) -> None:
+    from khabar.archive import write_shards
+
+    report_path = report or str(Path(output).with_name(Path(output).name + ".report.jsonl"))
+    summary = write_shards(sources, output, report=report_path, report_if_empty=bool(report), **options)
+    _print_summary(summary, f"{output} (load it with `khabar load {output} --db URL`)", as_json)
+
+
+def _print_summary(summary: Any, where: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
         out = sys.stderr
         already = f" ({summary.already} already in the archive)" if summary.already else ""
         click.echo(visible(f"{summary.added} added, {summary.duplicates} duplicates{already}, {summary.failed} failed "
-                           f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {archive.address}"), file=out)
+                           f"in {summary.seconds:.1f}s ({summary.rate:.0f} articles/s) → {where}"), file=out)
         for failure in summary.failures[:20]:
             click.echo(visible(f"  failed: {failure.origin}: {failure.reason}"), file=out)
         if summary.failed > 20:
@@ -677,13 +706,34 @@ def stories(db: str | None, rebuild: bool, limit: int, as_json: bool) -> None:
 @_db_option
 @click.option("--all", "everything", is_flag=True, help="Reanalyze every article, not only --restore-only ones.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
-def reanalyze(db: str | None, everything: bool, jobs: int | None) -> None:
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the work runs: worker processes here, or a Ray cluster (pip install 'khabar[scale]').")
+@click.option("--address", metavar="auto|ray://HOST:PORT", default=None,
+              help="The Ray cluster to join (default: start one on this machine).")
+def reanalyze(db: str | None, everything: bool, jobs: int | None, engine: str, address: str | None) -> None:
     """Run the full pipeline on articles ingested with --restore-only (or, with --all, on every article)."""
+    if address and engine != "ray":
+        raise click.UsageError("--address is for --engine ray")
+    options: dict[str, Any] = {"address": address} if engine == "ray" else {}
     with _open_archive(db) as archive:
-        done, failures = archive.reanalyze(everything=everything, jobs=jobs)
+        done, failures = archive.reanalyze(everything=everything, jobs=jobs, engine=engine, **options)
     click.echo(f"{done} articles reanalyzed, {len(failures)} failed", err=True)
     for f in failures[:20]:
         click.echo(visible(f"  failed: {f.origin}: {f.reason}"), err=True)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@_db_option
+@click.option("--batch", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Articles per transaction.")
+def load(folder: str, db: str | None, batch: int) -> None:
+    """Bulk-load the Parquet shards that `khabar ingest --engine ray --output FOLDER` wrote into the
+    archive (COPY on PostgreSQL). Articles the archive has already are skipped: a load can be rerun."""
+    with _open_archive(db, must_exist=False) as archive:
+        added, already = archive.load(folder, batch=batch)
+        address = archive.address
+    click.echo(visible(f"{added} articles loaded ({already} already there) → {address}"), err=True)
 
 
 @main.command()

@@ -44,7 +44,7 @@ from khabar.archive.storage.registry import default_db_path, parse_address, reda
 from khabar.errors import InvalidInput, NotFoundError, StorageError
 
 __all__ = ["Archive", "IngestSummary", "WatchEvent", "WatchOptions", "Watcher", "date_range", "parse_every",
-           "read_feed_list"]
+           "read_feed_list", "write_shards"]
 
 Interval = Literal["day", "week", "month", "year"]
 
@@ -150,12 +150,21 @@ class Archive:
         return self.ingest(records=read_jsonl(lines, origin, fields=FieldMap()), jobs=1, stories=stories)
 
     def reanalyze(self, *, everything: bool = False, jobs: int | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> tuple[int, list[Any]]:
+                  progress: Callable[[int, int], None] | None = None, engine: str = "local",
+                  **options: Any) -> tuple[int, list[Any]]:
         """Run the full pipeline on articles ingested ``restore_only`` (or, ``everything``, on all);
-        ``(articles updated, failures)``."""
+        ``(articles updated, failures)``. ``engine``: ``"local"`` or ``"ray"`` (``options``:
+        ``address``)."""
         from khabar.archive.runner import reanalyze
 
-        return reanalyze(self.storage, everything=everything, jobs=jobs, progress=progress)
+        return reanalyze(self.storage, everything=everything, jobs=jobs, progress=progress, engine=engine, **options)
+
+    def load(self, folder: str | os.PathLike[str], *, batch: int = 1000) -> tuple[int, int]:
+        """Bulk-load the Parquet shards an ingest wrote with ``output`` (:mod:`khabar.archive.shards`);
+        ``(added, already stored)``. Rerunning it adds nothing twice."""
+        from khabar.archive.shards import load_shards
+
+        return load_shards(folder, self.storage, batch=batch)
 
     def cluster(self, *, rebuild: bool = False) -> int:
         """Assign stories: every article when ``rebuild`` or when none has one yet, else only the
@@ -439,6 +448,18 @@ def _bucket_end(start: str, interval: str) -> str:
     if interval == "year":
         return d.replace(year=d.year + 1).isoformat()
     return (d + _dt.timedelta(days=1)).isoformat()
+
+
+def write_shards(sources: Iterable[str] = (), output: str | os.PathLike[str] = "", *,
+                 records: Iterable[Any] | None = None, engine: str = "ray", **options: Any) -> Any:
+    """Ingest ``sources`` into Parquet shards in the folder ``output`` (partitioned by month), written
+    by the workers, instead of an archive; load them later with :meth:`Archive.load`. Only the Ray
+    engine writes shards; ``options`` as for :meth:`Archive.ingest` (``address``, ``jobs``, …)."""
+    if engine != "ray":
+        raise InvalidInput("Parquet shards (--output) are written by the Ray engine: add --engine ray")
+    from khabar.archive.engines import ray as ray_engine
+
+    return ray_engine.ingest(sources, None, articles=records, output=os.fspath(output), **options)
 
 
 def _bucket(days: list[tuple[str, int]], interval: str) -> dict[str, int]:

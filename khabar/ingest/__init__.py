@@ -38,6 +38,7 @@ __all__ = [
     "FieldMap",
     "RawArticle",
     "UrllibFetcher",
+    "iter_files",
     "normalize_url",
     "read_sources",
 ]
@@ -192,6 +193,28 @@ def _guarded(found: Iterator[RawArticle | Failure], source: str) -> Iterator[Raw
 def _read_path(path: Path, origin: str, *, fields: FieldMap, max_bytes: int) -> Iterator[RawArticle | Failure]:
     from khabar.ingest import readers
 
+    for item in iter_files(path, origin):
+        if isinstance(item, Failure):
+            yield item
+        else:
+            yield from readers.read_file(item, origin if item is path else str(item), fields=fields,
+                                         max_bytes=max_bytes)
+
+
+def iter_files(path: Path, origin: str | None = None) -> Iterator[Path | Failure]:
+    """The files a path source is read from, in reading order: the file itself, or a folder's
+    files (sorted, recursive), with a :class:`Failure` for what cannot be listed or is left out.
+    A file yielded is ``path`` itself for a file source; reading ``str(file)`` as a source reads
+    exactly what the folder's reading reads of it (an engine may share a folder's files out).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("b.txt", "a.txt", ".hidden", "style.css"):
+    ...     _ = (folder / name).write_text("خبر", encoding="utf-8")
+    >>> [x.name if isinstance(x, Path) else x.reason for x in iter_files(folder)]
+    ['a.txt', 'b.txt', 'skipped 1 files that are page assets, not articles (1 .css)']
+    """
+    origin = str(path) if origin is None else origin
     try:
         is_dir = path.is_dir()
         exists = is_dir or path.exists()
@@ -202,7 +225,7 @@ def _read_path(path: Path, origin: str, *, fields: FieldMap, max_bytes: int) -> 
         yield Failure(origin, "no such file or directory")
         return
     if not is_dir:
-        yield from readers.read_file(path, origin, fields=fields, max_bytes=max_bytes)
+        yield path
         return
     # Sorted, recursive, not following directory symlinks (no loops); hidden files and folders
     # (.git, .DS_Store) are not articles and are left out. The assets of saved pages (page_files/:
@@ -240,7 +263,7 @@ def _read_path(path: Path, origin: str, *, fields: FieldMap, max_bytes: int) -> 
                     yield Failure(str(child), f"a link to a file outside the folder ({target}): not followed "
                                               "(give the file itself to read it)")
                     continue
-            yield from readers.read_file(child, str(child), fields=fields, max_bytes=max_bytes)
+            yield child
     for denied in unreadable:
         yield Failure(str(denied.filename or origin), f"cannot read the folder: {denied.strerror or denied}; its "
                                                       "files were not read (check its permissions)")

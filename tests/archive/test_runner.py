@@ -16,7 +16,7 @@ import pytest
 
 from khabar.archive.runner import ingest, reanalyze, restore_pipeline
 from khabar.archive.storage import iter_articles, open_storage
-from khabar.ingest import Failure, RawArticle
+from khabar.ingest import RawArticle
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,35 @@
+"""Fixtures of the archive tests: one Ray cluster for every test that needs one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[Any]:
+    """A real two-node Ray cluster on this machine (one CPU per node, small object stores, no
+    dashboard), started once and shared: tests that use it are marked ``xdist_group("ray")``, so under
+    pytest-xdist they all run in one worker process. Skipped without Ray (``pip install
+    'khabar[scale]'``); under CI=true a missing Ray fails instead."""
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    try:
+        import ray
+        from ray.cluster_utils import Cluster
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Ray is needed in CI: pip install 'khabar[scale]'")
+        pytest.skip("Ray tests skipped: pip install 'khabar[scale]'")
+    store = 80 * 2**20
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "object_store_memory": store,
+                                                            "include_dashboard": False})
+    cluster.add_node(num_cpus=1, object_store_memory=store)
+    ray.init(address=cluster.address, log_to_driver=False)
+    try:
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
