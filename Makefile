@@ -20,7 +20,7 @@ demo: setup
 # The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop running
 # in its process, where other tests' asyncio.run() would then fail.
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser"
+	$(BIN)/python -m pytest -n 2 -m "not browser"
 	$(BIN)/python -m pytest -n 2 -m browser
 
 lint: setup

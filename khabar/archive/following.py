@@ -38,14 +38,14 @@ class ArchiveWatchStore:
 
     def __init__(self, storage: Storage, *, restore_only: bool = False, clock: Callable[[], float] = time.time,
                  owned: bool = True) -> None:
-        from khabar.archive import runner
+        from khabar.archive.work import Analyzer
 
         self.storage = storage
         self.owned = owned  # close the storage with the store
         self.clock = clock
         self._clusterer: Any = None
         self._forgotten: dt.date | None = None
-        runner._init_worker(None, restore_only)  # the pipeline, loaded once in this thread
+        self._analyzer = Analyzer(restore_only=restore_only)  # the pipeline, loaded once
 
     @classmethod
     def open(cls, db: str | None, **options: Any) -> ArchiveWatchStore:
@@ -71,11 +71,9 @@ class ArchiveWatchStore:
 
     def save(self, feed_url: str, items: Sequence[ItemRecord], articles: Sequence[tuple[ItemRecord, RawArticle]],
              state: FeedState | None = None) -> StoreOutcome:
-        from khabar.archive import runner
-
         outcome = StoreOutcome()
         # Analysed before the transaction: the write lock is held only while writing.
-        prepared = [(record, runner._prepare(raw)) for record, raw in articles]
+        prepared = [(record, self._analyzer.prepare(raw)) for record, raw in articles]
         added: list[tuple[int, NewArticle]] = []
         if self._clusterer is None and any(isinstance(result, NewArticle) for _, result in prepared):
             self._clusterer = self._load_stories()  # before writing: the new articles are not in a story yet
@@ -96,7 +94,7 @@ class ArchiveWatchStore:
                 else:
                     record.state, record.article_id = "stored", article_id
                     outcome.added[record.key] = article_id
-                    added.append((article_id, result))  # type: ignore[arg-type]
+                    added.append((article_id, result))
             if added:
                 self._add_to_stories(added)
                 outcome.alerts = self._match(added, outcome.notes)

@@ -43,11 +43,23 @@ from khabar.archive.engines.local import (
     start_worker,
     stop_worker,
 )
-from khabar.archive.models import NewArticle, Reanalysis, StoredArticle, StoryItem
+from khabar.archive.identities import IdentityResolver
+from khabar.archive.models import NewArticle, StoredArticle, StoryItem
 from khabar.archive.storage import Storage, iter_articles
 from khabar.archive.storage.registry import parse_address
-from khabar.archive.work import WORKER_DIED, Analyzer, Outcome, Setup, reanalysis_input, restore_pipeline
-from khabar.archive.work import write_prepared as _write_prepared
+from khabar.archive.work import (
+    WORKER_DIED,
+    Analysed,
+    Analyzer,
+    Outcome,
+    Setup,
+    prepare_batch,
+    reanalysis_input,
+    reanalyze_batch,
+    restore_pipeline,
+    store_reanalyses,
+    write_prepared,
+)
 from khabar.ingest import Failure, FieldMap, RawArticle, read_sources
 from khabar.pipeline import Pipeline, default_pipeline
 from khabar.text.calendar import published_day
@@ -72,6 +84,7 @@ class IngestSummary:
     report: str | None = None
     interrupted: bool = False
     engine: str = "local"
+    worker_rss_mb: float | None = None   # the largest peak RSS of a worker (Ray actors report theirs)
 
     @property
     def seen(self) -> int:
@@ -197,30 +210,42 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
         return todo
 
     in_workers = jobs > 1 and workers_write(storage, writer)
+    # The names the archive has learned are recognized in what it ingests.
+    names = () if restore_only else tuple(storage.learned_names())
     setup = Setup(None if jobs == 1 else storage.url, restore_only=restore_only, write=in_workers,
-                  pipeline=pipeline)
+                  pipeline=pipeline, names=names)
+    # Identities across the archive: decided by the one writer, in order, with one resolver for the
+    # run; workers that write link their own batches (each seeing what the others stored).
+    resolver = None if in_workers else IdentityResolver(storage)
+    added: list[int] = []
     if jobs == 1:
-        analyzer = Analyzer(restore_only=restore_only, pipeline=pipeline)
+        analyzer = Analyzer(restore_only=restore_only, pipeline=pipeline, names=names)
         init: Callable[[], Any] = lambda: None  # noqa: E731
+        close: Callable[[], Any] = analyzer.close
     else:
         if pipeline is None:
             default_pipeline()  # loaded once here: forked workers share its lexicons and models
         init = partial(start_worker, setup)
+        close = stop_worker
     try:
-        with LocalEngine(jobs).pool(init, on_close=stop_worker) as pool:
+        with LocalEngine(jobs).pool(init, on_close=close) as pool:
             todo = (t for t in (triage(b) for b in batches(stream, chunk)) if t)
             if jobs == 1:
-                from khabar.archive.work import prepare_batch
-
-                for items in todo:
-                    tally.add(_write_prepared(storage, prepare_batch(analyzer, items, storage), seen=seen_keys))
+                outcomes: Iterable[Outcome] = (
+                    write_prepared(storage, prepare_batch(analyzer, items, storage), seen=seen_keys, resolver=resolver)
+                    for items in todo)
             else:
-                for _items, outcome in pool.map(ingest_task, todo, on_lost=_lost):
-                    if outcome.prepared is not None:  # one writer: this process
-                        written = _write_prepared(storage, outcome.prepared, seen=seen_keys)
-                        written.failures[:0] = outcome.failures
-                        outcome = written
-                    tally.add(outcome)
+                outcomes = (outcome for _, outcome in pool.map(ingest_task, todo, on_lost=_lost))
+            for outcome in outcomes:
+                if outcome.prepared is not None:  # one writer: this process
+                    written = write_prepared(storage, outcome.prepared, seen=seen_keys, resolver=resolver)
+                    written.failures[:0] = outcome.failures
+                    outcome = written
+                added.extend(outcome.ids)
+                tally.add(outcome)
+        if added:
+            # Roles stored before the article naming their holder: resolved now that it is known.
+            IdentityResolver(storage).revisit_roles(added)
     except KeyboardInterrupt:
         summary.interrupted = True
     return tally.close()
@@ -253,34 +278,37 @@ def reanalyze(storage: Storage, *, everything: bool = False, jobs: int | None = 
     done = 0
     failures: list[Failure] = []
     in_workers = jobs > 1 and workers_write(storage, writer)
+    names = tuple(storage.learned_names())
     if jobs == 1:
-        analyzer = Analyzer(pipeline=pipeline)
+        analyzer = Analyzer(pipeline=pipeline, names=names)
         init: Callable[[], Any] = lambda: None  # noqa: E731
+        close: Callable[[], Any] = analyzer.close
     else:
         if pipeline is None:
             default_pipeline()
-        init = partial(start_worker, Setup(storage.url, write=in_workers, pipeline=pipeline))
+        init = partial(start_worker, Setup(storage.url, write=in_workers, pipeline=pipeline, names=names))
+        close = stop_worker
+    resolver = None if in_workers else IdentityResolver(storage)
 
-    def lost(item: tuple[int, str, Any]) -> tuple[list[Reanalysis], list[Failure]]:
+    def lost(item: tuple[int, str, Any]) -> tuple[list[Analysed], list[Failure]]:
         return [], [Failure(f"article {item[0]}", WORKER_DIED)]
 
-    with LocalEngine(jobs).pool(init, on_close=stop_worker) as pool:
+    with LocalEngine(jobs).pool(init, on_close=close) as pool:
         pages = batches(iter_articles(storage, analysis=None if everything else "restore"), chunk)
         work = ([reanalysis_input(a) for a in page] for page in pages)
         if jobs == 1:
-            from khabar.archive.work import reanalyze_batch
-
-            results: Iterable[tuple[Any, tuple[list[Reanalysis], list[Failure]]]] = (
+            results: Iterable[tuple[Any, tuple[list[Analysed], list[Failure]]]] = (
                 (b, reanalyze_batch(analyzer, b)) for b in work)
         else:
             results = pool.map(reanalyze_task, work, on_lost=lost)
-        for batch, (analyses, failed) in results:
-            if analyses:  # one writer: this process
-                storage.update(analyses)
+        for batch, (analysed, failed) in results:
+            if analysed:  # one writer: this process
+                store_reanalyses(storage, analysed, resolver)
             done += len(batch) - len(failed)
             failures.extend(failed)
             if progress:
                 progress(done, len(failures))
+    IdentityResolver(storage).revisit_roles()
     return done, failures
 
 

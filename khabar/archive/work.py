@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from khabar.archive.identities import IdentityResolver, features, lexicon_is_place
 from khabar.archive.keys import content_key, folded_key
 from khabar.archive.models import NewArticle, Reanalysis, StoredArticle
 from khabar.archive.storage import Storage
@@ -41,16 +42,19 @@ from khabar.text.fold import fold
 __all__ = [
     "RESTORE_ASSIGNS",
     "WORKER_DIED",
+    "Analysed",
     "Analyzer",
     "Outcome",
     "Setup",
     "Skipped",
     "Worker",
     "ingest_batch",
+    "link_batch",
     "prepare_batch",
     "reanalysis_input",
     "reanalyze_batch",
     "restore_pipeline",
+    "store_reanalyses",
     "write_prepared",
 ]
 
@@ -80,10 +84,13 @@ class Analyzer:
     """One worker's analysis state: the pipeline (its models and lexicons loaded once).
 
     ``pipeline`` (a picklable callable returning a :class:`Pipeline`) replaces the default one;
-    ``restore_only`` runs only restoration, sentences and tokens.
+    ``restore_only`` runs only restoration, sentences and tokens; ``names`` (``(text, label)``) are
+    the names the archive has learned, which the entities stage then recognizes (:meth:`close`
+    forgets them: the default pipeline is shared with :func:`khabar.analyze` in this process).
     """
 
-    def __init__(self, *, restore_only: bool = False, pipeline: Callable[[], Pipeline] | None = None) -> None:
+    def __init__(self, *, restore_only: bool = False, pipeline: Callable[[], Pipeline] | None = None,
+                 names: Sequence[tuple[str, str]] = ()) -> None:
         self.restore_only = restore_only
         self.analysis = "restore" if restore_only else "full"
         if pipeline is not None:
@@ -91,13 +98,22 @@ class Analyzer:
         else:
             self.pipeline = restore_pipeline() if restore_only else default_pipeline()
         self._full: Pipeline | None = None if restore_only else self.pipeline
+        self.names = list(names)
+        self._learned: Any = None if restore_only else _learn(self.pipeline, self.names)
 
     @property
     def full_pipeline(self) -> Pipeline:
         """The pipeline :func:`reanalyze_batch` runs (the full one, or the one given)."""
         if self._full is None:
             self._full = default_pipeline()
+            self._learned = _learn(self._full, self.names)
         return self._full
+
+    def close(self) -> None:
+        if self._learned is not None:
+            self._learned.forget()
+            self._learned = None
+
 
     def prepare(self, raw: RawArticle, *, key: str | None = None) -> NewArticle | Failure:
         """Analyse one article; never raises (a failure is returned, with its reason)."""
@@ -119,10 +135,20 @@ class Analyzer:
                               published=raw.published, author=restore(raw.author) if raw.author else raw.author,
                               outlet=restore(raw.outlet) if raw.outlet else raw.outlet, origin=raw.origin,
                               kind=raw.kind, analysis=self.analysis, title_key=fold(title) if title else "",
-                              body_key=body_key)
+                              body_key=body_key,
+                              identity=features(doc, lexicon_is_place()) if self.analysis == "full" else None)
         except Exception as err:  # one bad article must not stop its batch; it is reported instead
             return Failure(raw.origin, f"analysis failed ({type(err).__name__}: {' '.join(str(err).split())[:300]}); "
                                        "please report this article")
+
+
+def _learn(pipeline: Pipeline, names: Sequence[tuple[str, str]]) -> Any:
+    """Give the entities stage the archive's learned names; returns the stage (to forget them after)."""
+    stage = next((s for s in pipeline.stages if s.name == "entities"), None)
+    if stage is None or not names or not hasattr(stage, "learn"):
+        return None
+    stage.learn(names)
+    return stage
 
 
 def _known(storage: Storage | None, urls: Sequence[str], keys: Sequence[str]) -> set[str]:
@@ -173,6 +199,7 @@ class Outcome:
     already: int = 0
     failures: list[Failure] = field(default_factory=list)
     prepared: list[Prepared] | None = None
+    ids: list[int] = field(default_factory=list)   # of the articles added (analysed in full)
 
     @property
     def failed(self) -> int:
@@ -183,29 +210,56 @@ class Outcome:
         self.duplicates += other.duplicates
         self.already += other.already
         self.failures.extend(other.failures)
+        self.ids.extend(other.ids)
 
     def to_row(self) -> dict[str, Any]:
         """A flat record (for a Ray dataset)."""
         return {"added": self.added, "duplicates": self.duplicates, "already": self.already,
                 "failed_origins": [f.origin for f in self.failures],
-                "failed_reasons": [f.reason for f in self.failures]}
+                "failed_reasons": [f.reason for f in self.failures], "ids": list(self.ids)}
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Outcome:
         return cls(int(row["added"]), int(row["duplicates"]), int(row["already"]),
-                   [Failure(str(o), str(r)) for o, r in zip(row["failed_origins"], row["failed_reasons"], strict=True)])
+                   [Failure(str(o), str(r)) for o, r in zip(row["failed_origins"], row["failed_reasons"], strict=True)],
+                   ids=[int(i) for i in row.get("ids", ())])
 
 
-def write_prepared(storage: Storage, prepared: Sequence[Prepared], *,
-                   seen: set[str] | None = None) -> Outcome:
+def link_batch(resolver: IdentityResolver, storage: Storage, articles: Sequence[NewArticle]) -> None:
+    """Link the entities of the fully analysed articles of a batch to archive identities, in order,
+    before the batch is written (articles stored already, or twice in the batch, are not linked)."""
+    full = [a for a in articles if a.analysis == "full"]
+    if not full:
+        return
+    stored = storage.known(urls=[a.url for a in full if a.url], content_keys=[a.content_key for a in full])
+    seen: set[str] = set()
+    for art in full:
+        if art.content_key in stored or (art.url and art.url in stored) or art.content_key in seen:
+            continue
+        seen.add(art.content_key)
+        art.links = resolver.link_article(art)
+
+
+def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[str] | None = None,
+                   resolver: IdentityResolver | None = None) -> Outcome:
     """Store the new articles of a prepared batch in one transaction, and count what happened.
 
-    ``seen``: content keys this run stored before (a duplicate of one is not ``already`` in the
-    archive before the run); the keys this batch adds are added to it. Without it, a duplicate found
-    only when writing counts as a duplicate within the run.
+    Their entities are linked to archive identities first, by ``resolver`` (one for the whole run,
+    in the one writer), or by a resolver of this batch's own (a worker that writes, which sees what
+    the other workers stored). ``seen``: content keys this run stored before (a duplicate of one is
+    not ``already`` in the archive before the run); the keys this batch adds are added to it.
+    Without it, a duplicate found only when writing counts as a duplicate within the run.
     """
     fresh = [p for p in prepared if isinstance(p, NewArticle)]
-    ids = iter(storage.write(fresh))
+    linker = resolver
+    if linker is None and any(a.analysis == "full" for a in fresh):
+        linker = IdentityResolver(storage)
+    if linker is not None:
+        link_batch(linker, storage, fresh)
+    written = storage.write(fresh)
+    if linker is not None:
+        linker.written()
+    ids = iter(written)
     outcome = Outcome()
     for item in prepared:
         if isinstance(item, Failure):
@@ -213,13 +267,17 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *,
         elif isinstance(item, Skipped):
             outcome.duplicates += 1
             outcome.already += item.already
-        elif next(ids) is not None:
-            outcome.added += 1
-            if seen is not None:
-                seen.add(item.content_key)
         else:
-            outcome.duplicates += 1
-            outcome.already += seen is not None and item.content_key not in seen
+            article_id = next(ids)
+            if article_id is not None:
+                outcome.added += 1
+                if item.analysis == "full":
+                    outcome.ids.append(article_id)
+                if seen is not None:
+                    seen.add(item.content_key)
+            else:
+                outcome.duplicates += 1
+                outcome.already += seen is not None and item.content_key not in seen
     return outcome
 
 
@@ -245,24 +303,45 @@ def reanalysis_input(article: StoredArticle) -> tuple[int, str, dict[str, Any]]:
     return article.id, article.doc["raw_text"], meta
 
 
-def reanalyze_batch(analyzer: Analyzer, items: Sequence[tuple[int, str, Mapping[str, Any]]],
-                    storage: Storage | None = None) -> tuple[list[Reanalysis], list[Failure]]:
-    """The full pipeline on stored articles' raw texts; with ``storage``, the new analyses are
-    stored there (one transaction) and only the failures matter to the caller."""
-    done: list[Reanalysis] = []
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A stored article analysed again, not yet linked to archive identities nor stored."""
+
+    id: int
+    doc: dict[str, Any]
+    identity: dict[str, Any]
+    published: str | None
+    outlet: str | None
+
+
+def reanalyze_batch(analyzer: Analyzer, items: Sequence[tuple[int, str, Mapping[str, Any]]]
+                    ) -> tuple[list[Analysed], list[Failure]]:
+    """The full pipeline on stored articles' raw texts (``(id, raw text, meta)``)."""
+    done: list[Analysed] = []
     failures: list[Failure] = []
     pipeline = analyzer.full_pipeline
     for article_id, raw_text, meta in items:
         try:
             doc = pipeline.analyze(raw_text, published=meta.get("published"), url=meta.get("url"),
                                    source=meta.get("source"))
-            done.append(Reanalysis(int(article_id), doc.to_dict(), "full"))
+            done.append(Analysed(int(article_id), doc.to_dict(), features(doc, lexicon_is_place()),
+                                 meta.get("published"), meta.get("source")))
         except Exception as err:
             failures.append(Failure(f"article {article_id}",
                                     f"analysis failed ({type(err).__name__}: {' '.join(str(err).split())[:300]})"))
-    if storage is not None and done:
-        storage.update(done)
     return done, failures
+
+
+def store_reanalyses(storage: Storage, analysed: Sequence[Analysed], resolver: IdentityResolver | None = None) -> None:
+    """Link each new analysis to archive identities (``resolver``: the run's, in the one writer; else
+    this batch's own) and store them in one transaction."""
+    if not analysed:
+        return
+    linker = resolver or IdentityResolver(storage)
+    storage.update([Reanalysis(a.id, a.doc, "full", linker.link(a.doc, identity=a.identity, published=a.published,
+                                                               outlet=a.outlet, article_id=a.id))
+                    for a in analysed])
+    linker.written()
 
 
 # -- one worker: its analyzer and its own connection to the archive --------------------------------
@@ -282,6 +361,7 @@ class Setup:
     restore_only: bool = False
     write: bool = True
     pipeline: Callable[[], Pipeline] | None = None
+    names: tuple[tuple[str, str], ...] = ()   # the names the archive has learned
     timeout: float = 120.0   # seconds a worker waits for the archive's write lock (SQLite)
 
     @property
@@ -296,7 +376,7 @@ class Worker:
         from khabar.archive.storage import open_storage
 
         self.setup = setup
-        self.analyzer = Analyzer(restore_only=setup.restore_only, pipeline=setup.pipeline)
+        self.analyzer = Analyzer(restore_only=setup.restore_only, pipeline=setup.pipeline, names=setup.names)
         self.storage: Storage | None = None
         if setup.reachable:
             if setup.write:
@@ -312,11 +392,16 @@ class Worker:
     def ingest(self, records: Sequence[RawArticle | Failure]) -> Outcome:
         return ingest_batch(self.analyzer, records, self.storage, write=self.setup.write)
 
-    def reanalyze(self, items: Sequence[tuple[int, str, Mapping[str, Any]]]) -> tuple[list[Reanalysis], list[Failure]]:
-        done, failures = reanalyze_batch(self.analyzer, items, self.storage if self.setup.write else None)
-        return ([] if self.setup.write else done), failures
+    def reanalyze(self, items: Sequence[tuple[int, str, Mapping[str, Any]]]) -> tuple[list[Analysed], list[Failure]]:
+        """Analyse again; a worker that writes stores the batch and gives back only the failures."""
+        done, failures = reanalyze_batch(self.analyzer, items)
+        if self.setup.write and self.storage is not None:
+            store_reanalyses(self.storage, done)
+            return [], failures
+        return done, failures
 
     def close(self) -> None:
+        self.analyzer.close()
         if self.storage is not None:
             self.storage.close()
             self.storage = None

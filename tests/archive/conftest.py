@@ -12,8 +12,8 @@ import pytest
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[Any]:
     """A real two-node Ray cluster on this machine (one CPU per node, small object stores, no
-    dashboard), started once and shared: tests that use it are marked ``xdist_group("ray")``, so under
-    pytest-xdist they all run in one worker process. Skipped without Ray (``pip install
+    dashboard), started once per test process and shared by its tests (marked ``xdist_group("ray")``,
+    so that ``--dist loadgroup`` would keep them in one process). Skipped without Ray (``pip install
     'khabar[scale]'``); under CI=true a missing Ray fails instead."""
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     try:

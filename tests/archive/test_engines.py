@@ -231,4 +231,6 @@ def test_engines_ray_driver_killed_then_rerun_completes_the_job(ray_cluster: Any
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert 0 < partial_count < len(expected)  # the kill landed mid-run
-    assert _dump(db) == expected
+    # Every article once. (Not every Document as in one run: the rerun's entities stage knows the
+    # names the archive learned from the first run's articles, as any later ingest does.)
+    assert [row[:3] for row in _dump(db)] == [row[:3] for row in expected]

@@ -160,17 +160,19 @@ class _IngestActor:
     def __init__(self, setup: Setup, output: str | None, chunk: int, fields: dict[str, str] | None,
                  read_options: dict[str, Any]) -> None:
         self.worker = Worker(setup if output is None else Setup(setup.url, setup.restore_only, False,
-                                                                  setup.pipeline))
+                                                                  setup.pipeline, setup.names))
         self.shards = ShardWriter(output) if output else None
         self.chunk = chunk
         self.fields = FieldMap(fields) if fields else None
         self.read_options = read_options
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        import resource
+
         from khabar.archive.engines.local import batches
 
         rows: dict[str, list[Any]] = {"unit": [], "added": [], "duplicates": [], "already": [],
-                                      "failed_origins": [], "failed_reasons": []}
+                                      "failed_origins": [], "failed_reasons": [], "ids": [], "rss_mb": []}
         for index, text in zip(batch["index"], batch["unit"], strict=True):
             unit = json.loads(text)
             total = Outcome()
@@ -182,8 +184,9 @@ class _IngestActor:
                 total.add(outcome)
             row = total.to_row()
             rows["unit"].append(int(index))
-            for key in ("added", "duplicates", "already", "failed_origins", "failed_reasons"):
+            for key in ("added", "duplicates", "already", "failed_origins", "failed_reasons", "ids"):
                 rows[key].append(row[key])
+            rows["rss_mb"].append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         return rows
 
 
@@ -270,6 +273,8 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
     if output is not None:
         _prepare_output(output)
     tally = Tally(report, progress, engine="ray")
+    added: list[int] = []
+    names = () if restore_only or storage is None else tuple(storage.learned_names())
     started = connect(address, cpus=jobs)
     try:
         _quiet_data_context()
@@ -284,7 +289,7 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
         if units:
             items = [{"index": i, "unit": json.dumps(u, ensure_ascii=False)} for i, u in enumerate(units)]
             ds = ray.data.from_items(items, override_num_blocks=len(items))
-            setup = Setup(url, restore_only=restore_only, write=output is None, pipeline=pipeline)
+            setup = Setup(url, restore_only=restore_only, write=output is None, pipeline=pipeline, names=names)
             kwargs = {"setup": setup, "output": output, "chunk": chunk,
                       "fields": dict(fields.mapping) if fields else None, "read_options": read_options}
             finished: set[int] = set()
@@ -293,7 +298,11 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
                                                                                   batch_format="default"):
                     for i in range(len(rows["unit"])):
                         finished.add(int(rows["unit"][i]))
-                        tally.add(Outcome.from_row({k: rows[k][i] for k in rows}))
+                        outcome = Outcome.from_row({k: rows[k][i] for k in rows})
+                        added.extend(outcome.ids)
+                        tally.add(outcome)
+                        rss = float(rows["rss_mb"][i])
+                        tally.summary.worker_rss_mb = max(tally.summary.worker_rss_mb or 0.0, round(rss, 1))
             except KeyboardInterrupt:
                 tally.summary.interrupted = True
             if not tally.summary.interrupted:
@@ -302,6 +311,11 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
                         tally.fail(Failure(_describe(unit), f"the worker reading and analysing this died {UNIT_TRIES} "
                                                             "times (killed, or out of memory); nothing of it was "
                                                             "counted — run again, or ingest it with the local engine"))
+        if added and storage is not None and output is None:
+            # Roles stored before the article naming their holder: resolved now that it is known.
+            from khabar.archive.identities import IdentityResolver
+
+            IdentityResolver(storage).revisit_roles(added)
         if output is not None and not tally.summary.interrupted:
             (Path(output) / MARKER).unlink(missing_ok=True)
             (Path(output) / SUCCESS).write_text(json.dumps(tally.summary.to_dict(), ensure_ascii=False),
@@ -335,7 +349,9 @@ def reanalyze(storage: Storage, *, everything: bool = False, progress: Callable[
     try:
         _quiet_data_context()
         ds = ray.data.from_items(ranges, override_num_blocks=len(ranges))
-        kwargs = {"setup": Setup(url, write=True, pipeline=pipeline), "chunk": chunk, "everything": everything}
+        names = tuple(storage.learned_names())
+        kwargs = {"setup": Setup(url, write=True, pipeline=pipeline, names=names), "chunk": chunk,
+                  "everything": everything}
         finished: set[int] = set()
         for rows in _map(ds, _ReanalyzeActor, kwargs, _actors(jobs)).iter_batches(batch_size=None,
                                                                                     batch_format="default"):
@@ -354,4 +370,7 @@ def reanalyze(storage: Storage, *, everything: bool = False, progress: Callable[
     finally:
         if started:
             ray.shutdown()
+    from khabar.archive.identities import IdentityResolver
+
+    IdentityResolver(storage).revisit_roles()
     return done, failures
