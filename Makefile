@@ -17,11 +17,13 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/python -m khabar.demo --serve
 
-# The browser tests run in a pytest of their own: Playwright's sync API keeps an event loop running
-# in its process, where other tests' asyncio.run() would then fail.
+# The browser tests and the Ray tests each run in a pytest of their own: Playwright's sync API keeps an
+# event loop running in its process, and so does a Ray cluster, where other tests' asyncio.run() would
+# then fail.
 test: setup
-	$(BIN)/python -m pytest -n 2 -m "not browser"
+	$(BIN)/python -m pytest -n 2 -m "not browser and not ray"
 	$(BIN)/python -m pytest -n 2 -m browser
+	$(BIN)/python -m pytest -m ray  # one Ray cluster, in a process of its own
 
 lint: setup
 	$(BIN)/ruff check khabar tests bench scripts

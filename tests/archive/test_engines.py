@@ -22,7 +22,7 @@ from khabar.archive.runner import ingest, reanalyze
 from khabar.archive.storage import iter_articles, open_storage
 from khabar.ingest import RawArticle
 
-pytestmark = pytest.mark.xdist_group("ray")
+pytestmark = [pytest.mark.ray, pytest.mark.xdist_group("ray")]
 REPO = Path(__file__).resolve().parents[2]
 
 
