@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from khabar.archive.engines.local import (
 )
 from khabar.archive.identities import IdentityResolver
 from khabar.archive.models import NewArticle, StoredArticle, StoryItem
+from khabar.archive.outputs import _umask
 from khabar.archive.storage import Storage, iter_articles
 from khabar.archive.storage.registry import parse_address
 from khabar.archive.work import (
@@ -102,14 +104,24 @@ class IngestSummary:
 
 
 class Tally:
-    """The run's summary and its failure report, fed batch outcomes as they come (by any engine)."""
+    """The run's summary and its failure report, fed batch outcomes as they come (by any engine).
+
+    The report is written beside and renamed into place at the end, so two runs at once never
+    truncate or delete each other's; without failures it is written only when ``report_if_empty``.
+    """
 
     def __init__(self, report: str | os.PathLike[str] | None, progress: Callable[[IngestSummary], None] | None,
-                 engine: str = "local") -> None:
+                 engine: str = "local", *, report_if_empty: bool = True) -> None:
         self.summary = IngestSummary(report=str(report) if report else None, engine=engine)
         self.progress = progress
         self.started = time.perf_counter()
-        self._fh: IO[str] | None = open(report, "w", encoding="utf-8") if report else None  # noqa: SIM115
+        self.report_if_empty = report_if_empty
+        self._fh: IO[str] | None = None
+        self._tmp = ""
+        if report:
+            folder = os.path.dirname(os.path.abspath(report))
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{os.path.basename(report)}.", suffix=".part", dir=folder)
+            self._fh = os.fdopen(fd, "w", encoding="utf-8")
 
     def fail(self, item: Failure) -> None:
         self.summary.failed += 1
@@ -133,6 +145,12 @@ class Tally:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+            if self.summary.failed or self.report_if_empty:
+                os.chmod(self._tmp, 0o666 & ~_umask())
+                os.replace(self._tmp, str(self.summary.report))
+            else:
+                os.unlink(self._tmp)
+                self.summary.report = None
         self.summary.seconds = time.perf_counter() - self.started
         if self.progress:
             self.progress(self.summary)
@@ -162,12 +180,13 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
            progress: Callable[[IngestSummary], None] | None = None, chunk: int = CHUNK,
            articles: Iterable[RawArticle | Failure] | None = None, engine: str = "local",
            writer: Writer = "auto", pipeline: Callable[[], Pipeline] | None = None,
-           **options: Any) -> IngestSummary:
+           report_if_empty: bool = True, **options: Any) -> IngestSummary:
     """Read, analyse and store every article of ``sources``; returns what happened.
 
     ``articles`` replaces reading ``sources`` (already-read articles, e.g. from a test or a bench).
     ``report``: a JSONL file that gets one ``{"origin", "reason"}`` line per failure (rewritten
-    each run). ``progress`` is called after every batch. ``engine``: ``"local"`` (worker
+    each run; without failures, only when ``report_if_empty``), written beside and renamed into
+    place at the end (:class:`Tally`). ``progress`` is called after every batch. ``engine``: ``"local"`` (worker
     processes, ``jobs`` of them) or ``"ray"`` (a Ray cluster; ``options`` go to
     :func:`khabar.archive.engines.ray.ingest`: ``address``, ``output``, ``actors``). ``writer``:
     who stores the batches (:func:`workers_write`). ``pipeline``: a picklable factory replacing the
@@ -179,10 +198,10 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
 
         return ray_engine.ingest(sources, storage, restore_only=restore_only, fields=fields, report=report,
                                  progress=progress, chunk=chunk, articles=articles, writer=writer,
-                                 pipeline=pipeline, jobs=jobs, **options)
+                                 pipeline=pipeline, jobs=jobs, report_if_empty=report_if_empty, **options)
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r} (local or ray)")
-    tally = Tally(report, progress)
+    tally = Tally(report, progress, report_if_empty=report_if_empty)
     summary = tally.summary
     jobs = jobs or default_jobs()
     stream = articles if articles is not None else read_sources(sources, fields=fields, **options)
@@ -248,6 +267,9 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
             IdentityResolver(storage).revisit_roles(added)
     except KeyboardInterrupt:
         summary.interrupted = True
+    except BaseException:
+        tally.close()  # the report of what failed so far is kept (a full disk, a lost database)
+        raise
     return tally.close()
 
 
@@ -359,9 +381,10 @@ def assign_stories(storage: Storage) -> int:
 def copy_articles(source: Storage, target: Storage, *, batch: int = 500,
                   progress: Callable[[int], None] | None = None) -> int:
     """Copy every article of ``source`` into ``target`` (another backend, or another archive of the
-    same one): each ``Document`` exactly, its metadata, its id where ``target`` has it free, and the
-    stories. Articles ``target`` has already (same URL or content key) are skipped, so a copy can be
-    rerun after an interruption. Returns how many articles were written."""
+    same one): each ``Document`` exactly, its metadata, its id where ``target`` has it free, its
+    entities' archive identities, and the stories. Articles ``target`` has already (same URL or content
+    key) are skipped, so a copy can be rerun after an interruption. Returns how many articles were
+    written."""
     written = 0
     mapping: dict[int, int] = {}
     pending: list[StoredArticle] = []
@@ -370,7 +393,8 @@ def copy_articles(source: Storage, target: Storage, *, batch: int = 500,
         nonlocal written
         ids = target.write([NewArticle(doc=a.doc, content_key=a.content_key, title=a.title, url=a.url,
                                        published=a.published, author=a.author, outlet=a.outlet, origin=a.origin,
-                                       kind=a.kind, analysis=a.analysis, id=a.id) for a in pending])
+                                       kind=a.kind, analysis=a.analysis, id=a.id, added=a.added,
+                                       links=source.article_identity(a.id)) for a in pending])
         for a, new_id in zip(pending, ids, strict=True):
             if new_id is not None:
                 mapping[a.id] = new_id

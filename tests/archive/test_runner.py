@@ -310,3 +310,35 @@ def test_archive_article_that_always_kills_its_worker_is_reported_and_the_rest_s
         # (A batch stored just before another worker died may be run again: then its articles count
         # as already stored, so the archive is what is checked.)
         assert summary.added + summary.already == store.stats()["articles"] == len(texts) - 2
+
+
+def test_archive_worker_state_is_per_thread(tmp_path: Path) -> None:
+    # Two runs in one process (a server's threads) must not share a worker's connection: the first
+    # to finish closed the one the other still read (a segfault in CI).
+    import threading
+
+    from khabar.archive.engines import local
+    from khabar.archive.work import Setup
+
+    with open_storage(tmp_path / "a.db"):
+        pass
+    setup = Setup(str(tmp_path / "a.db"), restore_only=True, write=False)
+    local.start_worker(setup)
+    mine = local._local.worker
+    seen: list[object] = []
+
+    def other() -> None:
+        seen.append(local._local.worker)
+        local.start_worker(setup)
+        seen.append(local._local.worker)
+        local.stop_worker()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    try:
+        assert seen[0] is None and seen[1] is not None and seen[1] is not mine
+        assert local._local.worker is mine and mine is not None and mine.storage is not None
+        assert mine.ingest([RawArticle("وزیر امروز به تهران رفت.", "a", "text")]).prepared is not None
+    finally:
+        local.stop_worker()

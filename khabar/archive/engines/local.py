@@ -23,11 +23,13 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -38,6 +40,7 @@ __all__ = ["BATCH_TRIES", "LocalEngine", "Pool", "default_jobs"]
 T = TypeVar("T")
 BATCH_TRIES = 3   # a batch whose worker died this many times is run article by article
 ITEM_TRIES = 2    # an article whose worker died this many times is lost (reported)
+START_TRIES = 5   # starts of a pool whose workers keep being killed while it starts
 
 
 def default_jobs() -> int:
@@ -51,7 +54,22 @@ def default_jobs() -> int:
 def _start_worker(init: Callable[[], Any]) -> None:
     # Ctrl-C is handled once, by the main process, which stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     init()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the main process dies (``kill -9`` of the run): otherwise
+    the workers wait for work forever, orphaned."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() == 1:  # pragma: no cover - the parent died before prctl took effect
+        os._exit(1)
 
 
 @dataclass(slots=True)
@@ -64,6 +82,9 @@ class _Task(Generic[T]):
 
 class Pool:
     """Worker processes (or, for one job, the calling process) that map a function over batches."""
+
+    # Seconds a dead worker may go unnoticed by the executor before the pool is broken on purpose.
+    GRACE = 5.0
 
     def __init__(self, jobs: int, init: Callable[[], Any]) -> None:
         self.jobs = jobs
@@ -79,15 +100,30 @@ class Pool:
         # fork: workers share the already-loaded lexicons and models instead of loading them again.
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         # Workers start with Ctrl-C ignored (a worker that gets it between fork and its initializer
-        # would otherwise die with a traceback); only the main thread may set signal handlers.
+        # would otherwise die with a traceback); only the main thread may set signal handlers, and
+        # the executor forks its workers on first use, so that happens here.
         main = threading.current_thread() is threading.main_thread()
         original = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            self.executor = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_start_worker,
-                                                initargs=(self.init,))
+            for attempt in range(START_TRIES):
+                executor = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_start_worker,
+                                               initargs=(self.init,))
+                try:
+                    list(executor.map(abs, range(self.jobs)))
+                    break
+                except BrokenProcessPool:  # a worker killed while the pool starts: start it again
+                    _kill(executor)
+                    if attempt == START_TRIES - 1:
+                        raise
         finally:
             if main:
                 signal.signal(signal.SIGINT, original)
+        # Every worker is forked by now and holds its own end of the result pipe; the main process
+        # never writes there. Closing its copy lets the executor read end-of-file, not wait forever,
+        # once the workers are gone.
+        with suppress(Exception):
+            executor._result_queue._writer.close()  # type: ignore[attr-defined]
+        self.executor = executor
 
     def _restart(self) -> None:
         self.restarts += 1
@@ -96,14 +132,8 @@ class Pool:
 
     def _kill(self) -> None:
         executor, self.executor = self.executor, None
-        if executor is None:
-            return
-        # ProcessPoolExecutor has no terminate(): its processes are stopped here, so a worker in
-        # the middle of a long article does not hold the run (a transaction it had open rolls back).
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            if process.is_alive():
-                process.kill()
-        executor.shutdown(wait=True, cancel_futures=True)
+        if executor is not None:
+            _kill(executor)
 
     def map(self, fn: Callable[[list[T]], Any], batches: Iterable[list[T]], *,
             on_lost: Callable[[T], Any] | None = None, ahead: int | None = None) -> Iterator[tuple[list[T], Any]]:
@@ -135,12 +165,30 @@ class Pool:
             head = pending[0]
             assert head.future is not None
             try:
-                result = head.future.result()
+                result = self._wait(head.future)
             except BrokenProcessPool:
                 self._recover(pending, on_lost)
                 continue
             pending.popleft()
             yield head.items, result
+
+    def _wait(self, future: Future[Any]) -> Any:
+        """The result of ``future``, watching the workers meanwhile: a worker killed while it sent a
+        result can leave the executor waiting forever for the rest of the message, so a worker dead
+        for :attr:`GRACE` seconds while the result does not come breaks the pool (the futures then
+        fail with ``BrokenProcessPool``). A future of a pool since replaced never finishes: lost too."""
+        executor = self.executor
+        dead_since: float | None = None
+        while True:
+            done, _ = wait_futures([future], timeout=0.5)
+            if done:
+                return future.result()
+            if executor is None or executor is not self.executor or not _processes(executor):
+                raise BrokenProcessPool("the pool was stopped or replaced")
+            if any(p.exitcode is not None for p in _processes(executor)):
+                dead_since = dead_since or time.monotonic()
+                if time.monotonic() - dead_since > self.GRACE:
+                    self._kill()
 
     def _submit(self, fn: Callable[[list[T]], Any], task: _Task[T]) -> None:
         assert self.executor is not None
@@ -208,30 +256,57 @@ class LocalEngine:
 
 # -- the worker side: one Worker per process, set up by the pool's initializer ----------------------
 
-_worker: Worker | None = None
+class _PerThread(threading.local):
+    """The worker state of this thread: a worker process has one thread, but two runs in one process
+    (a server's threads, tests) must never share one (one closing the connection another still read
+    crashed the process)."""
+
+    def __init__(self) -> None:
+        self.worker: Worker | None = None
+
+
+_local = _PerThread()
 
 
 def start_worker(setup: Setup) -> None:
-    global _worker
     stop_worker()
-    _worker = Worker(setup)
+    _local.worker = Worker(setup)
 
 
 def stop_worker() -> None:
-    global _worker
-    if _worker is not None:
-        _worker.close()
-        _worker = None
+    worker, _local.worker = _local.worker, None
+    if worker is not None:
+        worker.close()
+
+
+def _processes(executor: ProcessPoolExecutor) -> list[Any]:
+    return list((getattr(executor, "_processes", None) or {}).values())
+
+
+def _kill(executor: ProcessPoolExecutor) -> None:
+    """Stop an executor's workers now (Ctrl-C, or a broken pool whose survivors must go too).
+    ProcessPoolExecutor has no terminate(): a worker in the middle of a long article must not hold
+    the run (a transaction it had open rolls back)."""
+    processes = _processes(executor)
+    for proc in processes:
+        with suppress(Exception):
+            proc.kill()
+    for proc in processes:
+        with suppress(Exception):
+            proc.join(5)
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def ingest_task(records: list[Any]) -> Outcome:
-    assert _worker is not None, "start_worker first"
-    return _worker.ingest(records)
+    worker = _local.worker
+    assert worker is not None, "start_worker first"
+    return worker.ingest(records)
 
 
 def reanalyze_task(items: list[Any]) -> Any:
-    assert _worker is not None, "start_worker first"
-    return _worker.reanalyze(items)
+    worker = _local.worker
+    assert worker is not None, "start_worker first"
+    return worker.reanalyze(items)
 
 
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -261,7 +261,7 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
            progress: Callable[[Any], None] | None = None, chunk: int = 128,
            articles: Iterable[RawArticle | Failure] | None = None, writer: str = "auto",
            pipeline: Callable[[], Any] | None = None, jobs: int | None = None, address: str | None = None,
-           output: str | None = None, **read_options: Any) -> Any:
+           output: str | None = None, report_if_empty: bool = True, **read_options: Any) -> Any:
     """:func:`khabar.archive.runner.ingest` on Ray: ``jobs`` actors (default: every CPU of the
     cluster), on the cluster at ``address`` (default: one started here); ``output``: write Parquet
     shards to this folder instead of the archive (``storage`` may then be ``None``)."""
@@ -272,7 +272,7 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
     url = _check_reachable(storage, output)
     if output is not None:
         _prepare_output(output)
-    tally = Tally(report, progress, engine="ray")
+    tally = Tally(report, progress, engine="ray", report_if_empty=report_if_empty)
     added: list[int] = []
     names = () if restore_only or storage is None else tuple(storage.learned_names())
     started = connect(address, cpus=jobs)
@@ -320,6 +320,9 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
             (Path(output) / MARKER).unlink(missing_ok=True)
             (Path(output) / SUCCESS).write_text(json.dumps(tally.summary.to_dict(), ensure_ascii=False),
                                                 encoding="utf-8")
+    except BaseException:
+        tally.close()  # the report of what failed so far is kept
+        raise
     finally:
         if started:
             ray.shutdown()
