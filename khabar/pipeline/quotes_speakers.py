@@ -65,7 +65,8 @@ PRONOUNS = _set("وی او ایشان")
 HONORIFIC_PRONOUNS = _set("ایشان")
 # Nouns that `این` turns into a reference to someone already named (`این جنبش`, `این منبع`).
 ANAPHORIC = _set("جنبش سازمان وزارتخانه نهاد منبع منابع مقام گروه حزب مرکز شورا دولت رژیم شخص فرد بانک "
-                 "شرکت ارگان تشکل ائتلاف گروهک دستگاه مسئول مقام‌ها مقامات")
+                 "شرکت ارگان تشکل ائتلاف گروهک دستگاه مسئول مقام‌ها مقامات کارگروه هیئت هیات کمیسیون کمیته "
+                 "اتحادیه")
 # Heads of a person's role: a phrase starting with one names an office.
 ROLE_HEADS = _set(
     "رئیس رییس رئیس‌جمهور رئیس‌جمهوری رئیس‌کل رئیسه معاون رهبر وزیر سخنگو سخنگوی دبیرکل دبیر فرمانده "
@@ -81,13 +82,15 @@ BODY_HEADS = _set("وزارت وزارتخانه سازمان دولت ارتش 
                   "استانداری فرمانداری شهرداری بخشداری سفارت کنسولگری دانشگاه پژوهشگاه فدراسیون باشگاه "
                   "هفته‌نامه ماهنامه نشریه مجله شبکه پایگاه "
                   "مرکز دفتر کاخ بنیاد اتحادیه دادگاه قوه نیروی سپاه بانک شرکت گروه کرملین پنتاگون "
-                  "انجمن خبرگزاری روزنامه بیانیه")
+                  "انجمن خبرگزاری روزنامه بیانیه کارگروه هیئت هیات")
 # Plural nouns of groups that speak.
 GROUP_HEADS = _set(
     "رهبران مقامات مقام‌ها مسئولان مسؤولان سران اعضای نمایندگان کارشناسان فعالان منابع شاهدان ساکنان معترضان "
     "مراجع وزیران وزرای سخنگویان فرماندهان پزشکان دانشمندان تحلیلگران ناظران دیپلمات‌ها دیپلمات‌های "
     "نظامیان مردم دانشجویان کارگران پژوهشگران متخصصان اساتید استادان مدیران شهروندان بازیکنان هواداران "
-    "مسئولین مسؤولین"
+    "مسئولین مسؤولین "
+    # people named by what they are in a story (`پدر در پاسخ گفت`, `این دو مرد ادعا کردند`)
+    "پدر مادر همسر مرد زن مردان زنان"
 )
 # Verbs that end a clause before و (`… شده و X گفت`).
 _CLAUSE_VERBS = _set("است شد شده بود کرد کرده دارد داشت شدند کردند بودند هستند نیست گرفت گرفته")
@@ -296,6 +299,18 @@ class _DocResolver:
     # -- reading the zone ----------------------------------------------------------------------
 
     def _scan(self, a: int, b: int, plural: bool) -> Speaker | None:
+        # `… تبدیل شده و برخی کارشناسان معتقدند`, `… جویا شد و پدر در پاسخ گفت`: the clause a verb and و
+        # open last holds the subject; where it names none, the whole zone is read.
+        words = list(_WORDS.finditer(self.text, a, b))
+        for k in range(len(words) - 2, 0, -1):
+            if fold(words[k].group()) == "و" and fold(words[k - 1].group()) in _CLAUSE_VERBS:
+                found = self._scan_from(words[k + 1].start(), b, plural)
+                if found is not None:
+                    return found
+                break
+        return self._scan_from(a, b, plural)
+
+    def _scan_from(self, a: int, b: int, plural: bool) -> Speaker | None:
         text = self.text
         in_pp = False
         prev = ""
@@ -311,12 +326,8 @@ class _DocResolver:
                 prev = ""
                 k += 1
                 continue
-            if f == "که" or (f == "و" and prev in _CLAUSE_VERBS):
-                # (`… تبدیل شده و برخی کارشناسان معتقدند`: a clause after a verb and و starts afresh.)
+            if f == "که":
                 in_pp = False
-                prev = ""
-                k += 1
-                continue
             if f in PREPOSITIONS:
                 in_pp = True
                 prev = f
@@ -346,7 +357,7 @@ class _DocResolver:
                     if sp is not None and ment.label == "LOC":
                         # A country speaks (`چین اعلام کرد`) unless someone else does later in the clause
                         # (`لندن - ایرنا: هفته‌نامه … چاپ لندن نوشت`).
-                        later = self._scan(ment.end, b, plural)
+                        later = self._scan_from(ment.end, b, plural)
                         return later if later is not None else sp
                     if sp is not None:
                         return sp
