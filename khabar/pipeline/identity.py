@@ -28,9 +28,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from khabar.document import Document, Entity, Mention
 from khabar.pipeline.entities_news import bodies_in_places, national_teams, outlet_names, surnames_after
+from khabar.text.chars import ZWNJ
 from khabar.text.fold import fold_word
 from khabar.text.words import words as word_list
 
@@ -45,6 +47,32 @@ HONORIFICS = frozenset(fold_word(w) for w in word_list("honorifics"))
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
 # The rest of `حجت الاسلام و المسلمین` written apart.
 _HONORIFIC_TAIL = frozenset(["المسلمین", "والمسلمین"])
+
+
+@lru_cache(maxsize=1)
+def _restorer() -> Any:
+    from khabar.pipeline.zwnj import ZwnjRestorer
+
+    return ZwnjRestorer()
+
+
+def _spaced_compound(a: str, b: str) -> bool:
+    """Whether the ZWNJ restorer reads two words written apart as one compound (`خوش خبر`, `حسین زاده`)."""
+    from khabar.pipeline.zwnj_words import _COMPOUND
+
+    return bool(_restorer()._pair_kind(a, b) == _COMPOUND)
+
+
+# Parts after a ZWNJ that make a word an inflection, not a compound (`کتاب‌ها`, `خانه‌ای`).
+_INFLECTIONS = frozenset(["ها", "های", "هایی", "ای", "ی", "ام", "ات", "اش", "مان", "تان", "شان", "تر", "ترین",
+                          "اند", "ایم", "اید", "هاست", "هایش"])
+
+
+def _joined_compound(form: str) -> bool:
+    """A word of two parts joined by a ZWNJ, neither an affix (`خوش‌خبر`, not `کتاب‌ها` or `می‌رود`)."""
+    parts = form.split(ZWNJ)
+    return (len(parts) == 2 and len(parts[0]) >= 2 and len(parts[1]) >= 2 and parts[1] not in _INFLECTIONS
+            and parts[0] not in ("می", "نمی", "بی") and all(p.isalpha() for p in parts))
 
 
 def _only_honorifics(keys: Sequence[str], s: int, e: int) -> bool:
@@ -299,6 +327,43 @@ class IdentityLinker:
         classes = self.lexicon.get(key, ())
         return "fname" in classes and not any(g.startswith(("LOC", "ORG")) for g in classes) and key not in _STOP
 
+    def _spaced_surnames(self, keys: Sequence[str], found: list[tuple[int, int, str]],
+                         n: int, forms: Sequence[str]) -> list[tuple[int, int, str]]:
+        """A compound surname the crawler wrote apart (`امیر خوش خبر`, `علی حسین زاده`): given names
+        (tagged as a person, or one untagged given name the model's training text knows as a name)
+        followed by two untagged words that the ZWNJ restorer reads as one compound, or by one
+        untagged compound it joined (`امیر خوش‌خبر`) and then a role or a comma."""
+        covered = _covered(found, n)
+        out = []
+        for s, e, lab in found:
+            if lab == "PER" and all(self._is_given_or_person(k) for k in keys[s:e]) \
+                    and self._compound_after(keys, e, n, covered):
+                covered[e:e + 2] = b"\x01\x01"
+                e += 2
+            out.append((s, e, lab))
+        for i in range(n - 2):
+            if covered[i] or not self._is_given(keys[i]) or "PER:hi" not in self.lexicon.get(keys[i], ()):
+                continue
+            if self._compound_after(keys, i + 1, n, covered):
+                out.append((i, i + 3, "PER"))
+                covered[i:i + 3] = b"\x01\x01\x01"
+            elif i + 2 < n and not covered[i + 1] and _joined_compound(forms[i + 1]) \
+                    and (keys[i + 2] in ROLE_HEADS or forms[i + 2] in "،,"):
+                out.append((i, i + 2, "PER"))
+                covered[i:i + 2] = b"\x01\x01"
+        return sorted(out) if out != found else found
+
+    @staticmethod
+    def _compound_after(keys: Sequence[str], i: int, n: int, covered: bytearray) -> bool:
+        if i + 1 >= n or covered[i] or covered[i + 1]:
+            return False
+        a, b = keys[i], keys[i + 1]
+        if not (a.isalpha() and b.isalpha() and len(a) >= 2 and len(b) >= 2):
+            return False
+        if {a, b} & (_STOP | ROLE_HEADS | HONORIFICS | _PRONOUNS):
+            return False
+        return _spaced_compound(a, b)
+
     def _is_given_or_person(self, key: str) -> bool:
         """A given name, or a compound given name the gazetteer lacks (``غلامحسین``): a word the model's
         training text tags as a person only, one part of it a given name."""
@@ -343,6 +408,7 @@ class IdentityLinker:
         found = bodies_in_places(keys, found, self._is_place)
         found = outlet_names(doc, found, n)
         found = surnames_after(keys, found, self._is_given_or_person, self._rare_word)
+        found = self._spaced_surnames(keys, found, n, [t.text for t in tokens])
         found = self._strong_honorific_names(keys, found, n)
         found = self._credited(doc, keys, found, n)
         # Names the archive learned, last: one may complete a name the rules above found in part.
@@ -357,7 +423,10 @@ class IdentityLinker:
         starts = {s: (e, lab) for s, e, lab in found}
         for s, e, lab in found:
             titles: list[str] = []
-            if lab == "PER" and keys[s] in ROLE_HEADS:
+            if lab == "PER" and keys[s] in ROLE_HEADS and not (
+                    # (`امیر خوش خبر`: a given name that is also a role, before a compound surname.)
+                    self._is_given(keys[s]) and ((e - s == 3 and _spaced_compound(keys[s + 1], keys[s + 2]))
+                                                 or (e - s == 2 and _joined_compound(tokens[s + 1].text)))):
                 # The model tagged a role (``رهبر انقلاب اسلامی``) as a person: keep the name after it,
                 # if any, with the role as its title; a bare role is resolved later.
                 # (A place is no name: `رهبر ایران` is a bare role, `ایران` no person.)

@@ -439,3 +439,21 @@ def test_identity_honorific_written_apart_is_no_person(text: str, speaker: str) 
     people = [e.name for e in doc.entities if e.label == "PER"]
     assert not any("الاسلام" in p or "المسلمین" in p for p in people), people
     assert [q.speaker.text for q in doc.quotes if q.speaker] == [speaker]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    # a compound surname written apart by the crawler, after given names
+    ("دکتر محمد رضا حسین زاده در این نامه از تهیه اطلاعیه خبر داد.", "محمد رضا حسین زاده"),
+    # a given name that is also a role (امیر), before a compound surname and a role
+    ("به گزارش ایسنا، امیر خوش‌خبر سرپرست تیم ملی والیبال قبل از بازی گفت: تیم آماده است.", "امیر خوش‌خبر"),
+])
+def test_identity_compound_surname_after_given_names(text: str, name: str) -> None:
+    doc = khabar.analyze(text)
+    assert name in [e.name for e in doc.entities if e.label == "PER"]
+    people = {e.id: e.name for e in doc.entities}
+    assert [people.get(q.speaker.entity or "") for q in doc.quotes] == [name]
+
+
+def test_identity_a_ruler_is_no_given_name() -> None:
+    doc = khabar.analyze("امیر کتاب‌ها را خواند و امیر قطر گفت که مذاکرات ادامه دارد.")
+    assert not [e for e in doc.entities if e.label == "PER" and e.name.startswith("امیر")]
