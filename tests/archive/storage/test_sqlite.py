@@ -235,3 +235,26 @@ def test_sqlite_full_disk_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
         con.close()
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_sqlite_text_driven_search_reads_the_text_index_once(tmp_path: Path) -> None:
+    """A search driven by the text index scans its matches in the outer loop. With an outlet filter
+    SQLite would otherwise walk the outlet's articles and run the text match once per article: a
+    count over one outlet of the 100k bench archive took 3.6 s that way instead of 15 ms."""
+    from khabar.archive import Archive
+    from khabar.archive.parser import parse_query
+    from khabar.archive.query import Filters, SearchQuery
+
+    path = tmp_path / "a.db"
+    with Archive.open(str(path)) as archive:
+        archive.add([{"text": f"بودجه مجلس در خبر شماره {i}", "title": f"خبر {i}", "outlet": ("ایسنا", "ایلنا")[i % 2],
+                      "published": f"2024-10-{i + 10}"} for i in range(6)])
+        store = archive.storage
+        outlet = store.sources(key="ایسنا", counts=False)[0][0]
+        query = SearchQuery(parse_query("بودجه مجلس").root, Filters(outlet_ids=(outlet,)))
+        sql, params, _ = store._plan(query, 1)  # type: ignore[attr-defined]
+        assert sql.startswith("SELECT a.id AS id, articles_fts.rowid"), "the text index should drive this query"
+        steps = [r[3] for r in store._query(f"EXPLAIN QUERY PLAN {sql}", params)  # type: ignore[attr-defined]
+                 if r[3].startswith(("SCAN", "SEARCH"))]
+        assert "articles_fts" in steps[0], steps
+        assert archive.search("بودجه مجلس", source="ایسنا", count=True).total.value == 3  # type: ignore[union-attr]

@@ -123,7 +123,9 @@ class Planner(Connection):
             if hi is not None:
                 where.append("articles_fts.rowid < ?")
                 args.append(hi)
-            sql = ("SELECT a.id AS id, articles_fts.rowid AS k FROM articles_fts "
+            # CROSS JOIN keeps the text index as the outer loop: with an IN filter on the articles SQLite
+            # would walk them and run the text match once per article (seconds on one outlet at 100k).
+            sql = ("SELECT a.id AS id, articles_fts.rowid AS k FROM articles_fts CROSS "
                    "JOIN articles a ON a.fts_key = articles_fts.rowid WHERE " + " AND ".join(where + clauses))
             return sql, args + params, rows
         clauses, params = self._filters(filt, skip_group=driver[1] if driver and driver[0] == "entity" else None,
