@@ -41,10 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archive import OUTLETS, PLACES, TOPICS, _person, build_search_archive  # noqa: E402
 
 
-def start_server(db: str, threads: int = 8) -> tuple[subprocess.Popen[str], str]:
+def start_server(db: str, threads: int = 8, workers: int = 1) -> tuple[subprocess.Popen[str], str]:
     khabar = Path(sys.executable).with_name("khabar")
     proc = subprocess.Popen([str(khabar), "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--no-stories",
-                             "--threads", str(threads)],
+                             "--threads", str(threads), "--workers", str(workers)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
@@ -169,9 +169,16 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
 
 
 def _cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) a process and its children (``--workers``) have used."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kb(pid: int, field: str = "VmRSS") -> int:
@@ -245,14 +252,15 @@ def main() -> None:
     ap.add_argument("--export", action="store_true", help="also stream the whole archive out in each format")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=8, help="khabar serve --threads")
+    ap.add_argument("--workers", type=int, default=2, help="khabar serve --workers (processes; one per core)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     db = args.db or str(Path(tmp.name) / f"api-{args.n}.db")
     build_s = build_search_archive(db, args.n)
-    proc, base = start_server(db, args.threads)
+    proc, base = start_server(db, args.threads, args.workers)
     try:
         out: dict[str, Any] = {"bench": "api", "articles": args.n, "build_s": round(build_s, 1),
-                               "server_threads": args.threads}
+                               "server_threads": args.threads, "server_workers": args.workers}
         if args.seconds > 0:
             import resource
 

@@ -760,9 +760,11 @@ def copy(source_db: str, target_db: str) -> None:
               help="Seconds one archive query may take before the request answers 503.")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Archive queries served at once (each thread keeps its own connection).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server processes sharing the port (one per core answers the most requests).")
 @click.option("--no-stories", is_flag=True,
               help="Do not assign stories to articles that have none (by default done in the background).")
-def serve(db: str | None, host: str, port: int, timeout: float, threads: int, no_stories: bool) -> None:
+def serve(db: str | None, host: str, port: int, timeout: float, threads: int, workers: int, no_stories: bool) -> None:
     """Serve the archive: the REST API under /api/v1 (docs at /docs) and the Persian web pages.
 
     Read-only unless the environment sets KHABAR_TOKEN: then POST /api/v1/articles adds articles
@@ -803,7 +805,7 @@ def serve(db: str | None, host: str, port: int, timeout: float, threads: int, no
         sys.stdout.flush()
 
     try:
-        run_server(settings, host=host, port=port, ready=ready)
+        run_server(settings, host=host, port=port, workers=workers, ready=ready)
     except OSError as err:
         raise click.ClickException(str(err.strerror or err)) from None
     except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C, then passes the signal on

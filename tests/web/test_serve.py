@@ -20,6 +20,30 @@ def test_serve_prints_its_address_and_stops_on_ctrl_c(test_archive: Path, start_
         assert srv.proc.wait(timeout=15) == 0
 
 
+def test_serve_with_workers_answers_and_stops_every_process_on_ctrl_c(test_archive: Path, start_server: Any) -> None:
+    with start_server(test_archive, "--workers", "2", "--no-stories") as srv:
+        with httpx.Client(base_url=srv.url, timeout=30) as http:
+            assert http.get("/healthz").json() == {"status": "ok", "archive": "ok"}
+            for _ in range(6):
+                r = http.get("/api/v1/search", params={"q": "زلزله"})
+                assert r.status_code == 200 and r.json()["results"]
+        children = subprocess.run(["ps", "--ppid", str(srv.proc.pid), "-o", "pid="], capture_output=True,
+                                  text=True).stdout.split()
+        assert len(children) >= 2  # the workers
+        srv.proc.send_signal(signal.SIGINT)
+        assert srv.proc.wait(timeout=20) == 0
+    import time
+
+    def alive() -> list[str]:  # multiprocessing's resource tracker leaves once it sees its parent gone
+        return [pid for pid in children if Path(f"/proc/{pid}").exists()
+                and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive() == []
+
+
 def test_serve_says_it_is_read_only_without_a_token(test_archive: Path, start_server: Any) -> None:
     with start_server(test_archive, env={"KHABAR_TOKEN": ""}) as srv:
         assert "read-only" in srv.line
