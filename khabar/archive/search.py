@@ -185,6 +185,7 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
         sort = "newest"  # nothing to rank by
     fp = fingerprint(repr(root), filt, sort)
     cur = Cursor.decode(cursor, fingerprint=fp, sort=sort) if cursor else None
+    every_match: int | None = None  # how many match, when the first page already holds them all
     if sort == "relevance":
         ids, next_cursor = _relevance_page(storage, root, filt, limit, cur, fp)
     else:
@@ -193,11 +194,13 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
         page = rows[:limit]
         ids = [m.id for m in page]
         next_cursor = Cursor(sort, page[-1].key, None, fp).encode() if len(rows) > limit else None
+        if cur is None and len(rows) <= limit:
+            every_match = len(rows)
     results = [make_result(hit, parsed.terms, snippet_chars) for hit in storage.hits(ids)]
     base = SearchQuery(root, filt)
     total = None
     if count:
-        n = storage.count(base, cap=count_cap)
+        n = min(every_match, count_cap) if every_match is not None else storage.count(base, cap=count_cap)
         total = Total(n, "gte" if n >= count_cap else "eq")
     facet_values: dict[str, list[FacetValue]] = {}
     if facets:

@@ -92,6 +92,19 @@ def test_api_total_says_at_least_when_counting_stops(archive: Archive) -> None:
     assert archive.search("تورم", count=True, count_cap=20).total.to_dict() == {"value": 20, "relation": "gte"}
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_api_total_of_a_page_holding_every_match_is_its_length(archive: Archive, sort: str) -> None:
+    # A first page that holds every match is counted by itself; one that does not, by the archive.
+    whole = archive.search("تورم", count=True, limit=100, sort=sort)
+    assert whole.total.to_dict() == {"value": len(whole.results), "relation": "eq"} and whole.next_cursor is None
+    assert archive.search("تورم", count=True, limit=100, count_cap=7, sort=sort).total.to_dict() == \
+        {"value": 7, "relation": "gte"}
+    part = archive.search("تورم", count=True, limit=10, sort=sort)
+    assert part.total.to_dict() == {"value": len(whole.results), "relation": "eq"} and part.next_cursor
+    narrow = archive.search("تورم", count=True, limit=100, source="ایرنا", sort=sort)
+    assert narrow.total.value == len(narrow.results) < len(whole.results)
+
+
 def test_api_facets_have_values_labels_counts_and_selection(archive: Archive) -> None:
     page = archive.search("", facets=True, source="ایرنا")
     [source] = page.facets["source"]
