@@ -105,6 +105,36 @@ def test_a_vanished_archive_is_503_until_it_is_back(make_client: Any, tmp_path: 
     assert client.get("/api/v1/search", params={"q": "زلزله"}).json()["total"]["value"] == 1
 
 
+def test_a_locked_archive_is_503_until_it_is_released(make_client: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    from khabar.archive import Archive
+
+    path = tmp_path / "news.db"
+    with Archive.open(str(path)) as archive:
+        archive.add([{"text": "زلزله‌ای به بزرگی ۵ ریشتر کرمان را لرزاند.", "title": "زلزله"}])
+    # Another program takes the file for itself: exclusive locking, a write under way; readers wait, then give up.
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE other_program (x)")
+    client = make_client(db=str(path), opener=lambda url: Archive.open(url, must_exist=True, timeout=0.3))
+    try:
+        for url in ("/api/v1/search?q=%D8%B2%D9%84%D8%B2%D9%84%D9%87", "/api/v1/articles/1", "/healthz"):
+            r = client.get(url)
+            assert r.status_code == 503, (url, r.text)
+            assert r.headers["content-type"] == "application/problem+json" and r.headers["retry-after"]
+            assert "locked" in r.json()["detail"], r.json()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.execute("PRAGMA locking_mode=NORMAL")
+        holder.execute("SELECT 1 FROM sqlite_master").fetchall()  # gives the lock up
+        holder.close()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/search", params={"q": "زلزله"}).json()["total"]["value"] == 1
+    assert client.get("/api/v1/articles/1").status_code == 200
+
+
 def test_a_query_past_its_deadline_is_503_and_stopped(make_client: Any, tmp_path: Path) -> None:
     import threading
     import time
