@@ -242,6 +242,34 @@ def page_weight(base: str) -> dict[str, Any]:
     return out
 
 
+def page_times(base: str, *, n: int, count: int = 100, seed: int = 13) -> dict[str, Any]:
+    """The server's time (``Server-Timing``) for the web pages, one request at a time: search pages
+    (a word or two, sometimes a facet or a date range, as in :func:`load`) and article pages."""
+    import httpx
+
+    rng = random.Random(seed)
+    vocab = [w for words in TOPICS.values() for w in words]
+    out: dict[str, Any] = {}
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for kind in ("search_page", "article_page"):
+            times: list[float] = []
+            for _ in range(count):
+                if kind == "search_page":
+                    params: dict[str, Any] = {"q": " ".join(rng.sample(vocab, rng.choice([1, 1, 2])))}
+                    if rng.random() < 0.3:
+                        params["person"] = _person(rng)[0]
+                    elif rng.random() < 0.2:
+                        params["source"] = rng.choice(OUTLETS)[1]
+                    r = http.get("/", params=params)
+                else:
+                    r = http.get(f"/articles/{rng.randint(1, n)}")
+                ms = _server_ms(r.headers)
+                if r.status_code == 200 and ms is not None:
+                    times.append(ms)
+            out[kind] = {"requests": len(times), "server_p50": _pct(times, .5), "server_p95": _pct(times, .95)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100_000, help="articles in the archive")
@@ -276,6 +304,7 @@ def main() -> None:
             out.update(figures)
         if args.weight:
             out["page_weight"] = page_weight(base)
+            out["page_server_ms"] = page_times(base, n=args.n)
         if args.export:
             out["export"] = export_figures(base, proc.pid)
         out["load_average_1min"] = round(os.getloadavg()[0], 2)
