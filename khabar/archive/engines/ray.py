@@ -59,7 +59,9 @@ def connect(address: str | None = None, *, cpus: int | None = None, object_store
     options: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}
     try:
         if address in (None, "", "local"):
-            ray.init(num_cpus=cpus, include_dashboard=False,
+            # address="local": a cluster of this run's own, even where another runs on this machine
+            # (ray.init() with no address would join that one, found through /tmp/ray).
+            ray.init(address="local", num_cpus=cpus, include_dashboard=False,
                      object_store_memory=(object_store_mb or 256) * 2**20, **options)
             return True
         ray.init(address=address, **options)
