@@ -97,3 +97,28 @@ def test_normalize_is_idempotent(text: str) -> None:
 def test_normalize_never_raises_on_any_text(text: str) -> None:
     doc = NORMALIZER(Document.from_raw(text))
     assert doc.alignment.length == len(doc.text)
+
+
+# Issue 16, degraded: the ZWJ inside emoji sequences was removed (👨‍👩‍👧 became three faces).
+@pytest.mark.parametrize("emoji", ["👨\u200d👩\u200d👧", "🏳\ufe0f\u200d🌈", "👩\u200d💻"])
+def test_restore_and_analyze_keep_the_zwj_of_emoji_sequences(emoji: str) -> None:
+    import khabar
+
+    text = f"خانواده {emoji} امروز به سفر می رود."
+    assert emoji in khabar.restore(text)
+    doc = khabar.analyze(text)
+    assert emoji in doc.text
+    start = doc.text.index(emoji)
+    raw_start, raw_end = doc.alignment.to_raw(start, start + len(emoji))
+    assert text[raw_start:raw_end] == emoji
+
+
+# Issue 16, item 7: a lone surrogate reached the CRF and came out as SystemError.
+@pytest.mark.parametrize("text", ["خبر \ud800 امروز", "\udfff", "وزیر امور خارجه گفت\udc80."])
+def test_a_lone_surrogate_is_invalid_input_everywhere(text: str) -> None:
+    import khabar
+    from khabar.errors import InvalidInput
+
+    for call in (khabar.restore, khabar.analyze):
+        with pytest.raises(InvalidInput, match="lone surrogate"):
+            call(text)
