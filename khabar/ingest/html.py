@@ -204,6 +204,8 @@ def _page_metadata(tree: Any) -> dict[str, str]:
     if h1:
         meta["h1"] = _WS.sub(" ", h1)
         previous = next(iter(tree.iter("h1"))).getprevious()
+        while previous is not None and not isinstance(previous.tag, str):  # a comment (`</ x>` is one)
+            previous = previous.getprevious()
         if previous is not None and previous.text_content().strip():
             meta["kicker"] = _WS.sub(" ", previous.text_content().strip())
     return meta

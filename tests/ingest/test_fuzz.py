@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,3 +41,25 @@ def test_a_reader_bug_is_a_failure_and_the_run_goes_on(monkeypatch: object) -> N
         results = list(read_sources([str(Path(tmp) / "a.txt"), str(Path(tmp) / "b.jsonl")]))
     assert isinstance(results[0], Failure) and "internal error" in results[0].reason
     assert isinstance(results[1], RawArticle)
+
+
+CORPUS = sorted(p for p in (Path(__file__).parents[2] / "fuzz" / "corpus").rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
+def test_fuzz_corpus_replays_clean(path: Path) -> None:
+    # The checks of fuzz/fuzz_readers.py, on its seeds and the crashes it found (issue 16): whatever reader
+    # the first byte picks, reading never raises, reasons are one line, fields are clean.
+    from khabar.ingest.clean import clean_text
+
+    data = path.read_bytes()
+    for kind in ("html", "feed", "jsonl", "csv", None):
+        for r in read_bytes(data[1:], "fuzz", kind=kind, fields=FieldMap()):
+            if isinstance(r, Failure):
+                assert "\n" not in r.reason, r
+                continue
+            assert isinstance(r, RawArticle), r
+            for value in (r.text, r.title, r.url, r.author, r.outlet, r.published):
+                if value is not None:
+                    value.encode("utf-8")
+                    assert clean_text(value) == value, (value,)

@@ -239,3 +239,16 @@ def test_csv_header_with_a_line_break_fails_on_one_line() -> None:
     data = 'tلف,"خبر اول\nبند دوم",۱۴۰۴/۰۵/۱۸\nب,"بدون پایان"\n'.encode()
     [failure] = list(read_bytes(data, "d.csv", kind="csv", fields=FieldMap()))
     assert isinstance(failure, Failure) and "\n" not in failure.reason and "no 'text' column" in failure.reason
+
+
+def test_html_comment_before_the_headline_is_read() -> None:
+    # Found by fuzz/fuzz_readers.py (fuzz/corpus/html/crash-comment-before-h1): `</ x>` parses as a
+    # comment, and the comment just before <h1> (read as the kicker) raised ValueError out of the reader.
+    page = ("<html><head><title>افزایش قیمت نان</title></head><body></ یادداشت><h1>اتحادیه نانوایان گفت</h1>"
+            "<p>" + "اتحادیه نانوایان گفت این افزایش ده درصد است و از هفته آینده اجرا می‌شود. " * 4 + "</p>"
+            "</body></html>").encode()
+    [article] = list(read_bytes(page, "p.html", kind="html", fields=FieldMap()))
+    assert isinstance(article, RawArticle) and "نانوایان" in article.text, article
+    fuzzed = (Path(__file__).parents[2] / "fuzz" / "corpus" / "html" / "crash-comment-before-h1").read_bytes()
+    assert all(isinstance(r, (RawArticle, Failure)) for r in read_bytes(fuzzed[1:], "f", kind="html",
+                                                                         fields=FieldMap()))
