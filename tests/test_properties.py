@@ -3,8 +3,8 @@
 
 - ``restore``/``analyze`` raise nothing but ``InvalidInput`` (lone surrogates included), their spans
   point into the text and the raw text, and ``analyze`` restores as ``restore`` does;
-- every span's raw text is its restored text before restoration: the two fold to the same key
-  (whitespace and format characters aside, which restoration may add or drop);
+- every span's raw text is its restored text before restoration: restored alone, the two fold to the
+  same key (whitespace and format characters aside, which restoration may add or drop);
 - restoring twice changes nothing;
 - the JSONL, CSV, feed and HTML readers never lose a valid record beside a bad one.
 """
@@ -57,7 +57,9 @@ def test_property_restore_and_analyze_raise_only_invalid_input(text: str) -> Non
 
 
 def _key(text: str) -> str:
-    return "".join(c for c in fold(text) if not c.isspace() and unicodedata.category(c) != "Cf")
+    """Letters as restoration and the search fold see them (letter variants the normalizer maps, such as
+    ``ې``, included); whitespace and format characters aside."""
+    return "".join(c for c in fold(khabar.restore(text)) if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
 @pytest.mark.xfail(strict=False, reason="restore idempotence belongs to the zwnj stage (the news engineer); "
