@@ -268,3 +268,15 @@ def test_the_archive_files_are_listed_for_sqlite_only(archive: Path) -> None:
         assert arch.storage.files() == [str(archive), f"{archive}-wal", f"{archive}-shm", f"{archive}-journal"]
     with Archive.open(":memory:") as arch:
         assert arch.storage.files() == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize("args", [["export"], ["export", "--format", "parquet"], ["export", "--format", "csv"],
+                                  ["search", "تورم"], ["show", "1"]])
+def test_archive_output_to_a_full_device_is_one_line(archive: Path, args: list[str]) -> None:
+    # Issue 16, item 8: any output to /dev/full (parquet export to a full disk included) was a traceback.
+    with open("/dev/full", "wb") as full:
+        run = subprocess.run([EXE, *args, "--db", str(archive)], stdout=full, stderr=subprocess.PIPE, timeout=120)
+    err = run.stderr.decode().strip()
+    assert run.returncode == 1 and "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert "No space left on device" in err

@@ -205,15 +205,18 @@ def test_full_disk_is_one_line_and_the_archive_stays_whole(tmp_path: Path, small
     assert "full" in run.stderr
     stored = _keys(db)  # whole articles only
     assert stored
-    # An export onto the full disk fails on one line and leaves the file that was there.
-    out = subprocess.run([EXE, "export", "--db", str(db), "-o", str(old)], capture_output=True, text=True,
-                         timeout=120)
-    if out.returncode == 0:  # it fitted: then it is whole
-        assert len(old.read_text(encoding="utf-8").splitlines()) == len(stored)
-    else:
-        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
-        assert not old.exists() or old.read_text(encoding="utf-8") == "old\n"
-        assert [p.name for p in small_disk.iterdir() if p.name.endswith(".part")] == []
+    # An export onto the full disk (JSONL or Parquet) fails on one line and leaves the file that was there.
+    for fmt in ("jsonl", "parquet"):
+        old.write_text("old\n", encoding="utf-8")
+        out = subprocess.run([EXE, "export", "--format", fmt, "--db", str(db), "-o", str(old)], capture_output=True,
+                             text=True, timeout=120)
+        if out.returncode == 0:  # it fitted: then it is whole
+            assert fmt == "parquet" or len(old.read_text(encoding="utf-8").splitlines()) == len(stored)
+        else:
+            assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+            assert old.read_text(encoding="utf-8") == "old\n"
+            left = {p.name for p in small_disk.iterdir()} - {"a.db", "a.db-wal", "a.db-shm", "old.jsonl"}
+            assert not any("old" in name for name in left), left  # no half-written export left behind
 
 
 def test_concurrent_writers_store_the_union_once(tmp_path: Path) -> None:
