@@ -4,12 +4,12 @@ each; after each, the rerun must leave the archive an uninterrupted run leaves, 
     nice .venv/bin/python bench/chaos.py                 # 20 + 20 rounds on 1,500 synthetic articles
     nice .venv/bin/python bench/chaos.py --rounds 5 --n 600 --restore-only
 
-The kill moments are drawn inside the run, whatever the machine's speed: an uninterrupted run of
-the same command is timed first (from its workers' start to its last article stored: the *window*),
-and every kill waits for the run's workers to exist, then a random fraction of that window. A kill
-counts as *landed* only when the run was still going and its archive still incomplete at that
-moment; the summary gives the kills made and the kills landed, and a round whose kills all came
-after the work was done fails (it would say nothing).
+The kill moments are drawn inside the run whatever the machine's speed or load: each kill waits for
+the run's workers, then for the archive to hold a random number of articles (0 to all but the last
+chunk), then up to 0.2 s more. A kill counts as *landed* only when the run was still going and its
+archive still incomplete at that moment; the summary gives the kills made and the kills landed, and a
+round whose kills all came after the work was done fails (it would say nothing). (Kills timed by the
+clock, even by an uninterrupted run timed first, missed the run when the machine's load dropped.)
 
 Worker rounds: one `khabar ingest --jobs 2` run, 3 workers killed during it; the run itself must
 finish (exit 0) — the pool replaces dead workers and does their work again — and a rerun must add
@@ -98,6 +98,17 @@ def wait_for_workers(proc: subprocess.Popen[bytes], limit: float) -> bool:
     return False
 
 
+# Articles stored in one transaction: a kill drawn at a count this close to the end could come after it.
+CHUNK = 128
+
+
+def wait_for_stored(proc: subprocess.Popen[bytes], db: Path, count: int, limit: float) -> None:
+    """Wait until ``proc`` has stored at least ``count`` articles (or ends, or ``limit`` seconds pass)."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline and stored(db) < count:
+        time.sleep(0.01)
+
+
 def timed_run(cmd: list[str], db: Path, n: int, timeout: float) -> tuple[float, float, dict[str, object]]:
     """An uninterrupted run: (seconds to its workers, seconds from them to its last article stored, its JSON
     summary)."""
@@ -158,10 +169,12 @@ def main() -> int:
             try:
                 if kind == "worker":
                     done = 0
+                    targets = sorted(rng.randrange(args.n - CHUNK) for _ in range(args.kills))
                     while proc.poll() is None and done < args.kills:
                         if not wait_for_workers(proc, limit):  # (re)starting the pool, or ended
                             continue
-                        time.sleep(rng.uniform(0.0, window / args.kills))
+                        wait_for_stored(proc, db, targets[done], limit)
+                        time.sleep(rng.uniform(0.0, 0.2))
                         found = workers(proc.pid)
                         if not found or proc.poll() is not None:
                             continue
@@ -182,7 +195,8 @@ def main() -> int:
                         failed_alone += died
                 else:
                     wait_for_workers(proc, limit)
-                    time.sleep(rng.uniform(0.0, 0.9 * window))
+                    wait_for_stored(proc, db, rng.randrange(args.n - CHUNK), limit)
+                    time.sleep(rng.uniform(0.0, 0.2))
                     before = workers(proc.pid)
                     if proc.poll() is None:
                         proc.kill()  # the main process only
