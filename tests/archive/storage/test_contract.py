@@ -24,9 +24,11 @@ from hypothesis import strategies as st
 from khabar import analyze
 from khabar.archive import Archive
 from khabar.archive.models import NewArticle, Reanalysis, StoredArticle, Total
+from khabar.archive.parser import parse_query
 from khabar.archive.people import person_profile, statements
+from khabar.archive.query import SearchQuery
 from khabar.archive.runner import restore_pipeline
-from khabar.archive.search import search
+from khabar.archive.search import build_filter, search
 from khabar.archive.storage import Storage, open_storage
 from khabar.document import (
     DateMention,
@@ -488,6 +490,23 @@ def test_contract_facets_and_date_ranges(news: Any, kwargs: dict, expected: set[
     names = {v: k for k, v in ids.items()}
     found = {names[r.id] for r in search(store, kwargs.pop("query", ""), **kwargs)}
     assert found == expected
+
+
+def test_contract_an_article_of_two_identities_of_one_name_is_one_match(store: Storage) -> None:
+    # «تهران» names both the city and «بازار تهران»; an article mentioning both is found once.
+    both = _article(store, "در تهران امروز بازار تهران آرام بود و قیمت سکه کاهش یافت.", "1",
+                    outlet="خبرگزاری مهر", published="2025-08-20T12:00:00", places=("تهران", "بازار تهران"))
+    one = _article(store, "باران در تهران بارید و قیمت سکه ثابت ماند.", "2",
+                   outlet="خبرگزاری مهر", published="2025-08-19T12:00:00", places=("تهران",))
+    for query in ("", "سکه"):
+        for sort in ("newest", "oldest"):
+            page = search(store, query, place="تهران", sort=sort, count=True, facets=True)
+            assert [r.id for r in page] == ([both, one] if sort == "newest" else [one, both])
+            assert page.total == Total(2)
+            assert [(v.label, v.count) for v in page.facets["source"]] == [("خبرگزاری مهر", 2)]
+        root = parse_query(query).root
+        filters = build_filter(store, place="تهران").filters
+        assert store.histogram(SearchQuery(root, filters)) == [("2025-08-19", 1), ("2025-08-20", 1)]
 
 
 def test_contract_notes_why_a_facet_matched_nothing(news: Any) -> None:

@@ -6,6 +6,7 @@ who may only read, non-UTF-8 databases, connections dropped mid-ingest — each 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -16,7 +17,10 @@ from khabar.archive.storage import open_storage
 from khabar.errors import StorageError
 from khabar.ingest import RawArticle
 
-psycopg = pytest.importorskip("psycopg")
+if os.environ.get("CI") == "true":  # in CI a missing driver fails the run (tests/conftest.py: the server)
+    import psycopg
+else:
+    psycopg = pytest.importorskip("psycopg", reason="PostgreSQL tests skipped: pip install 'khabar[postgres]'")
 
 
 def _one_line(err: pytest.ExceptionInfo[StorageError]) -> str:

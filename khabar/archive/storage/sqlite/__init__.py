@@ -265,9 +265,17 @@ class SqliteStorage(Planner, Queries, Identities, Following, Storage):
     def _replace_analysis(self, article_id: int, doc: dict[str, Any], analysis: str,
                           links: ArticleLinks | None = None) -> None:
         db = self.db
-        row = db.execute("SELECT title, text, fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()
+        row = db.execute("SELECT title, text, fts_key, outlet_id FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no article {article_id} in {self.path}")
+        credit = ((doc.get("source") or {}).get("name") or "").strip()
+        if row[3] is None and credit:
+            # An article stored without an outlet takes the credit the analysis found, as one ingested
+            # with the full pipeline does (a restore-only ingest, then reanalyze, gives the same archive).
+            key = fold(credit)
+            db.execute("INSERT OR IGNORE INTO outlets (name, key) VALUES (?, ?)", (credit, key))
+            db.execute("UPDATE articles SET outlet_id = (SELECT id FROM outlets WHERE key = ?) WHERE id = ?",
+                       (key, article_id))
         for table in ("mentions", "article_entities", "quotes", "dates"):
             db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM events WHERE article_id = ?", (article_id,))

@@ -260,7 +260,7 @@ class Identities(Connection):
             if row is not None:
                 db.execute("INSERT INTO article_entities (entity_id, fts_key, article_id, label, mentions) "
                            "VALUES (?, ?, ?, 'PER', 1) ON CONFLICT (entity_id, fts_key) DO UPDATE SET "
-                           "mentions = mentions + 1", (identity, row[0], article_id))
+                           "mentions = article_entities.mentions + 1", (identity, row[0], article_id))
 
     # -- the identity pages -----------------------------------------------------------------------
 

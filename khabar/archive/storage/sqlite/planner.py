@@ -161,7 +161,9 @@ class Planner(Connection):
             # would reload the terms' doclists every time.
             clauses.append(f"{keycol} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(fts)
-        sql = f"SELECT a.id AS id, {keycol} AS k {source}" + "".join(f" AND {c}" for c in clauses)
+        # An article mentioning two identities of one name (تهران: the city and بازار آزاد تهران) is one match.
+        distinct = "DISTINCT " if driver and driver[0] == "entity" and len(filt.entity_groups[driver[1]]) > 1 else ""
+        sql = f"SELECT {distinct}a.id AS id, {keycol} AS k {source}" + "".join(f" AND {c}" for c in clauses)
         return sql, args + params, rows
 
     def search(self, query: SearchQuery) -> list[Match]:
