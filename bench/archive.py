@@ -240,6 +240,7 @@ def build_search_archive(path: str, n: int, *, seed: int = 7) -> float:
     """Write ``n`` synthetic analysed articles straight into storage (bulk SQL, the same rows
     ``Storage.add`` writes: articles, outlets, entities, mentions, facets, the text index); returns
     seconds taken. An archive that already has some articles is topped up."""
+    from khabar import restore
     from khabar.archive.keys import search_key
     from khabar.archive.storage import open_storage
     from khabar.archive.storage.sqlite.fts import fts_key
@@ -251,7 +252,7 @@ def build_search_archive(path: str, n: int, *, seed: int = 7) -> float:
     have = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM articles").fetchone()[0])
     rng = random.Random(seed + have)
     t = time.perf_counter()
-    title_keys: dict[str, str] = {}
+    title_keys: dict[str, tuple[str | None, str]] = {}
     outlets: dict[str, int] = {}
     known: set[str] = {r[0] for r in db.execute("SELECT id FROM entities")}
     batch = 5000
@@ -280,16 +281,20 @@ def build_search_archive(path: str, n: int, *, seed: int = 7) -> float:
             doc = {"raw_text": text, "text": text, "sentences": [], "tokens": [], "mentions": mentions,
                    "entities": entities, "quotes": [], "events": [], "dates": [], "source": None,
                    "warnings": [], "changes": [], "meta": {"published": raw.published, "url": raw.url}}
-            tk = title_keys.get(raw.title or "")
-            if tk is None:
-                tk = title_keys[raw.title or ""] = search_key(raw.title or "")
+            # Titles are stored restored, as an ingest stores them, so the index's key is their fold
+            # (a copy to another backend indexes the stored title again and must find the same words).
+            got = title_keys.get(raw.title or "")
+            if got is None:
+                title = restore(raw.title) if raw.title else raw.title
+                got = title_keys[raw.title or ""] = (title, search_key(raw.title or ""))
+            title, tk = got
             outlet = raw.outlet or ""
             if outlet not in outlets:
                 row = db.execute("SELECT id FROM outlets WHERE key = ?", (fold(outlet),)).fetchone()
                 outlets[outlet] = row[0] if row else int(db.execute(
                     "INSERT INTO outlets (name, key) VALUES (?, ?)", (outlet, fold(outlet))).lastrowid or 0)
             key = fts_key(i, raw.published)
-            rows_a.append((i, key, raw.url, f"synthetic-{seed}-{i}", raw.title, raw.published, None, outlets[outlet],
+            rows_a.append((i, key, raw.url, f"synthetic-{seed}-{i}", title, raw.published, None, outlets[outlet],
                            raw.origin, "synthetic", text, text, pack_doc(doc), "full", 0, now))
             rows_f.append((key, tk, fold(text)))
             rows_m += [(i, m["entity"], m["label"], m["text"], m["start"], m["end"], m["start"], m["end"])

@@ -67,6 +67,11 @@ def query_set(rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
     texts += [f"({a} OR {b}) {c}" for a, b, c in zip(rng.sample(words, 4), rng.sample(words, 4),
                                                      rng.sample(words, 4), strict=True)]
     texts += ["می کند", "ميكند", "می‌شود", "۱۴۰۲", "1402", ""]                        # spelling variants, empty
+    texts += ["رئیس جمهور", "رييس‌جمهور", "٢٣", "23"]
+    texts += [f'"{p}"' for p in people[:8]]                                           # names as phrases
+    texts += rng.sample(words, 12)                                                     # more words
+    texts += [f"{a} AND {b}" for a, b in zip(rng.sample(words, 6), rng.sample(words, 6), strict=True)]
+    texts += [w[:4] + "*" for w in rng.sample(words, 6)]                              # more prefixes
     facets: list[dict[str, Any]] = [{}, {"person": people[0]}, {"person": people[5]}, {"place": "تهران"},
                                     {"place": "مسکو"}, {"org": "بانک مرکزی"}, {"source": "ایسنا"},
                                     {"since": "1401-01-01", "until": "1401-12-29"},     # Jalali
