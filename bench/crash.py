@@ -1,10 +1,11 @@
 """Crash safety and concurrent ingests on both backends (issue 10's figures).
 
-    nice .venv/bin/python bench/crash.py [--kills 10] [--n 400] [--pg URL]
+    nice .venv/bin/python bench/crash.py [--kills 10] [--n 400] [--window 8] [--pg URL]
 
 For SQLite and for PostgreSQL (a throwaway cluster unless ``--pg``): ``khabar ingest --jobs 2`` of a
 folder of synthetic articles is killed with ``kill -9`` (the whole process group) at ``--kills``
-random moments, each time run again; then a final run finishes. The archive must then hold exactly
+random moments (1 to ``--window`` seconds after its start; a run that finished before its moment is
+not counted as killed: ``killed_while_running``), each time run again; then a final run finishes. The archive must then hold exactly
 the articles of an uninterrupted run (content keys compared), and the full-text index must agree
 with the articles: every article is found by a word written only in it, and by nothing else.
 Then two ingests of different folders into one new archive run at the same time: both must finish
@@ -64,21 +65,23 @@ def check(address: str, numbers: list[int]) -> dict[str, Any]:
 
 
 def crash_rounds(address: str, src: Path, numbers: list[int], reference: list[str], kills: int,
-                 rng: random.Random) -> dict[str, Any]:
+                 rng: random.Random, window: float = 8.0) -> dict[str, Any]:
     cmd = [EXE, "ingest", str(src), "--db", address, "--jobs", "2"]
     partial = []
+    interrupted = 0
     for _ in range(kills):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                 env=ENV)
-        time.sleep(rng.uniform(1.0, 8.0))  # start-up included: some kills land before any write
-        if proc.poll() is None:
+        time.sleep(rng.uniform(1.0, window))  # start-up included: some kills land before any write
+        if proc.poll() is None:  # a kill counts only where the ingest was still running
             os.killpg(proc.pid, signal.SIGKILL)
+            interrupted += 1
         proc.wait()
         with Archive.open(address) as a:
             partial.append(a.stats()["articles"])
     final = subprocess.run(cmd, capture_output=True, timeout=3600, env=ENV)
     got = check(address, numbers)
-    return {"kills": kills, "stored_after_each_kill": partial, "final_exit": final.returncode,
+    return {"kills": kills, "killed_while_running": interrupted, "stored_after_each_kill": partial, "final_exit": final.returncode,
             "same_articles_as_uninterrupted": got["keys"] == reference, "articles": got["articles"],
             "index_disagrees": got["index_disagrees"], "index_total_matches": got["indexed"]}
 
@@ -99,6 +102,7 @@ def main() -> None:
     ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--pg", default=None)
+    ap.add_argument("--window", type=float, default=8.0, help="each kill lands 1 to WINDOW seconds after the start")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="khabar-crash-"))
     numbers = list(range(args.n))
@@ -122,7 +126,8 @@ def main() -> None:
                 if name == "sqlite":
                     return str(tmp / f"{tag}.db")
                 return cluster.create_database() if cluster else str(args.pg)
-            out[name] = {"kill_9": crash_rounds(new("killed"), src, numbers, reference, args.kills, rng),
+            out[name] = {"kill_9": crash_rounds(new("killed"), src, numbers, reference, args.kills, rng,
+                                                 args.window),
                          "two_ingests_at_once": concurrent(new("both"), both, both_numbers)}
             print(json.dumps({name: out[name]}, ensure_ascii=False), file=sys.stderr, flush=True)
     finally:
