@@ -118,6 +118,10 @@ def bodies_in_places(keys: Sequence[str], found: list[Span], is_place: Callable[
     return out
 
 
+LIGHT_VERBS = frozenset(fold_word(w) for w in ("کرد", "کردند", "کرده", "کند", "کنند", "شد", "شدند", "شده", "شود",
+                                                "داشت", "داشتند", "داد", "دادند", "ساخت", "نمود"))
+
+
 def surnames_after(keys: Sequence[str], found: list[Span], is_given: Callable[[str], bool],
                    is_rare: Callable[[str], bool]) -> list[Span]:
     """A person tagged as a given name alone (or a given name and one more), followed by an untagged
@@ -130,7 +134,9 @@ def surnames_after(keys: Sequence[str], found: list[Span], is_given: Callable[[s
     out: list[Span] = []
     for s, e, lab in found:
         if (lab == "PER" and e - s <= 2 and is_given(keys[e - 1]) and e < len(keys) and e not in tagged
-                and is_rare(keys[e]) and not is_given(keys[e])):
+                and is_rare(keys[e]) and not is_given(keys[e])
+                # (`خاطرنشان کرد`: a noun before a light verb is a verb, not a surname.)
+                and (e + 1 >= len(keys) or keys[e + 1] not in LIGHT_VERBS)):
             e += 1
             tagged.add(e - 1)
         out.append((s, e, lab))

@@ -31,7 +31,7 @@ from importlib import resources
 from typing import Any
 
 from khabar.document import Document, Entity, Mention
-from khabar.pipeline.entities_news import bodies_in_places, national_teams, outlet_names, surnames_after
+from khabar.pipeline.entities_news import LIGHT_VERBS, bodies_in_places, national_teams, outlet_names, surnames_after
 from khabar.text.chars import ZWNJ
 from khabar.text.fold import fold_word
 from khabar.text.words import words as word_list
@@ -45,6 +45,8 @@ def _folded(words: str) -> frozenset[str]:
 # (``آیت الله`` with a space) are matched as pairs.
 HONORIFICS = frozenset(fold_word(w) for w in word_list("honorifics"))
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
+# First parts of compound given names that are no given name alone (غلامحسین, عبدالرضا).
+_NAME_PREFIXES = frozenset(["غلام", "عبد", "عبدال", "میر"])
 # The rest of `حجت الاسلام و المسلمین` written apart.
 _HONORIFIC_TAIL = frozenset(["المسلمین", "والمسلمین"])
 
@@ -371,9 +373,11 @@ class IdentityLinker:
             return True
         if self.lexicon.get(key, ()) != ["PER:hi"] or key in _STOP:
             return False
-        # Two given names or a given name with غلام/عبد… run together (غلام + حسین, محمد + جواد).
-        return any(self._is_given(key[:k]) or self._is_given(key[k:]) for k in range(3, len(key) - 2)) \
-            if len(key) >= 6 else False
+        # Two given names, or غلام/عبد… and a given name, run together (غلام + حسین, محمد + جواد); not a
+        # surname that holds a given name (حسین + زاده).
+        return len(key) >= 6 and any(
+            (key[:k] in _NAME_PREFIXES or self._is_given(key[:k])) and self._is_given(key[k:])
+            for k in range(3, len(key) - 2))
 
     def _is_name_word(self, key: str) -> bool:
         return any(g in ("PER:hi", "fname") for g in self.lexicon.get(key, ()))
@@ -705,7 +709,8 @@ class IdentityLinker:
             # one that is also a common word (`امید`, `جهان`, `بهنام`).
             if covered[i] or covered[i + 1] or "PER:hi" not in self.lexicon.get(a, ()):
                 continue
-            if not self._rare_word(b) or _only_honorifics(keys, i, i + 2):
+            if not self._rare_word(b) or _only_honorifics(keys, i, i + 2) \
+                    or (i + 2 < n and keys[i + 2] in LIGHT_VERBS):  # (`خاطرنشان کرد`: a verb)
                 continue
             extra.append((i, i + 2, "PER"))
             covered[i:i + 2] = b"\x01\x01"

@@ -457,3 +457,14 @@ def test_identity_compound_surname_after_given_names(text: str, name: str) -> No
 def test_identity_a_ruler_is_no_given_name() -> None:
     doc = khabar.analyze("امیر کتاب‌ها را خواند و امیر قطر گفت که مذاکرات ادامه دارد.")
     assert not [e for e in doc.entities if e.label == "PER" and e.name.startswith("امیر")]
+
+
+@pytest.mark.parametrize("text", [
+    "حسین‌زاده خاطرنشان کرد: بانک‌ها باز هستند.",
+    "کرمانی خاطرنشان کرد: امروز گزارشی داده شد.",
+])
+def test_identity_a_noun_before_a_light_verb_is_no_surname(text: str) -> None:
+    # A surname that holds a given name (حسین + زاده) is no compound given name, and the noun of a
+    # compound verb (خاطرنشان کرد) is no surname.
+    doc = khabar.analyze(text)
+    assert not [m for m in doc.mentions if "خاطرنشان" in m.text]
