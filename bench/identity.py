@@ -17,6 +17,8 @@ place, and the role the role). A gold mention khabar did not find counts as an e
 - **Role resolution**: a bare role whose holder the set names is right when khabar's entity for it
   is the entity most of that person's named mentions got; a role marked ``?`` (never named in the
   set) is right when its entity is not shared with any mention outside its article.
+- **Stray references**: bare roles, untagged speakers and sentence-opening surnames the archive
+  resolved to a person where the gold marks nothing (B-cubed over gold mentions cannot see them).
 - **NER in the archive**: strict P/R/F1 of the stored mentions against the gold names (roles apart),
   over PER/ORG/LOC, as bench/ner_news.py scores sentences.
 
@@ -276,9 +278,15 @@ def evaluate(path: Path, *, jobs: int = 1, show: bool = False, reanalyze: bool =
 def score(store: Any, articles: list[GoldArticle], ids: dict[str, int], *, show: bool = False) -> dict[str, Any]:
     rows: list[tuple[GoldArticle, GoldMention, SysRef | None]] = []
     ner: Counter[str] = Counter()
+    stray: list[str] = []
     for art in articles:
         refs = system_refs(store, ids[art.id])
         found = match(art.mentions, refs)
+        # A bare role or untagged name the archive resolved to a person where the gold has no
+        # mention at all: a link B-cubed over the gold mentions cannot see, counted apart.
+        stray += [f"{art.id} {art.text[r.start:r.end]!r} → {r.entity}" for r in refs
+                  if r.kind == "role" and not r.entity.startswith("<")
+                  and not any(g.start < r.end and r.start < g.end for g in art.mentions)]
         for gi, g in enumerate(art.mentions):
             rows.append((art, g, found.get(gi)))
         # NER: stored mentions against gold names; mentions on a gold role are not names.
@@ -291,7 +299,7 @@ def score(store: Any, articles: list[GoldArticle], ids: dict[str, int], *, show:
         ner.update(tp=len(gold_names & pred), fp=len(pred - gold_names), fn=len(gold_names - pred))
     sys_of = [(r.entity if r is not None else f"<unfound {i}>") for i, (_, _, r) in enumerate(rows)]
     out: dict[str, Any] = {"articles": len(articles), "mentions": len(rows),
-                           "found": sum(r is not None for _, _, r in rows)}
+                           "found": sum(r is not None for _, _, r in rows), "stray": len(stray)}
     for name, keep in (("PER", lambda g: g.label == "PER"), ("ORG", lambda g: g.label == "ORG"),
                        ("LOC", lambda g: g.label == "LOC"), ("all", lambda g: True)):
         items = [(g.key, s) for (_, g, _), s in zip(rows, sys_of, strict=True) if keep(g)]
@@ -337,6 +345,8 @@ def score(store: Any, articles: list[GoldArticle], ids: dict[str, int], *, show:
                 print(f"  merged  {s}: {dict(c)}")
         for line in wrong:
             print(f"  {line}")
+        for line in stray:
+            print(f"  stray   {line}")
         for art, g, r in rows:
             if r is None:
                 doc = store.articles([ids[art.id]])[0].doc
@@ -357,6 +367,37 @@ def report(path: Path, res: dict[str, Any]) -> None:
     (hr, hn), (orr, on) = res["roles held"], res["roles open"]
     print(f"role resolution   {res['role accuracy']:.3f}  (holder named in the set {hr}/{hn}, "
           f"never named {orr}/{on})")
+    print(f"resolved references on no gold mention (roles, untagged speakers and surnames): {res['stray']}")
+
+
+def list_references(path: Path, n: int, jobs: int) -> None:
+    """Real news has no identity gold: what the archive resolved beyond the model's names (untagged
+    speakers, sentence-opening surnames), each with its sentence, for a reader to judge."""
+    import json
+
+    from khabar.archive.runner import ingest as run
+    from khabar.archive.storage import open_storage
+
+    raws = []
+    with path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i >= n:
+                break
+            rec = json.loads(line)
+            raws.append(RawArticle(rec["text"], f"{path.name}:{i}", "text", url=rec.get("url") or f"https://x.invalid/{i}",
+                                   published=(rec.get("date") or "")[:10] or None, outlet=rec.get("outlet")))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_storage(str(Path(tmp) / "real.db"))
+        summary = run([], store, jobs=jobs, articles=raws)
+        rows = store._query("SELECT article_id, start, \"end\", text, identity_id, reason FROM role_mentions "
+                            "WHERE office = '' AND identity_id != '' ORDER BY reason, article_id, start")
+        for article_id, start, end, text, ident, reason in rows:
+            doc = store.articles([article_id])[0].doc
+            body = doc["text"]
+            a, b = body.rfind(".", 0, start) + 1, body.find(".", end)
+            print(f"{article_id:6} {text} → {ident}  [{reason.split(',')[0]}]\n         {body[a:b if b > 0 else None].strip()[:160]}")
+        print(f"{len(rows)} references resolved beyond the model's names in {summary.added} articles")
+        store.close()
 
 
 def main() -> None:
@@ -366,7 +407,14 @@ def main() -> None:
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--reanalyze", action="store_true",
                     help="score again after `khabar reanalyze --all` (the names the archive learned)")
+    ap.add_argument("--references", type=Path, metavar="JSONL",
+                    help="instead: ingest the first --n articles of a crawl (../shared/data/news/*.jsonl) and list "
+                         "every untagged speaker and sentence-opening surname the archive resolved, to read by hand")
+    ap.add_argument("--n", type=int, default=1500)
     args = ap.parse_args()
+    if args.references:
+        list_references(args.references, args.n, args.jobs)
+        return
     for path in args.gold:
         for res in evaluate(path, jobs=args.jobs, show=args.show, reanalyze=args.reanalyze):
             report(path, res)

@@ -176,8 +176,9 @@ class Identities(Connection):
         learned = {k for k, _ in out}
         surnames: set[str] = set()
         for (ident,) in people:
-            for (form,) in self._query("SELECT DISTINCT key FROM identity_names WHERE identity_id = ? "
-                                       "AND kind = 'form'", (ident,)):
+            # Fuller names written so in two articles or more (one seen once may be a misreading).
+            for (form,) in self._query("SELECT key FROM identity_names WHERE identity_id = ? AND kind = 'form' "
+                                       "GROUP BY key HAVING COUNT(DISTINCT article_id) >= 2", (ident,)):
                 words = form.split()
                 if len(words) >= 2:
                     surnames.add(words[-1])
