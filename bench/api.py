@@ -14,6 +14,7 @@ cache the first one filled.
 
     nice .venv/bin/python bench/api.py --n 100000                    # 50 clients, 60 s, at 100k articles
     nice .venv/bin/python bench/api.py --n 1000000 --db /tmp/1m.db   # at 1M (the build takes a while)
+    nice .venv/bin/python bench/api.py --n 100000 --rate 150             # latency at 150 requests/s offered
     nice .venv/bin/python bench/api.py --n 100000 --weight --seconds 0   # page weight only
 
 Loopback only; every loop is bounded by ``--seconds``.
@@ -85,7 +86,13 @@ def _server_ms(headers: Any) -> float | None:
     return None
 
 
-async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) -> dict[str, Any]:
+async def load(base: str, *, clients: int, seconds: float, n: int, seed: int,
+               rate: float | None = None) -> dict[str, Any]:
+    """``clients`` concurrent clients for ``seconds``. Without ``rate`` each sends its next request as
+    soon as the last one is answered (closed loop: the figure is the server's capacity). With ``rate``
+    the requests arrive on a fixed schedule, ``rate`` per second, taken by whichever client is free;
+    a request's latency counts from its scheduled time, so waiting for a free client is included
+    (open loop: the figure is the latency users see at that load)."""
     import httpx
 
     rng = random.Random(seed)
@@ -124,8 +131,16 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
                 return dict(rng.choice(cursors))  # the next page of an earlier search
             return params
 
+        schedule = {"next": 0}
+
         async def client() -> None:
             while time.monotonic() < deadline:
+                if rate:
+                    due = start + schedule["next"] / rate
+                    schedule["next"] += 1
+                    if due >= deadline:
+                        return
+                    await asyncio.sleep(max(0.0, due - time.monotonic()))
                 roll = rng.random()
                 if roll < 0.5:
                     kind, url, params = "search", "/api/v1/search", search_params()
@@ -133,10 +148,10 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
                     kind, url, params = "article", f"/api/v1/articles/{rng.randint(1, n)}", None
                 else:
                     kind, url, params = "entity", f"/api/v1/entities/{rng.choice(entity_ids)}", None
-                t = time.perf_counter()
+                t = due if rate else time.monotonic()
                 try:
                     r = await http.get(url, params=params)
-                    ms = (time.perf_counter() - t) * 1000
+                    ms = (time.monotonic() - t) * 1000
                     if r.status_code != 200:
                         errors[f"{kind} {r.status_code}"] = errors.get(f"{kind} {r.status_code}", 0) + 1
                         continue
@@ -153,12 +168,13 @@ async def load(base: str, *, clients: int, seconds: float, n: int, seed: int) ->
                     server[kind].append(sms)
 
         start = time.monotonic()
+        deadline = start + seconds
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.monotonic() - start
     every = [x for v in stats.values() for x in v]
     every_server = [x for v in server.values() for x in v]
     return {
-        "clients": clients, "seconds": round(elapsed, 1), "requests": len(every),
+        "clients": clients, "offered_rate": rate, "seconds": round(elapsed, 1), "requests": len(every),
         "requests_per_s": round(len(every) / elapsed, 1) if elapsed else 0,
         "errors": sum(errors.values()), "error_kinds": errors,
         "client_ms": {"p50": _pct(every, .5), "p95": _pct(every, .95), "p99": _pct(every, .99)},
@@ -278,6 +294,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--weight", action="store_true", help="also measure page weight in Chromium")
     ap.add_argument("--export", action="store_true", help="also stream the whole archive out in each format")
+    ap.add_argument("--rate", type=float, default=None,
+                    help="requests/s on a fixed schedule (open loop; latency from the scheduled time); "
+                         "default: each client sends again as soon as it is answered (the server's capacity)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=8, help="khabar serve --threads")
     ap.add_argument("--workers", type=int, default=2, help="khabar serve --workers (processes; one per core)")
@@ -293,7 +312,8 @@ def main() -> None:
             import resource
 
             server_cpu, client_cpu = _cpu_s(proc.pid), resource.getrusage(resource.RUSAGE_SELF)
-            figures = asyncio.run(load(base, clients=args.clients, seconds=args.seconds, n=args.n, seed=args.seed))
+            figures = asyncio.run(load(base, clients=args.clients, seconds=args.seconds, n=args.n, seed=args.seed,
+                                       rate=args.rate))
             used = resource.getrusage(resource.RUSAGE_SELF)
             n = max(1, figures["requests"])
             # CPU per request does not depend on what else the machine runs: 2 cores / (server + client
