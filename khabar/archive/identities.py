@@ -58,7 +58,8 @@ from khabar.document import Document
 from khabar.pipeline.identity import HONORIFICS, ROLE_HEADS, ROLE_PREFIX
 from khabar.text.fold import fold_word
 
-__all__ = ["IdentityResolver", "features", "lookup_keys", "name_tokens", "same_token", "skeleton", "with_identities"]
+__all__ = ["IdentityResolver", "features", "lookup_keys", "name_tokens", "same_token", "sentence_subjects", "skeleton",
+           "with_identities"]
 
 # Words before or inside a name that are no part of it for matching: honorifics and ranks, and the
 # lineage and pilgrimage titles written as part of a name (`سید علی خامنه‌ای`, `حاج قاسم`).
@@ -291,7 +292,8 @@ def features(doc: Document, is_place: Any = None) -> dict[str, Any]:
     ix = role_index(doc)
     titles = {e.id: title_parts(doc, e.titles, ix) for e in doc.entities if e.label == "PER" and e.titles}
     roles = find_roles(doc, is_place, ix)
-    return {"roles": roles, "titles": titles, "heads": sentence_heads(doc, roles)}
+    return {"roles": roles, "titles": titles, "heads": sentence_heads(doc, roles),
+            "subjects": sentence_subjects(doc, roles)}
 
 
 def name_like(key: str) -> bool:
@@ -330,6 +332,69 @@ def sentence_heads(doc: Document, roles: Sequence[dict[str, Any]] = ()) -> list[
         out.append({"start": tok.start, "end": tok.end, "raw_start": tok.raw_start, "raw_end": tok.raw_end,
                     "text": tok.text})
     return out
+
+
+def _folded_phrases(*phrases: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(fold_word(w) for w in p.split()) for p in phrases)
+
+
+# What says a sentence goes on about the one the sentence before spoke of: a verb that continues a
+# statement, a back reference to the same trip or meeting, and the body a lead opens with
+# (`به گزارش ایرنا، …`, handled apart).
+_GOES_ON = _folded_phrases("افزود", "افزودند", "ادامه داد", "ادامه دادند", "تصریح کرد", "تصریح کردند",
+                           "خاطرنشان کرد", "خاطرنشان کردند", "یادآور شد", "یادآور شدند", "همچنین",
+                           "در این سفر", "در این دیدار", "در این نشست", "در این جلسه", "در این مراسم",
+                           "در این گفت‌وگو", "در این تماس", "در این بازدید", "در پایان این")
+# Words right after a subject that make it another person than the one before (`X نیز گفت`).
+_ALSO = frozenset(fold_word(w) for w in ["نیز", "هم"])
+_REPORT = (fold_word("به"), fold_word("گزارش"))
+_SKIP_HEAD = HONORIFICS | _NOT_NAME | frozenset(fold_word(w) for w in ["والمسلمین", "المسلمین"])
+
+
+def sentence_subjects(doc: Document, roles: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """Where each sentence opens on a person, named or by a role (after honorifics, an opening quote
+    and an outlet's `به گزارش X،`): the place the archive reads a role and a name as one person
+    across two sentences (:meth:`IdentityResolver._link_roles_by_subject`). As ``{sentence, start,
+    end, sent_start, sent_end, goes_on, also, joint}``: ``goes_on`` the sentence continues the one
+    before (`افزود`, `در این سفر`, a lead's `به گزارش`), ``also`` its subject is another person
+    (`نیز`, `هم` after it), ``joint`` it is one of two subjects (`X و Y`)."""
+    tokens = doc.tokens
+    if not tokens or not doc.sentences:
+        return []
+    starts = [t.start for t in tokens]
+    per = {m.start: m.end for m in doc.mentions if m.label == "PER"}
+    role_at = {r["start"]: r["end"] for r in roles}
+    out: list[dict[str, Any]] = []
+    for n, sent in enumerate(doc.sentences):
+        a, b = bisect_left(starts, sent.start), bisect_left(starts, sent.end)
+        keys = [_fold_token(t.text) for t in tokens[a:b]]
+        i, report = 0, False
+        while i < len(keys) and not any(c.isalpha() for c in keys[i]):
+            i += 1
+        if tuple(keys[i:i + 2]) == _REPORT:
+            comma = next((j for j in range(i + 2, min(len(keys), i + 8)) if tokens[a + j].text in "،,"), None)
+            if comma is None:
+                continue
+            i, report = comma + 1, True
+        while i < len(keys) and keys[i] in _SKIP_HEAD:
+            i += 1
+        if i >= len(keys):
+            continue
+        start = tokens[a + i].start
+        end = per.get(start) or role_at.get(start)
+        if end is None:
+            end = tokens[a + i].end  # a word the model left untagged: an untagged speaker or surname, if any
+        k = bisect_left(starts, end) - a
+        after = keys[k] if 0 <= k < len(keys) else ""
+        words = " " + " ".join(keys) + " "
+        goes_on = report or any(" " + " ".join(p) + " " in words for p in _GOES_ON)
+        out.append({"sentence": n, "start": start, "end": end, "sent_start": sent.start, "sent_end": sent.end,
+                    "goes_on": goes_on, "also": after in _ALSO, "joint": after == _AND_WORD})
+    return out
+
+
+_AND_WORD = fold_word("و")
+_fold_token = lru_cache(maxsize=100_000)(fold_word)
 
 
 @dataclass(slots=True)
@@ -440,6 +505,7 @@ class IdentityResolver:
         context = [links.ids[x.id] for x in locals_ if links.ids.get(x.id)]
         self._link_speakers(doc, links, context, day, outlet)
         self._link_heads(feats.get("heads", ()), links, context, day, outlet)
+        self._link_roles_by_subject(doc, feats.get("subjects", ()), locals_, links)
         # Role entities the scan did not place (no text to find): their own article's.
         for loc in locals_:
             if loc.id.startswith(ROLE_PREFIX) and loc.id not in links.ids:
@@ -728,7 +794,6 @@ class IdentityResolver:
         """What this article adds to the identity: its forms, titles and lookup keys, in the
         article's rows and in this resolver's memory."""
         rec = self._records.get(identity)
-        day = (links.published or "")[:10] or None
         for form, text in zip(loc.forms, self._texts_of(loc), strict=True):
             key = " ".join(form)
             links.names.append((identity, "form", key, text))
@@ -743,25 +808,31 @@ class IdentityResolver:
                 ids.append(identity)
         offices = [t for t in loc.titles if not self._honorific(t)]
         for office, title in zip(loc.offices, offices, strict=False):
-            links.names.append((identity, "title", office, title))
-            if rec is not None:
-                rec.titles[office] = _widen(rec.titles.get(office), day)
-            holders = self._holders_of(office)
-            row = next((h for h in holders if h[0] == identity), None)
-            if row is None:
-                holders.append([identity, _day(day), _day(day), 1])
-            else:
-                d = _day(day)
-                if d is not None:
-                    row[1] = d if row[1] is None else min(row[1], d)
-                    row[2] = d if row[2] is None else max(row[2], d)
-                row[3] += 1
+            self._hold(identity, office, title, links)
         for h in loc.honorifics:
             links.names.append((identity, "honorific", h, h))
             if rec is not None and h not in rec.honorifics:
                 rec.honorifics = (*rec.honorifics, h)
         if rec is not None:
             rec.articles += 1
+
+    def _hold(self, identity: str, office: str, title: str, links: ArticleLinks) -> None:
+        """``identity`` holds ``office`` (written ``title``) at this article's date."""
+        day = (links.published or "")[:10] or None
+        rec = self._records.get(identity)
+        links.names.append((identity, "title", office, title))
+        if rec is not None:
+            rec.titles[office] = _widen(rec.titles.get(office), day)
+        holders = self._holders_of(office)
+        row = next((h for h in holders if h[0] == identity), None)
+        if row is None:
+            holders.append([identity, _day(day), _day(day), 1])
+        else:
+            d = _day(day)
+            if d is not None:
+                row[1] = d if row[1] is None else min(row[1], d)
+                row[2] = d if row[2] is None else max(row[2], d)
+            row[3] += 1
 
     def _keys_of(self, loc: _Local) -> list[str]:
         if loc.label == "PER":
@@ -819,6 +890,84 @@ class IdentityResolver:
         if office is None or country is None:
             return None
         return office.split("|", 1)[0] + "|" + country
+
+    def _link_roles_by_subject(self, doc: dict[str, Any], subjects: Sequence[dict[str, Any]],
+                               locals_: Sequence[_Local], links: ArticleLinks) -> None:
+        """A bare role no one in the archive holds that opens a sentence, next to a sentence opening
+        on a named person, is that person where one of the two sentences goes on from the other
+        (``رئیس‌جمهور در سفر به اهواز گفت … . پزشکیان در این سفر …``, ``X گفت: «…» معاون وزیر افزود``,
+        a lead and its ``به گزارش …، NAME``): news names one person by role and by name in turn. Not
+        where the second is said to be someone else (``نیز``, ``هم``), where either is one of two
+        subjects (``X و Y``), where the person is named in the role's own sentence (the one met,
+        not the one meeting), or where the person holds only other offices or another country's.
+        The role then counts as that person's title, as a title written beside the name would."""
+        if not subjects:
+            return
+        mention_at = {m["start"]: m.get("entity") for m in doc.get("mentions") or () if m.get("label") == "PER"}
+        role_at = {r.start: i for i, r in enumerate(links.roles)}
+        heads: list[tuple[dict[str, Any], str | None, int | None]] = []
+        for s in subjects:
+            who: str | None = None
+            role: int | None = None
+            if s["start"] in role_at:
+                r = links.roles[role_at[s["start"]]]
+                if r.identity:
+                    who = r.identity
+                elif r.office and not r.office.startswith("|"):
+                    role = role_at[s["start"]]
+            elif s["start"] in mention_at:
+                local = mention_at[s["start"]]
+                if local and not local.startswith(ROLE_PREFIX):
+                    who = links.ids.get(local) or None
+            if who is not None or role is not None:
+                heads.append((s, who, role))
+        for n, (s, _, role) in enumerate(heads):
+            if role is None or s["also"] or s["joint"]:
+                continue
+            r = links.roles[role]
+            found: set[str] = set()
+            for m in (n - 1, n + 1):
+                if not 0 <= m < len(heads):
+                    continue
+                t, other, _ = heads[m]
+                later = t if m > n else s
+                if (other is None or t["joint"] or abs(t["sentence"] - s["sentence"]) > 2
+                        or not later["goes_on"] or later["also"]
+                        or self._named_between(other, s["sent_start"], s["sent_end"], doc, links)
+                        or not self._may_hold(other, r.office, r.text, locals_, links)):
+                    continue
+                found.add(other)
+            if len(found) != 1:
+                continue
+            who = found.pop()
+            why = "the person the sentence beside it names, by name"
+            links.roles[role] = RoleLink(r.start, r.end, r.raw_start, r.raw_end, r.text, r.office, who, why,
+                                         r.speaker, r.entity)
+            if r.entity:
+                links.ids[r.entity] = who
+                links.reasons[r.entity] = why
+            self._hold(who, r.office, r.text, links)
+
+    @staticmethod
+    def _named_between(identity: str, a: int, b: int, doc: dict[str, Any], links: ArticleLinks) -> bool:
+        return (any(a <= m["start"] < b and links.ids.get(m.get("entity") or "") == identity
+                    for m in doc.get("mentions") or ())
+                or any(a <= r.start < b and r.identity == identity for r in links.roles))
+
+    def _may_hold(self, identity: str, office: str, text: str, locals_: Sequence[_Local],
+                  links: ArticleLinks) -> bool:
+        """Whether the titles known for ``identity`` (here and in the archive) leave room for
+        ``office``: none, or one with the role's head word in the same country."""
+        offices = {o for x in locals_ if links.ids.get(x.id) == identity for o in x.offices}
+        rec = self._records.get(identity)
+        if rec is not None:
+            offices |= set(rec.titles)
+        if not offices:
+            return True
+        words = text.split()
+        head = fold_word(words[0]) if words else ""
+        country = office.partition("|")[2]
+        return any(o.startswith(head) and o.partition("|")[2] == country for o in offices)
 
     def revisit_roles(self, article_ids: Sequence[int] | None = None) -> int:
         """Resolve again the bare roles no one was named for (of these articles, or all): an office's

@@ -283,6 +283,36 @@ def test_identities_surname_opening_a_sentence() -> None:
     store.close()
 
 
+def test_identities_role_and_name_in_turn_are_one_person() -> None:
+    # news names one person by role and by name in turn, the second sentence going on from the
+    # first (`در این بازدید`, `افزود`): the role is that person, and a later article's bare role
+    # finds them; not where the second is someone else (`نیز`), where nothing says the sentences
+    # go on, where the person is the one met in the role's own sentence, or where the person
+    # holds another office
+    store = _new()
+    texts = [("2025-04-01", "ایسنا", "شهردار اصفهان در بازدید از خط دوم مترو گفت که این خط تا پایان سال افتتاح "
+                                     "می‌شود. علی قاسم‌زاده در این بازدید از پیمانکاران خواست کار را سرعت دهند."),
+             ("2025-04-20", "ایمنا", "شهردار اصفهان از افزایش ناوگان اتوبوسرانی این شهر خبر داد."),
+             ("2025-04-02", "مهر", "شهردار یزد در جلسه شورای شهر از طرح جدید دفاع کرد. مهدی جمالی نیز در این "
+                                   "جلسه سخن گفت."),
+             ("2025-04-03", "فارس", "رئیس‌جمهور دیروز به کرمان رفت. حسن روحانی امروز در مصاحبه‌ای از دولت "
+                                    "انتقاد کرد."),
+             ("2025-04-04", "تسنیم", "استاندار فارس در دیدار با حسین احمدی گفت که طرح‌ها باید تکمیل شود. احمدی "
+                                     "در این دیدار افزود که بودجه کم است."),
+             ("2025-04-05", "ایرنا", "فاطمه مهاجرانی، سخنگوی دولت، از تصویب لایحه خبر داد. وزیر کشور در این "
+                                     "نشست افزود که انتخابات به موقع برگزار می‌شود.")]
+    ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}", published=d,
+                                                  outlet=o) for i, (d, o, t) in enumerate(texts)])
+    mayor = identity_of(store, 1, "علی قاسم‌زاده")
+    assert identity_of(store, 1, "شهردار اصفهان") == mayor
+    assert identity_of(store, 2, "شهردار اصفهان") == mayor
+    assert identity_of(store, 3, "شهردار یزد") == ""
+    assert identity_of(store, 4, "رئیس‌جمهور") == ""
+    assert identity_of(store, 5, "استاندار فارس") == ""
+    assert identity_of(store, 6, "وزیر کشور") == ""
+    store.close()
+
+
 # -- merges and splits, by hand --------------------------------------------------------------------
 
 def _small_archive() -> Any:
