@@ -348,6 +348,8 @@ _GOES_ON = _folded_phrases("افزود", "افزودند", "ادامه داد", 
 # Words right after a subject that make it another person than the one before (`X نیز گفت`).
 _ALSO = frozenset(fold_word(w) for w in ["نیز", "هم"])
 _REPORT = (fold_word("به"), fold_word("گزارش"))
+# A sentence speaking in the first person is someone's words, though no quote marks say so.
+_FIRST_PERSON = frozenset(fold_word(w) for w in ["من", "ما", "خودم", "خودمان"])
 _SKIP_HEAD = HONORIFICS | _NOT_NAME | frozenset(fold_word(w) for w in ["والمسلمین", "المسلمین"])
 
 
@@ -363,6 +365,8 @@ def sentence_subjects(doc: Document, roles: Sequence[dict[str, Any]] = ()) -> li
         return []
     starts = [t.start for t in tokens]
     per = {m.start: m.end for m in doc.mentions if m.label == "PER"}
+    # A sentence inside someone's words (`… گفت: سیدجلال حسینی شاگرد من بود.`) is theirs, not the article's.
+    said = [(q.content.start, q.content.end) for q in doc.quotes if q.content is not None]
     role_at = {r["start"]: r["end"] for r in roles}
     out: list[dict[str, Any]] = []
     for n, sent in enumerate(doc.sentences):
@@ -381,6 +385,8 @@ def sentence_subjects(doc: Document, roles: Sequence[dict[str, Any]] = ()) -> li
         if i >= len(keys):
             continue
         start = tokens[a + i].start
+        if any(x <= start < y for x, y in said) or not _FIRST_PERSON.isdisjoint(keys):
+            continue
         end = per.get(start) or role_at.get(start)
         if end is None:
             end = tokens[a + i].end  # a word the model left untagged: an untagged speaker or surname, if any

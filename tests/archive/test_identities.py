@@ -287,8 +287,8 @@ def test_identities_role_and_name_in_turn_are_one_person() -> None:
     # news names one person by role and by name in turn, the second sentence going on from the
     # first (`در این بازدید`, `افزود`): the role is that person, and a later article's bare role
     # finds them; not where the second is someone else (`نیز`), where nothing says the sentences
-    # go on, where the person is the one met in the role's own sentence, or where the person
-    # holds another office
+    # go on, where the person is the one met in the role's own sentence, where the person
+    # holds another office, or where the name is in someone's words
     store = _new()
     texts = [("2025-04-01", "ایسنا", "شهردار اصفهان در بازدید از خط دوم مترو گفت که این خط تا پایان سال افتتاح "
                                      "می‌شود. علی قاسم‌زاده در این بازدید از پیمانکاران خواست کار را سرعت دهند."),
@@ -300,7 +300,10 @@ def test_identities_role_and_name_in_turn_are_one_person() -> None:
              ("2025-04-04", "تسنیم", "استاندار فارس در دیدار با حسین احمدی گفت که طرح‌ها باید تکمیل شود. احمدی "
                                      "در این دیدار افزود که بودجه کم است."),
              ("2025-04-05", "ایرنا", "فاطمه مهاجرانی، سخنگوی دولت، از تصویب لایحه خبر داد. وزیر کشور در این "
-                                     "نشست افزود که انتخابات به موقع برگزار می‌شود.")]
+                                     "نشست افزود که انتخابات به موقع برگزار می‌شود."),
+             ("2025-04-06", "ورزش سه", "سرمربی ملوان در نشست خبری از بازیکنانش تشکر کرد و گفت: بازیکنان امروز خوب "
+                                       "بودند. رضا احمدی شاگرد خود من در تیم جوانان بوده است. سرمربی ملوان در ادامه "
+                                       "خاطرنشان کرد که تیم برای بازی بعدی آماده است.")]
     ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}", published=d,
                                                   outlet=o) for i, (d, o, t) in enumerate(texts)])
     mayor = identity_of(store, 1, "علی قاسم‌زاده")
@@ -310,6 +313,8 @@ def test_identities_role_and_name_in_turn_are_one_person() -> None:
     assert identity_of(store, 4, "رئیس‌جمهور") == ""
     assert identity_of(store, 5, "استاندار فارس") == ""
     assert identity_of(store, 6, "وزیر کشور") == ""
+    # a name inside the coach's own words is not the coach
+    assert not any(r.identity for r in store.article_roles(7))
     store.close()
 
 
