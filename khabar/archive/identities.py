@@ -48,6 +48,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from khabar.archive.models import ArticleLinks, IdentityRecord, NewArticle, RoleLink
@@ -58,8 +59,8 @@ from khabar.document import Document
 from khabar.pipeline.identity import HONORIFICS, ROLE_HEADS, ROLE_PREFIX
 from khabar.text.fold import fold_word
 
-__all__ = ["IdentityResolver", "features", "lookup_keys", "name_tokens", "same_token", "sentence_subjects", "skeleton",
-           "with_identities"]
+__all__ = ["IdentityResolver", "features", "lookup_keys", "name_tokens", "same_token", "sentence_subjects",
+           "shared_titles", "skeleton", "with_identities"]
 
 # Words before or inside a name that are no part of it for matching: honorifics and ranks, and the
 # lineage and pilgrimage titles written as part of a name (`سید علی خامنه‌ای`, `حاج قاسم`).
@@ -293,7 +294,65 @@ def features(doc: Document, is_place: Any = None) -> dict[str, Any]:
     titles = {e.id: title_parts(doc, e.titles, ix) for e in doc.entities if e.label == "PER" and e.titles}
     roles = find_roles(doc, is_place, ix)
     return {"roles": roles, "titles": titles, "heads": sentence_heads(doc, roles),
-            "subjects": sentence_subjects(doc, roles)}
+            "subjects": sentence_subjects(doc, roles), "shared": shared_titles(doc)}
+
+
+# Plural heads of a title two people share, each with its singular (`رؤسای` → `رئیس`), and plural
+# office words inside one (`قوای` → `قوه`).
+_PLURAL_HEADS = {fold_word(a): b for a, b in [("رؤسای", "رئیس"), ("روسای", "رئیس"), ("رئیسان", "رئیس"),
+                                              ("وزیران", "وزیر"), ("وزرای", "وزیر"), ("فرماندهان", "فرمانده"),
+                                              ("دبیران", "دبیر"), ("سخنگویان", "سخنگو"), ("سفیران", "سفیر"),
+                                              ("سفرای", "سفیر")]}
+_PLURAL_WORDS = {fold_word(a): b for a, b in [("قوای", "قوه"), ("وزارتخانه‌های", "وزارت")]}
+
+
+def shared_titles(doc: Document) -> dict[str, list[str]]:
+    """Titles two people named together share, one for each (`مسعود پزشکیان و امانوئل ماکرون، رؤسای
+    جمهور ایران و فرانسه،` makes `رئیس جمهور ایران` the first's and `رئیس جمهور فرانسه` the second's;
+    `رؤسای قوای مقننه و قضاییه` gives `رئیس قوه مقننه` and `رئیس قوه قضاییه`): a plural head after
+    the two names, its words up to the comma that closes it, one `و` splitting them in two.
+    As the local id of each person → its titles.
+
+    >>> from khabar.pipeline import analyze
+    >>> sorted(shared_titles(analyze("عباس عراقچی و سرگئی لاوروف، وزیران خارجه ایران و روسیه، دیدار کردند.")).values())
+    [['وزیر خارجه ایران'], ['وزیر خارجه روسیه']]
+    """
+    tokens = doc.tokens
+    if not tokens:
+        return {}
+    starts = [t.start for t in tokens]
+    mentions = sorted((m for m in doc.mentions if m.label == "PER" and m.entity), key=lambda m: m.start)
+    out: dict[str, list[str]] = {}
+    for first, second in pairwise(mentions):
+        i = bisect_left(starts, first.end)
+        j = bisect_left(starts, second.start)
+        if j != i + 1 or _fold_token(tokens[i].text) != _AND_WORD or first.entity == second.entity:
+            continue
+        k = bisect_left(starts, second.end)
+        if k + 1 >= len(tokens) or tokens[k].text not in "،,":
+            continue
+        head = _PLURAL_HEADS.get(_fold_token(tokens[k + 1].text))
+        if head is None:
+            continue
+        words: list[str] = []
+        n = k + 2
+        while n < len(tokens) and len(words) < 9 and tokens[n].text not in "،,.؛;:!?؟":
+            words.append(tokens[n].text)
+            n += 1
+        if n >= len(tokens) or tokens[n].text not in "،,":
+            continue
+        keys = [_fold_token(w) for w in words]
+        if keys.count(_AND_WORD) != 1:
+            continue
+        cut = keys.index(_AND_WORD)
+        left, right = words[:cut], words[cut + 1:]
+        if not left or not 1 <= len(right) <= 3:
+            continue
+        stem = [_PLURAL_WORDS.get(_fold_token(w), w) for w in left[:-1]]
+        last = _PLURAL_WORDS.get(_fold_token(left[-1]), left[-1])
+        out.setdefault(first.entity, []).append(" ".join([head, *stem, last]))
+        out.setdefault(second.entity, []).append(" ".join([head, *stem, *right]))
+    return out
 
 
 def name_like(key: str) -> bool:
@@ -495,6 +554,10 @@ class IdentityResolver:
                 continue
             parts = feats.get("titles", {}).get(loc.id) or [[("", w, "") for w in t.split()] for t in loc.titles]
             loc.offices = [self._office(p) for t, p in zip(loc.titles, parts, strict=False) if not self._honorific(t)]
+            for title in feats.get("shared", {}).get(loc.id, ()):
+                if title not in loc.titles:
+                    loc.titles.append(title)
+                    loc.offices.append(self._office([("", w, "") for w in title.split()]))
             loc.honorifics = [fold_word(t) for t in loc.titles if self._honorific(t)]
         for loc in locals_:
             if loc.id in pins:

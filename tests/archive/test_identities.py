@@ -318,6 +318,21 @@ def test_identities_role_and_name_in_turn_are_one_person() -> None:
     store.close()
 
 
+def test_identities_title_two_people_share_is_each_ones() -> None:
+    # `A و B، وزیران خارجه ایران و ترکیه،`: each gets their own country's office, so a later bare
+    # role of either finds the right one
+    store = _new()
+    texts = [("2025-03-01", "ایرنا", "عباس عراقچی و هاکان فیدان، وزیران خارجه ایران و ترکیه، امروز در آنکارا "
+                                     "دیدار کردند."),
+             ("2025-03-02", "مهر", "وزیر خارجه ترکیه در نشست خبری گفت که روابط دو کشور گسترش می‌یابد."),
+             ("2025-03-02", "ایسنا", "وزیر امور خارجه کشورمان در بازگشت از آنکارا با خبرنگاران سخن گفت.")]
+    ingest([], store, jobs=1, articles=[RawArticle(t, f"t{i}", "text", url=f"https://e.invalid/{i}", published=d,
+                                                  outlet=o) for i, (d, o, t) in enumerate(texts)])
+    assert identity_of(store, 2, "وزیر خارجه ترکیه") == identity_of(store, 1, "هاکان فیدان")
+    assert identity_of(store, 3, "وزیر امور خارجه کشورمان") == identity_of(store, 1, "عباس عراقچی")
+    store.close()
+
+
 # -- merges and splits, by hand --------------------------------------------------------------------
 
 def _small_archive() -> Any:
