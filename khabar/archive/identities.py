@@ -350,8 +350,8 @@ def shared_titles(doc: Document) -> dict[str, list[str]]:
             continue
         stem = [_PLURAL_WORDS.get(_fold_token(w), w) for w in left[:-1]]
         last = _PLURAL_WORDS.get(_fold_token(left[-1]), left[-1])
-        out.setdefault(first.entity, []).append(" ".join([head, *stem, last]))
-        out.setdefault(second.entity, []).append(" ".join([head, *stem, *right]))
+        out.setdefault(first.entity or "", []).append(" ".join([head, *stem, last]))
+        out.setdefault(second.entity or "", []).append(" ".join([head, *stem, *right]))
     return out
 
 
