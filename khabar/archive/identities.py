@@ -404,6 +404,9 @@ _GOES_ON = _folded_phrases("افزود", "افزودند", "ادامه داد", 
                            "خاطرنشان کرد", "خاطرنشان کردند", "یادآور شد", "یادآور شدند", "همچنین",
                            "در این سفر", "در این دیدار", "در این نشست", "در این جلسه", "در این مراسم",
                            "در این گفت‌وگو", "در این تماس", "در این بازدید", "در پایان این")
+_GOES_ON_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _p in _GOES_ON:
+    _GOES_ON_BY_FIRST.setdefault(_p[0], []).append(_p)
 # Words right after a subject that make it another person than the one before (`X نیز گفت`).
 _ALSO = frozenset(fold_word(w) for w in ["نیز", "هم"])
 _REPORT = (fold_word("به"), fold_word("گزارش"))
@@ -430,29 +433,33 @@ def sentence_subjects(doc: Document, roles: Sequence[dict[str, Any]] = ()) -> li
     out: list[dict[str, Any]] = []
     for n, sent in enumerate(doc.sentences):
         a, b = bisect_left(starts, sent.start), bisect_left(starts, sent.end)
-        keys = [_fold_token(t.text) for t in tokens[a:b]]
-        i, report = 0, False
-        while i < len(keys) and not any(c.isalpha() for c in keys[i]):
+        i, report = a, False
+        while i < b and not any(c.isalpha() for c in tokens[i].text):
             i += 1
-        if tuple(keys[i:i + 2]) == _REPORT:
-            comma = next((j for j in range(i + 2, min(len(keys), i + 8)) if tokens[a + j].text in "،,"), None)
+        if i + 1 < b and (_fold_token(tokens[i].text), _fold_token(tokens[i + 1].text)) == _REPORT:
+            comma = next((j for j in range(i + 2, min(b, i + 8)) if tokens[j].text in "،,"), None)
             if comma is None:
                 continue
             i, report = comma + 1, True
-        while i < len(keys) and keys[i] in _SKIP_HEAD:
+        while i < b and _fold_token(tokens[i].text) in _SKIP_HEAD:
             i += 1
-        if i >= len(keys):
+        if i >= b:
             continue
-        start = tokens[a + i].start
-        if any(x <= start < y for x, y in said) or not _FIRST_PERSON.isdisjoint(keys):
-            continue
+        start = tokens[i].start
         end = per.get(start) or role_at.get(start)
         if end is None:
-            end = tokens[a + i].end  # a word the model left untagged: an untagged speaker or surname, if any
+            if not name_like(_fold_token(tokens[i].text)):
+                continue
+            end = tokens[i].end  # a word the model left untagged: an untagged speaker or surname, if any
+        if any(x <= start < y for x, y in said):
+            continue
+        keys = [_fold_token(t.text) for t in tokens[a:b]]
+        if not _FIRST_PERSON.isdisjoint(keys):
+            continue
         k = bisect_left(starts, end) - a
         after = keys[k] if 0 <= k < len(keys) else ""
-        words = " " + " ".join(keys) + " "
-        goes_on = report or any(" " + " ".join(p) + " " in words for p in _GOES_ON)
+        goes_on = report or any(tuple(keys[j:j + len(p)]) == p for j, w in enumerate(keys)
+                                for p in _GOES_ON_BY_FIRST.get(w, ()))
         out.append({"sentence": n, "start": start, "end": end, "sent_start": sent.start, "sent_end": sent.end,
                     "goes_on": goes_on, "also": after in _ALSO, "joint": after == _AND_WORD})
     return out
