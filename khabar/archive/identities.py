@@ -410,7 +410,8 @@ for _p in _GOES_ON:
 # Words right after a subject that make it another person than the one before (`X نیز گفت`).
 _ALSO = frozenset(fold_word(w) for w in ["نیز", "هم"])
 _REPORT = (fold_word("به"), fold_word("گزارش"))
-# A sentence speaking in the first person is someone's words, though no quote marks say so.
+# A sentence speaking in the first person (before any `:` that opens the words it reports) is
+# someone's words, though no quote marks say so.
 _FIRST_PERSON = frozenset(fold_word(w) for w in ["من", "ما", "خودم", "خودمان"])
 _SKIP_HEAD = HONORIFICS | _NOT_NAME | frozenset(fold_word(w) for w in ["والمسلمین", "المسلمین"])
 
@@ -454,8 +455,9 @@ def sentence_subjects(doc: Document, roles: Sequence[dict[str, Any]] = ()) -> li
         if any(x <= start < y for x, y in said):
             continue
         keys = [_fold_token(t.text) for t in tokens[a:b]]
-        if not _FIRST_PERSON.isdisjoint(keys):
-            continue
+        colon = next((j for j, t in enumerate(tokens[a:b]) if t.text == ":"), len(keys))
+        if not _FIRST_PERSON.isdisjoint(keys[:colon]):
+            continue  # speaking in the first person before any `گفت:` opens someone's words
         k = bisect_left(starts, end) - a
         after = keys[k] if 0 <= k < len(keys) else ""
         goes_on = report or any(tuple(keys[j:j + len(p)]) == p for j, w in enumerate(keys)
