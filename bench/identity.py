@@ -3,8 +3,8 @@
 
     .venv/bin/python bench/identity.py [--gold FILE ...] [--show] [--jobs N]
 
-Each gold file (``bench/gold/identity.txt``, ``identity_fresh.txt``; format at the head of the
-first) is ingested on its own into a fresh archive, as a user would ingest news: one article per
+Each gold file (``bench/gold/identity.txt``, ``identity_fresh.txt``, ``identity_fresh2.txt``; format
+at the head of the first) is ingested on its own into a fresh archive, as a user would ingest news: one article per
 ``===`` block, with its date and outlet. Then every gold mention is matched to what khabar stored
 for that article at the same place (a mention, a statement's speaker, a meeting participant or a
 resolved role), one to one, the closest overlap first (so a place inside a role phrase matches the

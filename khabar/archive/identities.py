@@ -131,11 +131,15 @@ def same_token(a: str, b: str, known: Any = None) -> bool:
     True
     >>> same_token("محمدی", "محمودی", lambda w: True)
     False
+    >>> same_token("فتحی", "فتاح", lambda w: w == "فتاح")
+    False
     """
     if a == b:
         return True
     if known is not None and known(a) and known(b):
         return False
+    if (a[-1] == "ی") != (b[-1] == "ی"):
+        return False  # a Persian surname's ending, not a transliteration's vowel (`فتحی` is no `فتاح`)
     sa = skeleton(a)
     return len(sa) >= 3 and sa == skeleton(b) and abs(len(a) - len(b)) <= 1
 
