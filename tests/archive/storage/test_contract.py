@@ -675,6 +675,77 @@ def test_contract_total_relation_at_the_cap(planned: Any) -> None:
     assert search(store, "تورم", count=True, count_cap=50).total == Total(50, "gte")
 
 
+# Each backend plans from estimates: driven by the text index, by a facet, or by the date-ordered
+# keys. These mixes put each of them in charge (a common word with a rare person or a narrow date
+# range, a rare word with a common person, words that never meet, two facets at once, several
+# outlets) and every page, count and per-day histogram must be exactly the articles that match.
+MIXES = [
+    ("تورم", {"person": "کریمی"}),                               # common word, rare person
+    ("بورس", {"person": "رحیمی"}),                               # rare word, common person
+    ('"مسکن تورم"', {"source": "مهر"}),                          # words never in that order: no match
+    ('"مسکن تورم"', {}),
+    ('"تورم بازار"', {"person": "رحیمی"}),                       # a phrase
+    ("بو*", {"source": "ایرنا"}),                                # a prefix
+    ("تورم", {"since": "2025-04-01", "until": "2025-04-20"}),    # common word, narrow date range
+    ("سکه", {"since": "2025-01-01"}),
+    ("تورم", {"person": "رحیمی", "source": "ایرنا"}),            # two facets
+    ("سکه OR بورس", {"source": ["مهر", "ایسنا"]}),               # two outlets
+    ("تورم NOT سکه", {"person": "رحیمی", "until": "2025-09-30"}),
+    ("", {"source": ["مهر", "ایرنا"], "since": "2025-06-01"}),
+]
+
+
+def _mix_truth(truth: list[dict], query: str, kwargs: dict) -> list[dict]:
+    def text_ok(words: set[str]) -> bool:
+        if not query:
+            return True
+        if query.startswith('"'):  # the chosen words are written in _WORDS order
+            a, b = query.strip('"').split()
+            return a in words and b in words and _WORDS.index(b) == _WORDS.index(a) + 1
+        if query.endswith("*"):
+            return any(w.startswith(query[:-1]) for w in words)
+        if " NOT " in query:
+            yes, no = query.split(" NOT ")
+            return yes in words and no not in words
+        return any(alt in words for alt in query.split(" OR "))
+
+    def ok(t: dict) -> bool:
+        sources = kwargs.get("source")
+        sources = [sources] if isinstance(sources, str) else sources
+        dated = ("since" not in kwargs and "until" not in kwargs) or bool(t["published"])
+        return (text_ok(t["words"]) and ("person" not in kwargs or kwargs["person"] in t["people"])
+                and (sources is None or t["outlet"] in sources) and dated
+                and ("since" not in kwargs or t["published"] >= kwargs["since"])
+                and ("until" not in kwargs or t["published"] <= kwargs["until"]))
+
+    return sorted((t for t in truth if ok(t)), key=lambda t: (t["published"] or "", t["id"]), reverse=True)
+
+
+@pytest.mark.parametrize(("query", "kwargs"), MIXES)
+def test_contract_every_mix_of_text_and_facets_finds_exactly_the_matches(planned: Any, query: str,
+                                                                         kwargs: dict) -> None:
+    store, truth = planned
+    expected = _mix_truth(truth, query, kwargs)
+    newest = search(store, query, limit=500, count=True, **kwargs)
+    assert [r.id for r in newest] == [t["id"] for t in expected]
+    assert newest.total == Total(len(expected))
+    assert [r.id for r in search(store, query, limit=500, sort="oldest", **kwargs)] == \
+        [t["id"] for t in reversed(expected)]
+    first = search(store, query, limit=3, **kwargs)  # a short page stops early: the same first three
+    assert [r.id for r in first] == [t["id"] for t in expected[:3]]
+    assert (first.next_cursor is not None) == (len(expected) > 3)
+    days: dict[str, int] = {}
+    for t in expected:
+        if t["published"]:
+            days[t["published"]] = days.get(t["published"], 0) + 1
+    filt = build_filter(store, **kwargs).filters
+    assert filt is not None
+    assert store.histogram(SearchQuery(parse_query(query).root, filt)) == sorted(days.items())
+    if query:
+        ranked = search(store, query, limit=500, sort="relevance", **kwargs)
+        assert sorted(r.id for r in ranked) == sorted(t["id"] for t in expected)
+
+
 # -- export, copies, the same answers, concurrent writers ------------------------------------------
 
 def test_contract_export_round_trips(backend: str) -> None:
