@@ -1,6 +1,7 @@
 """Query plans: a search is driven either by the text index (matches scanned newest first, filters
-checked on covering indexes) or by its smallest facet (text matches read once into a set),
-whichever the estimates say is cheaper (:meth:`Planner._plan`).
+checked on covering indexes, or the smallest facet's articles read once into a set and each match
+looked up in it) or by its smallest facet (text matches read once into a set), whichever the
+estimates say is cheaper (:meth:`Planner._plan`).
 """
 
 from __future__ import annotations
@@ -12,43 +13,72 @@ from collections.abc import Sequence
 from typing import Any
 
 from khabar.archive.models import FACET_LABELS, HitRecord, Match
-from khabar.archive.query import FACET_CAP, RANK_CHARS, Filters, SearchQuery, rank_window
+from khabar.archive.query import FACET_CAP, RANK_CHARS, And, Filters, Node, Not, Or, SearchQuery, Term, rank_window
 from khabar.archive.storage.sqlite.connection import Connection
 from khabar.archive.storage.sqlite.fts import DAY_SHIFT, SAMPLE, day_key, to_match
 
-# Rough costs in microseconds, measured on the 1M-article bench archive: one text match scanned
-# newest first and checked against the filters; one text match read into a set.
-SCAN_US, SET_US = 2.0, 0.65
+# Rough CPU costs in microseconds, measured on the 1M-article bench archive (thread CPU time, the
+# page cache warm): one text match scanned newest first with its facet filters probed on their
+# keys; one text match scanned and looked up in a set of a facet's article keys; one facet article
+# key read into that set; one text match read into a set (when a facet drives).
+SCAN_US, KEYSET_US, KEY_US, SET_US = 0.25, 0.08, 0.12, 0.3
 
 
 class Planner(Connection):
     """Search, counts, facets and histograms over the text index and the facet tables."""
 
-    def _estimate(self, fts: str) -> int:
-        """About how many articles match an FTS5 expression: the count among the newest
-        :data:`SAMPLE` articles, scaled to the archive (exact for an archive that small)."""
+    def _estimate(self, node: Node) -> int:
+        """About how many articles match a query tree, at most: each word is counted among the newest
+        :data:`SAMPLE` articles and scaled to the archive; a phrase or an AND matches at most as many
+        as its rarest part, an OR at most the sum of its parts, and a NOT is left out. (Exact for an
+        archive that small.)
+
+        The words are counted one by one because FTS5 finds an AND's first match from the start of
+        its lists before it skips to the newest: counting two words that never meet among the newest
+        reads both whole lists (8 ms for two common words at 1M articles), one word alone does not.
+        """
         total = self.size()
         if total <= SAMPLE:
-            return int(self._query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (fts,))[0][0])
+            return int(self._query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                                   (to_match(node),))[0][0])
         bound = self._query(f"SELECT fts_key FROM articles ORDER BY fts_key DESC LIMIT 1 OFFSET {SAMPLE}")[0][0]
-        n = int(self._query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
-                            (fts, bound))[0][0])
-        return n * total // SAMPLE
+        counted: dict[str, int] = {}
+
+        def word(token: str, prefix: bool) -> int:
+            fts = to_match(Term((token,), prefix=prefix))
+            if fts not in counted:
+                n = int(self._query("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?",
+                                    (fts, bound))[0][0])
+                counted[fts] = n * total // SAMPLE
+            return counted[fts]
+
+        def estimate(n: Node) -> int:
+            if isinstance(n, Term):
+                return min(word(t, n.prefix and i == len(n.tokens) - 1) for i, t in enumerate(n.tokens))
+            if isinstance(n, And):
+                return min((estimate(c) for c in n.children if not isinstance(c, Not)), default=total)
+            if isinstance(n, Or):
+                return min(total, sum(estimate(c) for c in n.children))
+            return total  # a NOT alone is never searched (validate)
+
+        return estimate(node)
 
     def size(self) -> int:
         """How many articles at most: the highest id (one page read; COUNT(*) reads the whole table)."""
         return int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0])
 
-    def _filters(self, filt: Filters, *, skip_group: int | None = None,
-                 skip_outlets: bool = False) -> tuple[list[str], list[Any]]:
-        """WHERE clauses on ``a`` (articles) for the filters, except the one that drives the query."""
+    def _filters(self, filt: Filters, *, skip_group: int | None = None, skip_outlets: bool = False,
+                 key: str = "a.fts_key") -> tuple[list[str], list[Any]]:
+        """WHERE clauses on ``a`` (articles) for the filters, except the one that drives the query;
+        the entity filters probe ``article_entities`` by ``key`` (the text index's rowid when the text
+        drives: the probe then comes before the article's row is joined, not after)."""
         clauses: list[str] = []
         params: list[Any] = []
         for i, group in enumerate(filt.entity_groups):
             if i == skip_group:
                 continue
             clauses.append(f"EXISTS (SELECT 1 FROM article_entities ae WHERE ae.entity_id IN ({','.join('?' * len(group))}) "
-                           "AND ae.fts_key = a.fts_key)")
+                           f"AND ae.fts_key = {key})")
             params += list(group)
         if filt.outlet_ids is not None and not skip_outlets:
             clauses.append(f"a.outlet_id IN ({','.join('?' * len(filt.outlet_ids))})")
@@ -86,21 +116,28 @@ class Planner(Connection):
             sizes.append((int(n), "outlet", 0))
         return sorted(sizes)
 
-    def _plan(self, query: SearchQuery, need: int) -> tuple[str, list[Any], int]:
+    def _plan(self, query: SearchQuery, need: int, *, keys_only: bool = False) -> tuple[str, list[Any], int]:
         """``(SELECT a.id, key …, params, rows)`` in index-key order, driven by the text index or the smallest facet.
 
         Scanning the text matches newest first stops once ``need`` of them pass the filters: about
-        ``need × articles / facet size`` rows (at most all matches). Driving by a facet reads the
-        text matches once into a set and walks the facet's articles. The cheaper one drives.
+        ``need × articles / facet size`` rows (at most all matches); each is checked on the facets'
+        indexes, or looked up in a set of the smallest person/organization/place facet's articles
+        read first. Driving by a facet reads the text matches once into a set and walks the facet's
+        articles. The cheapest drives.
         ``rows`` is how many to take: ``need``, or for a relevance window :func:`rank_window`.
+        ``keys_only``: only ``k`` is wanted (a histogram); where no filter reads the article's row,
+        it is not joined (a place's timeline at 1M articles: 87k rows of the facet's index alone).
         """
         filt = query.filters
         fts = to_match(query.text) if query.text is not None else None
         lo, hi = self._key_range(query)
+        # Outlets, quotes and stories are read from the article's row; the rest from the indexes.
+        keys_only = keys_only and filt.outlet_ids is None and not filt.has_quotes and filt.story_id is None
         sizes = self._facet_sizes(filt)
         total = max(1, self.size())
         rows = rank_window(need, sizes[0][0] if sizes else None, total) if query.rank_window else need
         driver = None
+        keyset = None  # the entity group whose articles are read into a set when the text drives
         if filt.ids is not None:
             driver = ("ids", 0)  # a handful of articles (an alert's new ones): nothing is cheaper
         elif sizes:
@@ -108,15 +145,34 @@ class Planner(Connection):
             if not fts:
                 driver = (kind, i)
             else:
-                matches = self._estimate(fts)
-                scan_cost = SCAN_US * min(matches, rows * total // max(1, n))
-                facet_cost = SET_US * matches + n
-                if facet_cost < scan_cost:
+                assert query.text is not None
+                matches = self._estimate(query.text)
+                # Text matches scanned before ``rows`` pass the smallest facet (all of them when every
+                # match is wanted, ``need`` 0: a histogram).
+                scanned = min(matches, rows * total // max(1, n)) if need > 0 else matches
+                costs = {"scan": SCAN_US * scanned, "facet": SET_US * matches + n}
+                # A facet counted whole (under FACET_CAP) can be read into a set of keys: each match is
+                # then looked up in the set instead of probing the facet's index (three times cheaper:
+                # a count over a rare person's articles among a common word's 160k matches at 1M).
+                small = [(m, j) for m, k, j in sizes if k == "entity" and m < FACET_CAP]
+                if small:
+                    costs["keyset"] = KEY_US * small[0][0] + KEYSET_US * scanned
+                best = min(costs, key=lambda c: costs[c])
+                if best == "facet":
                     driver = (kind, i)
+                elif best == "keyset":
+                    keyset = small[0][1]
         if fts and driver is None:
-            clauses, params = self._filters(filt)
+            clauses, params = self._filters(filt, skip_group=keyset, key="articles_fts.rowid")
             where = ["articles_fts MATCH ?"]
             args: list[Any] = [fts]
+            if keyset is not None:
+                group = filt.entity_groups[keyset]
+                # The unary + keeps SQLite from handing the IN list to the text index, which would run
+                # the text match once per key.
+                where.append("+articles_fts.rowid IN (SELECT fts_key FROM article_entities WHERE entity_id IN "
+                             f"({','.join('?' * len(group))}))")
+                args += list(group)
             if lo is not None:
                 where.append("articles_fts.rowid >= ?")
                 args.append(lo)
@@ -125,16 +181,25 @@ class Planner(Connection):
                 args.append(hi)
             # CROSS JOIN keeps the text index as the outer loop: with an IN filter on the articles SQLite
             # would walk them and run the text match once per article (seconds on one outlet at 100k).
-            sql = ("SELECT a.id AS id, articles_fts.rowid AS k FROM articles_fts CROSS "
-                   "JOIN articles a ON a.fts_key = articles_fts.rowid WHERE " + " AND ".join(where + clauses))
+            # The unary + on the join keeps SQLite from copying a date bound or a page's cursor onto
+            # a.fts_key: it then ranged over the outlet's index once per match (fts_key < ?) instead of
+            # looking the match up (fts_key = ?): 464 ms for an outlet's next page at 1M, 0.1 ms so.
+            if keys_only:
+                sql = "SELECT articles_fts.rowid AS k FROM articles_fts WHERE " + " AND ".join(where + clauses)
+            else:
+                sql = ("SELECT a.id AS id, articles_fts.rowid AS k FROM articles_fts CROSS "
+                       "JOIN articles a ON a.fts_key = +articles_fts.rowid WHERE " + " AND ".join(where + clauses))
             return sql, args + params, rows
-        clauses, params = self._filters(filt, skip_group=driver[1] if driver and driver[0] == "entity" else None,
-                                        skip_outlets=bool(driver and driver[0] == "outlet"))
+        by_entity = bool(driver and driver[0] == "entity")
+        keys_only = keys_only and by_entity
+        clauses, params = self._filters(filt, skip_group=driver[1] if driver and by_entity else None,
+                                        skip_outlets=bool(driver and driver[0] == "outlet"),
+                                        key="d.fts_key" if keys_only else "a.fts_key")
         args = []
-        if driver and driver[0] == "entity":
+        if driver and by_entity:
             group = filt.entity_groups[driver[1]]
-            source = ("FROM article_entities d JOIN articles a ON a.fts_key = d.fts_key "
-                      f"WHERE d.entity_id IN ({','.join('?' * len(group))})")
+            joined = "" if keys_only else "JOIN articles a ON a.fts_key = +d.fts_key "  # + : as above
+            source = f"FROM article_entities d {joined}WHERE d.entity_id IN ({','.join('?' * len(group))})"
             args += list(group)
             keycol = "d.fts_key"
         elif driver and driver[0] == "ids":
@@ -162,8 +227,9 @@ class Planner(Connection):
             clauses.append(f"{keycol} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             params.append(fts)
         # An article mentioning two identities of one name (تهران: the city and بازار آزاد تهران) is one match.
-        distinct = "DISTINCT " if driver and driver[0] == "entity" and len(filt.entity_groups[driver[1]]) > 1 else ""
-        sql = f"SELECT {distinct}a.id AS id, {keycol} AS k {source}" + "".join(f" AND {c}" for c in clauses)
+        distinct = "DISTINCT " if driver and by_entity and len(filt.entity_groups[driver[1]]) > 1 else ""
+        columns = f"{keycol} AS k" if keys_only else f"a.id AS id, {keycol} AS k"
+        sql = f"SELECT {distinct}{columns} {source}" + "".join(f" AND {c}" for c in clauses)
         return sql, args + params, rows
 
     def search(self, query: SearchQuery) -> list[Match]:
@@ -218,7 +284,7 @@ class Planner(Connection):
         return out
 
     def histogram(self, query: SearchQuery) -> list[tuple[str, int]]:
-        sql, params, _ = self._plan(query, 0)
+        sql, params, _ = self._plan(query, 0, keys_only=True)
         rows = self._query(f"SELECT k >> {DAY_SHIFT} AS day, COUNT(*) FROM ({sql}) WHERE k >= {1 << DAY_SHIFT} "
                            "GROUP BY day ORDER BY day", params)
         return [(_dt.date.fromordinal(int(r[0])).isoformat(), int(r[1])) for r in rows]

@@ -45,6 +45,31 @@ def _marks(items: Sequence[Any]) -> str:
     return ",".join("?" * len(items))
 
 
+def _article_count_sql(ids: Sequence[str]) -> tuple[str, list[str]]:
+    """How many articles mention any of ``ids``, counted on ``article_entities``' key.
+
+    The key is ``(entity_id, fts_key)`` and an article has one ``fts_key``, so an identity has one
+    row per article: its articles are counted without ``DISTINCT`` (which sorts every article id into
+    a temporary B-tree: 30 ms for a place in 87k of 1M articles, against 2 ms counted on the key).
+    Each later identity adds the articles no earlier one has (a probe of the key per row), so an
+    article mentioning two of them counts once.
+
+    >>> _article_count_sql(["per:a", "per:b"])[0].count("NOT EXISTS")
+    1
+    """
+    parts = []
+    params: list[str] = []
+    for i, eid in enumerate(ids):
+        sql = "SELECT COUNT(*) FROM article_entities a WHERE a.entity_id = ?"
+        params.append(eid)
+        if i:
+            sql += (" AND NOT EXISTS (SELECT 1 FROM article_entities b WHERE b.entity_id IN "
+                    f"({_marks(ids[:i])}) AND b.fts_key = a.fts_key)")
+            params += list(ids[:i])
+        parts.append(f"({sql})")
+    return "SELECT " + " + ".join(parts), params
+
+
 class Queries(Connection):
     """What the archive reads, besides search."""
 
@@ -155,8 +180,7 @@ class Queries(Connection):
         for e in ents:
             titles += [t for t in json.loads(e[4]) if t not in titles]
             aliases += [a for a in json.loads(e[3]) if a not in aliases]
-        n_articles = self._query(f"SELECT COUNT(DISTINCT article_id) FROM article_entities WHERE entity_id IN ({marks})",
-                                 ids)[0][0]
+        n_articles = self._query(*_article_count_sql(ids))[0][0]
         # The newest articles: only those of the days from the limit-th newest on are read and sorted
         # (the index is in day order; within a day the publication time decides), not every article.
         cut = self._query(f"SELECT fts_key FROM article_entities WHERE entity_id IN ({marks}) "
@@ -183,13 +207,16 @@ class Queries(Connection):
                 others.setdefault(event_id, []).append(name)
         # Co-mentions among the newest CO_MENTION_SAMPLE articles: a name in 100k articles would
         # otherwise join every one of them on every page view.
+        # Counted by id on the article index alone, then the entities of the counts looked up (a few
+        # hundred), not one entity row per co-mention (thousands).
         co = self._query(
-            "SELECT e.id, e.name, e.label, COUNT(*) AS n FROM "
+            "SELECT e.id, e.name, e.label, c.n FROM "
+            "(SELECT ae2.entity_id AS id, COUNT(*) AS n FROM "
             f"(SELECT article_id FROM article_entities WHERE entity_id IN ({marks}) ORDER BY fts_key DESC LIMIT ?) ae1 "
             "JOIN article_entities ae2 ON ae2.article_id = ae1.article_id "
-            "JOIN entities e ON e.id = ae2.entity_id "
-            f"WHERE ae2.entity_id NOT IN ({marks}) "
-            "GROUP BY e.id ORDER BY n DESC, e.name, e.id LIMIT ?", [*ids, CO_MENTION_SAMPLE, *ids, limit])
+            f"WHERE ae2.entity_id NOT IN ({marks}) GROUP BY ae2.entity_id) c "
+            "JOIN entities e ON e.id = c.id "
+            "ORDER BY c.n DESC, e.name, e.id LIMIT ?", [*ids, CO_MENTION_SAMPLE, *ids, limit])
         first = ents[0] if ents else None
         return EntityProfile(
             ids=ids, name=first[1] if first else "", label=first[2] if first else "", aliases=aliases, titles=titles,
