@@ -42,6 +42,42 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def breakdown(timings: dict[str, float], articles: int, seconds: float, workers: int) -> dict[str, Any]:
+    """Where a run's time went, from the summary's timings (khabar/archive/work.py): CPU ms per
+    article of each phase in the workers (analyse: the pipeline; link: archive identities; write:
+    the transaction), the wall ms per article spent waiting for the write lock, the workers' CPU
+    and the main process's, and the wall seconds of start, steps after the batches, and stop.
+    ``busy``: the workers' batch wall time over workers × run time (1.0: never waiting for work);
+    ``cpu_ms_per_article``: every process's CPU (workers and main) per article, which a loaded
+    machine changes little: its ratio between 1 and N workers bounds the efficiency on free cores."""
+    t = timings
+    per = 1000 / max(1, articles)
+    procs = {k: v for k, v in t.items() if k.startswith("cpu@")}
+    workers_cpu = sum(procs.values()) if procs else t.get("task_cpu", 0.0)
+    if workers == 1 and "task_s" not in t:  # the local engine's one worker is the main process
+        main_cpu, workers_cpu = 0.0, t.get("main_cpu", 0.0)
+    else:
+        main_cpu = t.get("main_cpu", 0.0)
+    run = t.get("run_s", seconds)
+    out = {
+        "cpu_ms_per_article": round((workers_cpu + main_cpu) * per, 3),
+        "analyse_cpu_ms": round(t.get("analyse_cpu", 0.0) * per, 3),
+        "link_cpu_ms": round(t.get("link_cpu", 0.0) * per, 3),
+        "write_cpu_ms": round(t.get("write_cpu", 0.0) * per, 3),
+        "write_wall_ms": round(t.get("write_s", 0.0) * per, 3),
+        "lock_wait_ms": round(t.get("lock_wait_s", 0.0) * per, 3),
+        "workers_cpu_s": round(workers_cpu, 2), "main_cpu_s": round(main_cpu, 2),
+        "busy": round(t["task_s"] / (workers * run), 3) if "task_s" in t and run > 0 else None,
+        "idle_s": round(t.get("idle_s", 0.0), 2),
+        "worker_start_s": round(t.get("worker_start_s", 0.0), 2),
+    }
+    for key in ("import_s", "ray_init_s", "plan_s", "start_s", "first_result_s", "run_s", "post_s", "stop_s",
+                "ray_shutdown_s"):
+        if key in t:
+            out[key] = round(t[key], 2)
+    return out
+
+
 def _run(engine: str, workers: int, items: list[Any], chunk: int = 64) -> dict[str, Any]:
     from khabar.archive.runner import ingest
     from khabar.archive.storage import open_storage
@@ -56,7 +92,8 @@ def _run(engine: str, workers: int, items: list[Any], chunk: int = 64) -> dict[s
         store.close()
     assert summary.failed == 0 and stored == len(items), (summary.failed, stored, len(items))
     return {"engine": engine, "workers": workers, "articles": len(items), "seconds": round(seconds, 2),
-            "articles_per_s": round(len(items) / seconds, 1), "load_before": load0, "load_after": _load()}
+            "articles_per_s": round(len(items) / seconds, 1), "load_before": load0, "load_after": _load(),
+            "breakdown": breakdown(summary.timings, len(items), seconds, workers)}
 
 
 def scaling(args: argparse.Namespace) -> None:
@@ -87,8 +124,13 @@ def scaling(args: argparse.Namespace) -> None:
                 # Speedup over the fewest workers' throughput (with 1 worker: over one worker).
                 one = base.setdefault(kind, row["articles_per_s"] / min(args.workers))
                 speedup = row["articles_per_s"] / one
+                # CPU per article survives a loaded machine: 1 worker's over N workers' is what the
+                # efficiency would be on free cores with no waiting.
+                cpu = row["breakdown"]["cpu_ms_per_article"]
+                cpu_one = base.setdefault(kind + " cpu", cpu)
                 print(json.dumps({"bench": f"{kind} scaling", **row, "speedup": round(speedup, 3),
-                                  "efficiency": round(speedup / workers, 3)}), flush=True)
+                                  "efficiency": round(speedup / workers, 3),
+                                  "cpu_efficiency": round(cpu_one / cpu, 3) if cpu else None}), flush=True)
         if engine == "ray":
             import ray
 
@@ -115,11 +157,15 @@ def overhead(args: argparse.Namespace) -> None:
                 seconds = time.perf_counter() - t
                 if done.returncode != 0:
                     raise SystemExit(f"{engine}: {done.stderr[-2000:]}")
-                added = json.loads(done.stdout.strip().splitlines()[-1])["added"]
+                result = json.loads(done.stdout.strip().splitlines()[-1])
                 times[engine].append(seconds)
-                print(json.dumps({"bench": "overhead run", "engine": engine, "articles": args.n, "added": added,
-                                  "workers": args.workers, "seconds": round(seconds, 2), "load_before": load0,
-                                  "load_after": _load()}), flush=True)
+                # The process's own seconds (summary) against the wall here: the rest is Python's
+                # start and khabar's imports (pipeline models in the workers or the main process).
+                print(json.dumps({"bench": "overhead run", "engine": engine, "articles": args.n,
+                                  "added": result["added"], "workers": args.workers, "seconds": round(seconds, 2),
+                                  "ingest_seconds": result["seconds"], "load_before": load0, "load_after": _load(),
+                                  "breakdown": breakdown(result.get("timings", {}), args.n, result["seconds"],
+                                                         args.workers)}), flush=True)
         local, ray_ = min(times["local"]), min(times["ray"])
         print(json.dumps({"bench": "ray overhead", "articles": args.n, "workers": args.workers,
                           "local_seconds_best": round(local, 2), "ray_seconds_best": round(ray_, 2),

@@ -55,11 +55,14 @@ from khabar.archive.work import (
     Analyzer,
     Outcome,
     Setup,
-    prepare_batch,
+    ingest_batch,
+    merge_timings,
+    process_cpu,
     reanalysis_input,
     reanalyze_batch,
     restore_pipeline,
     store_reanalyses,
+    timed,
     write_prepared,
 )
 from khabar.ingest import Failure, FieldMap, RawArticle, read_sources
@@ -87,6 +90,9 @@ class IngestSummary:
     interrupted: bool = False
     engine: str = "local"
     worker_rss_mb: float | None = None   # the largest peak RSS of a worker (Ray actors report theirs)
+    # Where the time went (seconds; ``_cpu``: CPU seconds): the engine's start, each phase of the
+    # batches summed over the workers, the steps after them, this process's CPU (see bench/scale.py).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def seen(self) -> int:
@@ -100,7 +106,8 @@ class IngestSummary:
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "duplicates": self.duplicates, "already": self.already, "failed": self.failed,
                 "seconds": round(self.seconds, 3), "report": self.report, "interrupted": self.interrupted,
-                "engine": self.engine, "failures": [{"origin": f.origin, "reason": f.reason} for f in self.failures]}
+                "engine": self.engine, "failures": [{"origin": f.origin, "reason": f.reason} for f in self.failures],
+                "timings": {k: round(v, 4) for k, v in sorted(self.timings.items())}}
 
 
 class Tally:
@@ -115,6 +122,7 @@ class Tally:
         self.summary = IngestSummary(report=str(report) if report else None, engine=engine)
         self.progress = progress
         self.started = time.perf_counter()
+        self._cpu = time.process_time()
         self.report_if_empty = report_if_empty
         self._fh: IO[str] | None = None
         self._tmp = ""
@@ -135,6 +143,7 @@ class Tally:
         s.added += outcome.added
         s.duplicates += outcome.duplicates
         s.already += outcome.already
+        merge_timings(s.timings, outcome.timings)
         for failure in outcome.failures:
             self.fail(failure)
         if report and self.progress:
@@ -152,6 +161,7 @@ class Tally:
                 os.unlink(self._tmp)
                 self.summary.report = None
         self.summary.seconds = time.perf_counter() - self.started
+        self.summary.timings["main_cpu"] = time.process_time() - self._cpu
         if self.progress:
             self.progress(self.summary)
         return self.summary
@@ -194,11 +204,14 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
     ``interrupted`` set.
     """
     if engine == "ray":
+        wall, cpu = time.perf_counter(), time.process_time()
         from khabar.archive.engines import ray as ray_engine
 
+        imported = {"import_s": time.perf_counter() - wall, "import_cpu": time.process_time() - cpu}
         return ray_engine.ingest(sources, storage, restore_only=restore_only, fields=fields, report=report,
                                  progress=progress, chunk=chunk, articles=articles, writer=writer,
-                                 pipeline=pipeline, jobs=jobs, report_if_empty=report_if_empty, **options)
+                                 pipeline=pipeline, jobs=jobs, report_if_empty=report_if_empty,
+                                 timings=imported, **options)
     if engine != "local":
         raise ValueError(f"unknown engine {engine!r} (local or ray)")
     tally = Tally(report, progress, report_if_empty=report_if_empty)
@@ -246,25 +259,35 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
             default_pipeline()  # loaded once here: forked workers share its lexicons and models
         init = partial(start_worker, setup)
         close = stop_worker
+    timings = summary.timings
     try:
+        wall = time.perf_counter()
         with LocalEngine(jobs).pool(init, on_close=close) as pool:
+            timings["start_s"] = time.perf_counter() - wall
             todo = (t for t in (triage(b) for b in batches(stream, chunk)) if t)
             if jobs == 1:
                 outcomes: Iterable[Outcome] = (
-                    write_prepared(storage, prepare_batch(analyzer, items, storage), seen=seen_keys, resolver=resolver)
-                    for items in todo)
+                    ingest_batch(analyzer, items, storage, seen=seen_keys, resolver=resolver) for items in todo)
             else:
                 outcomes = (outcome for _, outcome in pool.map(ingest_task, todo, on_lost=_lost))
+            ran = time.perf_counter()
             for outcome in outcomes:
                 if outcome.prepared is not None:  # one writer: this process
                     written = write_prepared(storage, outcome.prepared, seen=seen_keys, resolver=resolver)
                     written.failures[:0] = outcome.failures
+                    merge_timings(written.timings, outcome.timings)
                     outcome = written
                 added.extend(outcome.ids)
                 tally.add(outcome)
-        if added:
-            # Roles stored before the article naming their holder: resolved now that it is known.
-            IdentityResolver(storage).revisit_roles(added)
+            timings["run_s"] = time.perf_counter() - ran
+            wall = time.perf_counter()
+        timings["stop_s"] = time.perf_counter() - wall
+        if jobs == 1:
+            process_cpu(timings)
+        with timed(timings, "post"):
+            if added:
+                # Roles stored before the article naming their holder: resolved now that it is known.
+                IdentityResolver(storage).revisit_roles(added)
     except KeyboardInterrupt:
         summary.interrupted = True
     except BaseException:

@@ -26,7 +26,12 @@ same whichever engine runs them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,11 +55,14 @@ __all__ = [
     "Worker",
     "ingest_batch",
     "link_batch",
+    "merge_timings",
     "prepare_batch",
+    "process_cpu",
     "reanalysis_input",
     "reanalyze_batch",
     "restore_pipeline",
     "store_reanalyses",
+    "timed",
     "write_prepared",
 ]
 
@@ -200,6 +208,7 @@ class Outcome:
     failures: list[Failure] = field(default_factory=list)
     prepared: list[Prepared] | None = None
     ids: list[int] = field(default_factory=list)   # of the articles added (analysed in full)
+    timings: dict[str, float] = field(default_factory=dict)   # where the batch's time went (:class:`Timings`)
 
     @property
     def failed(self) -> int:
@@ -211,18 +220,53 @@ class Outcome:
         self.already += other.already
         self.failures.extend(other.failures)
         self.ids.extend(other.ids)
+        merge_timings(self.timings, other.timings)
 
     def to_row(self) -> dict[str, Any]:
         """A flat record (for a Ray dataset)."""
         return {"added": self.added, "duplicates": self.duplicates, "already": self.already,
                 "failed_origins": [f.origin for f in self.failures],
-                "failed_reasons": [f.reason for f in self.failures], "ids": list(self.ids)}
+                "failed_reasons": [f.reason for f in self.failures], "ids": list(self.ids),
+                "timings": json.dumps(self.timings)}
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Outcome:
         return cls(int(row["added"]), int(row["duplicates"]), int(row["already"]),
                    [Failure(str(o), str(r)) for o, r in zip(row["failed_origins"], row["failed_reasons"], strict=True)],
-                   ids=[int(i) for i in row.get("ids", ())])
+                   ids=[int(i) for i in row.get("ids", ())], timings=json.loads(row.get("timings") or "{}"))
+
+
+# -- where the time goes ------------------------------------------------------------------------
+
+# A process's CPU seconds so far, keyed "cpu@HOST:PID" in the timings (merged by taking the latest,
+# the largest); every other key is a sum (seconds, or a count).
+PROCESS_CPU = "cpu@"
+
+
+def merge_timings(into: dict[str, float], other: Mapping[str, float]) -> None:
+    """Add ``other``'s timings to ``into``: sums, and each process's CPU so far (the largest)."""
+    for key, value in other.items():
+        if key.startswith(PROCESS_CPU):
+            into[key] = max(into.get(key, 0.0), value)
+        else:
+            into[key] = into.get(key, 0.0) + value
+
+
+@contextmanager
+def timed(timings: dict[str, float], phase: str) -> Iterator[None]:
+    """Wall seconds (``PHASE_s``) and this process's CPU seconds (``PHASE_cpu``) spent in the block.
+    CPU time is what a loaded machine does not change: a phase that waits shows wall without CPU."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        timings[f"{phase}_s"] = timings.get(f"{phase}_s", 0.0) + time.perf_counter() - wall
+        timings[f"{phase}_cpu"] = timings.get(f"{phase}_cpu", 0.0) + time.process_time() - cpu
+
+
+def process_cpu(timings: dict[str, float]) -> None:
+    """Record this process's CPU seconds so far (user + system, model loading included)."""
+    timings[f"{PROCESS_CPU}{socket.gethostname()}:{os.getpid()}"] = time.process_time()
 
 
 def link_batch(resolver: IdentityResolver, storage: Storage, articles: Sequence[NewArticle]) -> None:
@@ -251,16 +295,22 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[
     Without it, a duplicate found only when writing counts as a duplicate within the run.
     """
     fresh = [p for p in prepared if isinstance(p, NewArticle)]
-    linker = resolver
-    if linker is None and any(a.analysis == "full" for a in fresh):
-        linker = IdentityResolver(storage)
-    if linker is not None:
-        link_batch(linker, storage, fresh)
-    written = storage.write(fresh)
-    if linker is not None:
-        linker.written()
-    ids = iter(written)
     outcome = Outcome()
+    timings = outcome.timings
+    linker = resolver
+    with timed(timings, "link"):
+        if linker is None and any(a.analysis == "full" for a in fresh):
+            linker = IdentityResolver(storage)
+        if linker is not None:
+            link_batch(linker, storage, fresh)
+    waited = getattr(storage, "lock_wait", 0.0)
+    with timed(timings, "write"):
+        written = storage.write(fresh)
+        if linker is not None:
+            linker.written()
+    # The wait for the write lock is part of the write's wall time (not of its CPU).
+    timings["lock_wait_s"] = getattr(storage, "lock_wait", 0.0) - waited
+    ids = iter(written)
     for item in prepared:
         if isinstance(item, Failure):
             outcome.failures.append(item)
@@ -282,16 +332,22 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[
 
 
 def ingest_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure], storage: Storage | None, *,
-                 write: bool = True) -> Outcome:
-    """Prepare a batch and (``write``) store it through ``storage``; counts and failures come back.
+                 write: bool = True, seen: set[str] | None = None,
+                 resolver: IdentityResolver | None = None) -> Outcome:
+    """Prepare a batch and (``write``) store it through ``storage``; counts and failures come back
+    (``seen``, ``resolver``: :func:`write_prepared`'s).
 
     With ``write=False`` ``storage`` is only read (to skip stored articles) and the outcome carries
     the prepared batch for the one writer (:func:`write_prepared`).
     """
-    prepared = prepare_batch(analyzer, records, storage)
+    timings: dict[str, float] = {"batches": 1.0, "articles": float(len(records))}
+    with timed(timings, "analyse"):
+        prepared = prepare_batch(analyzer, records, storage)
     if not write or storage is None:
-        return Outcome(prepared=prepared)
-    return write_prepared(storage, prepared)
+        return Outcome(prepared=prepared, timings=timings)
+    outcome = write_prepared(storage, prepared, seen=seen, resolver=resolver)
+    merge_timings(outcome.timings, timings)
+    return outcome
 
 
 # -- reanalysis ---------------------------------------------------------------------------------
@@ -375,6 +431,7 @@ class Worker:
     def __init__(self, setup: Setup) -> None:
         from khabar.archive.storage import open_storage
 
+        wall, cpu = time.perf_counter(), time.process_time()
         self.setup = setup
         self.analyzer = Analyzer(restore_only=setup.restore_only, pipeline=setup.pipeline, names=setup.names)
         self.storage: Storage | None = None
@@ -388,9 +445,22 @@ class Worker:
                     self.storage = None
         elif setup.write:
             raise ValueError(f"workers cannot write to {setup.url!r}: an in-memory archive has one writer")
+        # Reported with the first batch: the worker's start (models, connection), then the time it
+        # waited for work between batches (a worker the feeding process cannot keep busy).
+        self._timings: dict[str, float] = {"worker_start_s": time.perf_counter() - wall,
+                                           "worker_start_cpu": time.process_time() - cpu, "workers": 1.0}
+        self._idle_since = time.perf_counter()
 
     def ingest(self, records: Sequence[RawArticle | Failure]) -> Outcome:
-        return ingest_batch(self.analyzer, records, self.storage, write=self.setup.write)
+        started = time.perf_counter()
+        timings, self._timings = self._timings, {}
+        timings["idle_s"] = started - self._idle_since
+        with timed(timings, "task"):
+            outcome = ingest_batch(self.analyzer, records, self.storage, write=self.setup.write)
+        merge_timings(outcome.timings, timings)
+        process_cpu(outcome.timings)
+        self._idle_since = time.perf_counter()
+        return outcome
 
     def reanalyze(self, items: Sequence[tuple[int, str, Mapping[str, Any]]]) -> tuple[list[Analysed], list[Failure]]:
         """Analyse again; a worker that writes stores the batch and gives back only the failures."""

@@ -35,7 +35,7 @@ import ray.data
 
 from khabar.archive.shards import SUCCESS, ShardWriter
 from khabar.archive.storage import Storage
-from khabar.archive.work import Outcome, Setup, Worker, reanalysis_input
+from khabar.archive.work import Outcome, Setup, Worker, merge_timings, reanalysis_input, timed
 from khabar.errors import KhabarError
 from khabar.ingest import Failure, FieldMap, RawArticle, iter_files, read_sources
 
@@ -174,7 +174,8 @@ class _IngestActor:
         from khabar.archive.engines.local import batches
 
         rows: dict[str, list[Any]] = {"unit": [], "added": [], "duplicates": [], "already": [],
-                                      "failed_origins": [], "failed_reasons": [], "ids": [], "rss_mb": []}
+                                      "failed_origins": [], "failed_reasons": [], "ids": [], "timings": [],
+                                      "rss_mb": []}
         for index, text in zip(batch["index"], batch["unit"], strict=True):
             unit = json.loads(text)
             total = Outcome()
@@ -182,11 +183,14 @@ class _IngestActor:
                 outcome = self.worker.ingest(records)
                 if outcome.prepared is not None:  # Parquet shards: this actor writes them
                     assert self.shards is not None
-                    outcome = self.shards.write(outcome.prepared)
+                    timings = outcome.timings
+                    with timed(timings, "write"):
+                        outcome = self.shards.write(outcome.prepared)
+                    merge_timings(outcome.timings, timings)
                 total.add(outcome)
             row = total.to_row()
             rows["unit"].append(int(index))
-            for key in ("added", "duplicates", "already", "failed_origins", "failed_reasons", "ids"):
+            for key in ("added", "duplicates", "already", "failed_origins", "failed_reasons", "ids", "timings"):
                 rows[key].append(row[key])
             rows["rss_mb"].append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         return rows
@@ -263,10 +267,12 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
            progress: Callable[[Any], None] | None = None, chunk: int = 128,
            articles: Iterable[RawArticle | Failure] | None = None, writer: str = "auto",
            pipeline: Callable[[], Any] | None = None, jobs: int | None = None, address: str | None = None,
-           output: str | None = None, report_if_empty: bool = True, **read_options: Any) -> Any:
+           output: str | None = None, report_if_empty: bool = True, timings: dict[str, float] | None = None,
+           **read_options: Any) -> Any:
     """:func:`khabar.archive.runner.ingest` on Ray: ``jobs`` actors (default: every CPU of the
     cluster), on the cluster at ``address`` (default: one started here); ``output``: write Parquet
-    shards to this folder instead of the archive (``storage`` may then be ``None``)."""
+    shards to this folder instead of the archive (``storage`` may then be ``None``). ``timings``: what
+    the caller spent already (importing Ray), added to the summary's."""
     from khabar.archive.runner import Tally
 
     if writer == "one":
@@ -275,10 +281,14 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
     if output is not None:
         _prepare_output(output)
     tally = Tally(report, progress, engine="ray", report_if_empty=report_if_empty)
+    clock = tally.summary.timings
+    clock.update(timings or {})
     added: list[int] = []
     names = () if restore_only or storage is None else tuple(storage.learned_names())
-    started = connect(address, cpus=jobs)
+    with timed(clock, "ray_init"):
+        started = connect(address, cpus=jobs)
     try:
+        wall = time.perf_counter()
         _quiet_data_context()
         actors = _actors(jobs)
         if articles is not None:
@@ -295,9 +305,12 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
             kwargs = {"setup": setup, "output": output, "chunk": chunk,
                       "fields": dict(fields.mapping) if fields else None, "read_options": read_options}
             finished: set[int] = set()
+            clock["plan_s"] = time.perf_counter() - wall
+            wall = time.perf_counter()
             try:
                 for rows in _map(ds, _IngestActor, kwargs, actors).iter_batches(batch_size=None,
                                                                                   batch_format="default"):
+                    clock.setdefault("first_result_s", time.perf_counter() - wall)
                     for i in range(len(rows["unit"])):
                         finished.add(int(rows["unit"][i]))
                         outcome = Outcome.from_row({k: rows[k][i] for k in rows})
@@ -307,6 +320,7 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
                         tally.summary.worker_rss_mb = max(tally.summary.worker_rss_mb or 0.0, round(rss, 1))
             except KeyboardInterrupt:
                 tally.summary.interrupted = True
+            clock["run_s"] = time.perf_counter() - wall
             if not tally.summary.interrupted:
                 for i, unit in enumerate(units):
                     if i not in finished:
@@ -317,7 +331,8 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
             # Roles stored before the article naming their holder: resolved now that it is known.
             from khabar.archive.identities import IdentityResolver
 
-            IdentityResolver(storage).revisit_roles(added)
+            with timed(clock, "post"):
+                IdentityResolver(storage).revisit_roles(added)
         if output is not None and not tally.summary.interrupted:
             (Path(output) / MARKER).unlink(missing_ok=True)
             (Path(output) / SUCCESS).write_text(json.dumps(tally.summary.to_dict(), ensure_ascii=False),
@@ -327,7 +342,8 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
         raise
     finally:
         if started:
-            ray.shutdown()
+            with timed(clock, "ray_shutdown"):
+                ray.shutdown()
     return tally.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +29,9 @@ class Connection:
         self.path = path
         self.readonly = readonly
         self._depth = 0
+        # Seconds this connection waited for the write lock (another writer's transaction): the
+        # engines report it per batch, so a run shows how long its workers waited for each other.
+        self.lock_wait = 0.0
         if path != ":memory:":
             p = Path(path)
             if p.is_dir():
@@ -106,10 +110,13 @@ class Connection:
             finally:
                 self._depth -= 1
             return
+        waited = time.perf_counter()
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as err:
             raise self._error(err) from None
+        finally:
+            self.lock_wait += time.perf_counter() - waited
         self._depth = 1
         try:
             yield
