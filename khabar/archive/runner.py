@@ -57,7 +57,6 @@ from khabar.archive.work import (
     Setup,
     ingest_batch,
     merge_timings,
-    process_cpu,
     reanalysis_input,
     reanalyze_batch,
     restore_pipeline,
@@ -282,8 +281,6 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
             timings["run_s"] = time.perf_counter() - ran
             wall = time.perf_counter()
         timings["stop_s"] = time.perf_counter() - wall
-        if jobs == 1:
-            process_cpu(timings)
         with timed(timings, "post"):
             if added:
                 # Roles stored before the article naming their holder: resolved now that it is known.

@@ -1,9 +1,10 @@
-"""The Ray engine: ingest and reanalysis on a Ray cluster, through Ray Data (``pip install 'khabar[scale]'``).
+"""The Ray engine: ingest and reanalysis on a Ray cluster, on a pool of Ray actors (``pip install 'khabar[scale]'``).
 
 The driver only plans: it lists the sources' files (never reads them) and cuts them into read units
 (a few files, or a line range of a large JSONL file), or cuts the archive's ids into ranges for a
-reanalysis. The units become a Ray dataset, and ``map_batches`` runs them on a pool of actors, one
-per CPU asked for: each actor builds one :class:`~khabar.archive.work.Worker` (the models loaded
+reanalysis. A pool of Ray actors runs the units, one actor per CPU asked for, one unit in flight
+per actor (plain Ray actors: Ray Data's planning and executor cost start-up and gave nothing
+here, where a unit is a description of work, not data): each actor builds one :class:`~khabar.archive.work.Worker` (the models loaded
 once per actor, its own connection to the archive), reads its unit with khabar's own readers (so
 every origin, failure and record is what the local engine gives), runs the batch functions of
 :mod:`khabar.archive.work`, and writes each batch itself: through ``Storage.write`` (COPY on
@@ -31,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import ray
-import ray.data
 
 from khabar.archive.shards import SUCCESS, ShardWriter
 from khabar.archive.storage import Storage
@@ -69,14 +69,6 @@ def connect(address: str | None = None, *, cpus: int | None = None, object_store
         raise KhabarError(f"cannot reach the Ray cluster at {address}: {' '.join(str(err).split())[:300]} "
                           "(start one with `ray start --head`, or leave out --address to run one here)") from None
     return False
-
-
-def _quiet_data_context() -> None:
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
-    ctx.print_on_execution_start = False
-    # A unit whose actor died UNIT_TRIES times is reported by the driver, not the end of the run.
-    ctx.max_errored_blocks = -1
 
 
 def _actors(cpus: int | None) -> int:
@@ -168,7 +160,7 @@ class _IngestActor:
         self.fields = FieldMap(fields) if fields else None
         self.read_options = read_options
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+    def run(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         import resource
 
         from khabar.archive.engines.local import batches
@@ -202,7 +194,7 @@ class _ReanalyzeActor:
         self.chunk = chunk
         self.everything = everything
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+    def run(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         rows: dict[str, list[Any]] = {"unit": [], "done": [], "failed_origins": [], "failed_reasons": []}
         storage = self.worker.storage
         assert storage is not None
@@ -225,16 +217,41 @@ class _ReanalyzeActor:
         return rows
 
 
-def _map(ds: Any, actor: type, kwargs: dict[str, Any], actors: int) -> Any:
-    import warnings
+def _pool_map(actor: type, kwargs: dict[str, Any], actors: int,
+              batches: list[dict[str, list[Any]]]) -> Iterator[dict[str, list[Any]]]:
+    """Each of ``batches`` run by one of a pool of ``actors`` actors (one CPU each, ``actor(**kwargs)``
+    built once per actor: the models loaded once), one batch in flight per actor; results as they
+    come. An actor that dies is restarted by Ray and its batch run again; a batch whose actor died
+    :data:`UNIT_TRIES` times (or that raised) gives no result, and the run goes on.
 
-    with warnings.catch_warnings():
-        # Ray Data retries an actor's task without end by default; a unit that kills its actor
-        # every time must end as a reported failure instead (these options have no named form yet).
-        warnings.simplefilter("ignore")
-        return ds.map_batches(actor, fn_constructor_kwargs=kwargs, batch_size=1,
-                              compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=1,
-                              max_restarts=-1, max_task_retries=UNIT_TRIES - 1)
+    A pool of plain Ray actors, not Ray Data: the batches are only descriptions of work (files to
+    read, id ranges), so Ray Data's planning and executor, and its import in the driver and in
+    every actor, were start-up cost without use (bench/scale.py overhead)."""
+    remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=UNIT_TRIES - 1)(actor)
+    pool = [remote.remote(**kwargs) for _ in range(max(1, min(actors, len(batches))))]
+    todo = iter(batches)
+    running: dict[Any, Any] = {}
+
+    def submit(handle: Any) -> None:
+        batch = next(todo, None)
+        if batch is not None:
+            running[handle.run.remote(batch)] = handle
+
+    try:
+        for handle in pool:
+            submit(handle)
+        while running:
+            done, _ = ray.wait(list(running), num_returns=1)
+            handle = running.pop(done[0])
+            submit(handle)
+            try:
+                rows = ray.get(done[0])
+            except ray.exceptions.RayError:
+                continue  # reported by the caller: a batch without its result
+            yield rows
+    finally:
+        for handle in pool:
+            ray.kill(handle, no_restart=True)
 
 
 # -- the runs -------------------------------------------------------------------------------------
@@ -289,7 +306,6 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
         started = connect(address, cpus=jobs)
     try:
         wall = time.perf_counter()
-        _quiet_data_context()
         actors = _actors(jobs)
         if articles is not None:
             records = [_record(item) for item in articles]
@@ -299,8 +315,7 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
         else:
             units = list(plan_units(sources))
         if units:
-            items = [{"index": i, "unit": json.dumps(u, ensure_ascii=False)} for i, u in enumerate(units)]
-            ds = ray.data.from_items(items, override_num_blocks=len(items))
+            items = [{"index": [i], "unit": [json.dumps(u, ensure_ascii=False)]} for i, u in enumerate(units)]
             setup = Setup(url, restore_only=restore_only, write=output is None, pipeline=pipeline, names=names)
             kwargs = {"setup": setup, "output": output, "chunk": chunk,
                       "fields": dict(fields.mapping) if fields else None, "read_options": read_options}
@@ -308,8 +323,7 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
             clock["plan_s"] = time.perf_counter() - wall
             wall = time.perf_counter()
             try:
-                for rows in _map(ds, _IngestActor, kwargs, actors).iter_batches(batch_size=None,
-                                                                                  batch_format="default"):
+                for rows in _pool_map(_IngestActor, kwargs, actors, items):
                     clock.setdefault("first_result_s", time.perf_counter() - wall)
                     for i in range(len(rows["unit"])):
                         finished.add(int(rows["unit"][i]))
@@ -368,14 +382,12 @@ def reanalyze(storage: Storage, *, everything: bool = False, progress: Callable[
     failures: list[Failure] = []
     started = connect(address, cpus=jobs)
     try:
-        _quiet_data_context()
-        ds = ray.data.from_items(ranges, override_num_blocks=len(ranges))
         names = tuple(storage.learned_names())
         kwargs = {"setup": Setup(url, write=True, pipeline=pipeline, names=names), "chunk": chunk,
                   "everything": everything}
         finished: set[int] = set()
-        for rows in _map(ds, _ReanalyzeActor, kwargs, _actors(jobs)).iter_batches(batch_size=None,
-                                                                                    batch_format="default"):
+        batches = [{k: [v] for k, v in r.items()} for r in ranges]
+        for rows in _pool_map(_ReanalyzeActor, kwargs, _actors(jobs), batches):
             for i in range(len(rows["unit"])):
                 finished.add(int(rows["unit"][i]))
                 done += int(rows["done"][i])
