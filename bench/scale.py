@@ -23,6 +23,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -152,9 +153,14 @@ def overhead(args: argparse.Namespace) -> None:
                 cmd = [sys.executable, "-m", "khabar.cli", "ingest", str(folder), "--db", str(db), "--jobs",
                        str(args.workers), "--json"] + (["--engine", "ray"] if engine == "ray" else [])
                 load0 = _load()
+                kids = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = time.perf_counter()
                 done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
                 seconds = time.perf_counter() - t
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                # CPU of the command and of the processes it waited for (Ray's daemons are; its
+                # workers, children of the raylet, may not be): what a loaded machine changes little.
+                cpu = after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime
                 if done.returncode != 0:
                     raise SystemExit(f"{engine}: {done.stderr[-2000:]}")
                 result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -163,6 +169,7 @@ def overhead(args: argparse.Namespace) -> None:
                 # start and khabar's imports (pipeline models in the workers or the main process).
                 print(json.dumps({"bench": "overhead run", "engine": engine, "articles": args.n,
                                   "added": result["added"], "workers": args.workers, "seconds": round(seconds, 2),
+                                  "cpu_s": round(cpu, 2),
                                   "ingest_seconds": result["seconds"], "load_before": load0, "load_after": _load(),
                                   "breakdown": breakdown(result.get("timings", {}), args.n, result["seconds"],
                                                          args.workers)}), flush=True)

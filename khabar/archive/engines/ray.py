@@ -227,8 +227,8 @@ def _pool_map(actor: type, kwargs: dict[str, Any], actors: int,
     A pool of plain Ray actors, not Ray Data: the batches are only descriptions of work (files to
     read, id ranges), so Ray Data's planning and executor, and its import in the driver and in
     every actor, were start-up cost without use (bench/scale.py overhead)."""
-    remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=UNIT_TRIES - 1)(actor)
-    pool = [remote.remote(**kwargs) for _ in range(max(1, min(actors, len(batches))))]
+    remote: Any = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=UNIT_TRIES - 1)(actor)
+    pool: list[Any] = [remote.remote(**kwargs) for _ in range(max(1, min(actors, len(batches))))]
     todo = iter(batches)
     running: dict[Any, Any] = {}
 
@@ -315,7 +315,8 @@ def ingest(sources: Iterable[str], storage: Storage | None, *, restore_only: boo
         else:
             units = list(plan_units(sources))
         if units:
-            items = [{"index": [i], "unit": [json.dumps(u, ensure_ascii=False)]} for i, u in enumerate(units)]
+            items: list[dict[str, list[Any]]] = [{"index": [i], "unit": [json.dumps(u, ensure_ascii=False)]}
+                                                 for i, u in enumerate(units)]
             setup = Setup(url, restore_only=restore_only, write=output is None, pipeline=pipeline, names=names)
             kwargs = {"setup": setup, "output": output, "chunk": chunk,
                       "fields": dict(fields.mapping) if fields else None, "read_options": read_options}
