@@ -507,10 +507,72 @@ class IdentityResolver:
         # The identities of each article linked but not yet written (a batch is linked before it is
         # written): the company people keep there counts too.
         self._pending: list[set[str]] = []
+        self._seen: int | None = None   # the newest article id taken in (:meth:`catch_up`)
 
     def written(self) -> None:
         """The articles linked so far are written: the archive itself now tells what they told."""
         self._pending.clear()
+
+    @property
+    def seen(self) -> int | None:
+        """The newest article id :meth:`catch_up` took in (None before it ran)."""
+        return self._seen
+
+    # A worker's resolver forgets what it read past this many identities (memory stays bounded).
+    MAX_RECORDS = 50_000
+
+    def catch_up(self, own: Iterable[int] = ()) -> None:
+        """Take in what other writers stored since this resolver last looked (a worker that writes
+        its own batches keeps one resolver for the run and calls this before each batch): the
+        forms, titles, honorifics, article counts, outlets and lookup keys the newer articles gave
+        the identities it remembers, as if it had read them again; ``own``: the articles this
+        resolver linked itself (taken in already). Where the archive cannot tell which articles
+        are newer (:meth:`Storage.identity_delta` is None) it forgets everything it read, so each
+        batch reads the archive afresh."""
+        delta = self.storage.identity_delta(self._seen)
+        if delta is None or self._seen is None or len(self._records) > self.MAX_RECORDS:
+            self._records.clear()
+            self._keys.clear()
+            self._holders.clear()
+            self._seen = delta.last if delta is not None else None
+            return
+        mine = set(own)
+        for article_id, identity, kind, key, published in delta.names:
+            if article_id in mine:
+                continue
+            rec = self._records.get(identity)
+            day = (published or "")[:10] or None
+            if kind == "form" and rec is not None:
+                rec.forms[key] = rec.forms.get(key, 0) + 1
+            elif kind == "title":
+                if rec is not None:
+                    rec.titles[key] = _widen(rec.titles.get(key), day)
+                holders = self._holders.get(key)
+                if holders is not None:
+                    row = next((h for h in holders if h[0] == identity), None)
+                    if row is None:
+                        holders.append([identity, _day(day), _day(day), 1])
+                    else:
+                        d = _day(day)
+                        if d is not None:
+                            row[1] = d if row[1] is None else min(row[1], d)
+                            row[2] = d if row[2] is None else max(row[2], d)
+                        row[3] += 1
+            elif kind == "honorific" and rec is not None and key not in rec.honorifics:
+                rec.honorifics = (*rec.honorifics, key)
+        for article_id, identity in delta.mentions:
+            rec = self._records.get(identity)
+            if rec is not None and article_id not in mine:
+                rec.articles += 1
+        for article_id, identity, outlet in delta.outlets:
+            rec = self._records.get(identity)
+            if rec is not None and article_id not in mine and outlet not in rec.outlets:
+                rec.outlets = (*rec.outlets, outlet)
+        for key, identity in delta.keys:
+            ids = self._keys.get(key)
+            if ids is not None and identity not in ids:
+                ids.append(identity)
+        self._seen = delta.last
 
     # -- what the lexicon knows --------------------------------------------------------------------
 

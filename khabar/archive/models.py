@@ -39,6 +39,7 @@ __all__ = [
     "FeedState",
     "HitRecord",
     "IdentityChange",
+    "IdentityDelta",
     "IdentityRecord",
     "ItemRecord",
     "Match",
@@ -109,6 +110,21 @@ class ArticleLinks:
     keys: list[tuple[str, str]] = field(default_factory=list)
     roles: list[RoleLink] = field(default_factory=list)
     published: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityDelta:
+    """What the articles stored after a given article id told of identities (for a resolver that
+    keeps what it read across batches while other workers write): ``last``, the newest article id
+    they go up to; ``names`` (article id, identity, kind, key, published), ``mentions`` (article id,
+    identity), ``outlets`` (article id, identity, outlet name) and ``keys`` (lookup key, identity)
+    of the identities they named."""
+
+    last: int
+    names: list[tuple[int, str, str, str, str | None]]
+    mentions: list[tuple[int, str]]
+    outlets: list[tuple[int, str, str]]
+    keys: list[tuple[str, str]]
 
 
 @dataclass(slots=True)

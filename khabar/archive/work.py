@@ -30,7 +30,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -285,7 +285,7 @@ def link_batch(resolver: IdentityResolver, storage: Storage, articles: Sequence[
 
 
 def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[str] | None = None,
-                   resolver: IdentityResolver | None = None) -> Outcome:
+                   resolver: IdentityResolver | None = None, own: Iterable[int] | None = None) -> Outcome:
     """Store the new articles of a prepared batch in one transaction, and count what happened.
 
     Their entities are linked to archive identities first, by ``resolver`` (one for the whole run,
@@ -293,6 +293,9 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[
     the other workers stored). ``seen``: content keys this run stored before (a duplicate of one is
     not ``already`` in the archive before the run); the keys this batch adds are added to it.
     Without it, a duplicate found only when writing counts as a duplicate within the run.
+    ``own``: the articles ``resolver`` linked and stored before, given by a worker that keeps one
+    resolver for the run: it first takes in what the other writers stored since
+    (:meth:`IdentityResolver.catch_up`), as of one moment of the archive.
     """
     fresh = [p for p in prepared if isinstance(p, NewArticle)]
     outcome = Outcome()
@@ -301,7 +304,11 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[
     with timed(timings, "link"):
         if linker is None and any(a.analysis == "full" for a in fresh):
             linker = IdentityResolver(storage)
-        if linker is not None:
+        if linker is not None and own is not None and any(a.analysis == "full" for a in fresh):
+            with storage.snapshot():  # what it takes in and what it then reads: one moment
+                linker.catch_up(own)
+                link_batch(linker, storage, fresh)
+        elif linker is not None:
             link_batch(linker, storage, fresh)
     waited = getattr(storage, "lock_wait", 0.0)
     with timed(timings, "write"):
@@ -333,9 +340,9 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[
 
 def ingest_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure], storage: Storage | None, *,
                  write: bool = True, seen: set[str] | None = None,
-                 resolver: IdentityResolver | None = None) -> Outcome:
+                 resolver: IdentityResolver | None = None, own: Iterable[int] | None = None) -> Outcome:
     """Prepare a batch and (``write``) store it through ``storage``; counts and failures come back
-    (``seen``, ``resolver``: :func:`write_prepared`'s).
+    (``seen``, ``resolver``, ``own``: :func:`write_prepared`'s).
 
     With ``write=False`` ``storage`` is only read (to skip stored articles) and the outcome carries
     the prepared batch for the one writer (:func:`write_prepared`).
@@ -345,7 +352,7 @@ def ingest_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure], st
         prepared = prepare_batch(analyzer, records, storage)
     if not write or storage is None:
         return Outcome(prepared=prepared, timings=timings)
-    outcome = write_prepared(storage, prepared, seen=seen, resolver=resolver)
+    outcome = write_prepared(storage, prepared, seen=seen, resolver=resolver, own=own)
     merge_timings(outcome.timings, timings)
     return outcome
 
@@ -445,6 +452,13 @@ class Worker:
                     self.storage = None
         elif setup.write:
             raise ValueError(f"workers cannot write to {setup.url!r}: an in-memory archive has one writer")
+        # One resolver for the worker's run, caught up with the other writers before each batch
+        # (a fresh one per batch read every identity it met from the archive again: that cost grew
+        # with the archive, bench/scale.py link_cpu_ms); ``_own``: the articles it stored itself.
+        self.resolver: IdentityResolver | None = None
+        if self.storage is not None and setup.write and not setup.restore_only:
+            self.resolver = IdentityResolver(self.storage)
+        self._own: set[int] = set()
         # Reported with the first batch: the worker's start (models, connection), then the time it
         # waited for work between batches (a worker the feeding process cannot keep busy).
         self._timings: dict[str, float] = {"worker_start_s": time.perf_counter() - wall,
@@ -456,7 +470,11 @@ class Worker:
         timings, self._timings = self._timings, {}
         timings["idle_s"] = started - self._idle_since
         with timed(timings, "task"):
-            outcome = ingest_batch(self.analyzer, records, self.storage, write=self.setup.write)
+            outcome = ingest_batch(self.analyzer, records, self.storage, write=self.setup.write,
+                                   resolver=self.resolver, own=self._own if self.resolver is not None else None)
+        if self.resolver is not None:
+            seen = self.resolver.seen
+            self._own = {i for i in self._own if seen is None or i > seen} | set(outcome.ids)
         merge_timings(outcome.timings, timings)
         process_cpu(outcome.timings)
         self._idle_since = time.perf_counter()

@@ -491,3 +491,37 @@ def test_identities_split_only_articles_that_mention_the_identity() -> None:
         split(store, ali, articles=[2, 999])
     assert store.identity_history(ali) == []
     store.close()
+
+
+def test_identities_worker_resolver_catches_up_with_other_writers(tmp_path: Any) -> None:
+    """A worker keeps one resolver for its run: what another writer stored since is taken in, so
+    what it remembers is what reading the archive afresh gives (records, lookups, office holders)."""
+    from khabar.archive.identities import IdentityResolver
+
+    db = tmp_path / "a.db"
+    raws = [RawArticle(text, f"a{i}", "text", published=day, outlet=outlet)
+            for i, (day, outlet, text) in enumerate(ARTICLES)]
+    with open_storage(db) as other, open_storage(db) as mine:
+        ingest([], other, jobs=1, articles=raws[:4])
+        resolver = IdentityResolver(mine)
+        resolver.catch_up()
+        ids = [r[0] for r in mine.db.execute("SELECT id FROM entities ORDER BY id")]
+        keys = [r[0] for r in mine.db.execute("SELECT DISTINCT key FROM identity_keys ORDER BY key")]
+        offices = [r[0] for r in mine.db.execute("SELECT DISTINCT key FROM identity_names WHERE kind = 'title'")]
+        resolver._record(ids)
+        resolver._lookup(keys)
+        for office in offices:
+            resolver._holders_of(office)
+        ingest([], other, jobs=1, articles=raws[4:])  # another writer, meanwhile
+        resolver.catch_up()
+        fresh = IdentityResolver(mine)
+        cached = {r.id: r for r in resolver._record(ids)}
+        for rec in fresh._record(ids):
+            got = cached[rec.id]
+            assert (got.articles, got.forms, got.titles, sorted(got.honorifics), sorted(got.outlets)) == \
+                   (rec.articles, rec.forms, rec.titles, sorted(rec.honorifics), sorted(rec.outlets)), rec.id
+        assert {k: sorted(v) for k, v in resolver._lookup(keys).items()} == \
+               {k: sorted(v) for k, v in fresh._lookup(keys).items()}
+        assert any(r.articles > 1 for r in cached.values())  # the second writer did add to them
+        for office in offices:
+            assert sorted(resolver._holders_of(office)) == sorted(fresh._holders_of(office))

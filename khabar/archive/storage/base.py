@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 
 from khabar.archive.models import (
     Alert,
@@ -36,6 +36,7 @@ from khabar.archive.models import (
     FeedState,
     HitRecord,
     IdentityChange,
+    IdentityDelta,
     IdentityRecord,
     ItemRecord,
     Match,
@@ -274,6 +275,18 @@ class Storage(Following, ABC):
     @abstractmethod
     def resolve_identity(self, identity: str) -> str:
         """The identity an id stands for now: itself, or the one it was merged into."""
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A block whose reads all see the archive as of one moment (no write inside); a backend
+        that cannot pin one reads as usual."""
+        return nullcontext()
+
+    def identity_delta(self, after: int | None) -> IdentityDelta | None:
+        """What the articles stored after article id ``after`` told of identities (``None``: only the
+        newest article id, in ``last``). ``None`` where the backend cannot tell which articles are
+        newer than a given one (its writers' ids do not come in commit order): a resolver then
+        reads again what it needs."""
+        return None
 
     @abstractmethod
     def identity_pins(self, article_id: int) -> dict[str, str]:

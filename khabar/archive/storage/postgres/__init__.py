@@ -79,6 +79,7 @@ class PostgresStorage(PgSearch, SqliteStorage):
         self.readonly = readonly
         self.created = False
         self._depth = 0
+        self.lock_wait = 0.0
         self._identity = None
         self.conn = self._connect(timeout)
         self.db = PgConnection(self.conn)  # type: ignore[assignment]
@@ -256,6 +257,14 @@ class PostgresStorage(PgSearch, SqliteStorage):
                 conn.close()
 
     # -- writing --------------------------------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        yield  # identity_delta is None here: nothing relies on one moment
+
+    def identity_delta(self, after: int | None) -> None:
+        # Ids come from a sequence and writers commit in any order: no id tells what is newer.
+        return None
 
     def write(self, articles: Sequence[NewArticle]) -> list[int | None]:
         if not articles:

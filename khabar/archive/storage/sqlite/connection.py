@@ -130,6 +130,18 @@ class Connection:
         except sqlite3.Error as err:
             raise self._error(err) from None
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads in one read transaction: all see the archive as of its first read (WAL)."""
+        if self._depth:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     # -- writing --------------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:

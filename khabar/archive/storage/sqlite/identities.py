@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from khabar.archive.models import ArticleLinks, IdentityChange, IdentityRecord, NameUse, RoleLink
+from khabar.archive.models import ArticleLinks, IdentityChange, IdentityDelta, IdentityRecord, NameUse, RoleLink
 from khabar.archive.storage.sqlite.connection import Connection
 from khabar.archive.storage.sqlite.schema import _now
 from khabar.errors import InvalidInput, NotFoundError
@@ -80,6 +80,32 @@ class Identities(Connection):
             out.append(IdentityRecord(row[0][0], row[0][2], row[0][1], int(articles), forms, titles,
                                       tuple(honorifics), tuple(outlets)))
         return out
+
+    def identity_delta(self, after: int | None) -> IdentityDelta | None:
+        # An article's id is chosen under the write lock (MAX(id) + 1) and the writers commit one at
+        # a time, so every article up to the newest id seen is committed, and later ones are newer.
+        last = int(self._query("SELECT COALESCE(MAX(id), 0) FROM articles")[0][0])
+        if after is None or last <= after:
+            return IdentityDelta(last, [], [], [], [])
+        bounds = (after, last)
+        names = [(int(a), i, k, key, p) for a, i, k, key, p in self._query(
+            "SELECT article_id, identity_id, kind, key, published FROM identity_names "
+            "WHERE article_id > ? AND article_id <= ? ORDER BY article_id, rowid", bounds)]
+        mentions = [(int(a), e) for a, e in self._query(
+            "SELECT article_id, entity_id FROM article_entities WHERE article_id > ? AND article_id <= ? "
+            "ORDER BY article_id, entity_id", bounds)]
+        outlets = [(int(a), i, o) for a, i, o in self._query(
+            "SELECT DISTINCT l.article_id, l.identity_id, o.name FROM identity_links l JOIN articles a ON a.id = l.article_id "
+            "JOIN outlets o ON o.id = a.outlet_id WHERE l.article_id > ? AND l.article_id <= ? "
+            "ORDER BY l.article_id, l.identity_id", bounds)]
+        touched = list(dict.fromkeys([i for _, i, *_ in names] + [e for _, e in mentions]))
+        keys: list[tuple[str, str]] = []
+        for i in range(0, len(touched), 500):
+            part = touched[i:i + 500]
+            keys += [(k, ident) for k, ident in self._query(
+                f"SELECT key, identity_id FROM identity_keys WHERE identity_id IN ({','.join('?' * len(part))}) "
+                "ORDER BY key, identity_id", part)]
+        return IdentityDelta(last, names, mentions, outlets, keys)
 
     def role_holders(self, office: str) -> list[tuple[str, str | None, str | None, int]]:
         rows = self._query("SELECT identity_id, MIN(published), MAX(published), COUNT(*) FROM identity_names "
