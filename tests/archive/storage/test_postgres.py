@@ -6,6 +6,7 @@ who may only read, non-UTF-8 databases, connections dropped mid-ingest — each 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
@@ -275,5 +276,14 @@ def test_postgres_plans_follow_the_estimates_and_read_indexes_in_order(pg_url: s
         newest = store.search(SearchQuery(parse_query("تورم").root, Filters(outlet_ids=(3,)), limit=3))  # type: ignore[attr-defined]
         truth = sorted((i for i in range(1, 40_001) if i % 2 == 0 and 1 + i % 3 == 3), key=lambda i: (i % 365, i))
         assert [m.id for m in newest] == truth[::-1][:3]
+        # A date range's share of the archive is counted, not read off the days alone: one stray article
+        # dated 1900 makes the archive span 125 years, yet a month of 2024 holds 1/12 of it.
+        stray = (dt.date(1900, 1, 1).toordinal() << 32) | 50_000
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("INSERT INTO articles (id, fts_key, content_key, outlet_id, raw_text, text, doc, added) "
+                         "VALUES (50000, %s, 'stray', 1, 'x', 'x', '\\x00', 'now')", [stray])
+            conn.execute("INSERT INTO articles_fts (rowid, tsv) VALUES (%s, 'x')", [stray])
+        month = ((739_000 + 100) << 32, (739_000 + 130) << 32)
+        assert 0.07 < store._range_share(*month, 40_001) < 0.1  # type: ignore[attr-defined]
     finally:
         store.close()

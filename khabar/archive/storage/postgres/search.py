@@ -128,17 +128,21 @@ class PgSearch:
                                        f"LIMIT {FACET_CAP}) s", (list(filt.outlet_ids),))[0][0]), "outlet", 0))
         return sizes
 
-    def _range_share(self, lo: int | None, hi: int | None) -> float:
-        """About what share of the archive's dated articles a key range holds, from its days."""
+    def _range_share(self, lo: int | None, hi: int | None, total: int) -> float:
+        """About what share of the archive a key range holds: its articles counted up to FACET_CAP, and
+        past that read off its days (the archive's dates are seldom even: a stray article dated 1900
+        would make a month look empty by days alone)."""
         if lo is None and hi is None:
             return 1.0
+        n = int(self._pg(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE rowid >= %s AND rowid < %s "
+                         f"LIMIT {FACET_CAP}) s", (lo or 0, hi if hi is not None else 1 << 62))[0][0])
+        if n < FACET_CAP:
+            return n / total
         first, last = self._pg(f"SELECT MIN(rowid), MAX(rowid) FROM articles_fts WHERE rowid >= {1 << DAY_SHIFT}")[0]
-        if first is None:
-            return 0.0
         first, last = int(first) >> DAY_SHIFT, (int(last) >> DAY_SHIFT) + 1
         a = max(first, (lo or 0) >> DAY_SHIFT)
         b = min(last, (hi >> DAY_SHIFT) if hi is not None else last)
-        return max(0.0, min(1.0, (b - a) / max(1, last - first)))
+        return max(n / total, min(1.0, (b - a) / max(1, last - first)))
 
     @staticmethod
     def _key_range(query: SearchQuery) -> tuple[int | None, int | None]:
@@ -168,7 +172,7 @@ class PgSearch:
         if filt.ids is not None:
             return Plan("ids", 0, rows, 0.0)  # a handful of articles (an alert's new ones): nothing is cheaper
         lo, hi = self._key_range(query)
-        share = self._range_share(lo, hi)
+        share = self._range_share(lo, hi, total)
         walks = [(float(n), kind, i) for n, kind, i in sizes] + [(share * total, "keys", 0)]
         if query.text is None:
             n, kind, i = min(walks)
