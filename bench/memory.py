@@ -69,17 +69,20 @@ _OLD = ("import sys, khabar.archive.export as e; e.READ_BATCH = 500; e.PARQUET_B
 def export(n: int, db: Path) -> None:
     if not db.exists():
         texts = news_texts()
-        src = Path(tempfile.mkdtemp(prefix="khabar-mem-src-")) / "dump.jsonl"
-        with src.open("w", encoding="utf-8") as fh:
-            for i in range(n):
-                text = texts[i % len(texts)]
-                fh.write(json.dumps({"text": f"{text}\n(نسخه {i // len(texts)})" if i >= len(texts) else text,
-                                     "title": f"خبر {i}"}, ensure_ascii=False) + "\n")
-        subprocess.run([EXE, "ingest", str(src), "--db", str(db), "--restore-only"], check=True,
-                       stderr=subprocess.DEVNULL)
+        src = Path(tempfile.mkdtemp(prefix="khabar-mem-src-"))
+        for start in range(0, n, 10_000):  # files of 10,000 articles: under ingest's 100 MB a file
+            with (src / f"dump-{start:07d}.jsonl").open("w", encoding="utf-8") as fh:
+                for i in range(start, min(n, start + 10_000)):
+                    text = texts[i % len(texts)]
+                    fh.write(json.dumps({"text": f"{text}\n(نسخه {i // len(texts)})" if i >= len(texts) else text,
+                                         "title": f"خبر {i}"}, ensure_ascii=False) + "\n")
+        subprocess.run([EXE, "ingest", str(src), "--db", str(db), "--restore-only", "--report", f"{src}.report.jsonl"],
+                       check=True, stderr=subprocess.DEVNULL)
     out = db.with_suffix(".parquet")
     count = json.loads(subprocess.run([EXE, "check", "--quick", "--json", "--db", str(db)], capture_output=True,
                                       text=True).stdout)["articles"]
+    if count < 0.9 * n:  # a few texts of the news dumps repeat and are stored once
+        raise SystemExit(f"{db} holds {count:,} articles, far fewer than the {n:,} asked for (see the ingest report)")
     rows = {"articles": count, "archive_mb": round(db.stat().st_size / 2**20)}
     rows["file_peak_mb"] = round(peak_mb([EXE, "export", "--format", "parquet", "--db", str(db), "-o", str(out)]))
     rows["pipe_peak_mb"] = round(peak_mb([EXE, "export", "--format", "parquet", "--db", str(db)]))

@@ -39,11 +39,9 @@ CSV_COLUMNS = ("id", "title", "source", "published", "author", "url", "story", "
 
 
 Articles = Iterable[StoredArticle] | None
-# Articles read from the archive at a time: each holds its whole Document (a dict per token).
-READ_BATCH = 64
-# A Parquet row group (one write) holds at most this many bytes of text, so memory stays flat
-# whatever the articles' length (2,000 rows of long articles took 2.7 GB).
-PARQUET_BATCH_BYTES = 32 * 2**20
+# Articles read from the archive at a time: each holds its whole Document (a dict per token, ~1 MB
+# for a news article), so few: 64 took 70 MB to read, 8 take 16 MB.
+READ_BATCH = 8
 
 
 def _all(storage: Storage) -> Iterator[StoredArticle]:
@@ -95,29 +93,40 @@ def export_csv(storage: Storage, out: IO[str], articles: Articles = None) -> int
     return n
 
 
-def _batches(storage: Storage, size: int = 2000, articles: Articles = None,
-             max_bytes: int | None = None) -> Iterator[list[dict[str, Any]]]:
-    """Rows in batches of at most ``size`` rows and about ``max_bytes`` (:data:`PARQUET_BATCH_BYTES`)
-    of text; one long article makes a batch of its own."""
-    max_bytes = max_bytes or PARQUET_BATCH_BYTES
-    batch: list[dict[str, Any]] = []
+# Parquet: articles turned into Arrow at a time (a few MB of Python objects: a Document's JSON is ~20
+# times its text), and the Arrow bytes (UTF-8) a row group holds at most. Rows are converted as they
+# are read and only their Arrow form waits for the row group, so memory stays flat in the archive's
+# size and in the articles' length (a long article makes a part and a row group of its own).
+PARQUET_PART_ROWS = 32
+PARQUET_PART_BYTES = 4 * 2**20
+PARQUET_BATCH_BYTES = 16 * 2**20
+# Columns worth a dictionary (few distinct values) and min/max statistics (short values); the long
+# text columns get neither: a dictionary of unique texts only costs memory before it falls back.
+_PARQUET_DICTIONARY = ["source", "published", "author", "analysis", "origin"]
+_PARQUET_STATISTICS = ["id", "source", "published", "author", "story", "analysis", "quotes", "origin"]
+
+
+def _parquet_parts(articles: Iterable[StoredArticle]) -> Iterator[list[dict[str, Any]]]:
+    """Flat rows plus ``document`` (the JSON of ``Document.to_dict()``), in lists of at most
+    :data:`PARQUET_PART_ROWS` rows and about :data:`PARQUET_PART_BYTES` of text."""
+    part: list[dict[str, Any]] = []
     held = 0
-    for article in articles if articles is not None else _all(storage):
+    for article in articles:
         row = flat_row(article)
         row["document"] = json.dumps(article.doc, ensure_ascii=False)
-        held += 2 * (len(row["document"]) + len(row["text"]) + len(row["raw_text"]))
-        batch.append(row)
-        if len(batch) >= size or held >= max_bytes:
-            yield batch
-            batch, held = [], 0
-    if batch:
-        yield batch
+        held += len(row["document"]) + len(row["text"]) + len(row["raw_text"])
+        part.append(row)
+        if len(part) >= PARQUET_PART_ROWS or held >= PARQUET_PART_BYTES:
+            yield part
+            part, held = [], 0
+    if part:
+        yield part
 
 
 def export_parquet(storage: Storage, out: IO[bytes] | str, articles: Articles = None, *, batch: int = 2000) -> int:
     """Write a Parquet file (the CSV columns plus ``document``, the JSON of ``Document.to_dict()``),
-    one row group per ``batch`` articles or :data:`PARQUET_BATCH_BYTES` of text: memory stays flat in
-    the archive's size, to a file or a pipe."""
+    one row group per ``batch`` articles or :data:`PARQUET_BATCH_BYTES` of Arrow data: memory stays
+    flat in the archive's size, to a file or a pipe (the file is written as it goes, never held)."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -129,14 +138,30 @@ def export_parquet(storage: Storage, out: IO[bytes] | str, articles: Articles = 
                         ("organizations", pa.string()), ("places", pa.string()), ("quotes", pa.int64()),
                         ("text", pa.string()), ("raw_text", pa.string()), ("origin", pa.string()),
                         ("document", pa.string())])
+    pool = pa.default_memory_pool()
     n = 0
-    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-        for rows in _batches(storage, batch, articles):
-            table = pa.Table.from_pylist(rows, schema=schema)
-            del rows
-            writer.write_table(table)
-            n += table.num_rows
-            del table
+    group: list[Any] = []  # RecordBatches of the row group being gathered
+    rows = held = 0
+    with pq.ParquetWriter(out, schema, compression="zstd", use_dictionary=_PARQUET_DICTIONARY,
+                          write_statistics=_PARQUET_STATISTICS) as writer:
+
+        def flush() -> None:
+            nonlocal group, rows, held
+            writer.write_table(pa.Table.from_batches(group, schema=schema))
+            group, rows, held = [], 0, 0
+            pool.release_unused()  # hand the row group's buffers back to the system, not only to the pool
+
+        for part in _parquet_parts(articles if articles is not None else _all(storage)):
+            record = pa.RecordBatch.from_pylist(part, schema=schema)
+            del part
+            group.append(record)
+            rows += record.num_rows
+            held += record.nbytes
+            n += record.num_rows
+            if rows >= batch or held >= PARQUET_BATCH_BYTES:
+                flush()
+        if group:
+            flush()
     return n
 
 

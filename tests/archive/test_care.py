@@ -91,19 +91,22 @@ def test_a_failed_export_keeps_the_old_file(archive: Path, tmp_path: Path, monke
 
 def test_parquet_export_streams_to_a_pipe_in_row_groups(archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
+    import io
+
     import khabar.archive.export as export
 
-    monkeypatch.setattr(export, "PARQUET_BATCH_BYTES", 10_000)  # a few articles a row group
     proc = subprocess.run([EXE, "export", "--format", "parquet", "--db", str(archive)], capture_output=True,
                           timeout=120, env={**os.environ, "KHABAR_DB": str(archive)})
     assert proc.returncode == 0, proc.stderr
-    import io
-
-    table = pq.read_table(io.BytesIO(proc.stdout))
-    assert table.num_rows == len(TEXTS)
+    assert pq.read_table(io.BytesIO(proc.stdout)).num_rows == len(TEXTS)
+    monkeypatch.setattr(export, "PARQUET_PART_ROWS", 1)
+    monkeypatch.setattr(export, "PARQUET_BATCH_BYTES", 10_000)  # a few articles a row group
+    out = io.BytesIO()
     with Archive.open(archive) as arch:
-        batches = list(export._batches(arch.storage))
-    assert len(batches) > 3 and sum(map(len, batches)) == len(TEXTS)
+        assert export.export_parquet(arch.storage, out) == len(TEXTS)
+    parquet = pq.ParquetFile(io.BytesIO(out.getvalue()))
+    assert parquet.metadata.num_row_groups > 3 and parquet.metadata.num_rows == len(TEXTS)
+    assert json.loads(parquet.read().column("document")[0].as_py())["raw_text"]
 
 
 def test_concurrent_runs_keep_each_others_report(tmp_path: Path) -> None:
