@@ -24,10 +24,9 @@ from typing import Any
 
 from khabar.archive.models import NewArticle
 from khabar.archive.storage import Storage
-from khabar.archive.work import Outcome, Prepared, Skipped
+from khabar.archive.work import Outcome, Prepared
 from khabar.codec import unpack_doc
 from khabar.errors import InvalidInput, KhabarError
-from khabar.ingest import Failure
 
 __all__ = ["COLUMNS", "SUCCESS", "ShardWriter", "load_shards", "month_of"]
 
@@ -69,14 +68,8 @@ class ShardWriter:
         pa, pq = _pyarrow()
         outcome = Outcome()
         months: dict[str, list[NewArticle]] = {}
-        for item in prepared:
-            if isinstance(item, Failure):
-                outcome.failures.append(item)
-            elif isinstance(item, Skipped):
-                outcome.duplicates += 1
-                outcome.already += item.already
-            else:
-                months.setdefault(month_of(item.published), []).append(item)
+        for item in outcome.tally(prepared):
+            months.setdefault(month_of(item.published), []).append(item)
         for month, articles in months.items():
             digest = hashlib.sha256("\n".join(a.content_key for a in articles).encode()).hexdigest()[:24]
             part = self.folder / f"month={month}"

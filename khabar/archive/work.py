@@ -214,6 +214,22 @@ class Outcome:
     def failed(self) -> int:
         return len(self.failures)
 
+    def tally(self, prepared: Iterable[Prepared]) -> Iterator[NewArticle]:
+        """Count the failures and the skipped duplicates of ``prepared``, and yield its new articles
+        in order (for the caller to store and count)."""
+        for item in prepared:
+            if isinstance(item, Failure):
+                self.failures.append(item)
+            elif isinstance(item, Skipped):
+                self.duplicate(already=item.already)
+            else:
+                yield item
+
+    def duplicate(self, *, already: bool) -> None:
+        """Count an article not stored because the archive has it (``already``: had it before this run)."""
+        self.duplicates += 1
+        self.already += already
+
     def add(self, other: Outcome) -> None:
         self.added += other.added
         self.duplicates += other.duplicates
@@ -317,24 +333,15 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[
             linker.written()
     # The wait for the write lock is part of the write's wall time (not of its CPU).
     timings["lock_wait_s"] = getattr(storage, "lock_wait", 0.0) - waited
-    ids = iter(written)
-    for item in prepared:
-        if isinstance(item, Failure):
-            outcome.failures.append(item)
-        elif isinstance(item, Skipped):
-            outcome.duplicates += 1
-            outcome.already += item.already
+    for item, article_id in zip(outcome.tally(prepared), written, strict=True):
+        if article_id is not None:
+            outcome.added += 1
+            if item.analysis == "full":
+                outcome.ids.append(article_id)
+            if seen is not None:
+                seen.add(item.content_key)
         else:
-            article_id = next(ids)
-            if article_id is not None:
-                outcome.added += 1
-                if item.analysis == "full":
-                    outcome.ids.append(article_id)
-                if seen is not None:
-                    seen.add(item.content_key)
-            else:
-                outcome.duplicates += 1
-                outcome.already += seen is not None and item.content_key not in seen
+            outcome.duplicate(already=seen is not None and item.content_key not in seen)
     return outcome
 
 

@@ -1,12 +1,22 @@
-"""Fixtures of the archive tests: one Ray cluster for every test that needs one."""
+"""Fixtures of the archive tests: one Ray cluster for every test that needs one; the faulty stages
+of faults.py, importable as ``khabar_tests_faults``."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+if "khabar_tests_faults" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("khabar_tests_faults", Path(__file__).with_name("faults.py"))
+    assert _spec and _spec.loader
+    sys.modules["khabar_tests_faults"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["khabar_tests_faults"])
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from khabar.archive.runner import ingest, reanalyze
 from khabar.archive.storage import iter_articles, open_storage
 from khabar.ingest import RawArticle
 
+faults = sys.modules["khabar_tests_faults"]
 pytestmark = [pytest.mark.ray, pytest.mark.xdist_group("ray")]
 REPO = Path(__file__).resolve().parents[2]
 
@@ -118,46 +119,6 @@ def test_engines_ray_reanalyze_gives_the_local_engines_archive(ray_cluster: Any,
     assert dumps[0] == dumps[1]
 
 
-class Poison:
-    """A stage that raises on articles holding its word (a stand-in for a pipeline bug)."""
-
-    name = "poison"
-    requires = ("text",)
-    assigns = ()
-
-    def __call__(self, doc):  # type: ignore[no-untyped-def]
-        if "زلزله" in doc.text:
-            raise RuntimeError("boom")
-        return doc
-
-
-class Killer:
-    """A stage that kills its own worker process, as kill -9 or the OOM killer would, the first time
-    any worker meets its word (a file marks that it happened)."""
-
-    name = "killer"
-    requires = ("text",)
-    assigns = ()
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __call__(self, doc):  # type: ignore[no-untyped-def]
-        if "زلزله" in doc.text:
-            try:
-                os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL))
-            except FileExistsError:
-                return doc
-            os.kill(os.getpid(), signal.SIGKILL)
-        return doc
-
-
-def with_stage(stage: Any):  # type: ignore[no-untyped-def]
-    from khabar.pipeline import Pipeline, default_pipeline
-
-    return Pipeline([*default_pipeline().stages, stage])
-
-
 TEXTS = [
     "وزیر اقتصاد امروز در نشست خبری گفت تورم تا پایان سال کاهش می یابد",
     "علی رحیمی رئیس اتاق بازرگانی تهران با سفیر چین درباره صادرات گفت و گو کرد",
@@ -172,19 +133,18 @@ def _records(n: int) -> list[RawArticle]:
 
 @pytest.fixture
 def by_value() -> Any:
-    # Ray workers cannot import this test module by name: its stages travel by value.
+    # Ray workers cannot import the faulty stages' module by name: they travel by value.
     from ray import cloudpickle
 
-    module = sys.modules[__name__]
-    cloudpickle.register_pickle_by_value(module)
+    cloudpickle.register_pickle_by_value(faults)
     yield
-    cloudpickle.unregister_pickle_by_value(module)
+    cloudpickle.unregister_pickle_by_value(faults)
 
 
 def test_engines_ray_article_that_raises_is_reported_and_its_batch_stored(ray_cluster: Any, by_value: Any,
                                                                           tmp_path: Path) -> None:
     with open_storage(tmp_path / "a.db") as store:
-        summary = ingest([], store, engine="ray", chunk=8, articles=_records(24), pipeline=partial(with_stage, Poison()))
+        summary = ingest([], store, engine="ray", chunk=8, articles=_records(24), pipeline=partial(faults.with_stage, faults.Poison("زلزله")))
         assert (summary.added, summary.failed) == (18, 6)
         assert all("RuntimeError: boom" in f.reason for f in summary.failures)
         assert store.stats()["articles"] == 18
@@ -195,7 +155,7 @@ def test_engines_ray_worker_killed_mid_batch_is_retried_nothing_lost_or_doubled(
     marker = tmp_path / "killed"
     with open_storage(tmp_path / "a.db") as store:
         summary = ingest([], store, engine="ray", chunk=8, articles=_records(40),
-                         pipeline=partial(with_stage, Killer(str(marker))))
+                         pipeline=partial(faults.with_stage, faults.Killer("زلزله", str(marker))))
         assert marker.exists()  # an actor did die
         keys = [a.content_key for a in iter_articles(store)]
         assert len(keys) == len(set(keys)) == 40

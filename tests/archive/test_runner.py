@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from khabar.archive.storage import iter_articles, open_storage
 from khabar.ingest import RawArticle
 
 REPO = Path(__file__).resolve().parents[2]
+faults = sys.modules["khabar_tests_faults"]
 
 TEXTS = [
     "به گزارش ایسنا، وزیر اقتصاد امروز در نشست خبری گفت تورم تا پایان سال کاهش می یابد.",
@@ -111,29 +113,10 @@ def test_archive_ingest_reads_other_encodings_and_finds_them(tmp_path: Path, enc
     assert [r.id for r in search(store, "می‌یابد")] == [1]
 
 
-class Poison:
-    """A stage that raises on articles holding its word (a stand-in for a pipeline bug)."""
-
-    name = "poison"
-    requires = ("text",)
-    assigns = ()
-
-    def __call__(self, doc):  # type: ignore[no-untyped-def]
-        if "بورس" in doc.text:
-            raise RuntimeError("boom")
-        return doc
-
-
-def poisoned_pipeline():  # type: ignore[no-untyped-def]
-    from khabar.pipeline import Pipeline, default_pipeline
-
-    return Pipeline([*default_pipeline().stages, Poison()])
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_archive_ingest_failure_in_the_pipeline_is_reported_not_raised(tmp_path: Path, jobs: int) -> None:
     store = open_storage(tmp_path / "a.db")
-    summary = ingest([], store, jobs=jobs, chunk=2, pipeline=poisoned_pipeline,
+    summary = ingest([], store, jobs=jobs, chunk=2, pipeline=partial(faults.with_stage, faults.Poison("بورس")),
                      articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(TEXTS)])
     assert (summary.added, summary.failed) == (len(TEXTS) - 1, 1)
     assert summary.failures[0].origin == "t#2" and "RuntimeError: boom" in summary.failures[0].reason
@@ -230,7 +213,7 @@ def test_archive_survives_kill_9_and_rerun_finishes_the_job(tmp_path: Path) -> N
     cmd = [sys.executable, "-m", "khabar.cli", "ingest", str(folder), "--db", str(db), "--jobs", "2"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     rng = random.Random(9)
-    partial = []
+    after_kill = []
     for _ in range(3):
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
@@ -243,54 +226,20 @@ def test_archive_survives_kill_9_and_rerun_finishes_the_job(tmp_path: Path) -> N
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its workers, as kill -9 on the run would
         proc.wait()
-        partial.append(len(_keys(db)))  # consistent after every kill
+        after_kill.append(len(_keys(db)))  # consistent after every kill
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert any(0 < n < len(expected) for n in partial), partial  # at least one kill landed mid-run
+    assert any(0 < n < len(expected) for n in after_kill), after_kill  # at least one kill landed mid-run
     assert _keys(db) == expected
-
-
-class Killer:
-    """A stage that kills its own worker process (as kill -9 or the OOM killer would) on articles
-    holding its word: once (the first worker to meet it, marked by a file), or every time."""
-
-    name = "killer"
-    requires = ("text",)
-    assigns = ()
-
-    def __init__(self, marker: str | None) -> None:
-        self.marker = marker
-
-    def __call__(self, doc):  # type: ignore[no-untyped-def]
-        if "زلزله" in doc.text and os.getpid() != PARENT:
-            if self.marker is None:
-                os.kill(os.getpid(), signal.SIGKILL)
-            try:
-                os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL))
-            except FileExistsError:
-                return doc
-            os.kill(os.getpid(), signal.SIGKILL)
-        return doc
-
-
-PARENT = os.getpid()
-
-
-def killer_pipeline(marker: str | None):  # type: ignore[no-untyped-def]
-    from khabar.pipeline import Pipeline, default_pipeline
-
-    return Pipeline([*default_pipeline().stages, Killer(marker)])
 
 
 @pytest.mark.parametrize("writer", ["workers", "one"])
 def test_archive_worker_killed_mid_batch_is_retried_and_nothing_is_lost_or_doubled(tmp_path: Path,
                                                                                   writer: str) -> None:
-    from functools import partial
-
     texts = [f"{t} خبر {i}." for i in range(6) for t in TEXTS]
     with open_storage(tmp_path / "a.db") as store:
         summary = ingest([], store, jobs=2, chunk=4, writer=writer,  # type: ignore[arg-type]
-                         pipeline=partial(killer_pipeline, str(tmp_path / "killed")),
+                         pipeline=partial(faults.with_stage, faults.Killer("زلزله", str(tmp_path / "killed"))),
                          articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(texts)])
         assert (tmp_path / "killed").exists()  # a worker did die
         assert (summary.added + summary.already, summary.failed) == (len(texts), 0)
@@ -299,11 +248,9 @@ def test_archive_worker_killed_mid_batch_is_retried_and_nothing_is_lost_or_doubl
 
 
 def test_archive_article_that_always_kills_its_worker_is_reported_and_the_rest_stored(tmp_path: Path) -> None:
-    from functools import partial
-
     texts = [f"{t} خبر {i}." for i in range(2) for t in TEXTS]
     with open_storage(tmp_path / "a.db") as store:
-        summary = ingest([], store, jobs=2, chunk=4, pipeline=partial(killer_pipeline, None),
+        summary = ingest([], store, jobs=2, chunk=4, pipeline=partial(faults.with_stage, faults.Killer("زلزله", None)),
                          articles=[RawArticle(t, f"t#{i}", "text") for i, t in enumerate(texts)])
         lost = sorted(f.origin for f in summary.failures)
         assert lost == ["t#4", "t#9"] and all("died" in f.reason for f in summary.failures)
