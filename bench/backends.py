@@ -327,6 +327,35 @@ def _postgres_articles(url: str) -> int:
 
 # -- ingest ---------------------------------------------------------------------------------------
 
+def _server_cpu(cluster: Any) -> float | None:
+    """CPU seconds the throwaway cluster's server has spent: the postmaster, its finished backends
+    (its children's time) and its live processes (None with --pg: another machine's server)."""
+    if cluster is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        master = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+    def stat(pid: int) -> list[str] | None:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+
+    own = stat(master)
+    if own is None:
+        return None
+    total = sum(int(own[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != master:
+            st = stat(int(entry))
+            if st is not None and int(st[1]) == master:  # ppid
+                total += int(st[11]) + int(st[12])
+    return total / tick
+
+
 def bench_ingest_both(n: int, *, restore_only: bool, jobs: int | None, pg: str | None) -> dict[str, Any]:
     from khabar.archive.runner import ingest
     from khabar.archive.storage import open_storage
@@ -342,15 +371,23 @@ def bench_ingest_both(n: int, *, restore_only: bool, jobs: int | None, pg: str |
         for name, address in (("sqlite", str(Path(tmp.name) / "i.db")), ("postgres", url)):
             store = open_storage(address)
             cpu0 = synth._cpu()
+            server0 = _server_cpu(cluster) if name == "postgres" else None
             t = time.perf_counter()
             summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items)
             elapsed = time.perf_counter() - t
             main_cpu, workers_cpu = (b - a for a, b in zip(cpu0, synth._cpu(), strict=True))
+            server1 = _server_cpu(cluster) if name == "postgres" else None
             out[name] = {"added": summary.added, "seconds": round(elapsed, 2),
                          "articles_per_s": round(n / elapsed, 1),
                          "cpu_ms_per_article_main": round(main_cpu / n * 1000, 3),
                          "cpu_ms_per_article_workers": round(workers_cpu / n * 1000, 3),
-                         "load_average_1min": _load()}
+                         "load_average_1min": _load(),
+                         # the database server's own CPU (PostgreSQL; SQLite's runs in the workers)
+                         **({"cpu_ms_per_article_server": round((server1 - server0) / n * 1000, 3)}
+                            if server0 is not None and server1 is not None else {}),
+                         # the engine's phases (analyse, link, write, lock wait …), summed over workers
+                         "timings": {k: round(v, 2) for k, v in sorted(summary.timings.items())
+                                     if not k.startswith("cpu@")}}
             store.close()
     finally:
         if cluster:

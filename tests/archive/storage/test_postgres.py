@@ -287,3 +287,124 @@ def test_postgres_plans_follow_the_estimates_and_read_indexes_in_order(pg_url: s
         assert 0.07 < store._range_share(*month, 40_001) < 0.1  # type: ignore[attr-defined]
     finally:
         store.close()
+
+
+# -- a batch's structure rows: one statement per table, the rows SQLite writes one by one -----------
+
+_STRUCTURE = {
+    "entities": "SELECT id, name, label, aliases, titles FROM entities ORDER BY id",
+    "entity_names": "SELECT key, entity_id FROM entity_names ORDER BY key, entity_id",
+    "identity_keys": "SELECT key, identity_id FROM identity_keys ORDER BY key, identity_id",
+    "identity_names": "SELECT identity_id, article_id, kind, key, text, published FROM identity_names ORDER BY rowid",
+    "identity_links": "SELECT article_id, local_id, identity_id, reason FROM identity_links ORDER BY article_id, local_id",
+    "role_mentions": 'SELECT article_id, start, "end", text, office, identity_id, reason, speaker, entity '
+                     'FROM role_mentions ORDER BY article_id, start',
+    "mentions": 'SELECT article_id, entity_id, label, text, start, "end", raw_start, raw_end FROM mentions '
+                'ORDER BY article_id, start, entity_id',
+    "article_entities": "SELECT entity_id, fts_key, article_id, label, mentions FROM article_entities "
+                        "ORDER BY entity_id, fts_key",
+    "quotes": 'SELECT article_id, speaker_entity, speaker, cue, content, content_key, kind, start, "end" FROM quotes '
+              "ORDER BY id",
+    "events": 'SELECT e.article_id, e.type, e.trigger, e.start, e."end", e.date, e.place, p.entity_id FROM events e '
+              "LEFT JOIN event_participants p ON p.event_id = e.id ORDER BY e.id, p.entity_id",
+    "dates": 'SELECT article_id, value, calendar, granularity, text, start, "end" FROM dates ORDER BY article_id, start',
+}
+
+
+def _span(text: str, word: str, **extra: Any) -> dict[str, Any]:
+    start = text.index(word)
+    return {"text": word, "start": start, "end": start + len(word), "raw_start": start, "raw_end": start + len(word),
+            **extra}
+
+
+def _structured(n: int, variant: int) -> Any:
+    """An article with every kind of structure row; ``variant`` changes who is named and how, so
+    later batches merge new forms and titles into the identities earlier ones stored."""
+    from khabar.archive.models import ArticleLinks, NewArticle, RoleLink
+
+    text = f"خبر {n}: سخنگوی دولت گفت مجید نوروزی و نوروزی در شیراز با بانک مرکزی دیدار کرد «قیمت‌ها پایین می‌آید» ۱۲ آبان"
+    name = "مجید نوروزی" if variant % 2 else "نوروزی"
+    doc: dict[str, Any] = {
+        "raw_text": text, "text": text, "meta": {"published": f"2025-11-{1 + n % 28:02d}"},
+        "entities": [
+            {"id": "per:a", "name": name, "label": "PER", "aliases": ["نوروزی"] if variant % 2 else [],
+             "titles": ["وزیر نیرو"] if variant % 3 == 0 else ["وزیر نیرو", "دکتر"]},
+            {"id": "per:b", "name": "نوروزی", "label": "PER", "aliases": [], "titles": []},  # the same person again
+            {"id": "loc:shiraz", "name": "شیراز", "label": "LOC", "aliases": [], "titles": []},
+            {"id": "role:spokesman", "name": "سخنگوی دولت", "label": "PER", "aliases": [], "titles": []},
+        ],
+        "mentions": [_span(text, "مجید نوروزی", label="PER", entity="per:a"),
+                     _span(text, "شیراز", label="LOC", entity="loc:shiraz"),
+                     _span(text, "بانک مرکزی", label="ORG", entity="org:bank")],  # an entity the document does not list
+        "quotes": [{"speaker": _span(text, "سخنگوی دولت", entity=None), "cue": _span(text, "گفت"),
+                    "content": _span(text, "قیمت‌ها پایین می‌آید"), "kind": "direct"},
+                   {"speaker": _span(text, "مجید نوروزی", entity=f"per:new{variant}"), "cue": None,
+                    "content": _span(text, "خبر"), "kind": "indirect"}],
+        "events": [{"type": "meeting", "trigger": _span(text, "دیدار"), "date": "2025-11-03", "place": "loc:shiraz",
+                    "participants": ["per:a", "per:b", "per:a", "org:bank"]},  # two of them one identity, one twice
+                   {"type": "meeting", "trigger": None, "date": None, "place": None, "participants": []}],
+        "dates": [_span(text, "۱۲ آبان", value="2025-11-03", calendar="jalali", granularity="day")],
+    }
+    role = _span(text, "سخنگوی دولت")
+    links = ArticleLinks(
+        ids={"per:a": "per:نوروزی", "per:b": "per:نوروزی", "loc:shiraz": "loc:شیراز", "role:spokesman": ""},
+        reasons={"per:a": "the same name", "role:spokesman": "a role no one in the archive holds"},
+        new=[("per:نوروزی", name, "PER"), ("loc:شیراز", "شیراز", "LOC"), ("per:spokes", "علی بهادری", "PER")],
+        names=[("per:نوروزی", "form", name, name), ("per:نوروزی", "title", "وزیر نیرو", "وزیر نیرو")],
+        keys=[("n:نوروزی", "per:نوروزی"), ("s:نوروزی", "per:نوروزی"), ("n:نوروزی", "per:نوروزی"),
+              ("n:شیراز", "loc:شیراز")],
+        roles=[RoleLink(role["start"], role["end"], role["start"], role["end"], role["text"], "سخنگو:دولت",
+                        "per:spokes" if variant else "", "the office's holder", speaker=True)],
+        published=doc["meta"]["published"])
+    return NewArticle(doc=doc, content_key=f"k{n}", url=f"https://x.ir/s{n}", title=f"خبر {n}",
+                      published=doc["meta"]["published"], outlet="ایرنا" if n % 2 else "مهر", links=links)
+
+
+def _plain(n: int) -> Any:
+    """An article without any structure (every list empty, no links)."""
+    from khabar.archive.models import NewArticle
+
+    text = f"متن ساده {n}"
+    doc = {"raw_text": text, "text": text, "entities": [], "mentions": [], "quotes": [], "events": [], "dates": []}
+    return NewArticle(doc=doc, content_key=f"p{n}", url=f"https://x.ir/p{n}")
+
+
+def _structure(read: Any) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: [tuple(r) for r in read(sql)] for table, sql in _STRUCTURE.items()}
+
+
+def test_postgres_batch_structure_rows_are_sqlites(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL writes a batch's structure rows a table at a time (COPY, unnest): the same rows
+    SQLite writes article by article — identities merged in order across the batch and with those
+    stored before, repeated keys and participants once, roles kept to their article, an article
+    with no structure at all, and nothing twice when a batch is written again."""
+    import sqlite3
+
+    batches = [[_structured(1, 0), _plain(2), _structured(3, 1)],
+               [_plain(4)],                                                         # no structure rows at all
+               [_structured(5, 2), _structured(6, 3), _structured(7, 4)],
+               # reruns after new ones (PostgreSQL draws ids for the reruns too: last, they change none)
+               [_structured(8, 5), _structured(1, 0), _plain(2), _structured(3, 1)]]
+    stores = {"sqlite": open_storage(str(tmp_path / "a.db")), "postgres": open_storage(pg_url)}
+    try:
+        written = {name: [s.write(b) for b in batches] for name, s in stores.items()}
+    finally:
+        for s in stores.values():
+            s.close()
+    assert written["sqlite"] == written["postgres"]
+    assert written["postgres"][3] == [8, None, None, None]  # stored before: skipped
+    lite = sqlite3.connect(tmp_path / "a.db")
+    with psycopg.connect(pg_url) as conn:
+        pg = _structure(lambda sql: conn.execute(sql).fetchall())
+    sq = _structure(lambda sql: lite.execute(sql).fetchall())
+    lite.close()
+    assert pg == sq
+    # What the batches must have made of it (so the comparison is not of two empty archives).
+    entities = {r[0]: r for r in pg["entities"]}
+    assert entities["per:نوروزی"][1] == "نوروزی" and "مجید نوروزی" in entities["per:نوروزی"][3]
+    assert '"دکتر"' in entities["per:نوروزی"][4]
+    assert "role:spokesman@1" in entities and entities["role:spokesman@1"][2] == "ROLE"
+    assert {"per:new0", "per:new2", "org:bank", "per:spokes"} <= set(entities)
+    assert len(pg["identity_keys"]) == 3 and len(pg["quotes"]) == 12 and len(pg["dates"]) == 6
+    assert [q[1] for q in pg["quotes"] if q[0] in (1, 3) and q[3]] == [None, "per:spokes"]  # a role's holder speaks
+    assert sum(1 for r in pg["events"] if r[0] == 1) == 3  # per:نوروزی once, org:bank; the empty meeting

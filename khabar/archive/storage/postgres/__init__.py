@@ -37,6 +37,8 @@ from khabar.archive.storage.postgres.dialect import PgConnection, PgDbError, PgI
 from khabar.archive.storage.postgres.fts import tsvector_literal
 from khabar.archive.storage.postgres.schema import MIGRATIONS
 from khabar.archive.storage.postgres.search import PgSearch
+from khabar.archive.storage.postgres.structure import write_structure
+from khabar.archive.storage.rows import StructureRows
 from khabar.archive.storage.sqlite import SqliteStorage
 from khabar.codec import pack_doc
 from khabar.errors import StorageError
@@ -321,12 +323,21 @@ class PostgresStorage(PgSearch, SqliteStorage):
             for _, _, key, tsv in done:
                 copy.write_row((key, tsv))
         if done:
-            # The rows derived from the articles, by the code SQLite runs (identities merged by one
-            # writer at a time: concurrent writers would otherwise overwrite each other's aliases).
-            conn.execute("SELECT pg_advisory_xact_lock(7316250)")
+            # The rows derived from the articles, as SQLite derives them, a table at a time for the
+            # whole batch (identities merged by one writer at a time: concurrent writers would
+            # otherwise overwrite each other's aliases).
+            rows = StructureRows()
             for a, aid, key, _ in done:
-                self._add_structure(aid, a.doc, key, a.links)
+                rows.add(aid, a.doc, key, a.links)
+            self._write_structure(rows)
         return [aid if aid in inserted else None for aid in ids]
+
+    def _write_structure(self, rows: StructureRows) -> None:
+        """The structure rows, one ``COPY`` or one statement per table (:mod:`.structure`), under the
+        identity lock."""
+        if len(rows):
+            self.conn.execute("SELECT pg_advisory_xact_lock(7316250)")
+        write_structure(self.conn, rows)
 
     def _outlet_ids(self, conn: psycopg.Connection[Any], names: list[str | None]) -> dict[int, int]:
         keys = {n: fold(name) for n, name in enumerate(names) if name and name.strip()}

@@ -22,10 +22,11 @@ from typing import Any
 
 from khabar.archive.models import ArticleLinks, CheckReport, NewArticle, Reanalysis
 from khabar.archive.storage.base import Storage
+from khabar.archive.storage.rows import StructureRows, merge_entity
 from khabar.archive.storage.sqlite import fts
 from khabar.archive.storage.sqlite.following import Following
 from khabar.archive.storage.sqlite.fts import fts_key, title_key_of
-from khabar.archive.storage.sqlite.identities import ROLE_LABEL, Identities
+from khabar.archive.storage.sqlite.identities import Identities
 from khabar.archive.storage.sqlite.planner import Planner
 from khabar.archive.storage.sqlite.queries import Queries
 from khabar.archive.storage.sqlite.schema import MIGRATIONS, _now, _statements
@@ -154,103 +155,69 @@ class SqliteStorage(Planner, Queries, Identities, Following, Storage):
 
     def _add_structure(self, article_id: int, doc: dict[str, Any], key: int | None = None,
                        links: ArticleLinks | None = None) -> None:
-        """The rows derived from an article, its entities written as their archive identities
-        (``links``; without it each entity id is its own identity)."""
-        db = self.db
+        """The rows derived from an article (:class:`StructureRows`), its entities written as their
+        archive identities (``links``; without it each entity id is its own identity)."""
         if key is None:
-            key = int(db.execute("SELECT fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()[0])
-        to = self._identity_map(article_id, links)
-        self._write_links(article_id, links)
-        entities: dict[str, dict[str, Any]] = {}
-        labels: dict[str, str] = {}
-        for e in doc.get("entities") or ():
-            ident = to(e["id"]) or e["id"]
-            scoped = ident.endswith(f"@{article_id}")
-            ent = {**e, "id": ident, "label": ROLE_LABEL if scoped else e.get("label", "")}
-            if ident in entities:  # two of the article's entities are one identity
-                old = entities[ident]
-                ent = {**ent, "aliases": [*old.get("aliases", ()), old.get("name", ""), *ent.get("aliases", ())],
-                       "titles": [*old.get("titles", ()), *ent.get("titles", ())]}
-            entities[ident] = ent
-            labels[ident] = ent["label"]
-        counts: dict[str, int] = {}
-        for m in doc.get("mentions") or ():
-            ident = to(m.get("entity"))
-            if ident:
-                counts[ident] = counts.get(ident, 0) + 1
-                if ident not in entities:  # a mention whose identity the document does not list
-                    entities[ident] = {"id": ident, "name": m["text"], "label": m.get("label", "")}
-                    labels[ident] = m.get("label", "")
-        roles = links.roles if links is not None else []
-        for r in roles:
-            if r.identity:
-                counts[r.identity] = counts.get(r.identity, 0) + 1
-                if r.identity not in entities:
-                    labels[r.identity] = "PER"
-        for ent in entities.values():
-            self._merge_entity(ent)
+            key = int(self.db.execute("SELECT fts_key FROM articles WHERE id = ?", (article_id,)).fetchone()[0])
+        rows = StructureRows()
+        rows.add(article_id, doc, key, links)
+        self._write_structure(rows)
+
+    def _write_structure(self, rows: StructureRows) -> None:
+        """Write the structure rows (one article's here; PostgreSQL writes a batch's at once)."""
+        db = self.db
+        for kind, ent in rows.entities:
+            if kind == "new":
+                db.execute("INSERT OR IGNORE INTO entities (id, name, label, aliases, titles) VALUES (?,?,?,'[]','[]')",
+                           (ent["id"], ent["name"], ent["label"]))
+            else:
+                self._merge_entity(ent)
+        db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)", rows.entity_names)
+        db.executemany("INSERT OR IGNORE INTO identity_keys (key, identity_id) VALUES (?, ?)", rows.identity_keys)
+        db.executemany(
+            "INSERT INTO identity_names (identity_id, article_id, kind, key, text, published) VALUES (?,?,?,?,?,?)",
+            rows.identity_names)
+        db.executemany(
+            "INSERT OR REPLACE INTO identity_links (article_id, local_id, identity_id, reason) VALUES (?,?,?,?)",
+            rows.identity_links)
+        db.executemany(
+            'INSERT INTO role_mentions (article_id, start, "end", raw_start, raw_end, text, office, identity_id, reason, '
+            "speaker, entity) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows.role_mentions)
         db.executemany(
             'INSERT INTO mentions (article_id, entity_id, label, text, start, "end", raw_start, raw_end) '
-            "VALUES (?,?,?,?,?,?,?,?)",
-            [(article_id, to(m.get("entity")), m.get("label", ""), m["text"], m["start"], m["end"],
-              m.get("raw_start"), m.get("raw_end")) for m in doc.get("mentions") or ()])
+            "VALUES (?,?,?,?,?,?,?,?)", rows.mentions)
         db.executemany(
             "INSERT INTO article_entities (entity_id, fts_key, article_id, label, mentions) VALUES (?,?,?,?,?)",
-            [(eid, key, article_id, label, counts.get(eid, 0)) for eid, label in labels.items() if label != ROLE_LABEL])
-        for q in doc.get("quotes") or ():
-            sp, content = q.get("speaker") or {}, q["content"]
-            speaker_entity = to(sp.get("entity"))
-            if sp and not speaker_entity:
-                # A speaker given by a role the archive resolved (`سخنگوی دولت گفت`).
-                speaker_entity = next((r.identity for r in roles if r.identity and r.speaker
-                                       and r.start < sp.get("end", -1) and sp.get("start", -1) < r.end), None)
-            if speaker_entity and speaker_entity not in entities and speaker_entity not in labels:
-                self._merge_entity({"id": speaker_entity, "name": sp.get("text", ""), "label": "PER"})
-            db.execute(
-                'INSERT INTO quotes (article_id, speaker_entity, speaker, cue, content, content_key, kind, start, "end", '
-                "raw_start, raw_end) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (article_id, speaker_entity, sp.get("text"), (q.get("cue") or {}).get("text"), content["text"],
-                 fold(content["text"]), q.get("kind"), content["start"], content["end"],
-                 content.get("raw_start"), content.get("raw_end")))
-        for ev in doc.get("events") or ():
-            trig = ev.get("trigger") or {}
+            rows.article_entities)
+        db.executemany(
+            'INSERT INTO quotes (article_id, speaker_entity, speaker, cue, content, content_key, kind, start, "end", '
+            "raw_start, raw_end) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows.quotes)
+        for ev, participants in zip(rows.events, rows.participants, strict=True):
             cur = db.execute(
-                'INSERT INTO events (article_id, type, trigger, start, "end", date, place) VALUES (?,?,?,?,?,?,?)',
-                (article_id, ev["type"], trig.get("text"), trig.get("start"), trig.get("end"), ev.get("date"),
-                 to(ev.get("place"))))
+                'INSERT INTO events (article_id, type, trigger, start, "end", date, place) VALUES (?,?,?,?,?,?,?)', ev)
             db.executemany("INSERT OR IGNORE INTO event_participants (event_id, entity_id) VALUES (?, ?)",
-                           [(cur.lastrowid, to(p)) for p in ev.get("participants") or ()])
+                           [(cur.lastrowid, p) for p in participants])
         db.executemany(
             'INSERT INTO dates (article_id, value, calendar, granularity, text, start, "end") VALUES (?,?,?,?,?,?,?)',
-            [(article_id, d.get("value"), d.get("calendar"), d.get("granularity"), d["text"], d["start"], d["end"])
-             for d in doc.get("dates") or ()])
+            rows.dates)
 
     def _merge_entity(self, ent: dict[str, Any]) -> None:
-        """Insert an identity, or add this article's aliases and titles to the one already stored."""
+        """Insert an identity, or add this article's aliases and titles to the one already stored
+        (:func:`merge_entity`); its name keys are written with the rest of the rows."""
         db = self.db
         eid = ent["id"]
-        names = {ent.get("name", ""), *(ent.get("aliases") or ())} - {""}
-        titles = list(ent.get("titles") or ())
-        row = db.execute("SELECT aliases, titles, name FROM entities WHERE id = ?", (eid,)).fetchone()
+        row = db.execute("SELECT name, aliases, titles FROM entities WHERE id = ?", (eid,)).fetchone()
         if row is None:
-            aliases = sorted(names - {ent.get("name", "")})
+            name, aliases, titles = merge_entity(None, ent)
             db.execute("INSERT INTO entities (id, name, label, aliases, titles) VALUES (?,?,?,?,?)",
-                       (eid, ent.get("name", ""), ent.get("label", ""), json.dumps(aliases, ensure_ascii=False),
+                       (eid, name, ent.get("label", ""), json.dumps(aliases, ensure_ascii=False),
                         json.dumps(titles, ensure_ascii=False)))
-        else:
-            old_aliases, old_titles = json.loads(row[0]), json.loads(row[1])
-            name = row[2]
-            new_name = ent.get("name", "")
-            if len(new_name.split()) > len(name.split()):
-                name = new_name  # an identity is shown by its fullest name
-            aliases = sorted((set(old_aliases) | names | {row[2]}) - {name})
-            merged_titles = old_titles + [t for t in titles if t not in old_titles]
-            if aliases != old_aliases or merged_titles != old_titles or name != row[2]:
-                db.execute("UPDATE entities SET name = ?, aliases = ?, titles = ? WHERE id = ?",
-                           (name, json.dumps(aliases, ensure_ascii=False), json.dumps(merged_titles, ensure_ascii=False),
-                            eid))
-        db.executemany("INSERT OR IGNORE INTO entity_names (key, entity_id) VALUES (?, ?)",
-                       [(fold(n), eid) for n in names if fold(n)])
+            return
+        old = (row[0], json.loads(row[1]), json.loads(row[2]))
+        name, aliases, titles = merge_entity(old, ent)
+        if (name, aliases, titles) != old:
+            db.execute("UPDATE entities SET name = ?, aliases = ?, titles = ? WHERE id = ?",
+                       (name, json.dumps(aliases, ensure_ascii=False), json.dumps(titles, ensure_ascii=False), eid))
 
     def update(self, analyses: Sequence[Reanalysis]) -> None:
         if not analyses:

@@ -10,23 +10,15 @@ their dates, the history of merges and splits).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from khabar.archive.models import ArticleLinks, IdentityChange, IdentityDelta, IdentityRecord, NameUse, RoleLink
+from khabar.archive.storage.rows import ROLE_LABEL, scoped
 from khabar.archive.storage.sqlite.connection import Connection
 from khabar.archive.storage.sqlite.schema import _now
 from khabar.errors import InvalidInput, NotFoundError
 from khabar.text.fold import fold
-
-# The label of an entity that stands for a role no one could be named for, kept to its article.
-ROLE_LABEL = "ROLE"
-
-
-def scoped(local: str, article_id: int) -> str:
-    """The id of an entity kept to its article (a role no one could be named for)."""
-    return f"{local}@{article_id}"
-
 
 _ROLE_COLUMNS = 'start, "end", raw_start, raw_end, text, office, identity_id, reason, speaker, entity'
 
@@ -133,38 +125,6 @@ class Identities(Connection):
         return out
 
     # -- written with an article ------------------------------------------------------------------
-
-    def _identity_map(self, article_id: int, links: ArticleLinks | None) -> Callable[[str | None], str | None]:
-        """How this article's entity ids are written: as their identities (or kept to the article)."""
-        ids = links.ids if links is not None else {}
-
-        def to(local: str | None) -> str | None:
-            if local is None or local not in ids:
-                return local
-            return ids[local] or scoped(local, article_id)
-
-        return to
-
-    def _write_links(self, article_id: int, links: ArticleLinks | None) -> None:
-        if links is None:
-            return
-        db = self.db
-        for ident, name, label in links.new:
-            db.execute("INSERT OR IGNORE INTO entities (id, name, label, aliases, titles) VALUES (?,?,?,'[]','[]')",
-                       (ident, name, label))
-        db.executemany("INSERT OR IGNORE INTO identity_keys (key, identity_id) VALUES (?, ?)", links.keys)
-        db.executemany(
-            "INSERT INTO identity_names (identity_id, article_id, kind, key, text, published) VALUES (?,?,?,?,?,?)",
-            [(ident, article_id, kind, key, text, links.published) for ident, kind, key, text in links.names])
-        db.executemany(
-            "INSERT OR REPLACE INTO identity_links (article_id, local_id, identity_id, reason) VALUES (?,?,?,?)",
-            [(article_id, local, ident or scoped(local, article_id), links.reasons.get(local))
-             for local, ident in links.ids.items()])
-        db.executemany(
-            'INSERT INTO role_mentions (article_id, start, "end", raw_start, raw_end, text, office, identity_id, reason, '
-            "speaker, entity) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(article_id, r.start, r.end, r.raw_start, r.raw_end, r.text, r.office, r.identity, r.reason, int(r.speaker),
-              r.entity) for r in links.roles])
 
     def _drop_links(self, article_id: int) -> None:
         """Forget what an article told of identities (before it is analysed again)."""
