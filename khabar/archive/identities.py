@@ -508,10 +508,18 @@ class IdentityResolver:
         # written): the company people keep there counts too.
         self._pending: list[set[str]] = []
         self._seen: int | None = None   # the newest article id taken in (:meth:`catch_up`)
+        # What :meth:`prefetch` read for the batch about to be linked, taken into the caches above
+        # when linking first asks for it (so linking decides as if it had asked the archive then).
+        self._fetched_keys: dict[str, list[str]] = {}
+        self._fetched_records: dict[str, IdentityRecord] = {}
+        self._fetched_exists: dict[str, bool] = {}
 
     def written(self) -> None:
         """The articles linked so far are written: the archive itself now tells what they told."""
         self._pending.clear()
+        self._fetched_keys.clear()
+        self._fetched_records.clear()
+        self._fetched_exists.clear()
 
     @property
     def seen(self) -> int | None:
@@ -530,6 +538,9 @@ class IdentityResolver:
         are newer (:meth:`Storage.identity_delta` is None) it forgets everything it read, so each
         batch reads the archive afresh."""
         delta = self.storage.identity_delta(self._seen)
+        self._fetched_keys.clear()
+        self._fetched_records.clear()
+        self._fetched_exists.clear()
         if delta is None or self._seen is None or len(self._records) > self.MAX_RECORDS:
             self._records.clear()
             self._keys.clear()
@@ -585,18 +596,71 @@ class IdentityResolver:
 
     # -- the archive, cached ----------------------------------------------------------------------
 
+    def prefetch(self, articles: Sequence[NewArticle]) -> None:
+        """Read at once what linking these articles will ask of the archive (most of it): the
+        identities their entities' names find (a person's name, surname and skeleton keys; another
+        entity's names; an organization's opening words) and what the archive knows of each, and
+        whether the ids a new identity of theirs would take are taken
+        (:meth:`Storage.existing_identities`), instead of a query or more per entity. Linking
+        decides exactly as without it; what it does not use is dropped once the batch is written."""
+        keys: list[str] = []
+        also: list[str] = []
+        ids: list[str] = []
+        for art in articles:
+            for loc in self._locals(art.doc, art.identity or {}):
+                if loc.id.startswith(ROLE_PREFIX):
+                    continue
+                keys += self._person_keys(loc.forms) if loc.label == "PER" else [f"n:{' '.join(f)}" for f in loc.forms]
+                also += self._keys_of(loc)
+                if loc.label == "ORG":
+                    also += self._org_variant_keys(loc)
+                ids.append(self._new_id(loc))
+        want = [k for k in dict.fromkeys(keys) if k not in self._keys and k not in self._fetched_keys]
+        more = [k for k in dict.fromkeys(also) if k not in self._keys and k not in self._fetched_keys
+                and k not in want]
+        ids = [i for i in dict.fromkeys(ids) if i not in self._taken and i not in self._fetched_exists]
+        if not (want or more or ids):
+            return
+        found, records, existing = self.storage.existing_identities(
+            want, have=self._records.keys() | self._fetched_records.keys(), also=more, ids=ids)
+        for k in (*want, *more):
+            self._fetched_keys[k] = list(found.get(k, ()))
+        for rec in records:
+            self._fetched_records.setdefault(rec.id, rec)
+        for i in ids:
+            self._fetched_exists[i] = i in existing
+
+    def _exists(self, identity: str) -> bool:
+        if identity in self._fetched_exists:
+            return self._fetched_exists[identity]
+        return self.storage.identity_exists(identity)
+
     def _lookup(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        keys = list(keys)
         want = [k for k in dict.fromkeys(keys) if k not in self._keys]
-        if want:
-            found = self.storage.identity_lookup(want)
-            for k in want:
+        ask = []
+        for k in want:
+            if k in self._fetched_keys:
+                self._keys[k] = self._fetched_keys.pop(k)
+            else:
+                ask.append(k)
+        if ask:
+            found = self.storage.identity_lookup(ask)
+            for k in ask:
                 self._keys[k] = list(found.get(k, ()))
         return {k: self._keys[k] for k in keys}
 
     def _record(self, ids: Iterable[str]) -> list[IdentityRecord]:
+        ids = list(ids)
         want = [i for i in dict.fromkeys(ids) if i not in self._records]
-        if want:
-            for rec in self.storage.identity_records(want):
+        ask = []
+        for i in want:
+            if i in self._fetched_records:
+                self._records[i] = self._fetched_records.pop(i)
+            else:
+                ask.append(i)
+        if ask:
+            for rec in self.storage.identity_records(ask):
                 self._records[rec.id] = rec
         return [self._records[i] for i in ids if i in self._records]
 
@@ -711,6 +775,14 @@ class IdentityResolver:
             self._use(loc, best.id, links, reason)
         else:
             self._create(loc, links)
+
+    @staticmethod
+    def _org_variant_keys(loc: _Local) -> list[str]:
+        """The keys :meth:`_org_variants` may look up (some of them)."""
+        keys = [f"p:{' '.join(f)}" for f in loc.forms]
+        keys += [f"n:{' '.join(f[1:])}" for f in loc.forms if len(f) >= 2 and f[0] in _KIND_WORDS]
+        keys += [f"n:{' '.join(f[:n])}" for f in loc.forms for n in range(1, len(f))]
+        return keys
 
     def _org_variants(self, loc: _Local) -> tuple[list[str], str]:
         """An organization under a short or long form of its name: without its kind (`خبرگزاری
@@ -923,16 +995,21 @@ class IdentityResolver:
         self._remember(loc, identity, links)
 
     def _create(self, loc: _Local, links: ArticleLinks, reason: str = "a name the archive has not seen") -> None:
-        words = max(loc.forms, key=lambda f: len(f)) if loc.forms else tuple(fold_word(w) for w in loc.name.split())
-        base = f"{loc.label.lower()}:" + "".join(words)
+        base = self._new_id(loc)
         identity, n = base, 1
-        while identity in self._taken or self.storage.identity_exists(identity):
+        while identity in self._taken or self._exists(identity):
             n += 1
             identity = f"{base}~{n}"
         self._taken.add(identity)
         links.new.append((identity, loc.name, loc.label))
         self._records[identity] = IdentityRecord(identity, loc.label, loc.name, 0, {}, {}, (), ())
         self._use(loc, identity, links, reason)
+
+    @staticmethod
+    def _new_id(loc: _Local) -> str:
+        """The id a new identity for ``loc`` takes, when free (else a number is added)."""
+        words = max(loc.forms, key=lambda f: len(f)) if loc.forms else tuple(fold_word(w) for w in loc.name.split())
+        return f"{loc.label.lower()}:" + "".join(words)
 
     def _remember(self, loc: _Local, identity: str, links: ArticleLinks) -> None:
         """What this article adds to the identity: its forms, titles and lookup keys, in the

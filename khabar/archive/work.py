@@ -293,10 +293,14 @@ def link_batch(resolver: IdentityResolver, storage: Storage, articles: Sequence[
         return
     stored = storage.known(urls=[a.url for a in full if a.url], content_keys=[a.content_key for a in full])
     seen: set[str] = set()
+    todo = []
     for art in full:
         if art.content_key in stored or (art.url and art.url in stored) or art.content_key in seen:
             continue
         seen.add(art.content_key)
+        todo.append(art)
+    resolver.prefetch(todo)  # what the batch's names find, read at once
+    for art in todo:
         art.links = resolver.link_article(art)
 
 

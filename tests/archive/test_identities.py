@@ -525,3 +525,112 @@ def test_identities_worker_resolver_catches_up_with_other_writers(tmp_path: Any)
         assert any(r.articles > 1 for r in cached.values())  # the second writer did add to them
         for office in offices:
             assert sorted(resolver._holders_of(office)) == sorted(fresh._holders_of(office))
+
+
+def _prepared(raws: list[RawArticle]) -> list[Any]:
+    from khabar.archive.models import NewArticle
+    from khabar.archive.work import Analyzer, prepare_batch
+
+    analyzer = Analyzer()
+    try:
+        return [a for a in prepare_batch(analyzer, raws) if isinstance(a, NewArticle)]
+    finally:
+        analyzer.close()
+
+
+def _counted(store: Any, calls: dict[str, int]) -> None:
+    for name in ("identity_lookup", "identity_records", "identity_exists", "existing_identities"):
+        method = getattr(store, name)
+
+        def counting(*args: Any, _method: Any = method, _name: str = name, **kwargs: Any) -> Any:
+            calls[_name] = calls.get(_name, 0) + 1
+            return _method(*args, **kwargs)
+
+        setattr(store, name, counting)
+
+
+def test_identities_prefetch_links_as_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's names are read at once before it is linked (IdentityResolver.prefetch): the links
+    are those linking one entity at a time gives, from far fewer reads of the archive."""
+    from khabar.archive.identities import IdentityResolver
+    from khabar.archive.work import link_batch
+
+    raws = [RawArticle(text, f"p{i}", "text", url=f"https://example.invalid/p{i}", published=day, outlet=outlet)
+            for i, (day, outlet, text) in enumerate(ARTICLES)]
+    store = _new()
+    try:
+        ingest([], store, jobs=1, articles=raws[::2])
+        batch = _prepared(raws[1::2])
+        links = {}
+        calls: dict[str, dict[str, int]] = {"with": {}, "without": {}}
+        for how in ("without", "with"):
+            for art in batch:
+                art.links = None
+            resolver = IdentityResolver(store)
+            if how == "without":
+                monkeypatch.setattr(resolver, "prefetch", lambda articles: None)
+            _counted(store, calls[how])
+            link_batch(resolver, store, batch)
+            monkeypatch.undo()
+            for name in calls[how]:
+                vars(store).pop(name, None)
+            links[how] = [a.links for a in batch]
+        assert links["with"] == links["without"]
+        assert any(lk is not None and lk.ids and any(lk.ids.values()) for lk in links["with"])
+        assert calls["with"]["existing_identities"] == 1
+        reads = {how: sum(n for name, n in c.items() if name != "existing_identities") for how, c in calls.items()}
+        assert reads["with"] < reads["without"] / 2, calls
+    finally:
+        store.close()
+
+
+def test_identities_prefetch_that_misses_reads_nothing_again() -> None:
+    """Names the archive does not know: the prefetch finds nothing, and linking asks nothing more
+    of them (each becomes a new identity, its id known to be free)."""
+    from khabar.archive.identities import IdentityResolver
+
+    store = _new()
+    try:
+        batch = _prepared([RawArticle("بهرام کاوسی و نیلوفر آذرپاد در کرمانشاه با نمایندگان شرکت آبفا دیدار کردند.",
+                                      "m0", "text", published="2025-10-01")])
+        assert batch[0].doc["entities"], "the sample must name someone"
+        resolver = IdentityResolver(store)
+        calls: dict[str, int] = {}
+        _counted(store, calls)
+        resolver.prefetch(batch)
+        assert calls["existing_identities"] == 1 and calls["identity_lookup"] == 1, calls  # one look-up for all
+        calls.clear()
+        links = resolver.link_article(batch[0])
+        assert calls.get("identity_lookup", 0) == 0 and calls.get("identity_exists", 0) == 0, calls
+        assert links.new and all(ident for ident, _, _ in links.new)
+    finally:
+        store.close()
+
+
+def test_identities_records_read_by_sets_are_those_read_one_by_one() -> None:
+    """What PostgreSQL reads of many identities at once (and the keys it looks up at once) is what
+    the SQL SQLite runs, one identity at a time, reads on it."""
+    from khabar.archive.storage.sqlite import SqliteStorage
+
+    store = _new()
+    try:
+        raws = [RawArticle(text, f"r{i}", "text", published=day, outlet=outlet)
+                for i, (day, outlet, text) in enumerate(ARTICLES)]
+        ingest([], store, jobs=1, articles=raws)
+        ids = [r.id for r in store.identity_records(
+            [i for ids in store.identity_lookup(["s:پزشکیان", "s:لاریجانی", "n:شیراز"]).values() for i in ids])]
+        ids += ["per:nobody"]
+        keys = ["s:پزشکیان", "s:لاریجانی", "n:شیراز", "n:nothing"]
+        one = SqliteStorage.identity_records(store, ids)
+        assert len(one) == len(ids) - 1 >= 3
+        assert [(r.id, r.label, r.name, r.articles, r.forms, r.titles, sorted(r.honorifics), sorted(r.outlets))
+                for r in store.identity_records(ids)] == \
+               [(r.id, r.label, r.name, r.articles, r.forms, r.titles, sorted(r.honorifics), sorted(r.outlets))
+                for r in one]
+        assert store.identity_lookup(keys) == SqliteStorage.identity_lookup(store, keys)
+        found, records, existing = store.existing_identities(keys, have=ids[:1], also=["p:nothing"],
+                                                             ids=[*ids, "per:free"])
+        assert found == store.identity_lookup(keys) and sorted(r.id for r in records) == sorted(ids[1:-1])
+        assert existing == set(ids[:-1])
+    finally:
+        store.close()

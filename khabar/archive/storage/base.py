@@ -23,7 +23,7 @@ True
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from khabar.archive.models import (
@@ -226,6 +226,18 @@ class Storage(Following, ABC):
     @abstractmethod
     def identity_records(self, ids: Sequence[str]) -> list[IdentityRecord]:
         """What the archive knows of each of these identities (those that exist), in that order."""
+
+    def existing_identities(self, keys: Sequence[str], *, have: Collection[str] = (), also: Sequence[str] = (),
+                            ids: Sequence[str] = ()
+                            ) -> tuple[dict[str, list[str]], list[IdentityRecord], set[str]]:
+        """What linking a batch will ask first, read together (:meth:`IdentityResolver.prefetch`),
+        in a few queries instead of several per entity: :meth:`identity_lookup` of ``keys`` and
+        ``also``; :meth:`identity_records` of every identity ``keys`` find (but those in ``have``);
+        and which of ``ids`` exist (:meth:`identity_exists`)."""
+        found = self.identity_lookup([*keys, *also])
+        wanted = [i for i in dict.fromkeys(i for k in keys for i in found.get(k, ())) if i not in have]
+        return (found, self.identity_records(wanted) if wanted else [],
+                {i for i in dict.fromkeys(ids) if self.identity_exists(i)})
 
     @abstractmethod
     def identity_exists(self, identity: str) -> bool:

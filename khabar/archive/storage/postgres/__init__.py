@@ -35,6 +35,7 @@ from psycopg import errors as pg_errors
 from khabar.archive.models import NewArticle
 from khabar.archive.storage.postgres.dialect import PgConnection, PgDbError, PgIntegrityError
 from khabar.archive.storage.postgres.fts import tsvector_literal
+from khabar.archive.storage.postgres.identities import PgIdentities
 from khabar.archive.storage.postgres.schema import MIGRATIONS
 from khabar.archive.storage.postgres.search import PgSearch
 from khabar.archive.storage.postgres.structure import write_structure
@@ -72,7 +73,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
-class PostgresStorage(PgSearch, SqliteStorage):
+class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
     """The PostgreSQL storage: one database, reached by a ``postgresql://`` URL (or libpq conninfo)."""
 
     def __init__(self, url: str, *, readonly: bool = False, timeout: float = 5.0) -> None:
