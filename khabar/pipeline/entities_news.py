@@ -7,7 +7,9 @@ Forms the training corpora hardly hold and crawled news is full of:
 - an outlet named in a credit (``به گزارش فارس``, ``به نقل از «العالم»``, ``خبرنگار مهر``): an
   organization, though its name is also a province (``فارس``) or a word (``مهر``);
 - a body in a place (``وزارت کار در آذربایجان شرقی``): the body, then the place;
-- a given name the model tagged alone before a surname it did not know (``غلامحسین`` ``تسخیری``).
+- a given name the model tagged alone before a surname it did not know (``غلامحسین`` ``تسخیری``);
+- a foreign name written in Persian with its Latin spelling after it in parentheses
+  (``"یورگن ماتزا"(Jürgen Matzka)``): the Persian name is the mention, the gloss none of its own.
 
 >>> keys = ["تیم", "ملی", "والیبال", "ایران", "آماده", "است"]
 >>> national_teams(keys, [(0, 4, "ORG")], lambda k: k == "ایران")
@@ -141,3 +143,43 @@ def surnames_after(keys: Sequence[str], found: list[Span], is_given: Callable[[s
             tagged.add(e - 1)
         out.append((s, e, lab))
     return out
+
+
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_PERSIAN_WORD = re.compile(rf"^[\u0600-\u06ff{ZWNJ}]+$")
+_OPEN_QUOTES = {'"': '"', "»": "«", "”": "“"}
+
+
+def glossed_names(tokens: Sequence[str], found: list[Span], stop: Callable[[str], bool]) -> list[Span]:
+    """A Latin mention in parentheses glossing the Persian words before it: those words take its
+    label and the gloss goes. The Persian name is the quoted phrase before ``(`` (``"یورگن ماتزا"``,
+    ``«…»``), or for a person as many plain Persian words as the gloss has (``میشل بارنیه (Michel Barnier)``).
+
+    >>> glossed_names(["به", "گفته", "میشل", "بارنیه", "(", "Michel", "Barnier", ")"], [(5, 7, "PER")], lambda w: w == "گفته")
+    [(2, 4, 'PER')]
+    """
+    covered = {i for s, e, _ in found for i in range(s, e)}
+    out: list[Span] = []
+    added: list[Span] = []
+    for s, e, lab in found:
+        if not (s > 0 and e < len(tokens) and tokens[s - 1] == "(" and tokens[e] == ")"
+                and all(_LATIN.search(t) and not _PERSIAN_WORD.match(t) for t in tokens[s:e])):
+            out.append((s, e, lab))
+            continue
+        p = s - 1  # the `(`
+        name: tuple[int, int] | None = None
+        if p >= 1 and tokens[p - 1] in _OPEN_QUOTES:
+            q = next((k for k in range(p - 2, max(-1, p - 7), -1) if tokens[k] == _OPEN_QUOTES[tokens[p - 1]]), None)
+            if q is not None and q + 1 < p - 1:
+                name = (q + 1, p - 1)
+        elif lab == "PER" and p - (e - s) >= 0:
+            name = (p - (e - s), p)
+        if name is None or not all(_PERSIAN_WORD.match(t) and not stop(t) for t in tokens[name[0]:name[1]]):
+            out.append((s, e, lab))
+            continue
+        # The gloss goes; the Persian name is tagged unless a mention already holds it.
+        if not any(i in covered for i in range(*name)):
+            added.append((name[0], name[1], lab))
+        elif not any(a <= name[0] and name[1] <= b for a, b, _ in found):
+            out.append((s, e, lab))
+    return sorted(out + added)

@@ -31,7 +31,14 @@ from importlib import resources
 from typing import Any
 
 from khabar.document import Document, Entity, Mention
-from khabar.pipeline.entities_news import LIGHT_VERBS, bodies_in_places, national_teams, outlet_names, surnames_after
+from khabar.pipeline.entities_news import (
+    LIGHT_VERBS,
+    bodies_in_places,
+    glossed_names,
+    national_teams,
+    outlet_names,
+    surnames_after,
+)
 from khabar.text.chars import ZWNJ
 from khabar.text.fold import fold_word
 from khabar.text.words import words as word_list
@@ -47,6 +54,9 @@ HONORIFICS = frozenset(fold_word(w) for w in word_list("honorifics"))
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
 # First parts of compound given names that are no given name alone (غلامحسین, عبدالرضا).
 _NAME_PREFIXES = frozenset(["غلام", "عبد", "عبدال", "میر"])
+# Last parts of compound surnames (شانه‌ساز, حسین‌زاده, مرادی‌فر): after given names, a word and one of
+# these written apart are the surname.
+_SURNAME_TAILS = frozenset(fold_word(w) for w in ["ساز", "زاده", "پور", "فر", "فرد", "نیا", "نژاد", "راد", "منش", "کیا", "زهی", "فضلی", "وند"])
 # The rest of `حجت الاسلام و المسلمین` written apart.
 _HONORIFIC_TAIL = frozenset(["المسلمین", "والمسلمین"])
 
@@ -338,10 +348,18 @@ class IdentityLinker:
         covered = _covered(found, n)
         out = []
         for s, e, lab in found:
-            if lab == "PER" and all(self._is_given_or_person(k) for k in keys[s:e]) \
+            h = s
+            while h < e - 1 and keys[h] in HONORIFICS:  # (`دکتر محمد رضا`: the model's span may hold one)
+                h += 1
+            if lab == "PER" and all(self._is_given_or_person(k) for k in keys[h:e]) \
                     and self._compound_after(keys, e, n, covered):
                 covered[e:e + 2] = b"\x01\x01"
                 e += 2
+            elif lab == "PER" and e - h >= 2 and e < n and not covered[e] and keys[e] in _SURNAME_TAILS \
+                    and not self._is_given(keys[e - 1]) and keys[e - 1] not in _STOP:
+                # (`علی رضا کوزه` tagged, `ساز` left: the model took the first part of the surname.)
+                covered[e] = 1
+                e += 1
             out.append((s, e, lab))
         for i in range(n - 2):
             if covered[i] or not self._is_given(keys[i]) or "PER:hi" not in self.lexicon.get(keys[i], ()):
@@ -364,7 +382,8 @@ class IdentityLinker:
             return False
         if {a, b} & (_STOP | ROLE_HEADS | HONORIFICS | _PRONOUNS):
             return False
-        return _spaced_compound(a, b)
+        # (`شانه ساز`: a word and a surname's last part, which the restorer need not know as one word.)
+        return b in _SURNAME_TAILS or _spaced_compound(a, b)
 
     def _is_given_or_person(self, key: str) -> bool:
         """A given name, or a compound given name the gazetteer lacks (``غلامحسین``): a word the model's
@@ -411,6 +430,7 @@ class IdentityLinker:
         found = national_teams(keys, found, self._is_place)
         found = bodies_in_places(keys, found, self._is_place)
         found = outlet_names(doc, found, n)
+        found = glossed_names([t.text for t in tokens], found, lambda w: fold_word(w) in _STOP)
         found = surnames_after(keys, found, self._is_given_or_person, self._rare_word)
         found = self._spaced_surnames(keys, found, n, [t.text for t in tokens])
         found = self._strong_honorific_names(keys, found, n)

@@ -67,6 +67,9 @@ _WHAT_WAS_SAID = re.compile(
 _SUBJUNCTIVE_END = re.compile(
     rf"(?<![\w{ZWNJ}])(?:(?:کند|کنند|شود|شوند|دهد|دهند|باشد|باشند|گیرد|گیرند|نماید|نمایند)|"
     rf"ب(?!ود)[\w{ZWNJ}]+(?:د|ند))\s*[.!؟?»\"]*\s*$")
+_CUE_BEFORE_COLON = re.compile(rf"(?:{CUE.pattern})\s*$")
+_REASON = re.compile(rf"(?<![\w{ZWNJ}])(?:زیرا|چرا\s+که|چون\s+که)(?![\w{ZWNJ}])|؛")
+_PROMISE = re.compile(r"(?:وعده|قول|اطمینان)\s")
 _RA = re.compile(rf"(?<![\w{ZWNJ}])را(?![\w{ZWNJ}])")
 _QUOTE_MARKS = re.compile(r"[«»\n]")
 _JOIN = re.compile(r"[\s.»\"،]*و\s+")
@@ -110,12 +113,18 @@ class QuoteExtractor:
         out: list[Quote] = []
         taken_until = -1  # end of the last indirect content: cues inside it are nested statements
         prev: tuple[_Cue, Quote | None] | None = None
+        # Sentence -> end of a source credited before its clause (`بنابر اعلام وبدا، X … درخواست کرده است`).
+        sources: dict[int, int] = {}
         for i, cue in enumerate(cues):
             if cue.start < taken_until:
                 continue
             nxt = cues[i + 1] if i + 1 < len(cues) else None
             found = self._content(doc, cue, nxt, quoted, resolver.by_start)
             if found is None:
+                if cue.cls == "according":
+                    comma = text.find("،", cue.end, doc.sentences[cue.sentence].end)
+                    if comma > 0 and len(_WORD.findall(text[cue.end:comma])) <= 4:
+                        sources[cue.sentence] = comma + 1
                 continue
             (cs, ce), kind, zone_start = found
             if ce <= cs:
@@ -128,7 +137,14 @@ class QuoteExtractor:
             # `به گفته X، …`: the speaker stands after the cue, before the content.
             # (The credit counts only in the cue's own sentence, before the cue.)
             credit = credit_end if sent.start <= credit_end <= cue.start else -1
-            zone = (cue.end, cs) if cue.cls == "according" else (max(sent.start, zone_start, credit), cue.start)
+            if sources.get(cue.sentence, cue.start) < cue.start:
+                credit = max(credit, sources[cue.sentence])
+            # A colon before the cue outside a quotation closes a clause of its own (`… ارائه می‌کند:X … خبر داد`).
+            colon = text.rfind(":", sent.start, cue.start)
+            if colon >= 0 and (_inside(colon, quoted) or _CUE_BEFORE_COLON.search(text, sent.start, colon)):
+                colon = -1  # (a colon that opens someone's words: a cue after it is inside them)
+            zone = (cue.end, cs) if cue.cls == "according" else (max(sent.start, zone_start, credit, colon + 1),
+                                                                  cue.start)
             shared = None
             if prev is not None and prev[0].sentence == cue.sentence and prev[1] is not None:
                 join = _coordination(text, prev[1], cue.start)
@@ -235,9 +251,14 @@ class QuoteExtractor:
                 until = _UNTIL.match(text, start, end)
                 if until:
                     start = until.end()
-                if _SUBJUNCTIVE_END.search(text, start, end) and len(_WORD.findall(text[start:end])) >= 3 \
-                        and not _CONJUNCTION.match(text, start, end):
-                    return (start, end), "indirect", sent.start
+                # What is asked may be followed by its reason (`… را کنار بگذارند زیرا «…»`).
+                reason = _REASON.search(text, start, end)
+                stop = _strip_end(text, start, reason.start()) if reason else end
+                # A promise or an assurance is of what will be (`وعده داد … وارد می‌کند`), in any mood.
+                promise = _PROMISE.match(text, cue.start) is not None
+                if (promise or _SUBJUNCTIVE_END.search(text, start, stop)) and len(_WORD.findall(text[start:stop])) >= 3 \
+                        and not _CONJUNCTION.match(text, start, stop):
+                    return (start, stop), "indirect", sent.start
             return None
         # A bare clause: `گفت دولت …` — at least three words of it — unless the cue is inside a
         # relative clause about what was said (`آنچه رئیس‌جمهور گفت مورد استقبال قرار گرفت`).
@@ -281,6 +302,9 @@ class QuoteExtractor:
     def _evaluative(self, doc: Document, cue: _Cue, sent_start: int,
                     by_start: dict[int, Mention]) -> tuple[tuple[int, int], str, int] | None:
         text = doc.text
+        # A colon or semicolon closes what stands before it (`… را ارائه می‌کند: X از … خبر داد`): the
+        # `را` clause of this verb is after it.
+        sent_start = max(sent_start, *(text.rfind(p, sent_start, cue.start) + 1 for p in ":؛"))
         clause = text[sent_start:cue.start]
         ra = [m.start() for m in _RA.finditer(clause)]
         if not ra:
@@ -293,7 +317,10 @@ class QuoteExtractor:
             return None
         # `دانست` takes prepositional predicates (`را از اولویت‌ها دانست`, `را در گرو … دانست`); `خواند`
         # and `اعلام کرد` do not (`کتاب را در کتابخانه خواند` reads, `آمادگی را برای مذاکره اعلام کرد` announces).
-        if between[0] in _PREPOSITIONS and (cue.cls != "evaluative" or "خوان" in text[cue.start:cue.end]):
+        # (`… را از جمله برنامه‌ها عنوان کرد` names what it is, as an evaluative verb does.)
+        as_one_of = between[0] == "از" and len(between) > 1 and between[1] == "جمله"
+        if between[0] in _PREPOSITIONS and not as_one_of and (
+                cue.cls != "evaluative" or "خوان" in text[cue.start:cue.end]):
             return None
         # The clause starts after the last comma (or `و` joining a previous verb) before `را`,
         # or at the sentence start; the speaker's own words are trimmed off by the resolver.

@@ -33,7 +33,7 @@ from typing import Any
 from khabar.document import Document, Entity, Mention, Quote, Speaker
 from khabar.pipeline.identity import holder_of
 from khabar.text.chars import ZWNJ
-from khabar.text.fold import Fold
+from khabar.text.fold import Fold, fold_word
 
 _WORDS = re.compile(rf"[\w{ZWNJ}]+|[،,؛;:«»]")
 # Letters and hamza/alef spellings unified, ZWNJs and spaces gone: `رئیس‌جمهور` is `رییس جمهور`.
@@ -92,6 +92,8 @@ GROUP_HEADS = _set(
     # people named by what they are in a story (`پدر در پاسخ گفت`, `این دو مرد ادعا کردند`)
     "پدر مادر همسر مرد زن مردان زنان"
 )
+# Bodies a role may name by `این`/`آن` (`مدیر این مؤسسه`).
+_DEMONSTRATED = BODY_HEADS | ANAPHORIC | _set("مؤسسه موسسه تیم باشگاه استان شهر کشور دانشکده مدرسه بیمارستان اداره")
 # Verbs that end a clause before و (`… شده و X گفت`).
 _CLAUSE_VERBS = _set("است شد شده بود کرد کرده دارد داشت شدند کردند بودند هستند نیست گرفت گرفته")
 # Words that end a speaker's phrase: adverbs, time words, conjunctions.
@@ -109,7 +111,8 @@ _MAX_NP_WORDS = 8
 _APPOSITION = re.compile(r"\s*[،,]\s*")
 _APPOSITION_END = re.compile(r"\s*[،,]")
 # `یکی از …`, `سه تن از …`, `برخی از …`: some of a group.
-_ONE_OF = re.compile(rf"(?:یکی|(?:دو|سه|چهار|پنج|چند)\s+(?:تن|نفر)|برخی|تعدادی|شماری|بسیاری)\s+از\s+(?=[\w{ZWNJ}])")
+_ONE_OF = re.compile(rf"(?:یکی|(?:دو|سه|چهار|پنج|چند)\s+(?:تن|نفر)|برخی|تعدادی|شماری|بسیاری)(?:\s+دیگر)?\s+از\s+"
+                     rf"(?=[\w{ZWNJ}])")
 QUANTIFIERS = _set("یک یکی دو سه چهار پنج چند برخی تعدادی شماری بسیاری")
 _NEXT_WORD = re.compile(rf"\s*([\w{ZWNJ}]+)")
 _LAST_WORD = re.compile(rf"([\w{ZWNJ}]+)\s+$")
@@ -365,6 +368,12 @@ class _DocResolver:
                     return self._pronoun(w.start(), w.end(), honorific=f in HONORIFIC_PRONOUNS or plural)
                 if f == fold("این") and k + 1 < len(words) and fold(words[k + 1].group()) in ANAPHORIC_ALL:
                     return self._anaphor(w.start(), words[k + 1].end())
+                if 1 <= k <= 4 and (f in ROLE_HEADS or (f in QUANTIFIERS and _ONE_OF.match(text, w.start()))):
+                    # `گری اونیل یکی دیگر از بازیکنان …`, `یورگ مولر سخنگوی …`: plain words that read as a
+                    # name, then the role they hold (no comma): the name the entity model missed.
+                    named = self._plain_name(words[:k], a)
+                    if named is not None:
+                        return named
                 if f in GROUP_HEADS or f in ROLE_HEADS or f in BODY_HEADS or (
                         f in QUANTIFIERS and k + 1 < len(words)
                         and (fold(words[k + 1].group()) in ROLE_HEADS | GROUP_HEADS | _set("از")
@@ -392,6 +401,25 @@ class _DocResolver:
                or fold(w.group()) in ROLE_HEADS or w.start() in self.by_start for w in words):
             return None
         return self._link_name(words[0].start(), words[-1].end(), a)
+
+    def _plain_name(self, words: list[re.Match[str]], a: int) -> Speaker | None:
+        """Words (after a conjunction or honorific) that read as a name: one to three, none a stop,
+        role or common word unless the model's lexicon knows it as a name, none inside a mention."""
+        while words and (fold(words[0].group()) in _LEADING or fold(words[0].group()) in HONORIFIC_WORDS):
+            words = words[1:]
+        if not 1 <= len(words) <= 3:
+            return None
+        for w in words:
+            f = fold(w.group())
+            if (not w.group().isalpha() or f in STOP or f in PREPOSITIONS or f in _NOT_NAMES or f in ROLE_HEADS
+                    or f in GROUP_HEADS or f in BODY_HEADS or not _name_like(w.group())
+                    or self._in_mention(w.start())):
+                return None
+        return self._link_name(words[0].start(), words[-1].end(), a)
+
+    def _in_mention(self, pos: int) -> bool:
+        i = bisect_right(self.mstarts, pos) - 1
+        return i >= 0 and self.mentions[i].end > pos
 
     def _link_name(self, start: int, end: int, a: int) -> Speaker:
         """A name span, linked to an earlier person whose name it completes or ends, if any."""
@@ -431,7 +459,9 @@ class _DocResolver:
                 break
             n += 1
         # A name is followed by an adverb, an adverbial phrase (`الفیاض در این دیدار …`) or the cue.
-        if n == 0 or n > 3 or (n < len(words) and fold(words[n].group()) not in _AFTER_SUBJECT
+        # (One word at least reads as a name: `نمی‌توان گفت` is no speaker.)
+        if n == 0 or n > 3 or not any(_name_like(w.group()) for w in words[:n]) or (
+                n < len(words) and fold(words[n].group()) not in _AFTER_SUBJECT
                                and fold(words[n].group()) not in PREPOSITIONS
                                and fold(words[n].group()) not in _TIME_WORDS):
             return None
@@ -515,8 +545,9 @@ class _DocResolver:
                 also is not None and fold(also.group(1)) in _set("نیز هم")):
             # (`X نیز گفت`: `نیز` says X is someone else than the one just quoted.)
             holder = self._recent_untitled(start)
-            if holder is None and not inside:
+            if holder is None:
                 # The person just quoted has a name but no entity (the model missed it): show the name.
+                # (A role may name its body: `سرمربی امیدهای استقلال`.)
                 named = self._recent_unlinked_name(start)
                 if named is not None:
                     return named
@@ -528,9 +559,13 @@ class _DocResolver:
         p, sp, _ = self.history[-1]
         si = bisect_right(self.sstarts, pos) - 1
         words = _WORDS.findall(sp.text)
+        # (Near the end of that statement's words, which may run over several sentences.)
+        last = min(max(p, self.content_end.get(p, p) - 1), pos)
         # (Only someone quoted before: meetings are read after every statement is.)
-        if (sp.entity is not None or p > pos or bisect_right(self.sstarts, p) - 1 < si - 1 or not words
-                or fold(words[0]) in ROLE_HEADS | GROUP_HEADS | BODY_HEADS | PRONOUNS | _set("یک یکی این")):
+        if (sp.entity is not None or p > pos or bisect_right(self.sstarts, last) - 1 < si - 1 or not words
+                or fold(words[0]) in ROLE_HEADS | GROUP_HEADS | BODY_HEADS | PRONOUNS | _set("یک یکی این")
+                # (A name, not a group or body the resolver gave no entity: `مقام‌های ایران`.)
+                or not all(_name_like(w) for w in words)):
             return None
         return sp
 
@@ -637,6 +672,10 @@ class _DocResolver:
             k = bisect_left(self.hpos, hi) - 1
             spoken = self.history[k][1] if k >= 0 and self.hpos[k] >= s.start else None
             subj = spoken if spoken is not None else self._subject(s.start, hi)
+            if subj is None and j == si - 1 and not candidates and not self._in_statement(s.start):
+                # The sentence just before names no subject but one person, in an adverbial the reading
+                # cannot close (`… به جان نخریم` and a name glued to it): that person is the nearest.
+                subj = self._only_person(s.start, hi)
             if subj is not None and (subj.entity is None or self._is_person(subj.entity)):
                 candidates.append(subj)
         if not candidates:
@@ -646,6 +685,19 @@ class _DocResolver:
                 if c.entity in self.honorific:
                     return c
         return candidates[0]
+
+    def _in_statement(self, pos: int) -> bool:
+        """Whether ``pos`` is inside the words of a statement made before it."""
+        return any(p < pos < self.content_end.get(p, p) for p in self.hpos)
+
+    def _only_person(self, a: int, b: int) -> Speaker | None:
+        """The one person mentioned in ``[a, b)`` (by one identity, any number of times), or None."""
+        lo, hi = bisect_left(self.mstarts, a), bisect_left(self.mstarts, b)
+        persons = [m for m in self.mentions[lo:hi] if m.label == "PER" and m.end <= b]
+        if not persons or len({m.entity or m.text for m in persons}) > 1:
+            return None
+        m = persons[-1]
+        return self._span(m.start, m.end, m.entity)
 
     def _subject(self, a: int, b: int) -> Speaker | None:
         """The first person named outside a prepositional phrase in ``[a, b)``."""
@@ -715,6 +767,17 @@ class _DocResolver:
         return self.doc.span(start, end, Speaker, entity=entity)
 
 
+@lru_cache(maxsize=4096)
+def _name_like(word: str) -> bool:
+    """A word that may be part of a name: rare in text, or one the entity model's lexicon knows as a
+    name (``گری`` is frequent as a suffix, but a name)."""
+    from khabar.pipeline.entities import load_model
+
+    _, lexicon, _, _, meta = load_model()
+    key = fold_word(word)
+    return key not in meta["common"] or any(g.startswith("PER") or g == "fname" for g in lexicon.get(key, ()))
+
+
 def _closes_adverbial(prev: str, word: str, nxt: str) -> bool:
     """Whether an adverbial phrase ends after ``word``: `در این دیدار`, `در پایان`, `در ادامه` …
 
@@ -747,6 +810,11 @@ def _np_end(text: str, start: int, limit: int, inner: list[Mention], *, max_word
             if f == "را" and len(taken) >= 2:
                 # `رهبر انقلاب اسلامی ایمان را …`: the word before `را` is the object, not the role.
                 end = taken[-2]
+            break
+        if n > 0 and f in DEMONSTRATIVES and n + 1 < len(words) and fold(words[n + 1].group()) in _DEMONSTRATED:
+            # `مدیر این مؤسسه`, `سخنگوی این وزارتخانه`: the body a role belongs to, named before; the
+            # phrase ends with it.
+            end = words[n + 1].end()
             break
         if n > 0 and f in STOP:
             if f == "را" and len(taken) >= 2:
