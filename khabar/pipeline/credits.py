@@ -33,7 +33,7 @@ _OUTLET = (rf"(?:[\"«“](?P<quoted>[^\"«»“”\n]{{1,40}})[\"»”]"
 # At the start of a line: `به گزارش …` inside a paragraph cites a source for one fact.
 OPENING = re.compile(
     rf"(?:^|(?<=\n))[^\S\n]*به\s+گزارش\s+(?!این|همین|به\s)(?:{_ROLE})?{_OUTLET}(?:\s*\((?P<short>[^()\n]{{1,30}})\))?"
-    rf"\s*(?=،|,|:|(?<=[\"»”])\s|\s+به\s+نقل\s+از|\s+و\s+به\s+نقل\s+از|\s+از\s+{_W}\s*[،:]|\s+(?:مستقر|اعزامی)\s+در\s)"
+    rf"\s*(?=،|,|:|(?<=[\"»”])\s|\s+به\s+نقل\s+از|\s+و\s+به\s+نقل\s+از|\s+و\s+(?:بنابر|بنا\s*بر|طبق)\s+اعلام|\s+از\s+{_W}\s*[،:]|\s+(?:مستقر|اعزامی)\s+در\s)"
 )
 QUOTING = re.compile(rf"(?<![\w{ZWNJ}])به\s+نقل\s+از\s+(?:{_ROLE})?{_OUTLET}\s*(?=[،,])")
 # A dateline: up to four words, a dash, at the very start of the article or a line (`تهران- ایرنا-`).

@@ -8,6 +8,8 @@ Forms the training corpora hardly hold and crawled news is full of:
   organization, though its name is also a province (``فارس``) or a word (``مهر``);
 - a body in a place (``وزارت کار در آذربایجان شرقی``): the body, then the place;
 - a given name the model tagged alone before a surname it did not know (``غلامحسین`` ``تسخیری``);
+- a sports club whose name is a common word or a place (``تراکتور``, ``نفت``, ``پاس همدان``), in an
+  article about sport;
 - a foreign name written in Persian with its Latin spelling after it in parentheses
   (``"یورگن ماتزا"(Jürgen Matzka)``): the Persian name is the mention, the gloss none of its own.
 
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
 
 from khabar.document import Document
 from khabar.pipeline.credits import OPENING, QUOTING
@@ -40,6 +44,14 @@ _REPORTER = re.compile(
     rf"(?<![\w{ZWNJ}])خبرنگار(?:\s+(?:سیاسی|اقتصادی|اجتماعی|فرهنگی|ورزشی|پارلمانی|حوادث|اعزامی))?\s+"
     rf"(?P<name>ایرنا|ایسنا|ایلنا|ایکنا|مهر|فارس|تسنیم|شفقنا|خبرآنلاین)(?![\w{ZWNJ}])")
 _DAR = fold_word("در")
+# A source named after `بنابر اعلام` (`بنابر اعلام وبدا،`): one word, then a comma.
+_ANNOUNCED = re.compile(rf"(?<![\w{ZWNJ}])(?:بنابر|بنا\s*بر|طبق)\s+اعلام\s+(?P<name>[\w{ZWNJ}]+)(?=\s*،)")
+# A desk of an outlet (`گروه سلامت`, `گروه بین‌الملل خبرگزاری فارس`, `خبرنگار سیاسی خبرگزاری فارس`):
+# no organization of its own.
+_DESKS = frozenset(fold_word(w) for w in ["سیاسی", "اقتصادی", "اجتماعی", "فرهنگی", "ورزشی", "بین\u200cالملل", "بینالملل", "سلامت", "علمی", "فناوری", "جامعه", "حوادث", "استان\u200cها", "پارلمانی", "دفاعی", "اعزامی", "فرهنگ", "هنر", "اندیشه"])
+_GROUP = frozenset(fold_word(w) for w in ("گروه", "سرویس"))
+# Words that join two credits inside one span (`ایسنا و بنابر اعلام وبدا`).
+_CREDIT_JOINS = frozenset(fold_word(w) for w in ("بنابر", "به", "طبق"))
 
 
 def national_teams(keys: Sequence[str], found: list[Span], is_place: Callable[[str], bool]) -> list[Span]:
@@ -72,7 +84,7 @@ def outlet_names(doc: Document, found: list[Span], limit: int) -> list[Span]:
         return found
     text = doc.text
     names: list[tuple[int, int]] = []
-    for pattern in (OPENING, QUOTING, _REPORTER):
+    for pattern in (OPENING, QUOTING, _REPORTER, _ANNOUNCED):
         for m in pattern.finditer(text):
             g = "quoted" if m.groupdict().get("quoted") else "name"
             if m.group(g):
@@ -91,6 +103,11 @@ def outlet_names(doc: Document, found: list[Span], limit: int) -> list[Span]:
             b -= 1
         i, j = starts.get(a), ends.get(b)
         if i is None or j is None or j - i > 5:
+            continue
+        # (A desk before the outlet, `بین‌الملل خبرگزاری فارس`, or alone, `سلامت`, is none of its name.)
+        while i <= j and fold_word(tokens[i].text) in _DESKS | _GROUP:
+            i += 1
+        if i > j:
             continue
         span = (i, j + 1, "ORG")
         if any(s == i and e == j + 1 and lab == "ORG" for s, e, lab in out):
@@ -183,3 +200,224 @@ def glossed_names(tokens: Sequence[str], found: list[Span], stop: Callable[[str]
         elif not any(a <= name[0] and name[1] <= b for a, b, _ in found):
             out.append((s, e, lab))
     return sorted(out + added)
+
+
+# -- sports clubs ------------------------------------------------------------------------------------
+
+# Words of a sports article: three different ones make an article about sport.
+_SPORT_WORDS = frozenset(fold_word(w) for w in ["بازی", "بازیکن", "بازیکنان", "تیم", "لیگ", "باشگاه", "سرمربی", "مربی", "فوتبال", "فوتسال", "والیبال", "بسکتبال", "کشتی", "جام", "گل", "قهرمانی", "فینال", "ورزشگاه", "مسابقه", "مسابقات", "حریف", "هواداران", "دروازه", "دروازه\u200cبان", "امتیاز", "نیم\u200cفصل", "فصل"])
+# Words before which a club's name is the common word (`این پدیده`, `وزارت نفت`, `قیمت نفت`).
+_NOT_CLUB_AFTER = frozenset(fold_word(w) for w in ["این", "آن", "همین", "همان", "یک", "وزارت", "وزیر", "قیمت", "بازار", "صادرات", "واردات", "نماد", "سهام", "شرکت", "پالایشگاه", "میدان", "چاه", "ملی", "تولید", "فروش", "درآمد", "ذخایر", "مخازن", "صنایع", "کارخانه", "معدن", "شهر", "استان", "در"])
+_CLUB = fold_word("باشگاه")
+
+
+@lru_cache(maxsize=1)
+def _clubs() -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
+    """Folded word sequences of ``resources/ner/clubs.txt``, and the longest name each first word opens."""
+    path = resources.files("khabar") / "resources" / "ner" / "clubs.txt"
+    names = frozenset(tuple(fold_word(w) for w in line.split())
+                      for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.strip() and not line.startswith("#"))
+    firsts: dict[str, int] = {}
+    for name in names:
+        firsts[name[0]] = max(firsts.get(name[0], 0), len(name))
+    return names, firsts
+
+
+def is_sports(keys: Sequence[str]) -> bool:
+    """Whether an article (its folded words) is about sport: three different words of sport in it.
+
+    >>> is_sports(["تیم", "در", "لیگ", "بازی", "کرد"])
+    True
+    """
+    seen: set[str] = set()
+    for k in keys:
+        if k in _SPORT_WORDS:
+            seen.add(k)
+            if len(seen) >= 3:
+                return True
+    return False
+
+
+def sports_clubs(keys: Sequence[str], found: list[Span]) -> list[Span]:
+    """In an article about sport, the clubs of ``clubs.txt`` as organizations: where the model found
+    nothing, and over what it made of them inside their name (``صبا`` a person, ``همدان`` of ``پاس
+    همدان`` a place); ``باشگاه`` before the name is part of it. A span reaching past the name
+    (``باشگاه نفت``, ``تیم نفت``) stays as it is.
+
+    >>> sports_clubs(["تیم", "لیگ", "بازی", "با", "پاس", "همدان"], [(5, 6, "LOC")])
+    [(4, 6, 'ORG')]
+    """
+    if not is_sports(keys):
+        return found
+    names, firsts = _clubs()
+    n = len(keys)
+    out = list(found)
+    i = 0
+    changed = False
+    while i < n:
+        longest = firsts.get(keys[i], 0)
+        hit = 0
+        if longest and not (i > 0 and keys[i - 1] in _NOT_CLUB_AFTER):
+            hit = next((ln for ln in range(min(longest, n - i), 0, -1) if tuple(keys[i:i + ln]) in names), 0)
+        if not hit:
+            i += 1
+            continue
+        s, e = i, i + hit
+        inside = [x for x in out if x[0] < e and s < x[1]]
+        if any(x[0] < s or x[1] > e for x in inside) or any(x == (s, e, "ORG") for x in inside):
+            i = e
+            continue
+        if s > 0 and keys[s - 1] == _CLUB and not any(x[0] < s <= x[1] - 0 and x[0] <= s - 1 < x[1] for x in out):
+            s -= 1
+        out = [x for x in out if not (x[0] < e and s < x[1])] + [(s, e, "ORG")]
+        changed = True
+        i = e
+    return sorted(out) if changed else found
+
+
+def desks_and_joined_credits(keys: Sequence[str], found: list[Span]) -> list[Span]:
+    """An organization span that opens with a desk (`گروه سلامت`, `سیاسی خبرگزاری فارس`) keeps only
+    the outlet after it, if any; one that runs over `و بنابر اعلام` (`ایسنا و بنابر اعلام وبدا`) ends
+    before the `و`.
+
+    >>> desks_and_joined_credits(["گروه", "بینالملل", "خبرگزاری", "فارس"], [(0, 4, "ORG")])
+    [(2, 4, 'ORG')]
+    >>> desks_and_joined_credits(["گروه", "سلامت", "به"], [(0, 2, "ORG")])
+    []
+    """
+    out: list[Span] = []
+    for s, e, lab in found:
+        if lab == "ORG":
+            k = s + (keys[s] in _GROUP)
+            if k > s or keys[s] in _DESKS:
+                while k < e and keys[k] in _DESKS:
+                    k += 1
+                if k == s + (keys[s] in _GROUP):
+                    k = s  # `گروه صنعتی …`: no desk after it
+                s = k
+            j = next((x for x in range(s + 1, e - 1) if keys[x] == "و" and keys[x + 1] in _CREDIT_JOINS), None)
+            if j is not None:
+                e = j
+        if s < e:
+            out.append((s, e, lab))
+    return out
+
+
+# Words that open an organization's name.
+ORG_HEADS = frozenset(fold_word(w) for w in ["وزارت", "وزارتخانه", "سازمان", "شورای", "شورا", "مجلس", "دانشگاه", "بانک", "شرکت", "ستاد", "مرکز", "اداره", "اداره\u200cکل", "دفتر", "معاونت", "کمیته", "کمیسیون", "فدراسیون", "باشگاه", "خبرگزاری", "روزنامه", "حزب", "بنیاد", "انجمن", "اتحادیه", "دادگاه", "قوه", "نیروی", "سپاه", "ارتش", "پلیس", "مجمع", "دیوان", "آژانس", "صندوق"])
+
+
+def bodies_after_departments(keys: Sequence[str], found: list[Span], is_common: Callable[[str], bool]) -> list[Span]:
+    """An organization span that opens with common words and names a body further on (`آموزش متوسطه
+    دوره کار و دانش وزارت آموزش و پرورش`, after `مدیرکل`): a department described in words, which
+    is the body's; the organization starts at the body.
+
+    >>> keys = ["مدیرکل", "اموزش", "متوسطه", "وزارت", "اموزش", "و", "پرورش"]
+    >>> bodies_after_departments(keys, [(1, 7, "ORG")], lambda k: k in {"اموزش", "متوسطه"})
+    [(3, 7, 'ORG')]
+    """
+    out: list[Span] = []
+    for s, e, lab in found:
+        if lab == "ORG" and keys[s] not in ORG_HEADS and is_common(keys[s]):
+            k = next((x for x in range(s + 2, e - 1) if keys[x] in ORG_HEADS), None)
+            if k is not None:
+                s = k
+        out.append((s, e, lab))
+    return out
+
+
+# Kinds of settlement named before a place (`شهرک فدک`, `شهر «دایه گو»`); they stay outside it.
+_SETTLEMENTS = frozenset(fold_word(w) for w in ["شهر", "شهرک", "روستای", "روستا", "بندر", "جزیره"])
+_QUOTES = {"«": "»", '"': '"', "“": "”"}
+
+
+def settlements(keys: Sequence[str], tokens: Sequence[str], found: list[Span],
+                is_rare: Callable[[str], bool]) -> list[Span]:
+    """The place after a kind of settlement that the model left untagged: a quoted name of up to three
+    words (`شهر «دایه گو»`), or one rare word (`شهرک فدک`).
+
+    >>> settlements(["شهرک", "فدک", "در"], ["شهرک", "فدک", "در"], [], lambda k: k == "فدک")
+    [(1, 2, 'LOC')]
+    """
+    covered = {i for s, e, _ in found for i in range(s, e)}
+    extra: list[Span] = []
+    n = len(keys)
+    quoted: set[tuple[str, ...]] = set()  # names met quoted, to be read whole where written bare
+    for i in range(n - 1):
+        if keys[i] not in _SETTLEMENTS or i + 1 in covered:
+            continue
+        close = _QUOTES.get(tokens[i + 1])
+        if close is not None:
+            j = next((k for k in range(i + 2, min(n, i + 6)) if tokens[k] == close), None)
+            if j is not None and j > i + 2 and not any(k in covered for k in range(i + 2, j)) \
+                    and all(keys[k].isalpha() for k in range(i + 2, j)):
+                extra.append((i + 2, j, "LOC"))
+                quoted.add(tuple(keys[i + 2:j]))
+    for i in range(n - 1):
+        if keys[i] not in _SETTLEMENTS or i + 1 in covered or _QUOTES.get(tokens[i + 1]):
+            continue
+        whole = next((q for q in quoted if tuple(keys[i + 1:i + 1 + len(q)]) == q
+                      and not any(k in covered for k in range(i + 1, i + 1 + len(q)))), None)
+        if whole is not None:
+            extra.append((i + 1, i + 1 + len(whole), "LOC"))
+        elif is_rare(keys[i + 1]) and keys[i + 1].isalpha():
+            extra.append((i + 1, i + 2, "LOC"))
+    return sorted(found + extra) if extra else found
+
+
+
+# Ordinals after a body (`مجلس هشتم`): its term, not its name.
+_ORDINALS = frozenset(fold_word(w) for w in ["اول", "دوم", "سوم", "چهارم", "پنجم", "ششم", "هفتم", "هشتم", "نهم", "دهم", "یازدهم", "دوازدهم", "سیزدهم", "چهاردهم", "پانزدهم"])
+
+
+# Units of a body named before it (`ستاد انتخابات وزارت کشور`, `دفتر حقوقی ریاست جمهوری`).
+_UNIT_HEADS = frozenset(fold_word(w) for w in ["ستاد", "دفتر", "اداره", "معاونت", "کمیته", "کمیسیون", "دبیرخانه"])
+
+
+def whole_bodies(keys: Sequence[str], found: list[Span]) -> list[Span]:
+    """One organization where news names it in pieces: two organization spans side by side
+    (`دانشگاه آزاد` `اسلامی`, `مرکز تحقیقات استراتژیک` `مجمع تشخیص مصلحت نظام`), and a body's
+    head a word or two before an organization (`ستاد انتخابات` `وزارت کشور`); an ordinal after
+    a body is its term (`مجلس هشتم`).
+
+    >>> whole_bodies(["دانشگاه", "ازاد", "اسلامی"], [(0, 2, "ORG"), (2, 3, "ORG")])
+    [(0, 3, 'ORG')]
+    >>> whole_bodies(["در", "ستاد", "انتخابات", "وزارت", "کشور"], [(3, 5, "ORG")])
+    [(1, 5, 'ORG')]
+    """
+    tagged = {i for s, e, _ in found for i in range(s, e)}
+    out: list[Span] = []
+    for s, e, lab in sorted(found):
+        if lab == "ORG":
+            while e - s > 1 and keys[e - 1] in _ORDINALS:
+                e -= 1
+            # A head one or two words before, nothing tagged between (`ستاد انتخابات وزارت کشور`).
+            h = s - 2
+            if h >= 0 and keys[h] in _UNIT_HEADS and h not in tagged and h + 1 not in tagged \
+                    and keys[h + 1].isalpha() and keys[h + 1] not in ORG_HEADS and keys[h + 1] != "و":
+                s = h
+            if out and out[-1][2] == "ORG" and out[-1][1] == s:
+                s = out.pop()[0]
+        out.append((s, e, lab))
+    return out
+
+
+# Compass points after a place (`آذربایجان شرقی`, `کره جنوبی`): part of its name.
+_COMPASS = frozenset(fold_word(w) for w in ["شرقی", "غربی", "شمالی", "جنوبی", "مرکزی"])
+
+
+def compass_points(keys: Sequence[str], found: list[Span]) -> list[Span]:
+    """A place span followed by an untagged compass point takes it in (`آذربایجان` `شرقی`).
+
+    >>> compass_points(["در", "اذربایجان", "شرقی", "است"], [(1, 2, "LOC")])
+    [(1, 3, 'LOC')]
+    """
+    starts = {s for s, _, _ in found}
+    tagged = {i for s, e, _ in found for i in range(s, e)}
+    out: list[Span] = []
+    for s, e, lab in found:
+        if lab == "LOC" and e < len(keys) and keys[e] in _COMPASS and e not in tagged and e not in starts:
+            e += 1
+        out.append((s, e, lab))
+    return out

@@ -33,11 +33,17 @@ from typing import Any
 from khabar.document import Document, Entity, Mention
 from khabar.pipeline.entities_news import (
     LIGHT_VERBS,
+    bodies_after_departments,
     bodies_in_places,
+    compass_points,
+    desks_and_joined_credits,
     glossed_names,
     national_teams,
     outlet_names,
+    settlements,
+    sports_clubs,
     surnames_after,
+    whole_bodies,
 )
 from khabar.text.chars import ZWNJ
 from khabar.text.fold import fold_word
@@ -54,6 +60,8 @@ HONORIFICS = frozenset(fold_word(w) for w in word_list("honorifics"))
 _HONORIFIC_PAIRS = frozenset({("ایت", "الله"), ("ایت", "اللهالعظمی"), ("حجت", "الاسلام"), ("حجه", "الاسلام")})
 # First parts of compound given names that are no given name alone (غلامحسین, عبدالرضا).
 _NAME_PREFIXES = frozenset(["غلام", "عبد", "عبدال", "میر"])
+# What follows a subject: adverbs, prepositions, cues (`رایان همچنین …`, `مکانی به دلیل …`).
+_SUBJECT_NEXT = frozenset(fold_word(w) for w in ["همچنین", "نیز", "هم", "اما", "در", "با", "به", "از", "ضمن", "گفت", "افزود", "ادامه", "تصریح", "اظهار", "اضافه", "تاکید", "تأکید", "خاطرنشان", "معتقد", "است", "بود", "روز"])
 # Last parts of compound surnames (شانه‌ساز, حسین‌زاده, مرادی‌فر): after given names, a word and one of
 # these written apart are the surname.
 _SURNAME_TAILS = frozenset(fold_word(w) for w in ["ساز", "زاده", "پور", "فر", "فرد", "نیا", "نژاد", "راد", "منش", "کیا", "زهی", "فضلی", "وند"])
@@ -156,7 +164,9 @@ _BODY_WORDS = _ORG_KINDS | _BODY_OF_STATE | _folded(
 # Credit lines anywhere in an article: the outlet named after them (`… به گزارش مهر،`).
 _CREDITS = frozenset({(fold_word("به"), fold_word("گزارش")), (fold_word("نقل"), fold_word("از"))})
 # Words a place's name stands after (`در مسقط`, `شهر خارکیف`).
-_PLACE_BEFORE = _folded("در به از تا شهر استان کشور پایتخت")
+_PLACE_BEFORE = _folded("در به از تا شهر استان کشور پایتخت راهی سمت برای")
+# Verbs and their prefix after a place (`راهی مسکو می‌شود`, `به تهران رفت`): no longer name.
+_VERB_AFTER = _folded("می نمی شد شود شده است بود رفت رسید کرد کرده")
 # A numbered edition (`هشتمین جشنواره`, `اجلاس ۲۰۲۵`) is a named event.
 _ORDINAL = re.compile(r"\d|(?:م|نخست|اول)ین$")
 # Words that end a role phrase written before a name.
@@ -429,6 +439,12 @@ class IdentityLinker:
         # Forms of crawled news (teams, outlets in credits, bodies in places): entities_news.
         found = national_teams(keys, found, self._is_place)
         found = bodies_in_places(keys, found, self._is_place)
+        found = sports_clubs(keys, found)
+        found = desks_and_joined_credits(keys, found)
+        found = bodies_after_departments(keys, found, lambda k: k in self.common)
+        found = settlements(keys, [t.text for t in tokens], found, self._rare_word)
+        found = whole_bodies(keys, found)
+        found = compass_points(keys, found)
         found = outlet_names(doc, found, n)
         found = glossed_names([t.text for t in tokens], found, lambda w: fold_word(w) in _STOP)
         found = surnames_after(keys, found, self._is_given_or_person, self._rare_word)
@@ -658,6 +674,8 @@ class IdentityLinker:
             if covered[i] or keys[i - 1] not in _PLACE_BEFORE or not self._is_known_place(keys[i]):
                 continue
             if i + 1 < n and (covered[i + 1] or (keys[i + 1].isalpha() and keys[i + 1] not in _STOP
+                                                  and keys[i + 1] not in _VERB_AFTER
+                                                  and not keys[i + 1].startswith(("می", "نمی"))
                                                   and not self._is_place(keys[i + 1]))):
                 continue  # the first word of something longer (`در تهران‌پارس`, `به ایران خودرو`)
             extra.append((i, i + 1, "LOC"))
@@ -853,12 +871,30 @@ class IdentityLinker:
                 # `شورای رهبری حماس` makes a later bare `حماس` an organization, when the model's
                 # lexicon knows the word as one.
                 forms.setdefault((keys[e - 1],), lab)
+        # Surname -> the words before it in the person's full names.
+        surnames: dict[str, set[str]] = defaultdict(set)
+        for s, e, lab, _ in spans:
+            if lab == "PER" and e - s > 1 and len(keys[e - 1]) > 2 and keys[e - 1].isalpha() \
+                    and keys[e - 1] not in _STOP and keys[e - 1] not in ROLE_HEADS and keys[e - 1] not in HONORIFICS:
+                surnames[keys[e - 1]].add(keys[e - 2])
+        # A surname that is also a common word (`رایان`, `مکانی`) is the person where a subject stands:
+        # opening a sentence or clause and followed by an adverb, a preposition or a cue.
+        weak = {k for k in surnames if k in self.common}
+        spans = self._surname_after_common_word(keys, spans, surnames)
         forms = {f: lab for f, lab in forms.items()
                  if not (len(f) == 1 and (f[0] in _STOP or f[0] in HONORIFICS or f[0] in ROLE_HEADS
                                           or f[0] in self.common or len(f[0]) < 2))}
+        covered = _covered(spans, n)
+        extra = []
+        for i in range(n):
+            if keys[i] in weak and not covered[i] and (i == 0 or not keys[i - 1].isalnum()) \
+                    and i + 1 < n and keys[i + 1] in _SUBJECT_NEXT:
+                extra.append([i, i + 1, "PER", []])
+                covered[i] = 1
+        if extra:
+            spans = sorted([*spans, *extra], key=lambda x: x[0])
         if not forms:
             return spans
-        covered = _covered(spans, n)
         by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for f in forms:
             by_first[f[0]].append(f)
@@ -879,6 +915,22 @@ class IdentityLinker:
                         break
             i += 1
         return sorted([*spans, *added], key=lambda x: x[0])
+
+    def _surname_after_common_word(self, keys: Sequence[str], spans: list[list],
+                                   surnames: dict[str, set[str]]) -> list[list]:
+        """A two-word span whose second word is the surname of a person named in full elsewhere in the
+        article and whose first is a common word that is no name and not that person's (`اظهارات هوک`
+        after `برایان هوک`, `حریف لئوناردو`): that person."""
+        out = []
+        for sp in spans:
+            s, e = sp[0], sp[1]
+            if e - s == 2 and surnames.get(keys[e - 1], {keys[s]}) - {keys[s]} and keys[s] in self.common \
+                    and keys[s] not in HONORIFICS \
+                    and keys[s] not in ROLE_HEADS and not any(g.startswith("PER") or g == "fname"
+                                                              for g in self.lexicon.get(keys[s], ())):
+                sp = [e - 1, e, "PER", sp[3]]
+            out.append(sp)
+        return out
 
     @staticmethod
     def _harmonize_labels(keys: Sequence[str], spans: list[list]) -> None:
