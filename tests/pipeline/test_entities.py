@@ -221,7 +221,8 @@ def test_entities_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     # a team: its country is the place, its club the organization, `تیم ملی` alone nothing
     ("تیم ملی والیبال ایران امروز تمرین کرد.", [("ایران", "LOC")]),
     ("تیم ملی در اردو است.", []),
-    ("کاروان تیم فوتبال استقلال به دوبی رفت.", [("استقلال", "ORG")]),
+    # (and a known place before a verb, `به دوبی رفت`, is a place)
+    ("کاروان تیم فوتبال استقلال به دوبی رفت.", [("استقلال", "ORG"), ("دوبی", "LOC")]),
     # outlets named in credits, whatever else their names mean
     ("به گزارش فارس، وزیر گفت.", [("فارس", "ORG")]),
     ("به گزارش «تابناک» به نقل از العالم، وزیر گفت.", [("تابناک", "ORG"), ("العالم", "ORG")]),
