@@ -39,6 +39,7 @@ from khabar.archive.engines.local import (
     LocalEngine,
     batches,
     default_jobs,
+    ingest_again_task,
     ingest_task,
     reanalyze_task,
     start_worker,
@@ -243,8 +244,11 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
     in_workers = jobs > 1 and workers_write(storage, writer)
     # The names the archive has learned are recognized in what it ingests.
     names = () if restore_only else tuple(storage.learned_names())
+    # What the archive held before the run: an article stored with a higher id is this run's (not
+    # "already" stored), and a batch run again after its worker died finds its own stored articles.
+    mark = storage.size()
     setup = Setup(None if jobs == 1 else storage.url, restore_only=restore_only, write=in_workers,
-                  pipeline=pipeline, names=names)
+                  pipeline=pipeline, names=names, mark=mark)
     # Identities across the archive: decided by the one writer, in order, with one resolver for the
     # run; workers that write link their own batches (each seeing what the others stored).
     resolver = None if in_workers else IdentityResolver(storage)
@@ -266,9 +270,11 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
             todo = (t for t in (triage(b) for b in batches(stream, chunk)) if t)
             if jobs == 1:
                 outcomes: Iterable[Outcome] = (
-                    ingest_batch(analyzer, items, storage, seen=seen_keys, resolver=resolver) for items in todo)
+                    ingest_batch(analyzer, items, storage, seen=seen_keys, resolver=resolver, mark=mark)
+                    for items in todo)
             else:
-                outcomes = (outcome for _, outcome in pool.map(ingest_task, todo, on_lost=_lost))
+                outcomes = (outcome for _, outcome in pool.map(ingest_task, todo, on_lost=_lost,
+                                                               again=ingest_again_task))
             ran = time.perf_counter()
             for outcome in outcomes:
                 if outcome.prepared is not None:  # one writer: this process
@@ -277,6 +283,8 @@ def ingest(sources: Iterable[str], storage: Storage, *, restore_only: bool = Fal
                     merge_timings(written.timings, outcome.timings)
                     outcome = written
                 added.extend(outcome.ids)
+                if not restore_only:
+                    added.extend(outcome.recovered)
                 tally.add(outcome)
             timings["run_s"] = time.perf_counter() - ran
             wall = time.perf_counter()

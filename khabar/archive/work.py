@@ -78,11 +78,13 @@ def restore_pipeline() -> Pipeline:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """An article not analysed again: its URL or content key is stored already (``already``) or
-    came earlier in the run."""
+    """An article not analysed again: its URL or content key is stored already, before the run
+    (``already``) or by it. ``stored``: the id under which this very article was stored by an earlier
+    try of its batch in this run, whose worker died before the outcome came back (it counts as added)."""
 
     origin: str
     already: bool
+    stored: int | None = None
 
 
 Prepared = NewArticle | Failure | Skipped
@@ -168,12 +170,40 @@ def _known(storage: Storage | None, urls: Sequence[str], keys: Sequence[str]) ->
         return set()
 
 
+def _skip(storage: Storage | None, pairs: Sequence[tuple[RawArticle, str]], mark: int | None,
+          again: bool) -> list[Skipped]:
+    """Each stored article of ``pairs`` (a record, and its URL or content key found stored) as
+    :class:`Skipped`, in order: ``already`` unless stored after ``mark`` (the archive's highest
+    id when the run began, when known); when the batch is run ``again`` after its worker died, one
+    stored after ``mark`` under the record's own origin is the record itself, stored by the try
+    that died after its commit (``stored``)."""
+    since: dict[str, tuple[int, str | None]] = {}
+    if storage is not None and mark is not None and pairs:
+        try:
+            since = storage.stored_after(mark, urls=[k for r, k in pairs if k == r.url],
+                                         content_keys=[k for r, k in pairs if k != r.url])
+        except Exception:  # a busy or changing archive: counted as before the run
+            since = {}
+    out: list[Skipped] = []
+    claimed: set[int] = set()
+    for raw, key in pairs:
+        found = since.get(key)
+        if found is None:
+            out.append(Skipped(raw.origin, already=True))
+        elif again and found[1] == raw.origin and found[0] not in claimed:
+            claimed.add(found[0])
+            out.append(Skipped(raw.origin, already=False, stored=found[0]))
+        else:
+            out.append(Skipped(raw.origin, already=False))
+    return out
+
+
 def prepare_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure],
-                  storage: Storage | None = None) -> list[Prepared]:
+                  storage: Storage | None = None, *, mark: int | None = None, again: bool = False) -> list[Prepared]:
     """Each record prepared for storage, in order: a :class:`NewArticle`, a :class:`Failure` (a
     record that failed to read, or to analyse), or :class:`Skipped` when ``storage`` has its URL or
     content key already (one look-up for the whole batch; the full pipeline is slow, so stored
-    articles are not analysed again)."""
+    articles are not analysed again). ``mark`` and ``again``: see :func:`_skip`."""
     out: list[Prepared | None] = [r if isinstance(r, Failure) else None for r in records]
     todo = [(i, r) for i, r in enumerate(records) if isinstance(r, RawArticle)]
     keys: dict[int, str] = {}
@@ -184,17 +214,25 @@ def prepare_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure],
             except Exception:  # the analysis reports it
                 continue
     stored = _known(storage, [r.url for _, r in todo if r.url], list(keys.values()))
+    hits: list[tuple[int, RawArticle, str]] = []
     for i, raw in todo:
-        if (raw.url and raw.url in stored) or keys.get(i) in stored:
-            out[i] = Skipped(raw.origin, already=True)
+        if raw.url and raw.url in stored:
+            hits.append((i, raw, raw.url))
+        elif keys.get(i) in stored:
+            hits.append((i, raw, keys[i]))
         else:
             out[i] = analyzer.prepare(raw, key=keys.get(i))
     if analyzer.restore_only and storage is not None:
         # Restoration is cheap: analysed first, then the stored ones are dropped.
         fresh = [a.content_key for a in out if isinstance(a, NewArticle)]
         stored = _known(storage, [], fresh)
-        out = [Skipped(a.origin or "", already=True) if isinstance(a, NewArticle) and a.content_key in stored else a
-               for a in out]
+        raws = dict(todo)
+        hits.extend((i, raws[i], a.content_key) for i, a in enumerate(out)
+                    if isinstance(a, NewArticle) and a.content_key in stored)
+    hits.sort(key=lambda hit: hit[0])
+    for (i, _, _), skipped in zip(hits, _skip(storage, [(raw, key) for _, raw, key in hits], mark, again),
+                                  strict=True):
+        out[i] = skipped
     return [o for o in out if o is not None]
 
 
@@ -208,6 +246,8 @@ class Outcome:
     failures: list[Failure] = field(default_factory=list)
     prepared: list[Prepared] | None = None
     ids: list[int] = field(default_factory=list)   # of the articles added (analysed in full)
+    # of the articles an earlier try of the batch stored before its worker died (counted as added)
+    recovered: list[int] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)   # where the batch's time went (:class:`Timings`)
 
     @property
@@ -220,6 +260,9 @@ class Outcome:
         for item in prepared:
             if isinstance(item, Failure):
                 self.failures.append(item)
+            elif isinstance(item, Skipped) and item.stored is not None:
+                self.added += 1
+                self.recovered.append(item.stored)
             elif isinstance(item, Skipped):
                 self.duplicate(already=item.already)
             else:
@@ -236,6 +279,7 @@ class Outcome:
         self.already += other.already
         self.failures.extend(other.failures)
         self.ids.extend(other.ids)
+        self.recovered.extend(other.recovered)
         merge_timings(self.timings, other.timings)
 
     def to_row(self) -> dict[str, Any]:
@@ -351,16 +395,17 @@ def write_prepared(storage: Storage, prepared: Sequence[Prepared], *, seen: set[
 
 def ingest_batch(analyzer: Analyzer, records: Sequence[RawArticle | Failure], storage: Storage | None, *,
                  write: bool = True, seen: set[str] | None = None,
-                 resolver: IdentityResolver | None = None, own: Iterable[int] | None = None) -> Outcome:
+                 resolver: IdentityResolver | None = None, own: Iterable[int] | None = None,
+                 mark: int | None = None, again: bool = False) -> Outcome:
     """Prepare a batch and (``write``) store it through ``storage``; counts and failures come back
-    (``seen``, ``resolver``, ``own``: :func:`write_prepared`'s).
+    (``seen``, ``resolver``, ``own``: :func:`write_prepared`'s; ``mark``, ``again``: :func:`prepare_batch`'s).
 
     With ``write=False`` ``storage`` is only read (to skip stored articles) and the outcome carries
     the prepared batch for the one writer (:func:`write_prepared`).
     """
     timings: dict[str, float] = {"batches": 1.0, "articles": float(len(records))}
     with timed(timings, "analyse"):
-        prepared = prepare_batch(analyzer, records, storage)
+        prepared = prepare_batch(analyzer, records, storage, mark=mark, again=again)
     if not write or storage is None:
         return Outcome(prepared=prepared, timings=timings)
     outcome = write_prepared(storage, prepared, seen=seen, resolver=resolver, own=own)
@@ -437,6 +482,7 @@ class Setup:
     pipeline: Callable[[], Pipeline] | None = None
     names: tuple[tuple[str, str], ...] = ()   # the names the archive has learned
     timeout: float = 120.0   # seconds a worker waits for the archive's write lock (SQLite)
+    mark: int | None = None   # the archive's highest article id when the run began (None: not known)
 
     @property
     def reachable(self) -> bool:
@@ -476,13 +522,15 @@ class Worker:
                                            "worker_start_cpu": time.process_time() - cpu, "workers": 1.0}
         self._idle_since = time.perf_counter()
 
-    def ingest(self, records: Sequence[RawArticle | Failure]) -> Outcome:
+    def ingest(self, records: Sequence[RawArticle | Failure], *, again: bool = False) -> Outcome:
+        """Prepare and (a worker that writes) store a batch; ``again``: run again after its worker died."""
         started = time.perf_counter()
         timings, self._timings = self._timings, {}
         timings["idle_s"] = started - self._idle_since
         with timed(timings, "task"):
             outcome = ingest_batch(self.analyzer, records, self.storage, write=self.setup.write,
-                                   resolver=self.resolver, own=self._own if self.resolver is not None else None)
+                                   resolver=self.resolver, own=self._own if self.resolver is not None else None,
+                                   mark=self.setup.mark, again=again)
         if self.resolver is not None:
             seen = self.resolver.seen
             self._own = {i for i in self._own if seen is None or i > seen} | set(outcome.ids)

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from khabar.archive import work
 from khabar.archive.engines.local import Pool
 from khabar.archive.runner import ingest
 from khabar.archive.storage import open_storage
@@ -147,6 +148,38 @@ def test_an_article_that_kills_its_worker_fails_alone(tmp_path: Path, monkeypatc
     assert (summary.added, summary.failed) == (30, 1)
     assert summary.failures[0].origin == "a#11" and "died" in summary.failures[0].reason
     store.close()
+
+
+_REAL_WRITE = work.write_prepared
+
+
+def _write_then_die(storage: Any, prepared: Any, **options: Any) -> Any:
+    """Store the batch, then die before its outcome goes back (once: a file marks it): what a worker
+    terminated by the pool's break right after its commit does."""
+    outcome = _REAL_WRITE(storage, prepared, **options)
+    marker = os.environ.get("KHABAR_TEST_DIE_AFTER_WRITE")
+    if marker and any(getattr(p, "origin", "") == "a#0" for p in prepared):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+            os.kill(os.getpid(), signal.SIGKILL)
+    return outcome
+
+
+@pytest.mark.parametrize("restore_only", [True, False])
+def test_a_batch_stored_before_its_worker_died_counts_as_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                restore_only: bool) -> None:
+    # Under load, a batch committed by one worker while another died lost its outcome with the pool:
+    # run again, it found its own articles stored and counted them "already in the archive".
+    monkeypatch.setattr(work, "write_prepared", _write_then_die)  # the workers are forked after this
+    monkeypatch.setenv("KHABAR_TEST_DIE_AFTER_WRITE", str(tmp_path / "died"))
+    monkeypatch.setattr(Pool, "GRACE", 1.0)
+    articles = [RawArticle(f"خبر عادی شماره {i} درباره بازار و بورس تهران.", f"a#{i}", "text") for i in range(24)]
+    articles.append(RawArticle("خبر عادی شماره 3 درباره بازار و بورس تهران.", "copy", "text"))  # a repeat
+    with open_storage(tmp_path / "d.db") as store:
+        summary = ingest([], store, jobs=2, articles=articles, restore_only=restore_only, chunk=8)
+        assert (tmp_path / "died").exists()  # the first batch's worker died after its commit
+        assert store.stats()["articles"] == 24
+    assert (summary.added, summary.duplicates, summary.already, summary.failed) == (24, 1, 0, 0)
 
 
 def test_main_kill_9_takes_its_workers_along(tmp_path: Path) -> None:

@@ -136,10 +136,13 @@ class Pool:
             _kill(executor)
 
     def map(self, fn: Callable[[list[T]], Any], batches: Iterable[list[T]], *,
-            on_lost: Callable[[T], Any] | None = None, ahead: int | None = None) -> Iterator[tuple[list[T], Any]]:
+            on_lost: Callable[[T], Any] | None = None, ahead: int | None = None,
+            again: Callable[[list[T]], Any] | None = None) -> Iterator[tuple[list[T], Any]]:
         """``(batch, fn(batch))`` for each batch, in order. ``ahead``: batches in flight (default:
         twice the workers). A batch split after its worker died comes back as several one-item
-        batches; an item lost for good comes back as ``(items, on_lost(item))``."""
+        batches; an item lost for good comes back as ``(items, on_lost(item))``. ``again``: what
+        runs a batch (or an item of it) run again after a worker died, instead of ``fn`` (the dead
+        pool may have run it to the end, its result lost with the pool)."""
         if self.executor is None:
             for batch in batches:
                 yield batch, fn(batch)
@@ -161,7 +164,7 @@ class Pool:
             isolate = any(t.single for t in pending)
             for task in list(pending)[:1] if isolate else pending:
                 if task.future is None:
-                    self._submit(fn, task)
+                    self._submit(again if again is not None and (task.tries or task.single) else fn, task)
             head = pending[0]
             assert head.future is not None
             try:
@@ -301,6 +304,13 @@ def ingest_task(records: list[Any]) -> Outcome:
     worker = _local.worker
     assert worker is not None, "start_worker first"
     return worker.ingest(records)
+
+
+def ingest_again_task(records: list[Any]) -> Outcome:
+    """A batch run again after a worker died: articles its dead try stored count as added."""
+    worker = _local.worker
+    assert worker is not None, "start_worker first"
+    return worker.ingest(records, again=True)
 
 
 def reanalyze_task(items: list[Any]) -> Any:

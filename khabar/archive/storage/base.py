@@ -153,6 +153,17 @@ class Storage(Following, ABC):
     def known(self, *, urls: Sequence[str] = (), content_keys: Sequence[str] = ()) -> set[str]:
         """Which of these URLs and content keys are stored."""
 
+    @abstractmethod
+    def stored_after(self, after: int, *, urls: Sequence[str] = (),
+                     content_keys: Sequence[str] = ()) -> dict[str, tuple[int, str | None]]:
+        """Of these URLs and content keys, those of articles stored with an id above ``after``: each
+        → ``(id, origin)`` of its article (an ingest run tells what it stored itself from what the
+        archive had before it began, :attr:`Setup.mark <khabar.archive.work.Setup>`)."""
+
+    @abstractmethod
+    def size(self) -> int:
+        """The highest article id (0 for an empty archive): how many articles at most."""
+
     # -- search -------------------------------------------------------------------------------
     @abstractmethod
     def search(self, query: SearchQuery) -> list[Match]:

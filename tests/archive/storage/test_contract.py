@@ -153,6 +153,21 @@ def test_contract_refuses_a_duplicate(store: Storage, field: str) -> None:
     assert store.known(urls=["https://x.ir/1", "https://x.ir/9"], content_keys=["a", "z"]) == {"https://x.ir/1", "a"}
 
 
+def test_contract_tells_what_was_stored_after_an_id(store: Storage) -> None:
+    # What an ingest run stored itself, against what the archive held when it began (its mark).
+    before = NewArticle.from_document(analyze("خبر قدیمی"), content_key="old", url="https://x.ir/old")
+    assert store.size() == 0
+    _add(store, before)
+    mark = store.size()
+    after = NewArticle.from_document(analyze("خبر تازه"), content_key="new", url="https://x.ir/new", origin="f#2")
+    new_id = _add(store, after)
+    assert new_id is not None and store.size() == new_id > mark
+    found = store.stored_after(mark, urls=["https://x.ir/old", "https://x.ir/new", "https://x.ir/none"],
+                               content_keys=["old", "new", "none"])
+    assert found == {"https://x.ir/new": (new_id, "f#2"), "new": (new_id, "f#2")}
+    assert store.stored_after(new_id, content_keys=["new"]) == {}
+
+
 def test_contract_a_batch_keeps_the_first_of_its_own_duplicates(store: Storage) -> None:
     a = NewArticle.from_document(analyze("خبر اول"), content_key="same")
     b = NewArticle.from_document(analyze("خبر دوم"), content_key="same")

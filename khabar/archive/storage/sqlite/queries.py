@@ -109,6 +109,18 @@ class Queries(Connection):
                                                      part))
         return out
 
+    def stored_after(self, after: int, *, urls: Sequence[str] = (),
+                     content_keys: Sequence[str] = ()) -> dict[str, tuple[int, str | None]]:
+        out: dict[str, tuple[int, str | None]] = {}
+        for column, values in (("url", list(urls)), ("content_key", list(content_keys))):
+            for i in range(0, len(values), 500):
+                part = values[i:i + 500]
+                for value, article_id, origin in self._query(
+                        f"SELECT {column}, id, origin FROM articles WHERE {column} IN ({_marks(part)}) AND id > ?",
+                        [*part, after]):
+                    out[value] = (int(article_id), origin)
+        return out
+
     def stats(self) -> dict[str, int]:
         out = {}
         for table in ("articles", "outlets", "entities", "mentions", "quotes", "events", "dates", "stories"):
