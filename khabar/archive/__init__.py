@@ -236,6 +236,7 @@ class Archive:
             raise NotFoundError(f"no article {article_id!r} in {self.address} (ids are whole numbers from 1)")
         found = self.storage.articles([article_id])
         if not found:
+            self.storage.missing(article_id)
             raise NotFoundError(f"no article {article_id} in {self.address} (search for ids with `khabar search`)")
         return self._shown(found[0])
 

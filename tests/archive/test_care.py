@@ -174,6 +174,52 @@ def test_check_reports_damaged_pages_and_what_can_be_salvaged(archive: Path, tmp
     assert report["readable"] == len(saved)
 
 
+def _names_the_damage(out: str, archive: Path) -> bool:
+    """One line that says the archive is damaged and what to do: check it, salvage what is left."""
+    line = out.strip()
+    return ("\n" not in line and "the archive is damaged" in line and f"khabar check --db {archive}" in line
+            and "khabar export --salvage" in line and "not an SQLite database" not in line)
+
+
+@pytest.mark.parametrize("where", ["text", "index"])
+def test_search_show_and_export_on_a_damaged_archive_fail_in_one_line_or_give_everything(
+        archive: Path, tmp_path: Path, where: str) -> None:
+    # Issue 16: a damaged page let search and export succeed silently, then they called the archive
+    # "not an SQLite database … move this file away".
+    try:
+        sqlite3.connect(":memory:").execute("SELECT * FROM dbstat LIMIT 1")
+    except sqlite3.Error:
+        pytest.skip("this SQLite has no dbstat table")
+    _damage(archive, where=where)
+    readable = json.loads(_invoke("check", "--db", str(archive), "--json")[1])["readable"]
+    # Every article: shown whole, or refused in one line (as many as `khabar check` could not read).
+    shown = 0
+    for article_id in range(1, len(TEXTS) + 1):
+        code, out = _invoke("show", str(article_id), "--db", str(archive))
+        if code == 0:
+            shown += 1
+            assert f"شماره {article_id - 1}:" in out
+        else:
+            assert _names_the_damage(out, archive), out
+    # A search that reads every match, oldest first.
+    code, out = _invoke("search", "تورم", "--order", "oldest", "--json", "--db", str(archive))
+    if code == 0:
+        assert json.loads(out)["total"]["value"] == len(TEXTS)
+    else:
+        assert _names_the_damage(out, archive), out
+    for fmt in ("jsonl", "csv", "parquet"):
+        target = tmp_path / f"all.{fmt}"
+        code, out = _invoke("export", "--format", fmt, "--db", str(archive), "-o", str(target))
+        if code == 0:
+            assert f"{len(TEXTS)} articles" in out
+        else:
+            assert _names_the_damage(out, archive) and not target.exists(), out
+    if where == "text":
+        assert shown == readable < len(TEXTS)  # the damage was met, and said so
+    else:
+        assert code == 1 or shown == len(TEXTS)
+
+
 def test_check_of_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"SQLite format 3\x00" + os.urandom(8000))

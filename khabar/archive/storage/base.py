@@ -149,6 +149,10 @@ class Storage(Following, ABC):
         """The articles with these ids (in that order, unknown ids left out), or else the next
         ``limit`` articles in id order after id ``after`` (optionally only those of one ``analysis``)."""
 
+    def missing(self, article_id: int) -> None:
+        """Called when ``article_id`` was not found: raises :class:`~khabar.errors.StorageError` where
+        the backend can tell that damage hides it (an SQLite page), instead of a plain "no article"."""
+
     @abstractmethod
     def known(self, *, urls: Sequence[str] = (), content_keys: Sequence[str] = ()) -> set[str]:
         """Which of these URLs and content keys are stored."""

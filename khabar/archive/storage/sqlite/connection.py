@@ -85,9 +85,10 @@ class Connection:
         if isinstance(err, StorageError):
             return err
         if "Could not decode" in msg:
-            return StorageError(f"{self.path}: a damaged record (its text is not UTF-8): the archive is damaged — run "
-                                "`khabar check` to see what can be salvaged")
-        if "not a database" in msg or "malformed" in msg or "file is encrypted" in msg:
+            return self._damaged("a record's text is not UTF-8")
+        if "malformed" in msg:  # SQLITE_CORRUPT: an archive, with a damaged page
+            return self._damaged("a database page is malformed")
+        if "not a database" in msg or "file is encrypted" in msg:
             return StorageError(f"{self.path}: {_NOT_A_DB} — choose another --db path, or move this file away")
         if "locked" in msg or "busy" in msg:
             return StorageError(f"{self.path}: the archive is locked by another process (another `khabar ingest`?); "
@@ -97,6 +98,13 @@ class Connection:
         if "readonly" in msg or "read-only" in msg:
             return StorageError(f"{self.path}: the archive is read-only here (check the file's permissions)")
         return StorageError(f"{self.path}: {' '.join(msg.split())[:200]}")
+
+    def _damaged(self, what: str) -> StorageError:
+        """The error of a damaged archive: what was found, and what to do about it."""
+        where = f" --db {self.path}" if self.path != ":memory:" else ""
+        return StorageError(f"{self.path}: the archive is damaged ({what}) — run `khabar check{where}` to see what "
+                            f"is damaged, and `khabar export --salvage{where} -o FILE` to save every article that "
+                            "can still be read")
 
     # -- transactions ---------------------------------------------------------------------------
 

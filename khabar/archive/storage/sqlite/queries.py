@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from typing import Any
 
 from khabar.archive.models import (
@@ -97,8 +98,17 @@ class Queries(Connection):
     def get(self, article_id: int) -> StoredArticle:
         found = self.articles([article_id])
         if not found:
+            self.missing(article_id)
             raise NotFoundError(f"no article {article_id} in {self.path} (search for ids with `khabar search`)")
         return found[0]
+
+    def missing(self, article_id: int) -> None:
+        # A damaged page can hide an article: its garbled row id is not found where it belongs, and
+        # the ids around it come back out of order (a page or two read, only for an id not found).
+        ids = [r[0] for r in self._query("SELECT id FROM articles WHERE id >= ? ORDER BY id LIMIT 64",
+                                         [article_id - 32])]
+        if any(b <= a for a, b in pairwise(ids)):
+            raise self._damaged(f"the row of article {article_id} is unreadable: ids out of order around it")
 
     def known(self, *, urls: Sequence[str] = (), content_keys: Sequence[str] = ()) -> set[str]:
         out: set[str] = set()
