@@ -205,7 +205,7 @@ def glossed_names(tokens: Sequence[str], found: list[Span], stop: Callable[[str]
 # -- sports clubs ------------------------------------------------------------------------------------
 
 # Words of a sports article: three different ones make an article about sport.
-_SPORT_WORDS = frozenset(fold_word(w) for w in ["بازی", "بازیکن", "بازیکنان", "تیم", "لیگ", "باشگاه", "سرمربی", "مربی", "فوتبال", "فوتسال", "والیبال", "بسکتبال", "کشتی", "جام", "گل", "قهرمانی", "فینال", "ورزشگاه", "مسابقه", "مسابقات", "حریف", "هواداران", "دروازه", "دروازه\u200cبان", "امتیاز", "نیم\u200cفصل", "فصل"])
+_SPORT_WORDS = frozenset(fold_word(w) for w in ["مدال", "اردو", "قهرمان", "المپیک", "رقابت‌ها", "بازی", "بازیکن", "بازیکنان", "تیم", "لیگ", "باشگاه", "سرمربی", "مربی", "فوتبال", "فوتسال", "والیبال", "بسکتبال", "کشتی", "جام", "گل", "قهرمانی", "فینال", "ورزشگاه", "مسابقه", "مسابقات", "حریف", "هواداران", "دروازه", "دروازه\u200cبان", "امتیاز", "نیم\u200cفصل", "فصل"])
 # Words before which a club's name is the common word (`این پدیده`, `وزارت نفت`, `قیمت نفت`).
 _NOT_CLUB_AFTER = frozenset(fold_word(w) for w in ["این", "آن", "همین", "همان", "یک", "وزارت", "وزیر", "قیمت", "بازار", "صادرات", "واردات", "نماد", "سهام", "شرکت", "پالایشگاه", "میدان", "چاه", "ملی", "تولید", "فروش", "درآمد", "ذخایر", "مخازن", "صنایع", "کارخانه", "معدن", "شهر", "استان", "در"])
 _CLUB = fold_word("باشگاه")
@@ -421,3 +421,32 @@ def compass_points(keys: Sequence[str], found: list[Span]) -> list[Span]:
             e += 1
         out.append((s, e, lab))
     return out
+
+
+def listed_persons(keys: Sequence[str], tokens: Sequence[str], found: list[Span],
+                   is_name_part: Callable[[str], bool]) -> list[Span]:
+    """An untagged item of a list of people (`طیبه سیاوشی، پروانه سلحشوری، بهرام پارسایی`): one or
+    two words between a person and a comma before, and a comma or `و` and a person after.
+
+    >>> keys = ["علی", "کریمی", "،", "مینا", "صدری", "و", "رضا", "نوری"]
+    >>> listed_persons(keys, keys, [(0, 2, "PER"), (6, 8, "PER")], lambda k: True)
+    [(0, 2, 'PER'), (3, 5, 'PER'), (6, 8, 'PER')]
+    """
+    per_end = {e for s, e, lab in found if lab == "PER"}
+    per_start = {s for s, e, lab in found if lab == "PER"}
+    tagged = {i for s, e, _ in found for i in range(s, e)}
+    extra: list[Span] = []
+    n = len(keys)
+    for i in range(1, n):
+        if tokens[i - 1] not in "،," or (i - 1) not in per_end:
+            continue
+        for ln in (1, 2):
+            j = i + ln
+            if j + 1 >= n or any(k in tagged for k in range(i, j)):
+                break
+            if not all(keys[k].isalpha() and is_name_part(keys[k]) for k in range(i, j)):
+                break
+            if (tokens[j] in "،," or keys[j] == "و") and (j + 1) in per_start:
+                extra.append((i, j, "PER"))
+                break
+    return sorted(found + extra) if extra else found

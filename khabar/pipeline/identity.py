@@ -38,6 +38,7 @@ from khabar.pipeline.entities_news import (
     compass_points,
     desks_and_joined_credits,
     glossed_names,
+    listed_persons,
     national_teams,
     outlet_names,
     settlements,
@@ -445,6 +446,8 @@ class IdentityLinker:
         found = settlements(keys, [t.text for t in tokens], found, self._rare_word)
         found = whole_bodies(keys, found)
         found = compass_points(keys, found)
+        found = listed_persons(keys, [t.text for t in tokens], found,
+                               lambda k: k not in _STOP and k not in ROLE_HEADS and k not in HONORIFICS)
         found = outlet_names(doc, found, n)
         found = glossed_names([t.text for t in tokens], found, lambda w: fold_word(w) in _STOP)
         found = surnames_after(keys, found, self._is_given_or_person, self._rare_word)
@@ -867,6 +870,10 @@ class IdentityLinker:
             forms.setdefault(tuple(keys[s:e]), lab)
             if lab == "PER" and e - s > 1 and len(keys[e - 1]) > 2:
                 forms.setdefault((keys[e - 1],), "PER")
+            elif lab == "ORG" and e - s > 1 and keys[s] not in self.common and keys[s].isalpha() \
+                    and len(keys[s]) > 2 and not self._is_place(keys[s]) and keys[s] not in _STOP:
+                # A club or company named in full, then by its first, rare word (`شمراک روورز` … `شمراک`).
+                forms.setdefault((keys[s],), lab)
             elif e - s > 1 and any(g.startswith(lab) for g in self.lexicon.get(keys[e - 1], ())):
                 # `شورای رهبری حماس` makes a later bare `حماس` an organization, when the model's
                 # lexicon knows the word as one.

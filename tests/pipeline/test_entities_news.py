@@ -91,3 +91,25 @@ def test_a_surname_that_is_a_common_word_where_a_subject_stands() -> None:
 def test_a_common_word_before_a_surname_named_in_full() -> None:
     found = _ents("برایان هوک نماینده آمریکا بود.\nوزارت خارجه گفت اظهارات هوک پایه ندارد.")
     assert ("اظهارات هوک", "LOC") not in found and ("اظهارات هوک", "PER") not in found
+
+
+def test_a_list_of_people_with_one_untagged() -> None:
+    from khabar.pipeline.entities_news import listed_persons
+
+    keys = ["از", "جمله", "علی", "کریمی", "،", "مینا", "صدری", "،", "رضا", "نوری", "و", "دیگران"]
+    found = [(2, 4, "PER"), (8, 10, "PER")]
+    assert listed_persons(keys, keys, found, lambda k: True) == [(2, 4, "PER"), (5, 7, "PER"), (8, 10, "PER")]
+    # Not at a list's end, and not where the neighbours are no persons.
+    assert listed_persons(keys, keys, [(2, 4, "PER")], lambda k: True) == [(2, 4, "PER")]
+
+
+def test_a_club_named_in_full_then_by_its_first_word() -> None:
+    found = _ents(SPORT + "تیم ما برابر لینفیلد روورز بازی کرد و لینفیلد در این بازی شکست خورد.")
+    assert ("لینفیلد روورز", "ORG") in found and ("لینفیلد", "ORG") in found
+    # A common first word is no name alone (`درخشان` is bright).
+    found = _ents(SPORT + "تیم ما برابر درخشان ریورز بازی کرد و بازی درخشان بود.")
+    assert ("درخشان", "ORG") not in found
+
+
+def test_well_known_organizations_by_acronym() -> None:
+    assert ("FATF", "ORG") in _ents("ایران هنوز به FATF نپیوسته است.")
