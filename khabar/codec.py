@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter, eq, sub
 from typing import Any
 
 from khabar.document import Document, Span, Token
@@ -41,22 +44,26 @@ def _columns(spans: list[dict[str, Any]], text: str) -> dict[str, list[int]] | N
     return cols
 
 
-def _deltas(start: list[int], end: list[int], raw_start: list[int], raw_end: list[int]) -> dict[str, list[int]]:
+def _deltas(start: Sequence[int], end: Sequence[int], raw_start: Sequence[int],
+            raw_end: Sequence[int]) -> dict[str, list[int]]:
     """Span offsets as small repeating numbers (gap, length, raw shift, raw length change), which
-    compress to a fraction of the offsets themselves.
+    compress to a fraction of the offsets themselves. (Column arithmetic in ``map``: a long
+    article has hundreds of thousands of tokens.)
 
     >>> _undeltas(_deltas([0, 4], [3, 9], [0, 5], [3, 11])) == {"start": [0, 4], "end": [3, 9], "raw_start": [0, 5], "raw_end": [3, 11]}
     True
     """
-    gap, length, shift, grow = [], [], [], []
-    prev_end = prev_shift = 0
-    for s, e, rs, re_ in zip(start, end, raw_start, raw_end, strict=True):
-        gap.append(s - prev_end)
-        length.append(e - s)
-        shift.append(rs - s - prev_shift)
-        grow.append((re_ - rs) - (e - s))
-        prev_end, prev_shift = e, rs - s
-    return {"g": gap, "l": length, "s": shift, "r": grow}
+    if not len(start) == len(end) == len(raw_start) == len(raw_end):
+        raise ValueError("offset columns of different lengths")
+    length = list(map(sub, end, start))
+    shifts = list(map(sub, raw_start, start))
+    return {"g": list(map(sub, start, chain((0,), end))), "l": length,
+            "s": list(map(sub, shifts, chain((0,), shifts))),
+            "r": list(map(sub, map(sub, raw_end, raw_start), length))}
+
+
+_OFFSETS = attrgetter("start", "end", "raw_start", "raw_end")
+_TEXT = attrgetter("text")
 
 
 def _undeltas(d: dict[str, list[int]]) -> dict[str, list[int]]:
@@ -108,7 +115,21 @@ def pack_document(doc: Document) -> tuple[bytes, dict[str, Any]]:
     """
     sentences, tokens = doc.sentences, doc.tokens
     spans: dict[str, list[Span]] = {"sentences": sentences, "tokens": list(tokens)}
-    plain = all(type(x) in (Span, Token) and doc.text[x.start:x.end] == x.text for k in spans for x in spans[k])
+    # Plain spans of the text (each its own text's slice) go as offset columns. (Read off in
+    # ``map``s: a long article has hundreds of thousands of tokens.)
+    columns: dict[str, tuple[Sequence[int], ...]] = {}
+    plain = True
+    for k, items in spans.items():
+        if not items:
+            continue
+        if not set(map(type, items)) <= {Span, Token}:
+            plain = False
+            break
+        start, end, raw_start, raw_end = zip(*map(_OFFSETS, items), strict=True)
+        if not all(map(eq, map(_TEXT, items), map(doc.text.__getitem__, map(slice, start, end)))):
+            plain = False
+            break
+        columns[k] = (start, end, raw_start, raw_end)
     if not plain:
         full = doc.to_dict()
         return pack_doc(full), {k: v for k, v in full.items() if k not in _COLUMNAR}
@@ -122,9 +143,8 @@ def pack_document(doc: Document) -> tuple[bytes, dict[str, Any]]:
         if k in ("raw_text", "text"):
             continue
         if k in _COLUMNAR:
-            if spans[k]:
-                rest["#" + k] = _deltas([x.start for x in spans[k]], [x.end for x in spans[k]],
-                                        [x.raw_start for x in spans[k]], [x.raw_end for x in spans[k]])
+            if k in columns:
+                rest["#" + k] = _deltas(*columns[k])
             else:
                 rest[k] = v
             continue

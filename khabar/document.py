@@ -205,8 +205,47 @@ class Document:
         # One string per distinct form ("و", "در", "گفت" come back thousands of times): a long
         # article's tokens take a third less memory.
         forms: dict[str, str] = {}
-        return [cls(forms.setdefault(form := text[a:b], form), a, b, rs, re_)
-                for a, b, rs, re_ in self.alignment.iter_raw_sorted(offsets)]
+        keep = forms.setdefault
+        # Most spans lie between two changes of the text, where a raw offset is the offset moved by
+        # the same amount: spans there are mapped by that shift; the others one by one
+        # (Alignment.to_raw). This runs once per token of every article.
+        align = self.alignment
+        starts, ends = align._starts, align._ends
+        raw_ends = [c.raw_end for c in align.changes]
+        n, length = len(starts), align.length
+        k = -1  # the last change starting before the current span (only moves forward)
+        lo, hi, shift = 0, starts[0] if n else length + 1, 0  # spans within [lo, hi) move by shift
+        out: list[Any] = []
+        add = out.append
+        for a, b in offsets:
+            if not (lo <= a <= b < hi):
+                while k + 1 < n and starts[k + 1] < a:
+                    k += 1
+                if k >= 0:
+                    lo, shift = max(ends[k], starts[k] + 1), raw_ends[k] - ends[k]
+                hi = starts[k + 1] if k + 1 < n else length + 1
+                if not (lo <= a <= b < hi):
+                    add(cls(keep(form := text[a:b], form), a, b, *self._raw_across(a, b, k)))
+                    continue
+            add(cls(keep(form := text[a:b], form), a, b, a + shift, b + shift))
+        return out
+
+    def _raw_across(self, a: int, b: int, k: int) -> tuple[int, int]:
+        """``alignment.to_raw(a, b)`` for a span across changes, given ``k``, the last change
+        starting before ``a`` (found by the walk of :meth:`spans`; -1: none): the changes it
+        spans are walked from there instead of searched for."""
+        align = self.alignment
+        starts, n = align._starts, len(align._starts)
+        if a < 0 or max(a, b) > align.length or (k >= 0 and a <= starts[k]) or (k + 1 < n and starts[k + 1] < a):
+            return align.to_raw(a, b)  # past an end, or behind the walk
+        i = k + 1 if k + 1 < n and starts[k + 1] == a else k  # the last change starting at or before a
+        rs = a if i < 0 else align._at(a, i, start=True)
+        if b <= a:
+            return rs, rs
+        while i + 1 < n and starts[i + 1] <= b:
+            i += 1
+        re_ = b if i < 0 else align._at(b, i, start=False)
+        return rs, max(rs, re_)
 
     def span(self, start: int, end: int, cls: type[Span] = Span, **extra: Any) -> Any:
         """A span of ``cls`` over ``text[start:end]`` with its raw offsets filled in."""

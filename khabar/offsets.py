@@ -113,23 +113,44 @@ class Alignment:
 
     def iter_raw_sorted(self, spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int, int, int]]:
         """``(start, end, raw_start, raw_end)`` of each span of :meth:`to_raw_sorted`, as the spans
-        come: no list of all of them is held (a long article has hundreds of thousands of tokens)."""
+        come: no list of all of them is held (a long article has hundreds of thousands of tokens).
+        (:meth:`_at` written out in the loop: this runs once per token of every article.)"""
         length = self.length
-        starts, n = self._starts, len(self._starts)
+        starts, ends = self._starts, self._ends
+        raw_starts = [c.raw_start for c in self.changes]
+        raw_ends = [c.raw_end for c in self.changes]
+        bound = [*starts, length + 1]  # no change starts past the end: the walks stop there
         ka = kb = -1  # the last change starting at or before the span's start / end
         for start, end in spans:
-            a = min(max(start, 0), length)
-            b = min(max(end, 0), length)
-            while ka + 1 < n and starts[ka + 1] <= a:
+            a = 0 if start < 0 else length if start > length else start
+            b = 0 if end < 0 else length if end > length else end
+            while bound[ka + 1] <= a:
                 ka += 1
-            rs = self._at(a, ka, start=True)
+            if ka < 0:
+                rs = a
+            elif a == starts[ka]:
+                # A deletion here: spans start after the deleted characters.
+                rs = raw_ends[ka] if ends[ka] == a else raw_starts[ka]
+            elif a < ends[ka]:
+                rs = raw_starts[ka]  # inside a change: the span takes the change whole
+            else:
+                rs = a - ends[ka] + raw_ends[ka]
             if b > a:
-                while kb + 1 < n and starts[kb + 1] <= b:
+                while bound[kb + 1] <= b:
                     kb += 1
-                re_ = self._at(b, kb, start=False)
+                if kb < 0:
+                    re_ = b
+                elif b == starts[kb]:
+                    re_ = raw_starts[kb]  # a deletion or a change here: spans end before it
+                elif b < ends[kb]:
+                    re_ = raw_ends[kb]
+                else:
+                    re_ = b - ends[kb] + raw_ends[kb]
+                if re_ < rs:
+                    re_ = rs
             else:
                 re_ = rs
-            yield start, end, rs, max(rs, re_)
+            yield start, end, rs, re_
 
     def _at(self, pos: int, i: int, *, start: bool) -> int:
         """Raw offset of ``pos``, given ``i``, the last change starting at or before it (-1: none)."""
@@ -185,10 +206,25 @@ class Alignment:
                 groups.append(piece)
         result: list[Change] = []
         shift = 0
+        # The groups come in order: the changes before each are walked to, not searched for (_map).
+        starts, n, length = self._starts, len(self._starts), self.length
+        ia = ib = -1
         for g in groups:
-            c = Change(g.start + shift, g.end + shift + g.delta,
-                       self._map(g.start, start=True) if g.raw_start is None else g.raw_start,
-                       self._map(g.end, start=False) if g.raw_end is None else g.raw_end)
+            if g.raw_start is None:
+                a = min(max(g.start, 0), length)
+                while ia + 1 < n and starts[ia + 1] <= a:
+                    ia += 1
+                raw_start = self._at(a, ia, start=True)
+            else:
+                raw_start = g.raw_start
+            if g.raw_end is None:
+                b = min(max(g.end, 0), length)
+                while ib + 1 < n and starts[ib + 1] <= b:
+                    ib += 1
+                raw_end = self._at(b, ib, start=False)
+            else:
+                raw_end = g.raw_end
+            c = Change(g.start + shift, g.end + shift + g.delta, raw_start, raw_end)
             shift += g.delta
             prev = result[-1] if result else None
             if prev and prev.end == c.start and (prev.start == prev.end or c.start == c.end):

@@ -92,3 +92,23 @@ def test_offsets_batch_mapping_of_spans_in_order_equals_one_by_one(text: str, da
     cuts = sorted(data.draw(st.lists(st.integers(-1, len(cur) + 1), max_size=10)))
     spans = list(zip(cuts[::2], cuts[1::2], strict=False))
     assert align.to_raw_sorted(spans) == [align.to_raw(a, b) for a, b in spans]
+
+
+@given(st.text(alphabet="abc ", max_size=30), st.data())
+def test_offsets_document_spans_map_as_one_by_one(text: str, data: st.DataObject) -> None:
+    """Document.spans maps spans between changes by their shift: the same raw offsets as
+    Alignment.to_raw of each, for spans in order or not, empty, inside changes, past either end."""
+    from khabar.document import Document, Span
+
+    doc = Document.from_raw(text)
+    for _ in range(data.draw(st.integers(0, 3))):
+        doc.edit(_edits(doc.text, data))
+    n = len(doc.text)
+    cuts = data.draw(st.lists(st.integers(-2, n + 2), max_size=16))
+    if data.draw(st.booleans()):
+        cuts.sort()
+    spans = list(zip(cuts[::2], cuts[1::2], strict=False))
+    got = doc.spans(spans)
+    assert [(s.start, s.end, s.raw_start, s.raw_end) for s in got] == \
+           [(a, b, *doc.alignment.to_raw(a, b)) for a, b in spans]
+    assert all(type(s) is Span and s.text == doc.text[s.start:s.end] for s in got)

@@ -37,5 +37,5 @@ class Tokenizer:
 
     def __call__(self, doc: Document) -> Document:
         # The offsets as they are found: a list of them would be held beside the tokens.
-        doc.tokens = doc.spans((m.span() for m in TOKEN.finditer(doc.text)), Token)
+        doc.tokens = doc.spans(map(re.Match.span, TOKEN.finditer(doc.text)), Token)
         return doc

@@ -253,21 +253,28 @@ class ZwnjRestorer(WordReader, TextStage):
         prev_last = ""
         prev_end = -1
         conservative = mode == "conservative"
+        deleted = mode == "deleted"
         words = phrase.split(" ")
         infos = [self._info(raw, mode) for raw in words]
         for n, (raw, (key, cuts, _, has_zwnj, last, amb)) in enumerate(zip(words, infos, strict=True)):
             start = pos
             pos += len(raw) + 1
             if not has_zwnj:
-                if prev_last and key and self._join_ok(prev_last, key, mode, seen):
+                # Where ZWNJs were deleted only an affix joins (as in _fast_phrase): most pairs need
+                # no look-up.
+                if prev_last and key and not (deleted and prev_last not in _AFFIX_LEFT and key not in _AFFIX_RIGHT) \
+                        and self._join_ok(prev_last, key, mode, seen):
                     out.append((prev_end, prev_end + 1, ZWNJ))
                 if amb is not None:
                     cuts, _, form = self._reading(amb, prev_last, infos[n + 1][4] if n + 1 < len(infos) else "")
-                else:
+                    if cuts and conservative and form not in seen:
+                        cuts = ()
+                elif cuts and conservative:
                     form = _insert(key, _key_positions(raw, cuts)) if key != raw else _insert(key, cuts)
-                if cuts and conservative and form not in seen:
-                    cuts = ()
-                out.extend((start + c, start + c, ZWNJ) for c in cuts)
+                    if form not in seen:
+                        cuts = ()
+                if cuts:
+                    out.extend((start + c, start + c, ZWNJ) for c in cuts)
             prev_last, prev_end = last, start + len(raw)
         return out
 
