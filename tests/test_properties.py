@@ -62,9 +62,6 @@ def _key(text: str) -> str:
     return "".join(c for c in fold(khabar.restore(text)) if not c.isspace() and unicodedata.category(c) != "Cf")
 
 
-@pytest.mark.xfail(strict=False, reason="restore idempotence belongs to the zwnj stage (the news engineer); "
-                                        "tests/pipeline/test_zwnj.py::test_zwnj_restore_is_idempotent_on_damaged_news "
-                                        "fails on main as this lands")
 @given(PERSIAN)
 def test_property_restore_is_idempotent(text: str) -> None:
     once = khabar.restore(text)
