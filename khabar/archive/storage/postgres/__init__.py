@@ -347,10 +347,16 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
         first: dict[str, str] = {}
         for n, key in keys.items():
             first.setdefault(key, str(names[n]).strip())
-        for key in sorted(first):  # one at a time, in key order: concurrent writers do not deadlock
+        # Those stored already are read (an insert of a stored key would wait for a writer that has
+        # just inserted it to commit); the new ones are inserted one at a time, in key order, so
+        # concurrent writers do not deadlock.
+        found = dict(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%s)", (sorted(first),)).fetchall())
+        missing = sorted(set(first) - set(found))
+        for key in missing:
             conn.execute("INSERT INTO outlets (name, key) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
                          (first[key], key))
-        found = dict(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%s)", (sorted(first),)).fetchall())
+        if missing:
+            found.update(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%s)", (missing,)).fetchall())
         return {n: int(found[key]) for n, key in keys.items()}
 
 def _ident(name: str) -> str:
