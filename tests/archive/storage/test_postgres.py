@@ -408,3 +408,34 @@ def test_postgres_batch_structure_rows_are_sqlites(pg_url: str, tmp_path) -> Non
     assert len(pg["identity_keys"]) == 3 and len(pg["quotes"]) == 12 and len(pg["dates"]) == 6
     assert [q[1] for q in pg["quotes"] if q[0] in (1, 3) and q[3]] == [None, "per:spokes"]  # a role's holder speaks
     assert sum(1 for r in pg["events"] if r[0] == 1) == 3  # per:نوروزی once, org:bank; the empty meeting
+
+
+def _tsvector_one_by_one(title_key: str, body_key: str, cap: int) -> str:
+    """The tsvector literal position by position (as first written), the reference."""
+    from khabar.archive.storage.postgres.fts import _quote, fts_tokens
+
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for tok in fts_tokens(title_key):
+        pos = min(pos + 1, cap)
+        positions.setdefault(tok, []).append(f"{pos}A")
+    pos += 1
+    for tok in fts_tokens(body_key):
+        pos = min(pos + 1, cap)
+        positions.setdefault(tok, []).append(str(pos))
+    return " ".join(f"{_quote(lex)}:{','.join(p)}" for lex, p in sorted(positions.items()))
+
+
+@pytest.mark.parametrize("cap", [1, 2, 3, 5, 8, 16383])
+def test_postgres_tsvector_positions_up_to_the_last(cap: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Title words first (weight A), a gap, then the text's; past the last position all share it,
+    however long the title or the text."""
+    from khabar.archive.storage.postgres import fts
+
+    monkeypatch.setattr(fts, "MAX_POSITION", cap)
+    words = ["بازار", "سکه", "a", "۱۲", "o'neil", "بازار"]
+    for nt in range(0, 9):
+        for nb in range(0, 9):
+            title = " ".join(words[i % len(words)] for i in range(nt))
+            body = " ".join(words[(i * 5 + 1) % len(words)] for i in range(nb))
+            assert fts.tsvector_literal(title, body) == _tsvector_one_by_one(title, body, cap), (nt, nb)

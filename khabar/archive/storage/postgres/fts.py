@@ -17,6 +17,7 @@ tree compiles to a ``tsquery`` of quoted lexemes: phrases with ``<->``, prefixes
 from __future__ import annotations
 
 import re
+from itertools import chain, repeat
 
 from khabar.archive.query import And, Node, Not, Or, Term
 
@@ -44,17 +45,28 @@ def _quote(lexeme: str) -> str:
 
 
 def tsvector_literal(title_key: str, body_key: str) -> str:
-    """The ``tsvector`` of an article's folded title and text."""
+    """The ``tsvector`` of an article's folded title and text: title words at positions 1, 2, …
+    (weight A), a gap, then the text's words; positions past :data:`MAX_POSITION` share it.
+
+    >>> tsvector_literal("بازار امروز", "بازار سکه")
+    "'امروز':2A 'بازار':1A,4 'سکه':5"
+    """
     positions: dict[str, list[str]] = {}
-    pos = 0
-    for tok in fts_tokens(title_key):
-        pos = min(pos + 1, MAX_POSITION)
-        positions.setdefault(tok, []).append(f"{pos}A")
-    pos += 1  # a gap: no phrase across title and body
-    for tok in fts_tokens(body_key):
-        pos = min(pos + 1, MAX_POSITION)
-        positions.setdefault(tok, []).append(str(pos))
-    return " ".join(f"{_quote(lex)}:{','.join(p)}" for lex, p in sorted(positions.items()))
+    title = fts_tokens(title_key)
+    body = fts_tokens(body_key)
+    nt = min(len(title), MAX_POSITION)
+    nb = max(0, min(len(body), MAX_POSITION - nt - 1))  # text words below the last position
+    # Position labels in the order the words come, then grouped by word.
+    labels = chain(map("{}A".format, range(1, nt + 1)), repeat(f"{MAX_POSITION}A", len(title) - nt),
+                   map(str, range(nt + 2, nt + 2 + nb)), repeat(str(MAX_POSITION), len(body) - nb))
+    for tok, label in zip(chain(title, body), labels, strict=True):
+        got = positions.get(tok)
+        if got is None:
+            positions[tok] = [label]
+        else:
+            got.append(label)
+    # Lexemes are letters and digits only (fts_tokens): quoted as they are, nothing to escape.
+    return " ".join([f"'{lex}':{','.join(p)}" for lex, p in sorted(positions.items())])
 
 
 def to_tsquery(node: Node) -> str:
