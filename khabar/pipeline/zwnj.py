@@ -255,16 +255,25 @@ class ZwnjRestorer(WordReader, TextStage):
         conservative = mode == "conservative"
         deleted = mode == "deleted"
         words = phrase.split(" ")
-        infos = [self._info(raw, mode) for raw in words]
+        cache = self._raw_caches[mode]
+        infos = [cache.get(raw) or self._info(raw, mode) for raw in words]
+        pairs = self._pair_cache
         for n, (raw, (key, cuts, _, has_zwnj, last, amb)) in enumerate(zip(words, infos, strict=True)):
             start = pos
             pos += len(raw) + 1
             if not has_zwnj:
                 # Where ZWNJs were deleted only an affix joins (as in _fast_phrase): most pairs need
-                # no look-up.
-                if prev_last and key and not (deleted and prev_last not in _AFFIX_LEFT and key not in _AFFIX_RIGHT) \
-                        and self._join_ok(prev_last, key, mode, seen):
-                    out.append((prev_end, prev_end + 1, ZWNJ))
+                # no look-up. (_join_ok written out, with _pair_kind's cache read first: this runs
+                # once per word of every article.)
+                if prev_last and key and not (deleted and prev_last not in _AFFIX_LEFT and key not in _AFFIX_RIGHT):
+                    kind = pairs.get((prev_last, key))
+                    if kind is None or (kind == _MAYBE and not deleted):
+                        kind = self._pair_kind(prev_last, key, deleted)
+                    if kind != _NO and kind != _MAYBE and (
+                            kind == _AFFIX and (f"{prev_last}{ZWNJ}{key}" in seen or (prev_last in PREFIX and _MI in seen)
+                                                or (key in HA and _HA in seen))
+                            if conservative else kind == _AFFIX or not deleted):
+                        out.append((prev_end, prev_end + 1, ZWNJ))
                 if amb is not None:
                     cuts, _, form = self._reading(amb, prev_last, infos[n + 1][4] if n + 1 < len(infos) else "")
                     if cuts and conservative and form not in seen:
