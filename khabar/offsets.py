@@ -15,7 +15,7 @@ running length difference; positions inside a change map to its edges. Lookups a
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 Edit = tuple[int, int, str]
@@ -34,6 +34,27 @@ class Change:
         return {"start": self.start, "end": self.end, "raw_start": self.raw_start, "raw_end": self.raw_end}
 
 
+def _change_maker() -> Callable[[int, int, int, int], Change]:
+    """``Change(start, end, raw_start, raw_end)`` as the frozen dataclass's ``__init__`` makes it (one
+    ``object.__setattr__`` per field), with the slots' setters looked up once: half the time."""
+    new = object.__new__
+    set_start, set_end, set_raw_start, set_raw_end = (
+        Change.__dict__[name].__set__ for name in ("start", "end", "raw_start", "raw_end"))
+
+    def make(start: int, end: int, raw_start: int, raw_end: int) -> Change:
+        c = new(Change)
+        set_start(c, start)
+        set_end(c, end)
+        set_raw_start(c, raw_start)
+        set_raw_end(c, raw_end)
+        return c
+
+    return make
+
+
+_change = _change_maker()
+
+
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """The text with each ``(start, end, replacement)`` applied; edits must be sorted and disjoint."""
     if not edits:
@@ -48,20 +69,6 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
         pos = end
     parts.append(text[pos:])
     return "".join(parts)
-
-
-class _Group:
-    """Old changes and new edits that overlap, in the coordinates of the text being edited.
-
-    ``raw_start``/``raw_end`` are known where an old change sits at the group's edge; else mapped.
-    """
-
-    __slots__ = ("delta", "end", "raw_end", "raw_start", "start")
-
-    def __init__(self, start: int, end: int, delta: int, raw_start: int | None = None,
-                 raw_end: int | None = None) -> None:
-        self.start, self.end, self.delta = start, end, delta
-        self.raw_start, self.raw_end = raw_start, raw_end
 
 
 class Alignment:
@@ -179,59 +186,88 @@ class Alignment:
         if not edits:
             return self
         old = self.changes
+        n_old, n_edits = len(old), len(edits)
         # Intervals in the coordinates of the current text, old changes and new edits; each merged
-        # group becomes one change of the result.
-        groups: list[_Group] = []
+        # group becomes one change of the result. (The group being built is held in locals and
+        # groups as tuples, and _at is written out below: this runs for every text-changing rule
+        # that changes an article, on dozens of changes.)
+        groups: list[tuple[int, int, int, int | None, int | None]] = []
+        gs = ge = gd = 0
+        grs: int | None = None
+        gre: int | None = None
+        have = False
         i = j = 0
-        while i < len(old) or j < len(edits):
-            if j >= len(edits) or (i < len(old) and old[i].start <= edits[j][0]):
+        while i < n_old or j < n_edits:
+            if j >= n_edits or (i < n_old and old[i].start <= edits[j][0]):
                 c = old[i]
-                piece = _Group(c.start, c.end, 0, c.raw_start, c.raw_end)
+                ps, pe, pd, prs, pre = c.start, c.end, 0, c.raw_start, c.raw_end
                 i += 1
             else:
-                s, e, r = edits[j]
-                piece = _Group(s, e, len(r) - (e - s))
+                ps, pe, r = edits[j]
+                pd, prs, pre = len(r) - (pe - ps), None, None
                 j += 1
             # Merge what overlaps, and a zero-length piece with whatever it touches; two changes
             # that merely touch stay apart, so a span ending between them maps exactly.
-            g = groups[-1] if groups else None
-            if g is not None and (piece.start < g.end or (
-                    piece.start == g.end and (piece.start == piece.end or g.start == g.end))):
+            if have and (ps < ge or (ps == ge and (ps == pe or gs == ge))):
                 # The group's raw end comes from whatever ends last; an old change knows it exactly.
-                if piece.end > g.end or (piece.end == g.end and g.raw_end is None):
-                    g.raw_end = piece.raw_end
-                g.end = max(g.end, piece.end)
-                g.delta += piece.delta
+                if pe > ge or (pe == ge and gre is None):
+                    gre = pre
+                if pe > ge:
+                    ge = pe
+                gd += pd
             else:
-                groups.append(piece)
+                if have:
+                    groups.append((gs, ge, gd, grs, gre))
+                gs, ge, gd, grs, gre, have = ps, pe, pd, prs, pre, True
+        groups.append((gs, ge, gd, grs, gre))
         result: list[Change] = []
         shift = 0
         # The groups come in order: the changes before each are walked to, not searched for (_map).
         starts, n, length = self._starts, len(self._starts), self.length
         ia = ib = -1
-        for g in groups:
-            if g.raw_start is None:
-                a = min(max(g.start, 0), length)
+        # The change being built (merged with the next when both touch and one is empty).
+        cs = ce = crs = cre = 0
+        pending = False
+        for g_start, g_end, g_delta, raw_start, raw_end in groups:
+            if raw_start is None:
+                a = 0 if g_start < 0 else length if g_start > length else g_start
                 while ia + 1 < n and starts[ia + 1] <= a:
                     ia += 1
-                raw_start = self._at(a, ia, start=True)
-            else:
-                raw_start = g.raw_start
-            if g.raw_end is None:
-                b = min(max(g.end, 0), length)
+                if ia < 0:
+                    raw_start = a
+                else:
+                    c = old[ia]
+                    if a == c.start:
+                        # A deletion here: spans start after the deleted characters.
+                        raw_start = c.raw_end if c.end == c.start else c.raw_start
+                    elif a < c.end:
+                        raw_start = c.raw_start  # inside a change: the span takes the change whole
+                    else:
+                        raw_start = a - c.end + c.raw_end
+            if raw_end is None:
+                b = 0 if g_end < 0 else length if g_end > length else g_end
                 while ib + 1 < n and starts[ib + 1] <= b:
                     ib += 1
-                raw_end = self._at(b, ib, start=False)
-            else:
-                raw_end = g.raw_end
-            c = Change(g.start + shift, g.end + shift + g.delta, raw_start, raw_end)
-            shift += g.delta
-            prev = result[-1] if result else None
-            if prev and prev.end == c.start and (prev.start == prev.end or c.start == c.end):
+                if ib < 0:
+                    raw_end = b
+                else:
+                    c = old[ib]
+                    if b == c.start:
+                        raw_end = c.raw_start  # a deletion or a change here: spans end before it
+                    elif b < c.end:
+                        raw_end = c.raw_end
+                    else:
+                        raw_end = b - c.end + c.raw_end
+            s_, e_ = g_start + shift, g_end + shift + g_delta
+            shift += g_delta
+            if pending and ce == s_ and (cs == ce or s_ == e_):
                 # Empty in the new text and touching: one change, so no two share a position.
-                result[-1] = Change(prev.start, c.end, prev.raw_start, c.raw_end)
+                ce, cre = e_, raw_end
             else:
-                result.append(c)
+                if pending:
+                    result.append(_change(cs, ce, crs, cre))
+                cs, ce, crs, cre, pending = s_, e_, raw_start, raw_end, True
+        result.append(_change(cs, ce, crs, cre))
         return Alignment(result, self.length + shift, self.raw_length)
 
     # -- serialization -------------------------------------------------------------------------
