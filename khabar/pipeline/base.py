@@ -85,13 +85,33 @@ def _expander(template: str) -> Callable[[re.Match[str]], str]:
 class TranslateRule(Rule):
     """A character-for-string table: ``str.translate`` for speed, a character class for edits."""
 
-    __slots__ = ("_runs", "table")
+    __slots__ = ("_chars", "_runs", "table")
 
     def __init__(self, table: dict[str, str], note: str = "") -> None:
         self.table = str.maketrans(table)
         chars = "".join(re.escape(c) for c in table)
         super().__init__(f"[{chars}]", lambda m: table[m.group()], note)
         self._runs = re.compile(f"[{chars}]+")
+        self._chars = dict(table)
+
+    def edits(self, text: str) -> list[Edit]:
+        # Each match is one character of the table: its change is that character, as Rule.edits
+        # finds it, unless the replacement begins or ends with the character itself (then
+        # Rule.edits, which trims what stays, decides). No call per match: Arabic ي and ك come
+        # dozens of times an article.
+        table = self._chars
+        out: list[Edit] = []
+        add = out.append
+        for m in self.pattern.finditer(text):
+            old = m.group()
+            new = table[old]
+            if new == old:
+                continue
+            if new and (new[0] == old or new[-1] == old):
+                return super().edits(text)
+            start = m.start()
+            add((start, start + 1, new))
+        return out
 
     def apply(self, text: str) -> str:
         # Scanning for the characters is ten times faster than translating non-ASCII text, so only
