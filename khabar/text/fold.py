@@ -58,6 +58,11 @@ _SPACE_RUNS = re.compile(r"\s+")
 _ODD_SPACE = re.compile(r"\s{2,}|[^\S ]")
 
 
+# Fold remembers its results for texts up to _SEEN_LEN characters (words, names), at most _SEEN_MAX.
+_SEEN_LEN = 48
+_SEEN_MAX = 50_000
+
+
 class Fold:
     """A fold made of the parts its caller names (see the module docstring); call it on text.
 
@@ -65,7 +70,7 @@ class Fold:
     'یک شنبه 2'
     """
 
-    __slots__ = ("_compat", "_lower", "_runs", "_spaces", "_table", "parts")
+    __slots__ = ("_compat", "_lower", "_runs", "_seen", "_spaces", "_table", "parts")
 
     def __init__(self, *, letters: Literal["keep", "shapes", "spelling"] = "spelling", digits: bool = True,
                  zwnj: Literal["drop", "space", "keep"] = "drop", invisible: bool = True, marks: bool = True,
@@ -101,8 +106,22 @@ class Fold:
         self._lower = lower
         self._spaces = spaces
         self._compat = compat
+        # Words folded before (the NER, identity and event stages fold every token, and the same
+        # few thousand words come back): a fold depends on the text alone.
+        self._seen: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
+        if len(text) > _SEEN_LEN:
+            return self._fold(text)
+        seen = self._seen
+        out = seen.get(text)
+        if out is None:
+            if len(seen) >= _SEEN_MAX:
+                seen.clear()
+            out = seen[text] = self._fold(text)
+        return out
+
+    def _fold(self, text: str) -> str:
         if self._compat and not text.isascii():
             text = unicodedata.normalize("NFKC", text)
         if self._runs is not None:

@@ -57,3 +57,18 @@ def test_words_lists_are_read_from_resources() -> None:
     assert not any(w.startswith("#") for name in ("role_heads", "honorifics", "stopwords") for w in words(name))
     with pytest.raises(ValueError, match="no word list"):
         words("../etc/passwd")
+
+
+def test_fold_remembers_words_within_a_bound_and_gives_the_same_folds() -> None:
+    from khabar.text import fold as fold_module
+
+    f = Fold(letters="spelling", digits=True, zwnj="drop", lower=True)
+    words = ["كتاب‌ها", "Tehran", "۱۲۳", "مي‌روم"]
+    first = [f(w) for w in words]
+    assert [f(w) for w in words] == first == [f._fold(w) for w in words]
+    assert first[0] == "کتابها" and first[1] == "tehran"
+    long_text = "كتاب " * fold_module._SEEN_LEN
+    assert f(long_text) == f._fold(long_text) and long_text not in f._seen
+    for i in range(fold_module._SEEN_MAX + 10):
+        f(f"و{i}")
+    assert 0 < len(f._seen) <= fold_module._SEEN_MAX
