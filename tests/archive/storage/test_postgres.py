@@ -439,3 +439,46 @@ def test_postgres_tsvector_positions_up_to_the_last(cap: int, monkeypatch: pytes
             title = " ".join(words[i % len(words)] for i in range(nt))
             body = " ".join(words[(i * 5 + 1) % len(words)] for i in range(nb))
             assert fts.tsvector_literal(title, body) == _tsvector_one_by_one(title, body, cap), (nt, nb)
+
+
+def test_postgres_deletes_as_sqlites_foreign_keys_do(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0004 replaced the batch-written tables' foreign keys by triggers: deleting an article
+    deletes its rows in every structure table, deleting an entity still named by a mention is refused
+    and deleting one that is not takes its entity_names rows, as SQLite's foreign keys do."""
+    import sqlite3
+
+    batch = [_structured(1, 0), _plain(2), _structured(3, 1)]
+    for address in (str(tmp_path / "a.db"), pg_url):
+        s = open_storage(address)
+        try:
+            s.write(batch)
+        finally:
+            s.close()
+    lite = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
+    lite.execute("PRAGMA foreign_keys = ON")
+    unnamed = ("SELECT id FROM entities WHERE id NOT IN (SELECT entity_id FROM mentions WHERE entity_id IS NOT NULL) "
+               "AND id NOT IN (SELECT entity_id FROM article_entities) AND id NOT IN "
+               "(SELECT speaker_entity FROM quotes WHERE speaker_entity IS NOT NULL) "
+               "AND id IN (SELECT entity_id FROM entity_names) ORDER BY id")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        named = conn.execute("SELECT MIN(entity_id) FROM mentions WHERE article_id = 3").fetchone()[0]
+        free = conn.execute(unnamed).fetchone()[0]
+        assert named and free and lite.execute(unnamed).fetchone()[0] == free
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute("DELETE FROM entities WHERE id = %s", (named,))
+        with pytest.raises(sqlite3.IntegrityError):
+            lite.execute("DELETE FROM entities WHERE id = ?", (named,))
+        before = _structure(lambda sql: conn.execute(sql).fetchall())
+        for run in (lambda sql, p: conn.execute(sql.replace("?", "%s"), p), lite.execute):
+            run("DELETE FROM articles WHERE id = ?", (1,))
+            run("DELETE FROM entities WHERE id = ?", (free,))
+        pg = _structure(lambda sql: conn.execute(sql).fetchall())
+    sq = _structure(lambda sql: lite.execute(sql).fetchall())
+    lite.close()
+    assert pg == sq
+    assert any(r[1] == free for r in before["entity_names"]) and not any(r[1] == free for r in pg["entity_names"])
+    article = {"identity_names": 1, "article_entities": 2}  # the article id's column (else the first)
+    for table, rows in before.items():  # article 1 had rows in each structure table, now gone; article 3's stay
+        if table not in ("entities", "entity_names", "identity_keys"):
+            i = article.get(table, 0)
+            assert {r[i] for r in rows} >= {1, 3} and {r[i] for r in pg[table]} == {3}, table

@@ -183,7 +183,7 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
             for name, sql in MIGRATIONS:
                 if name in done:
                     continue
-                for statement in (s.strip() for s in sql.split(";")):
+                for statement in (s.strip() for s in _STATEMENT_END.split(sql)):
                     if statement:
                         conn.execute(statement)
                 conn.execute("INSERT INTO khabar_migrations (name, applied) VALUES (%s, %s)", (name, _now()))
@@ -358,6 +358,10 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
         if missing:
             found.update(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%s)", (missing,)).fetchall())
         return {n: int(found[key]) for n, key in keys.items()}
+
+# A migration's statements end at a semicolon that ends a line (a function body keeps its own).
+_STATEMENT_END = re.compile(r";[ \t]*$", re.M)
+
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
