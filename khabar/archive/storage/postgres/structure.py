@@ -44,8 +44,12 @@ def write_structure(conn: psycopg.Connection[Any], rows: StructureRows) -> None:
 
 def _write(conn: psycopg.Connection[Any], rows: StructureRows) -> None:
     _entities(conn, rows.entities)
-    _unnest(conn, "entity_names (key, entity_id)", ("text", "text"), rows.entity_names, "ON CONFLICT DO NOTHING")
-    _unnest(conn, "identity_keys (key, identity_id)", ("text", "text"), rows.identity_keys, "ON CONFLICT DO NOTHING")
+    # OR IGNORE: a row repeated in the batch (about half of them, as the batch's articles name the same
+    # identities) is sent once; the server would skip the repeats, after an index look-up each.
+    _unnest(conn, "entity_names (key, entity_id)", ("text", "text"), list(dict.fromkeys(rows.entity_names)),
+            "ON CONFLICT DO NOTHING")
+    _unnest(conn, "identity_keys (key, identity_id)", ("text", "text"), list(dict.fromkeys(rows.identity_keys)),
+            "ON CONFLICT DO NOTHING")
     _copy(conn, *_COPIED[0], rows.identity_names)
     # OR REPLACE: the last row for a key wins (one statement may not touch a row twice).
     links = list({(r[0], r[1]): r for r in rows.identity_links}.values())
