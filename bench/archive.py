@@ -178,6 +178,14 @@ class _NoIdentities:
     def written(self) -> None:
         pass
 
+    seen = None
+
+    def catch_up(self, own: object = ()) -> None:
+        pass
+
+    def prefetch(self, articles: object) -> None:
+        pass
+
     def revisit_roles(self, article_ids: object = None) -> int:
         return 0
 
