@@ -256,13 +256,15 @@ class Planner(Connection):
                 found[r[0]] = HitRecord(r[0], r[1], r[2], r[3], r[4], raw, r[5], changes)
         return [found[i] for i in ids if i in found]
 
-    def _ids_sql(self, query: SearchQuery, limit: int, *, ordered: bool) -> tuple[str, list[Any]]:
-        sql, params, _ = self._plan(query, limit)
+    def _ids_sql(self, query: SearchQuery, limit: int, *, ordered: bool, keys_only: bool = False) -> tuple[str, list[Any]]:
+        sql, params, _ = self._plan(query, limit, keys_only=keys_only)
         order = " ORDER BY k DESC" if ordered else ""
-        return f"SELECT id FROM ({sql}{order} LIMIT {int(limit)})", params
+        return f"SELECT {'k' if keys_only else 'id'} FROM ({sql}{order} LIMIT {int(limit)})", params
 
     def count(self, query: SearchQuery, *, cap: int) -> int:
-        sql, params = self._ids_sql(query, cap, ordered=False)
+        # Counting needs only the index keys (one article per key): where no filter reads the
+        # article's row it is not joined.
+        sql, params = self._ids_sql(query, cap, ordered=False, keys_only=True)
         return int(self._query(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
 
     def facets(self, query: SearchQuery, *, top: int = 5, sample: int = 5000) -> dict[str, list[tuple[str, str, int]]]:
