@@ -211,10 +211,11 @@ _NOT_CLUB_AFTER = frozenset(fold_word(w) for w in ["این", "آن", "همین",
 _CLUB = fold_word("باشگاه")
 
 
-@lru_cache(maxsize=1)
-def _clubs() -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
-    """Folded word sequences of ``resources/ner/clubs.txt``, and the longest name each first word opens."""
-    path = resources.files("khabar") / "resources" / "ner" / "clubs.txt"
+@lru_cache(maxsize=4)
+def name_sequences(filename: str) -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
+    """Folded word sequences of ``resources/ner/FILENAME`` (a name a line, ``#`` comments), and for
+    each first word the length of the longest name it opens."""
+    path = resources.files("khabar") / "resources" / "ner" / filename
     names = frozenset(tuple(fold_word(w) for w in line.split())
                       for line in path.read_text(encoding="utf-8").splitlines()
                       if line.strip() and not line.startswith("#"))
@@ -222,6 +223,11 @@ def _clubs() -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
     for name in names:
         firsts[name[0]] = max(firsts.get(name[0], 0), len(name))
     return names, firsts
+
+
+def _clubs() -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
+    """The sports clubs of ``resources/ner/clubs.txt``."""
+    return name_sequences("clubs.txt")
 
 
 def is_sports(keys: Sequence[str]) -> bool:

@@ -27,7 +27,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from khabar.document import Document, Entity, Mention
@@ -39,6 +38,7 @@ from khabar.pipeline.entities_news import (
     desks_and_joined_credits,
     glossed_names,
     listed_persons,
+    name_sequences,
     national_teams,
     outlet_names,
     settlements,
@@ -221,18 +221,9 @@ class _Cluster:
         return entity_id(self.name, self.label)
 
 
-@lru_cache(maxsize=1)
 def _organization_names() -> tuple[frozenset[tuple[str, ...]], dict[str, int]]:
-    """Folded word sequences of ``resources/ner/organizations.txt``, and for each first word the
-    length of the longest name it opens."""
-    path = resources.files("khabar") / "resources" / "ner" / "organizations.txt"
-    names = frozenset(tuple(fold_word(w) for w in line.split())
-                      for line in path.read_text(encoding="utf-8").splitlines()
-                      if line.strip() and not line.startswith("#"))
-    firsts: dict[str, int] = {}
-    for name in names:
-        firsts[name[0]] = max(firsts.get(name[0], 0), len(name))
-    return names, firsts
+    """The organizations of ``resources/ner/organizations.txt`` (see :func:`name_sequences`)."""
+    return name_sequences("organizations.txt")
 
 
 def _covered(spans: Sequence[Sequence], n: int) -> bytearray:
