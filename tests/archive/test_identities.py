@@ -607,6 +607,32 @@ def test_identities_prefetch_that_misses_reads_nothing_again() -> None:
         store.close()
 
 
+def test_identities_co_mention_counts_are_those_read_one_by_one() -> None:
+    """The company an identity keeps, counted up to a cap (PostgreSQL counts every identity in one
+    query, without SQLite's DISTINCT): the counts SQLite's SQL, one identity at a time, gives, with
+    the identity itself in the context, a cap that bites, an unknown id and an id twice."""
+    from khabar.archive.storage.sqlite import SqliteStorage
+
+    store = _new()
+    try:
+        raws = [RawArticle(text, f"r{i}", "text", published=day, outlet=outlet)
+                for i, (day, outlet, text) in enumerate(ARTICLES)]
+        ingest([], store, jobs=1, articles=raws)
+        found = store.identity_lookup(["s:پزشکیان", "s:خامنهای", "s:اردوغان", "s:لاریجانی", "n:شیراز"])
+        ids = [i for key in ("s:پزشکیان", "s:لاریجانی", "n:شیراز") for i in found.get(key, ())]
+        context = [i for key in ("s:خامنهای", "s:اردوغان", "n:شیراز") for i in found.get(key, ())]
+        assert len(ids) >= 3 and len(context) >= 3
+        cases = [(ids, context, 20), ([*ids, "per:nobody", ids[0]], context, 20), (ids, [*context, ids[0]], 20),
+                 (ids, [ids[0]], 1), (ids, [ids[0]], 2), (ids, context[:1], 20), (ids, ["per:nobody"], 20), ([], context, 20)]
+        counts = [store.co_mention_counts(i, c, cap=cap) for i, c, cap in cases]
+        assert counts == [SqliteStorage.co_mention_counts(store, i, c, cap=cap) for i, c, cap in cases]
+        assert counts[0][ids[0]] >= 2 and counts[2][ids[0]] >= 3  # met, and met itself in every article
+        assert counts[3][ids[0]] == 1 and counts[4][ids[0]] == 2  # the cap
+        assert list(counts[1]) == [*ids, "per:nobody"] and counts[1]["per:nobody"] == 0
+    finally:
+        store.close()
+
+
 def test_identities_records_read_by_sets_are_those_read_one_by_one() -> None:
     """What PostgreSQL reads of many identities at once (and the keys it looks up at once) is what
     the SQL SQLite runs, one identity at a time, reads on it."""

@@ -16,7 +16,7 @@ __all__ = ["PgIdentities"]
 
 
 class PgIdentities:
-    """``identity_lookup`` and ``identity_records`` of :class:`PostgresStorage`, by sets."""
+    """``identity_lookup``, ``identity_records`` and ``co_mention_counts`` of :class:`PostgresStorage`, by sets."""
 
     def _pg(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:  # PostgresStorage's
         raise NotImplementedError
@@ -72,3 +72,19 @@ class PgIdentities:
             outlets[ident].append(name)
         return [IdentityRecord(i, rows[i][2], rows[i][1], int(articles.get(i, 0)), forms[i], titles[i],
                                tuple(honorifics[i]), tuple(outlets[i])) for i in want]
+
+    def co_mention_counts(self, ids: Sequence[str], context: Sequence[str], *, cap: int = 20) -> dict[str, int]:
+        # SQLite's query (a DISTINCT over a join, one identity at a time) is planned here as a scan of
+        # the whole article_entities_article index per identity, ordered for the DISTINCT: its cost
+        # grew with the archive. The identity's own rows are one per article (the key is entity id,
+        # fts_key), so "its articles that also name one of context", counted up to cap, is the same
+        # number without DISTINCT: its rows, each checked by the article's rows, stopping at cap.
+        want = list(dict.fromkeys(ids))
+        if not want or not context:
+            return {}
+        counts = dict(self._pg(
+            "SELECT i.id, (SELECT COUNT(*) FROM (SELECT 1 FROM article_entities a1 WHERE a1.entity_id = i.id AND "
+            "EXISTS (SELECT 1 FROM article_entities a2 WHERE a2.article_id = a1.article_id AND a2.entity_id = "
+            "ANY(%s::text[])) LIMIT %s) AS s) FROM unnest(%s::text[]) AS i(id)",
+            [list(context), cap if cap >= 0 else None, want]))  # SQLite's LIMIT -1: no limit
+        return {i: int(counts[i]) for i in want}
