@@ -507,7 +507,7 @@ class IdentityResolver:
         # The identities of each article linked but not yet written (a batch is linked before it is
         # written): the company people keep there counts too.
         self._pending: list[set[str]] = []
-        self._seen: int | None = None   # the newest article id taken in (:meth:`catch_up`)
+        self._seen: int | None = None   # the delta's ``last`` taken in (:meth:`catch_up`)
         # What :meth:`prefetch` read for the batch about to be linked, taken into the caches above
         # when linking first asks for it (so linking decides as if it had asked the archive then).
         self._fetched_keys: dict[str, list[str]] = {}
@@ -523,7 +523,8 @@ class IdentityResolver:
 
     @property
     def seen(self) -> int | None:
-        """The newest article id :meth:`catch_up` took in (None before it ran)."""
+        """The ``last`` of the delta :meth:`catch_up` took in: the newest article id, or a backend's batch
+        number (PostgreSQL; None before it ran)."""
         return self._seen
 
     # A worker's resolver forgets what it read past this many identities (memory stays bounded).

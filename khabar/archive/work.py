@@ -533,7 +533,10 @@ class Worker:
                                    mark=self.setup.mark, again=again)
         if self.resolver is not None:
             seen = self.resolver.seen
-            self._own = {i for i in self._own if seen is None or i > seen} | set(outcome.ids)
+            if self.storage is not None and self.storage.delta_skips_own:
+                self._own = set(outcome.ids)
+            else:
+                self._own = {i for i in self._own if seen is None or i > seen} | set(outcome.ids)
         merge_timings(outcome.timings, timings)
         process_cpu(outcome.timings)
         self._idle_since = time.perf_counter()

@@ -126,6 +126,9 @@ class Storage(Following, ABC):
     """A storage backend. ``url`` is where it lives (a path, ``:memory:``, ``postgresql://…``)."""
 
     url: str
+    # Whether :meth:`identity_delta` leaves out the articles this storage wrote itself (a worker's
+    # resolver, which links with it, took them in as it linked them, so it need not remember them).
+    delta_skips_own: bool = False
 
     # -- writing ------------------------------------------------------------------------------
     @abstractmethod
@@ -312,7 +315,8 @@ class Storage(Following, ABC):
         """What the articles stored after article id ``after`` told of identities (``None``: only the
         newest article id, in ``last``). ``None`` where the backend cannot tell which articles are
         newer than a given one (its writers' ids do not come in commit order): a resolver then
-        reads again what it needs."""
+        reads again what it needs. A backend may count in something else than article ids (``last``
+        is only ever given back as ``after``): PostgreSQL numbers its writers' batches."""
         return None
 
     @abstractmethod

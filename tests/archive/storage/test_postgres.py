@@ -482,3 +482,57 @@ def test_postgres_deletes_as_sqlites_foreign_keys_do(pg_url: str, tmp_path) -> N
         if table not in ("entities", "entity_names", "identity_keys"):
             i = article.get(table, 0)
             assert {r[i] for r in rows} >= {1, 3} and {r[i] for r in pg[table]} == {3}, table
+
+
+def test_postgres_identity_delta_is_sqlites(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What a worker's resolver takes in of other writers' batches (identity_delta) is what SQLite
+    gives for the same writes, though PostgreSQL counts in batch numbers (drawn under the identity
+    lock, so in commit order) rather than article ids; a connection's own batches are left out (its
+    resolver took them in as it linked them), and inside a snapshot no later batch is seen."""
+    batches = [[_structured(1, 0), _plain(2), _structured(3, 1)], [_structured(5, 2), _plain(6), _structured(7, 3)],
+               [_structured(8, 4)], [_structured(9, 5)]]
+    got: dict[str, list[Any]] = {}
+    for name, address in (("sqlite", str(tmp_path / "a.db")), ("postgres", pg_url)):
+        with open_storage(address) as writer, open_storage(address) as reader:
+            writer.write(batches[0])
+            first = reader.identity_delta(None)
+            assert first is not None and not (first.names or first.mentions or first.outlets or first.keys)
+            writer.write(batches[1])
+            second = reader.identity_delta(first.last)
+            reader.write(batches[2])  # the reader's own batch
+            own = reader.identity_delta(second.last)
+            theirs = writer.identity_delta(second.last)
+            with reader.snapshot():
+                before = reader.identity_delta(own.last)
+                writer.write(batches[3])
+                during = reader.identity_delta(own.last)
+            after = reader.identity_delta(own.last)
+            assert second.last > first.last and own.last == theirs.last > second.last
+            assert before == during and not during.names and after.last > own.last and after.names
+            got[name] = [(d.names, d.mentions, d.outlets, d.keys) for d in (second, theirs, after)] + [own]
+    assert got["postgres"][:3] == got["sqlite"][:3]
+    names, mentions, outlets, keys = got["postgres"][0]
+    assert {a for a, *_ in names} == {4, 6} and mentions and outlets and keys  # not an empty comparison
+    assert {a for a, *_ in got["postgres"][1][0]} == {7}
+    sqlite_own, pg_own = got["sqlite"][3], got["postgres"][3]
+    assert {a for a, *_ in sqlite_own.names} == {7}  # SQLite's has the reader's own article (its resolver skips it)
+    assert not (pg_own.names or pg_own.mentions or pg_own.outlets or pg_own.keys)
+
+
+def test_postgres_migration_0005_numbers_batches_from_then_on(pg_url: str) -> None:
+    """An archive as it was before migration 0005 (written, then the table and its record taken away)
+    gains identity_batches when opened: its articles stay, a resolver starts from batch 0, and the
+    batches written from then on are numbered and told."""
+    with open_storage(pg_url) as old:
+        old.write([_structured(1, 0), _plain(2)])
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE identity_batches")
+        conn.execute("DELETE FROM khabar_migrations WHERE name = '0005_identity_batches'")
+    with open_storage(pg_url) as writer, open_storage(pg_url) as reader:
+        assert writer.applied_migrations()[-1] == "0005_identity_batches"
+        start = reader.identity_delta(None)
+        assert start is not None and start.last == 0
+        writer.write([_structured(3, 1)])
+        delta = reader.identity_delta(start.last)
+        assert delta is not None and delta.last == 1 and {a for a, *_ in delta.names} == {3}
+        assert len(reader.articles()) == 3

@@ -25,6 +25,7 @@ import contextlib
 import datetime as _dt
 import re
 import sqlite3
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
-from khabar.archive.models import NewArticle
+from khabar.archive.models import IdentityDelta, NewArticle
 from khabar.archive.storage.postgres.dialect import PgConnection, PgDbError, PgIntegrityError
 from khabar.archive.storage.postgres.fts import tsvector_literal
 from khabar.archive.storage.postgres.identities import PgIdentities
@@ -76,6 +77,8 @@ def _now() -> str:
 class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
     """The PostgreSQL storage: one database, reached by a ``postgresql://`` URL (or libpq conninfo)."""
 
+    delta_skips_own = True
+
     def __init__(self, url: str, *, readonly: bool = False, timeout: float = 5.0) -> None:
         self._url = url
         self.path = _redact(url)
@@ -84,6 +87,9 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
         self._depth = 0
         self.lock_wait = 0.0
         self._identity = None
+        # Names the batches this connection writes (identity_batches.writer): its own are left out of
+        # identity_delta, as the resolver that links with it took them in when it linked them.
+        self._writer = uuid.uuid4().hex
         self.conn = self._connect(timeout)
         self.db = PgConnection(self.conn)  # type: ignore[assignment]
         try:
@@ -263,11 +269,47 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        yield  # identity_delta is None here: nothing relies on one moment
+        """Reads in one REPEATABLE READ transaction: all see the archive as of its first read (a
+        worker's resolver takes in :meth:`identity_delta` and then reads what it lacks: one moment,
+        so nothing is counted twice or missed)."""
+        if self.conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            yield
+            return
+        with self._tx() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
 
-    def identity_delta(self, after: int | None) -> None:
-        # Ids come from a sequence and writers commit in any order: no id tells what is newer.
-        return None
+    def identity_delta(self, after: int | None) -> IdentityDelta | None:
+        """What the batches other connections wrote after batch ``after`` told of identities.
+
+        Article ids come from a sequence and writers commit in any order, so no article id tells
+        what is newer; the batches' numbers do (``identity_batches``, drawn under the identity lock
+        that is held until commit). ``last`` is the newest batch number seen, not an article id.
+        The batches this connection wrote are left out: the resolver that links with it (a
+        worker's, one per connection) took them in when it linked them."""
+        last = int(self._pg("SELECT COALESCE(MAX(gen), 0) FROM identity_batches")[0][0])
+        if after is None or last <= after:
+            return IdentityDelta(last, [], [], [], [])
+        ids = [int(r[0]) for r in self._pg(
+            "SELECT DISTINCT unnest(article_ids) FROM identity_batches WHERE gen > %s AND gen <= %s AND writer <> %s",
+            [after, last, self._writer])]
+        if not ids:
+            return IdentityDelta(last, [], [], [], [])
+        names = [(int(a), i, k, key, p) for a, i, k, key, p in self._pg(
+            "SELECT article_id, identity_id, kind, key, published FROM identity_names WHERE article_id = ANY(%s) "
+            "ORDER BY article_id, rowid", [ids])]
+        mentions = [(int(a), e) for a, e in self._pg(
+            "SELECT article_id, entity_id FROM article_entities WHERE article_id = ANY(%s) "
+            "ORDER BY article_id, entity_id", [ids])]
+        outlets = [(int(a), i, o) for a, i, o in self._pg(
+            "SELECT DISTINCT l.article_id, l.identity_id, o.name FROM identity_links l JOIN articles a ON a.id = "
+            "l.article_id JOIN outlets o ON o.id = a.outlet_id WHERE l.article_id = ANY(%s) "
+            "ORDER BY l.article_id, l.identity_id", [ids])]
+        touched = list(dict.fromkeys([i for _, i, *_ in names] + [e for _, e in mentions]))
+        keys = [(k, i) for k, i in self._pg(
+            "SELECT key, identity_id FROM identity_keys WHERE identity_id = ANY(%s) ORDER BY key, identity_id",
+            [touched])] if touched else []
+        return IdentityDelta(last, names, mentions, outlets, keys)
 
     def write(self, articles: Sequence[NewArticle]) -> list[int | None]:
         if not articles:
@@ -331,6 +373,9 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
             for a, aid, key, _ in done:
                 rows.add(aid, a.doc, key, a.links)
             self._write_structure(rows)
+            if len(rows):  # numbered under the identity lock the structure rows took (identity_delta)
+                conn.execute("INSERT INTO identity_batches (writer, article_ids) VALUES (%s, %s)",
+                             (self._writer, [aid for _, aid, _, _ in done]))
         return [aid if aid in inserted else None for aid in ids]
 
     def _write_structure(self, rows: StructureRows) -> None:

@@ -272,12 +272,27 @@ CREATE TRIGGER entities_deleted AFTER DELETE ON entities REFERENCING OLD TABLE A
     FOR EACH STATEMENT EXECUTE FUNCTION khabar_entities_deleted()
 """
 
+# The batches that wrote identity rows, numbered in the order they committed: the writer draws the
+# number under the identity lock (pg_advisory_xact_lock), which it holds until it commits, so a batch
+# seen by a reader means every batch numbered before it is seen too. A writer that keeps its identity
+# caches across batches reads what the batches after the last one it saw told
+# (``PostgresStorage.identity_delta``) instead of reading every identity it meets again; ``writer``
+# names the connection that wrote the batch (its own batches it took in as it linked them).
+_IDENTITY_BATCHES = """
+CREATE TABLE identity_batches (
+    gen BIGSERIAL PRIMARY KEY,
+    writer TEXT NOT NULL,
+    article_ids BIGINT[] NOT NULL
+)
+"""
+
 # Named migrations, applied in order and recorded: never edit one that has shipped.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _INITIAL),
     ("0002_identities", _IDENTITIES),
     ("0003_following", _FOLLOWING),
     ("0004_batch_writes", _BATCH_WRITES),
+    ("0005_identity_batches", _IDENTITY_BATCHES),
 ]
 
 TABLES = ("articles", "articles_fts", "outlets", "entities", "entity_names", "mentions", "article_entities", "quotes",
