@@ -28,7 +28,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from khabar.errors import InvalidInput
 
@@ -201,18 +201,24 @@ class SearchQuery:
 @dataclass(frozen=True, slots=True)
 class Cursor:
     """Where a page of results ended: the sort key of its last article (and its relevance score while
-    paging through the ranked window), for the search with ``fingerprint``."""
+    paging through the ranked window), for the search with ``fingerprint``; and how many matched
+    (``total``, counted up to ``cap``) when the first page counted them, so the next pages need not
+    count again."""
 
     sort: str
     key: int
     score: float | None = None
     fingerprint: str = ""
+    total: int | None = None
+    cap: int | None = None
 
     _VERSION = 1
 
     def encode(self) -> str:
-        body = json.dumps([self._VERSION, self.sort, self.key, self.score, self.fingerprint[:16]],
-                          separators=(",", ":")).encode()
+        fields: list[Any] = [self._VERSION, self.sort, self.key, self.score, self.fingerprint[:16]]
+        if self.total is not None:
+            fields += [self.total, self.cap]
+        body = json.dumps(fields, separators=(",", ":")).encode()
         token = base64.urlsafe_b64encode(body).decode().rstrip("=")
         return f"{token}.{_check_digits(body)}"
 
@@ -226,18 +232,27 @@ class Cursor:
         data, check = token.split(".")
         try:
             body = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-            version, cur_sort, key, score, fp = json.loads(body)
+            fields = json.loads(body)
+            if not isinstance(fields, list) or len(fields) not in (5, 7):
+                raise ValueError("fields")
+            version, cur_sort, key, score, fp = fields[:5]
+            total, cap = fields[5:] if len(fields) == 7 else (None, None)
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
             raise bad from None
         if check != _check_digits(body) or version != cls._VERSION:
             raise bad
-        if (not isinstance(key, int) or isinstance(key, bool) or cur_sort not in SORTS
-                or not (score is None or isinstance(score, (int, float))) or not isinstance(fp, str)):
+        if (not _is_int(key) or cur_sort not in SORTS
+                or not (score is None or isinstance(score, (int, float))) or not isinstance(fp, str)
+                or not (total is None or (_is_int(total) and _is_int(cap) and 0 <= total <= cap))):
             raise bad
         if fp != fingerprint[:16] or (sort is not None and cur_sort != sort):
             raise InvalidInput("the cursor belongs to another search (other words, filters or order): "
                                "start again without it")
-        return cls(cur_sort, key, None if score is None else float(score), fingerprint)
+        return cls(cur_sort, key, None if score is None else float(score), fingerprint, total, cap)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_digits(body: bytes) -> str:

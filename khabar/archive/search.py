@@ -152,7 +152,7 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
 
     ``sort``: ``newest``, ``oldest`` or ``relevance``; ``cursor``: a page's ``next_cursor``, to
     continue after it; ``count``: also count the matches (up to ``count_cap``: beyond it the total
-    is "at least"); ``facets``: the most frequent persons, organizations, places and outlets among
+    is "at least"; the pages after the first show the first page's count, which their cursor carries); ``facets``: the most frequent persons, organizations, places and outlets among
     the newest ``facet_sample`` matches (the cost of facets grows with it); ``ids``: only among these articles (a saved search matched against the
     articles just stored).
 
@@ -186,22 +186,31 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
     fp = fingerprint(repr(root), filt, sort)
     cur = Cursor.decode(cursor, fingerprint=fp, sort=sort) if cursor else None
     every_match: int | None = None  # how many match, when the first page already holds them all
+    following: Cursor | None
     if sort == "relevance":
-        ids, next_cursor = _relevance_page(storage, root, filt, limit, cur, fp)
+        ids, following = _relevance_page(storage, root, filt, limit, cur, fp)
     else:
         rows = storage.search(SearchQuery(root, filt, "oldest" if sort == "oldest" else "newest", limit + 1,
                                           after=cur.key if cur else None))
         page = rows[:limit]
         ids = [m.id for m in page]
-        next_cursor = Cursor(sort, page[-1].key, None, fp).encode() if len(rows) > limit else None
+        following = Cursor(sort, page[-1].key, None, fp) if len(rows) > limit else None
         if cur is None and len(rows) <= limit:
             every_match = len(rows)
     results = [make_result(hit, parsed.terms, snippet_chars) for hit in storage.hits(ids)]
     base = SearchQuery(root, filt)
     total = None
     if count:
-        n = min(every_match, count_cap) if every_match is not None else storage.count(base, cap=count_cap)
+        if every_match is not None:
+            n = min(every_match, count_cap)
+        elif cur is not None and cur.total is not None and cur.cap == count_cap:
+            n = cur.total  # counted by the first page: the next ones show that count
+        else:
+            n = storage.count(base, cap=count_cap)
         total = Total(n, "gte" if n >= count_cap else "eq")
+        if following is not None:
+            following = replace(following, total=n, cap=count_cap)
+    next_cursor = following.encode() if following is not None else None
     facet_values: dict[str, list[FacetValue]] = {}
     if facets:
         chosen = {e for group in filt.entity_groups for e in group}
@@ -213,7 +222,7 @@ def search(storage: Storage, query: str = "", *, person: FacetArg = None, org: F
 
 
 def _relevance_page(storage: Storage, root: Node | None, filt: Filters, limit: int, cur: Cursor | None,
-                    fp: str) -> tuple[list[int], str | None]:
+                    fp: str) -> tuple[list[int], Cursor | None]:
     """Ids of one relevance page and the cursor after it: the ranked window of the newest matches
     first, then the matches below it, newest first."""
     assert root is not None
@@ -221,7 +230,7 @@ def _relevance_page(storage: Storage, root: Node | None, filt: Filters, limit: i
         rows = storage.search(SearchQuery(root, filt, "newest", limit + 1, after=cur.key))
         page = rows[:limit]
         more = len(rows) > limit
-        return [m.id for m in page], Cursor("relevance", page[-1].key, None, fp).encode() if more else None
+        return [m.id for m in page], Cursor("relevance", page[-1].key, None, fp) if more else None
     # The window does not depend on the page size, so pages of any size give one order.
     window = storage.search(SearchQuery(root, filt, "newest", 1, rank_window=True))
     texts = {h.id: (h.title or "", h.text) for h in storage.hits([m.id for m in window], full=False)}
@@ -233,7 +242,7 @@ def _relevance_page(storage: Storage, root: Node | None, filt: Filters, limit: i
     shown = ranked[:limit]
     ids = [r[2] for r in shown]
     if len(ranked) > limit:
-        return ids, Cursor("relevance", shown[-1][1], shown[-1][0], fp).encode()
+        return ids, Cursor("relevance", shown[-1][1], shown[-1][0], fp)
     if not window:
         return ids, None
     floor = min(m.key for m in window)
@@ -243,7 +252,7 @@ def _relevance_page(storage: Storage, root: Node | None, filt: Filters, limit: i
     if len(rest) <= need:
         return ids, None
     last = rest[need - 1].key if need else floor
-    return ids, Cursor("relevance", last, None, fp).encode()
+    return ids, Cursor("relevance", last, None, fp)
 
 
 # -- snippets -------------------------------------------------------------------------------------

@@ -105,6 +105,46 @@ def test_api_total_of_a_page_holding_every_match_is_its_length(archive: Archive,
     assert narrow.total.value == len(narrow.results) < len(whole.results)
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest", "relevance"])
+def test_api_next_pages_show_the_first_pages_count_without_counting_again(archive: Archive, sort: str,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    first = archive.search("تورم", count=True, limit=7, sort=sort)
+    assert first.total.value == 60 and first.next_cursor
+    counted: list[int] = []
+    real_count = archive.storage.count
+    monkeypatch.setattr(archive.storage, "count", lambda q, *, cap: counted.append(cap) or real_count(q, cap=cap))
+    seen = [r.id for r in first.results]
+    page = first
+    while page.next_cursor:
+        page = archive.search("تورم", count=True, limit=7, sort=sort, cursor=page.next_cursor)
+        assert page.total.to_dict() == {"value": 60, "relation": "eq"}
+        seen += [r.id for r in page.results]
+    assert counted == [] and len(seen) == len(set(seen)) == 60
+    # Another cap than the first page's is counted again; a page without a count carries none on.
+    again = archive.search("تورم", count=True, limit=7, sort=sort, count_cap=9, cursor=first.next_cursor)
+    assert again.total.to_dict() == {"value": 9, "relation": "gte"} and counted == [9]
+    plain = archive.search("تورم", limit=7, sort=sort)
+    after = archive.search("تورم", count=True, limit=7, sort=sort, cursor=plain.next_cursor)
+    assert after.total.value == 60 and len(counted) == 2
+
+
+def test_api_cursor_with_a_forged_count_is_refused(archive: Archive) -> None:
+    import base64
+
+    token = archive.search("تورم", count=True, limit=5).next_cursor
+    data, check = token.split(".")
+    fields = json.loads(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+    assert fields[5] == 60 and fields[6] >= 60
+    fields[5] = 5
+    forged = base64.urlsafe_b64encode(json.dumps(fields, separators=(",", ":")).encode()).decode().rstrip("=")
+    with pytest.raises(InvalidInput, match="cursor"):
+        archive.search("تورم", count=True, cursor=f"{forged}.{check}")
+    # A well-formed cursor whose count is beyond its cap is refused too.
+    with pytest.raises(InvalidInput, match="cursor"):
+        Cursor.decode(Cursor("newest", 1, None, "f", 11, 10).encode(), fingerprint="f")
+    assert Cursor.decode(Cursor("newest", 1, None, "f", 10, 10).encode(), fingerprint="f").total == 10
+
+
 def test_api_facets_have_values_labels_counts_and_selection(archive: Archive) -> None:
     page = archive.search("", facets=True, source="ایرنا")
     [source] = page.facets["source"]
