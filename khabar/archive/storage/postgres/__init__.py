@@ -296,18 +296,18 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
         if not ids:
             return IdentityDelta(last, [], [], [], [])
         names = [(int(a), i, k, key, p) for a, i, k, key, p in self._pg(
-            "SELECT article_id, identity_id, kind, key, published FROM identity_names WHERE article_id = ANY(%s) "
+            "SELECT article_id, identity_id, kind, key, published FROM identity_names WHERE article_id = ANY(%b) "
             "ORDER BY article_id, rowid", [ids])]
         mentions = [(int(a), e) for a, e in self._pg(
-            "SELECT article_id, entity_id FROM article_entities WHERE article_id = ANY(%s) "
+            "SELECT article_id, entity_id FROM article_entities WHERE article_id = ANY(%b) "
             "ORDER BY article_id, entity_id", [ids])]
         outlets = [(int(a), i, o) for a, i, o in self._pg(
             "SELECT DISTINCT l.article_id, l.identity_id, o.name FROM identity_links l JOIN articles a ON a.id = "
-            "l.article_id JOIN outlets o ON o.id = a.outlet_id WHERE l.article_id = ANY(%s) "
+            "l.article_id JOIN outlets o ON o.id = a.outlet_id WHERE l.article_id = ANY(%b) "
             "ORDER BY l.article_id, l.identity_id", [ids])]
         touched = list(dict.fromkeys([i for _, i, *_ in names] + [e for _, e in mentions]))
         keys = [(k, i) for k, i in self._pg(
-            "SELECT key, identity_id FROM identity_keys WHERE identity_id = ANY(%s) ORDER BY key, identity_id",
+            "SELECT key, identity_id FROM identity_keys WHERE identity_id = ANY(%b) ORDER BY key, identity_id",
             [touched])] if touched else []
         return IdentityDelta(last, names, mentions, outlets, keys)
 
@@ -330,7 +330,7 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
     def _write_batch(self, conn: psycopg.Connection[Any], articles: list[NewArticle]) -> list[int | None]:
         # Ids: those given (a copy keeps them) when free, the rest from the sequence.
         wanted = [a.id for a in articles if a.id is not None and a.id > 0]
-        taken = {r[0] for r in conn.execute("SELECT id FROM articles WHERE id = ANY(%s)", (wanted,)).fetchall()} \
+        taken = {r[0] for r in conn.execute("SELECT id FROM articles WHERE id = ANY(%b)", (wanted,)).fetchall()} \
             if wanted else set()
         fresh = [r[0] for r in conn.execute("SELECT nextval('articles_id_seq') FROM generate_series(1, %s)",
                                             (len(articles),)).fetchall()]
@@ -374,7 +374,7 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
                 rows.add(aid, a.doc, key, a.links)
             self._write_structure(rows)
             if len(rows):  # numbered under the identity lock the structure rows took (identity_delta)
-                conn.execute("INSERT INTO identity_batches (writer, article_ids) VALUES (%s, %s)",
+                conn.execute("INSERT INTO identity_batches (writer, article_ids) VALUES (%s, %b::bigint[])",
                              (self._writer, [aid for _, aid, _, _ in done]))
         return [aid if aid in inserted else None for aid in ids]
 
@@ -395,13 +395,13 @@ class PostgresStorage(PgIdentities, PgSearch, SqliteStorage):
         # Those stored already are read (an insert of a stored key would wait for a writer that has
         # just inserted it to commit); the new ones are inserted one at a time, in key order, so
         # concurrent writers do not deadlock.
-        found = dict(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%s)", (sorted(first),)).fetchall())
+        found = dict(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%b)", (sorted(first),)).fetchall())
         missing = sorted(set(first) - set(found))
         for key in missing:
             conn.execute("INSERT INTO outlets (name, key) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
                          (first[key], key))
         if missing:
-            found.update(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%s)", (missing,)).fetchall())
+            found.update(conn.execute("SELECT key, id FROM outlets WHERE key = ANY(%b)", (missing,)).fetchall())
         return {n: int(found[key]) for n, key in keys.items()}
 
 # A migration's statements end at a semicolon that ends a line (a function body keeps its own).

@@ -28,15 +28,15 @@ class PgIdentities:
         wanted = [i for i in dict.fromkeys(i for k in keys for i in found.get(k, ())) if i not in have]
         asked = list(dict.fromkeys(ids))
         existing = {r[0] for r in self._pg(
-            "SELECT id FROM entities WHERE id = ANY(%s) UNION SELECT old_id FROM identity_redirects "
-            "WHERE old_id = ANY(%s)", [asked, asked])} if asked else set()
+            "SELECT id FROM entities WHERE id = ANY(%b) UNION SELECT old_id FROM identity_redirects "
+            "WHERE old_id = ANY(%b)", [asked, asked])} if asked else set()
         return found, self.identity_records(wanted), existing
 
     def identity_lookup(self, keys: Sequence[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         want = list(dict.fromkeys(keys))
         if want:
-            for key, ident in self._pg("SELECT key, identity_id FROM identity_keys WHERE key = ANY(%s) "
+            for key, ident in self._pg("SELECT key, identity_id FROM identity_keys WHERE key = ANY(%b) "
                                        "ORDER BY key, identity_id", [want]):
                 out.setdefault(key, []).append(ident)
         return out
@@ -45,18 +45,18 @@ class PgIdentities:
         want = list(dict.fromkeys(ids))
         if not want:
             return []
-        rows = {r[0]: r for r in self._pg("SELECT id, name, label FROM entities WHERE id = ANY(%s)", [want])}
+        rows = {r[0]: r for r in self._pg("SELECT id, name, label FROM entities WHERE id = ANY(%b)", [want])}
         want = [i for i in want if i in rows]
         if not want:
             return []
-        articles = dict(self._pg("SELECT entity_id, COUNT(*) FROM article_entities WHERE entity_id = ANY(%s) "
+        articles = dict(self._pg("SELECT entity_id, COUNT(*) FROM article_entities WHERE entity_id = ANY(%b) "
                                  "GROUP BY entity_id", [want]))
         forms: dict[str, dict[str, int]] = {i: {} for i in want}
         titles: dict[str, dict[str, tuple[str | None, str | None, int]]] = {i: {} for i in want}
         honorifics: dict[str, list[str]] = {i: [] for i in want}
         for ident, kind, key, first, last, n in self._pg(
                 "SELECT identity_id, kind, key, MIN(published), MAX(published), COUNT(*) FROM identity_names "
-                "WHERE identity_id = ANY(%s) GROUP BY identity_id, kind, key ORDER BY identity_id, kind, key", [want]):
+                "WHERE identity_id = ANY(%b) GROUP BY identity_id, kind, key ORDER BY identity_id, kind, key", [want]):
             if kind == "form":
                 forms[ident][key] = int(n)
             elif kind == "title":
@@ -65,7 +65,7 @@ class PgIdentities:
                 honorifics[ident].append(key)
         outlets: dict[str, list[str]] = {i: [] for i in want}
         for ident, name in self._pg(
-                "SELECT i.id, o.name FROM unnest(%s::text[]) WITH ORDINALITY AS i(id, n) CROSS JOIN LATERAL "
+                "SELECT i.id, o.name FROM unnest(%b::text[]) WITH ORDINALITY AS i(id, n) CROSS JOIN LATERAL "
                 "(SELECT DISTINCT o.name FROM articles a JOIN outlets o ON o.id = a.outlet_id WHERE a.id IN "
                 "(SELECT article_id FROM identity_links WHERE identity_id = i.id LIMIT 200)) AS o "
                 "ORDER BY i.n, o.name", [want]):
@@ -85,6 +85,6 @@ class PgIdentities:
         counts = dict(self._pg(
             "SELECT i.id, (SELECT COUNT(*) FROM (SELECT 1 FROM article_entities a1 WHERE a1.entity_id = i.id AND "
             "EXISTS (SELECT 1 FROM article_entities a2 WHERE a2.article_id = a1.article_id AND a2.entity_id = "
-            "ANY(%s::text[])) LIMIT %s) AS s) FROM unnest(%s::text[]) AS i(id)",
+            "ANY(%b::text[])) LIMIT %s) AS s) FROM unnest(%b::text[]) AS i(id)",
             [list(context), cap if cap >= 0 else None, want]))  # SQLite's LIMIT -1: no limit
         return {i: int(counts[i]) for i in want}

