@@ -373,13 +373,22 @@ def _structure(read: Any) -> dict[str, list[tuple[Any, ...]]]:
     return {table: [tuple(r) for r in read(sql)] for table, sql in _STRUCTURE.items()}
 
 
-def test_postgres_batch_structure_rows_are_sqlites(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("look_first", [True, False])
+def test_postgres_batch_structure_rows_are_sqlites(pg_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                                                  look_first: bool) -> None:
     """PostgreSQL writes a batch's structure rows a table at a time (COPY, unnest): the same rows
     SQLite writes article by article — identities merged in order across the batch and with those
     stored before, repeated keys and participants once, roles kept to their article, an article
-    with no structure at all, and nothing twice when a batch is written again."""
+    with no structure at all, and nothing twice when a batch is written again. The articles are
+    copied straight in when the look for stored ones finds them all; ``look_first=False`` finds none
+    (as when another writer stores them in between), so the copy meets a stored one and the batch
+    goes through the staging table: the same ids, the same rows."""
     import sqlite3
 
+    import khabar.archive.storage.postgres as pg_storage
+
+    if not look_first:
+        monkeypatch.setattr(pg_storage, "_STORED", pg_storage._STORED + " LIMIT 0")
     batches = [[_structured(1, 0), _plain(2), _structured(3, 1)],
                [_plain(4)],                                                         # no structure rows at all
                [_structured(5, 2), _structured(6, 3), _structured(7, 4)],
@@ -388,11 +397,14 @@ def test_postgres_batch_structure_rows_are_sqlites(pg_url: str, tmp_path) -> Non
     stores = {"sqlite": open_storage(str(tmp_path / "a.db")), "postgres": open_storage(pg_url)}
     try:
         written = {name: [s.write(b) for b in batches] for name, s in stores.items()}
+        staging = stores["postgres"].conn.execute(  # type: ignore[attr-defined]
+            "SELECT to_regclass('pg_temp.khabar_staged')").fetchone()[0]
     finally:
         for s in stores.values():
             s.close()
     assert written["sqlite"] == written["postgres"]
     assert written["postgres"][3] == [8, None, None, None]  # stored before: skipped
+    assert (staging is None) == look_first  # the staging table only where the copy met a stored article
     lite = sqlite3.connect(tmp_path / "a.db")
     with psycopg.connect(pg_url) as conn:
         pg = _structure(lambda sql: conn.execute(sql).fetchall())
@@ -536,3 +548,23 @@ def test_postgres_migration_0005_numbers_batches_from_then_on(pg_url: str) -> No
         delta = reader.identity_delta(start.last)
         assert delta is not None and delta.last == 1 and {a for a, *_ in delta.names} == {3}
         assert len(reader.articles()) == 3
+
+
+@pytest.mark.parametrize("look_first", [True, False])
+def test_postgres_batch_skips_what_came_earlier_in_it(pg_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                    look_first: bool) -> None:
+    """An article whose content key, or URL alone, came earlier in its batch is skipped (the copy
+    straight into articles leaves it out, found or not by the look for stored ones), as SQLite does."""
+    import dataclasses
+
+    import khabar.archive.storage.postgres as pg_storage
+
+    if not look_first:
+        monkeypatch.setattr(pg_storage, "_STORED", pg_storage._STORED + " LIMIT 0")
+    batch = [_structured(1, 1), _structured(1, 1), _plain(2), dataclasses.replace(_plain(2), content_key="p2b"),
+             dataclasses.replace(_plain(3), url=None), dataclasses.replace(_plain(4), url=None)]
+    with open_storage(pg_url) as s:
+        written = s.write(batch)
+        assert written[1] is None and written[3] is None and None not in written[::2] and written[5] is not None
+        assert sorted(a.id for a in s.articles()) == sorted(i for i in written if i is not None)
+        assert s.write(batch) == [None] * len(batch)  # all stored now
