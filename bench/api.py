@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from archive import OUTLETS, PLACES, TOPICS, _person, build_search_archive  # noqa: E402
 
 
-def start_server(db: str, threads: int = 8, workers: int = 1) -> tuple[subprocess.Popen[str], str]:
+def start_server(db: str, threads: int = 2, workers: int = 1) -> tuple[subprocess.Popen[str], str]:
     khabar = Path(sys.executable).with_name("khabar")
     proc = subprocess.Popen([str(khabar), "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", "--no-stories",
                              "--threads", str(threads), "--workers", str(workers)],
@@ -342,7 +342,7 @@ def main() -> None:
     ap.add_argument("--client", choices=("aiohttp", "httpx"), default="aiohttp",
                     help="the load's HTTP client (httpx: about 4 ms of CPU per request on these cores, aiohttp 0.2)")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--threads", type=int, default=8, help="khabar serve --threads")
+    ap.add_argument("--threads", type=int, default=2, help="khabar serve --threads")
     ap.add_argument("--workers", type=int, default=2, help="khabar serve --workers (processes; one per core)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()

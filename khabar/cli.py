@@ -758,8 +758,9 @@ def copy(source_db: str, target_db: str) -> None:
               help="Port to listen on (0: any free port; the address is printed).")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=10.0, show_default=True,
               help="Seconds one archive query may take before the request answers 503.")
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Archive queries served at once (each thread keeps its own connection).")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Archive queries served at once by each process (each thread keeps its own connection); "
+                   "the rest wait their turn. More help where queries wait on a database server.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes sharing the port (one per core answers the most requests).")
 @click.option("--no-stories", is_flag=True,
