@@ -5,7 +5,7 @@ uses ``--pg URL``, and prints one JSON line of figures.
 
     nice .venv/bin/python bench/backends.py same                    # ≥200 queries, demo + 10k synthetic
     nice .venv/bin/python bench/backends.py search --n 1000000      # p95 at 1M on both (bulk-built)
-    nice .venv/bin/python bench/backends.py ingest --n 1000 [--restore-only] [--jobs 2]
+    nice .venv/bin/python bench/backends.py ingest --n 1000 [--restore-only] [--jobs 2] [--repeat 5]
     nice .venv/bin/python bench/backends.py serve                   # a cluster to reuse: prints its URL
 
 ``serve`` starts the bench's throwaway cluster and keeps it until interrupted (Ctrl-C, or kill), so
@@ -356,44 +356,88 @@ def _server_cpu(cluster: Any) -> float | None:
     return total / tick
 
 
-def bench_ingest_both(n: int, *, restore_only: bool, jobs: int | None, pg: str | None) -> dict[str, Any]:
+def _ingest_once(name: str, address: str, items: list[Any], cluster: Any, *, restore_only: bool,
+                 jobs: int | None) -> dict[str, Any]:
+    """One ingest of ``items`` into the empty archive at ``address``: throughput, CPU and phases."""
     from khabar.archive.runner import ingest
     from khabar.archive.storage import open_storage
+
+    n = len(items)
+    store = open_storage(address)
+    try:
+        cpu0 = synth._cpu()
+        server0 = _server_cpu(cluster) if name == "postgres" else None
+        t = time.perf_counter()
+        summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items)
+        elapsed = time.perf_counter() - t
+        main_cpu, workers_cpu = (b - a for a, b in zip(cpu0, synth._cpu(), strict=True))
+        if name == "postgres":
+            time.sleep(0.5)  # the workers' server processes end (and are counted) as they disconnect
+        server1 = _server_cpu(cluster) if name == "postgres" else None
+    finally:
+        store.close()
+    timings = {k: round(v, 2) for k, v in sorted(summary.timings.items()) if not k.startswith("cpu@")}
+    server_ms = (server1 - server0) / n * 1000 if server0 is not None and server1 is not None else None
+    # What differs between the backends: linking identities and writing (the workers' CPU in those
+    # phases), plus PostgreSQL's server; the analysis before them is the same code on both.
+    storage_ms = (timings.get("link_cpu", 0.0) + timings.get("write_cpu", 0.0)) / n * 1000 + (server_ms or 0.0)
+    return {"added": summary.added, "seconds": round(elapsed, 2), "articles_per_s": round(n / elapsed, 1),
+            "cpu_ms_per_article_main": round(main_cpu / n * 1000, 3),
+            "cpu_ms_per_article_workers": round(workers_cpu / n * 1000, 3),
+            "load_average_1min": _load(),
+            # the database server's own CPU (PostgreSQL; SQLite's runs in the workers)
+            **({"cpu_ms_per_article_server": round(server_ms, 3)} if server_ms is not None else {}),
+            "cpu_ms_per_article_storage": round(storage_ms, 3),
+            # the engine's phases (analyse, link, write, lock wait …), summed over workers
+            "timings": timings}
+
+
+def bench_ingest_both(n: int, *, restore_only: bool, jobs: int | None, pg: str | None,
+                      repeat: int = 1) -> dict[str, Any]:
+    """Ingest the same ``n`` articles into a new SQLite file and a new PostgreSQL database.
+
+    ``repeat`` > 1 runs that many pairs back to back, SQLite first in one pair and PostgreSQL first in
+    the next, and adds the medians: on a shared machine whose speed drifts between runs, one pair's
+    ratio says little (0.79–1.14 over eight pairs of the same code at 6,000 articles)."""
     from khabar.pipeline import default_pipeline
 
+    if repeat > 1 and pg:
+        raise SystemExit("--repeat needs the bench's own cluster (each PostgreSQL run writes a new database)")
     default_pipeline()
     items = list(synth.articles(n))
     cluster, url = _cluster(pg)
     tmp = tempfile.TemporaryDirectory()
     out: dict[str, Any] = {"bench": "ingest_backends", "mode": "restore-only" if restore_only else "full",
                            "articles": n, "jobs": jobs}
+    runs: list[dict[str, Any]] = []
     try:
-        for name, address in (("sqlite", str(Path(tmp.name) / "i.db")), ("postgres", url)):
-            store = open_storage(address)
-            cpu0 = synth._cpu()
-            server0 = _server_cpu(cluster) if name == "postgres" else None
-            t = time.perf_counter()
-            summary = ingest([], store, restore_only=restore_only, jobs=jobs, articles=items)
-            elapsed = time.perf_counter() - t
-            main_cpu, workers_cpu = (b - a for a, b in zip(cpu0, synth._cpu(), strict=True))
-            if name == "postgres":
-                time.sleep(0.5)  # the workers' server processes end (and are counted) as they disconnect
-            server1 = _server_cpu(cluster) if name == "postgres" else None
-            out[name] = {"added": summary.added, "seconds": round(elapsed, 2),
-                         "articles_per_s": round(n / elapsed, 1),
-                         "cpu_ms_per_article_main": round(main_cpu / n * 1000, 3),
-                         "cpu_ms_per_article_workers": round(workers_cpu / n * 1000, 3),
-                         "load_average_1min": _load(),
-                         # the database server's own CPU (PostgreSQL; SQLite's runs in the workers)
-                         **({"cpu_ms_per_article_server": round((server1 - server0) / n * 1000, 3)}
-                            if server0 is not None and server1 is not None else {}),
-                         # the engine's phases (analyse, link, write, lock wait …), summed over workers
-                         "timings": {k: round(v, 2) for k, v in sorted(summary.timings.items())
-                                     if not k.startswith("cpu@")}}
-            store.close()
+        for i in range(repeat):
+            pair: dict[str, Any] = {}
+            order = ("sqlite", "postgres") if i % 2 == 0 else ("postgres", "sqlite")
+            for name in order:
+                if name == "sqlite":
+                    address = str(Path(tmp.name) / f"i{i}.db")
+                else:
+                    address = url if i == 0 else cluster.create_database()
+                pair[name] = _ingest_once(name, address, items, cluster, restore_only=restore_only, jobs=jobs)
+            runs.append(pair)
     finally:
         if cluster:
             cluster.stop()
+        tmp.cleanup()
+    if repeat == 1:
+        out.update(runs[0])
+        return out
+    out["runs"] = runs
+    out["median"] = {
+        "sqlite_articles_per_s": statistics.median(r["sqlite"]["articles_per_s"] for r in runs),
+        "postgres_articles_per_s": statistics.median(r["postgres"]["articles_per_s"] for r in runs),
+        "postgres_over_sqlite": round(statistics.median(
+            r["postgres"]["articles_per_s"] / r["sqlite"]["articles_per_s"] for r in runs), 3),
+        "sqlite_storage_cpu_ms": round(statistics.median(r["sqlite"]["cpu_ms_per_article_storage"] for r in runs), 3),
+        "postgres_storage_cpu_ms": round(statistics.median(r["postgres"]["cpu_ms_per_article_storage"] for r in runs),
+                                         3),
+    }
     return out
 
 
@@ -411,6 +455,8 @@ def main() -> None:
     i.add_argument("--n", type=int, default=1000)
     i.add_argument("--restore-only", action="store_true")
     i.add_argument("--jobs", type=int, default=None)
+    i.add_argument("--repeat", type=int, default=1, help="pairs of runs, alternating which backend goes first; "
+                                                          "prints each and the medians")
     sub.add_parser("serve")
     args = ap.parse_args()
     if args.cmd == "serve":
@@ -421,7 +467,8 @@ def main() -> None:
     elif args.cmd == "search":
         out = bench_search_both(args.n, db=args.db, pg=args.pg, queries=args.queries)
     else:
-        out = bench_ingest_both(args.n, restore_only=args.restore_only, jobs=args.jobs, pg=args.pg)
+        out = bench_ingest_both(args.n, restore_only=args.restore_only, jobs=args.jobs, pg=args.pg,
+                                repeat=args.repeat)
     print(json.dumps(out, ensure_ascii=False))
 
 
