@@ -283,8 +283,18 @@ def _db_option(fn: Any) -> Any:
                              "postgresql://USER@HOST/DB.")(fn)
 
 
-def _open_archive(db: str | None, *, must_exist: bool = True) -> Archive:
-    return Archive.open(db, must_exist=must_exist)
+# Seconds a command that writes for a long while (ingest, reanalyze, watch) waits for SQLite's write
+# lock, as its workers do: another ingest writing the same archive holds it batch after batch, and
+# the default five seconds ran out while two ingests took turns (the second failed as "locked").
+WRITER_WAIT = 120.0
+
+
+def _open_archive(db: str | None, *, must_exist: bool = True, writes: bool = False) -> Archive:
+    from khabar.archive.storage.registry import default_db_path, parse_address
+
+    # PostgreSQL reads the timeout as its connect timeout (its writers wait for locks without one).
+    sqlite = parse_address(db if db is not None else default_db_path())[0] == "sqlite"
+    return Archive.open(db, must_exist=must_exist, timeout=WRITER_WAIT if writes and sqlite else 5.0)
 
 
 def _title(title: str | None, lead: str | None) -> str:
@@ -348,7 +358,7 @@ def ingest(sources: tuple[str, ...], db: str | None, restore_only: bool, jobs: i
                        as_json=as_json, engine=engine, address=address)
         return
     options: dict[str, Any] = {"engine": engine, "address": address} if engine == "ray" else {}
-    archive = _open_archive(db, must_exist=False)
+    archive = _open_archive(db, must_exist=False, writes=True)
     report_path = report
     local = archive.local_path
     if report_path is None and local is not None:
@@ -715,7 +725,7 @@ def reanalyze(db: str | None, everything: bool, jobs: int | None, engine: str, a
     if address and engine != "ray":
         raise click.UsageError("--address is for --engine ray")
     options: dict[str, Any] = {"address": address} if engine == "ray" else {}
-    with _open_archive(db) as archive:
+    with _open_archive(db, writes=True) as archive:
         done, failures = archive.reanalyze(everything=everything, jobs=jobs, engine=engine, **options)
     click.echo(f"{done} articles reanalyzed, {len(failures)} failed", err=True)
     for f in failures[:20]:
@@ -906,7 +916,7 @@ def watch(feed_urls: tuple[str, ...], feeds_file: str | None, db: str | None, ev
         else:
             click.echo(f"{_clock(now)} {event.kind}: {event.feed}: {_safe(event.message)}", file=err)
 
-    archive = _open_archive(db, must_exist=False)
+    archive = _open_archive(db, must_exist=False, writes=True)
     watcher = archive.watcher(urls or None, options=options, on_event=show, restore_only=restore_only)
 
     def status() -> None:

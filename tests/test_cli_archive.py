@@ -208,3 +208,29 @@ def test_cli_export_an_empty_archive(tmp_path: Path, runner: CliRunner) -> None:
     open_storage(tmp_path / "e.db").close()
     result = runner.invoke(main, ["export", "--db", str(tmp_path / "e.db")])
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_cli_ingest_waits_for_another_writer_past_five_seconds(tmp_path: Path, runner: CliRunner, archive: str) -> None:
+    # Another ingest writing the same SQLite archive holds its write lock batch after batch; an
+    # ingest that gave up after SQLite's default five seconds failed as "locked" (two ingests of
+    # 3,000 articles each at once). It waits as long as its workers do.
+    import sqlite3
+    import threading
+    import time
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "d.txt").write_text("بانک مرکزی امروز نرخ تازه ارز را اعلام کرد و بازار آرام ماند.", encoding="utf-8")
+    holder = sqlite3.connect(archive, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(6.0, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    try:
+        result = runner.invoke(main, ["ingest", str(folder), "--db", archive, "--jobs", "1"])
+    finally:
+        release.join()
+        holder.close()
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started > 5.5
+    assert "1 added" in result.output
