@@ -290,11 +290,7 @@ WRITER_WAIT = 120.0
 
 
 def _open_archive(db: str | None, *, must_exist: bool = True, writes: bool = False) -> Archive:
-    from khabar.archive.storage.registry import default_db_path, parse_address
-
-    # PostgreSQL reads the timeout as its connect timeout (its writers wait for locks without one).
-    sqlite = parse_address(db if db is not None else default_db_path())[0] == "sqlite"
-    return Archive.open(db, must_exist=must_exist, timeout=WRITER_WAIT if writes and sqlite else 5.0)
+    return Archive.open(db, must_exist=must_exist, lock_wait=WRITER_WAIT if writes else None)
 
 
 def _title(title: str | None, lead: str | None) -> str:

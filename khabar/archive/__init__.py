@@ -86,11 +86,16 @@ class Archive:
 
     @classmethod
     def open(cls, address: str | os.PathLike[str] | None = None, *, must_exist: bool = False,
-             readonly: bool = False, timeout: float = 5.0) -> Archive:
+             readonly: bool = False, timeout: float = 5.0, lock_wait: float | None = None) -> Archive:
         """Open the archive at ``address`` (a path, ``sqlite:///…``, ``:memory:``, ``postgresql://…``;
-        default ``$KHABAR_DB``, then ``./khabar.db``), creating it unless ``must_exist``."""
+        default ``$KHABAR_DB``, then ``./khabar.db``), creating it unless ``must_exist``. ``timeout``:
+        seconds to wait for SQLite's write lock, or to connect to PostgreSQL; ``lock_wait``: another
+        wait for SQLite's write lock only (a long-running writer's; PostgreSQL's writers wait for locks
+        without a limit)."""
         target = os.fspath(address) if address is not None else default_db_path()
         backend, where = parse_address(target)
+        if lock_wait is not None and backend == "sqlite":
+            timeout = lock_wait
         if must_exist and backend == "sqlite" and where != ":memory:" and not Path(where).exists():
             raise StorageError(f"{where}: no archive here (build one with `khabar ingest SOURCE --db {where}`)")
         storage = open_storage(target, readonly=readonly, timeout=timeout)
