@@ -283,14 +283,10 @@ def _db_option(fn: Any) -> Any:
                              "postgresql://USER@HOST/DB.")(fn)
 
 
-# Seconds a command that writes for a long while (ingest, reanalyze, watch) waits for SQLite's write
-# lock, as its workers do: another ingest writing the same archive holds it batch after batch, and
-# the default five seconds ran out while two ingests took turns (the second failed as "locked").
-WRITER_WAIT = 120.0
-
-
 def _open_archive(db: str | None, *, must_exist: bool = True, writes: bool = False) -> Archive:
-    return Archive.open(db, must_exist=must_exist, lock_wait=WRITER_WAIT if writes else None)
+    # A command that writes for a long while (ingest, reanalyze, watch) waits for SQLite's write lock as
+    # its workers do: two ingests of one archive take turns with it for longer than SQLite's 5 s.
+    return Archive.open(db, must_exist=must_exist, writer=writes)
 
 
 def _title(title: str | None, lead: str | None) -> str:

@@ -40,7 +40,7 @@ from khabar.archive.models import (
 )
 from khabar.archive.query import SearchQuery
 from khabar.archive.storage import Storage, iter_articles, open_storage
-from khabar.archive.storage.registry import default_db_path, parse_address, redact
+from khabar.archive.storage.registry import WRITER_LOCK_WAIT, default_db_path, parse_address, redact
 from khabar.errors import InvalidInput, NotFoundError, StorageError
 
 __all__ = ["Archive", "IngestSummary", "WatchEvent", "WatchOptions", "Watcher", "date_range", "parse_every",
@@ -86,16 +86,16 @@ class Archive:
 
     @classmethod
     def open(cls, address: str | os.PathLike[str] | None = None, *, must_exist: bool = False,
-             readonly: bool = False, timeout: float = 5.0, lock_wait: float | None = None) -> Archive:
+             readonly: bool = False, timeout: float = 5.0, writer: bool = False) -> Archive:
         """Open the archive at ``address`` (a path, ``sqlite:///…``, ``:memory:``, ``postgresql://…``;
         default ``$KHABAR_DB``, then ``./khabar.db``), creating it unless ``must_exist``. ``timeout``:
-        seconds to wait for SQLite's write lock, or to connect to PostgreSQL; ``lock_wait``: another
-        wait for SQLite's write lock only (a long-running writer's; PostgreSQL's writers wait for locks
-        without a limit)."""
+        seconds to wait for SQLite's write lock, or to connect to PostgreSQL; ``writer``: a long-running
+        writer, which waits for SQLite's write lock as long as the ingest's workers do
+        (``WRITER_LOCK_WAIT``; PostgreSQL's writers wait for locks without a limit)."""
         target = os.fspath(address) if address is not None else default_db_path()
         backend, where = parse_address(target)
-        if lock_wait is not None and backend == "sqlite":
-            timeout = lock_wait
+        if writer and backend == "sqlite":
+            timeout = WRITER_LOCK_WAIT
         if must_exist and backend == "sqlite" and where != ":memory:" and not Path(where).exists():
             raise StorageError(f"{where}: no archive here (build one with `khabar ingest SOURCE --db {where}`)")
         storage = open_storage(target, readonly=readonly, timeout=timeout)

@@ -39,6 +39,7 @@ from khabar.archive.identities import IdentityResolver, features, lexicon_is_pla
 from khabar.archive.keys import content_key, folded_key
 from khabar.archive.models import NewArticle, Reanalysis, StoredArticle
 from khabar.archive.storage import Storage
+from khabar.archive.storage.registry import WRITER_LOCK_WAIT
 from khabar.codec import pack_document
 from khabar.ingest import Failure, RawArticle
 from khabar.pipeline import Pipeline, default_pipeline, restore
@@ -481,7 +482,7 @@ class Setup:
     write: bool = True
     pipeline: Callable[[], Pipeline] | None = None
     names: tuple[tuple[str, str], ...] = ()   # the names the archive has learned
-    timeout: float = 120.0   # seconds a worker waits for the archive's write lock (SQLite)
+    timeout: float = WRITER_LOCK_WAIT   # seconds a worker waits for the archive's write lock (SQLite)
     mark: int | None = None   # the archive's highest article id when the run began (None: not known)
 
     @property

@@ -28,7 +28,7 @@ from typing import Literal
 from khabar.archive.storage.base import Storage
 from khabar.errors import StorageError
 
-__all__ = ["DEFAULT_DB", "default_db_path", "open_storage", "parse_address", "redact"]
+__all__ = ["DEFAULT_DB", "WRITER_LOCK_WAIT", "default_db_path", "open_storage", "parse_address", "redact"]
 
 DEFAULT_DB = "khabar.db"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -72,6 +72,11 @@ def parse_address(address: str | os.PathLike[str]) -> tuple[Literal["sqlite", "p
         return "postgres", text
     raise StorageError(f"{redact(text)}: unknown kind of database address {scheme}:// "
                        "(use a file path, sqlite:///path, :memory: or postgresql://…)")
+
+
+# Seconds a long-running writer (an ingest, a reanalysis, a watcher, their workers) waits for an SQLite
+# archive's write lock: another writer holds it batch after batch, for longer than SQLite's 5 s default.
+WRITER_LOCK_WAIT = 120.0
 
 
 def open_storage(address: str | os.PathLike[str] | None = None, *, readonly: bool = False,
